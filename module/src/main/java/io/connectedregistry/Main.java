@@ -1,0 +1,2 @@
+package io.connectedregistry;
+public class Main { public static void main(String[] a) { System.out.println("hi"); } }
