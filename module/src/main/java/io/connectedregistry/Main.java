@@ -1,0 +1,154 @@
+package io.connectedregistry;
+
+import ch.qos.logback.classic.Level;
+import io.connectedregistry.config.ConfigException;
+import io.connectedregistry.config.ConfigLoader;
+import io.connectedregistry.config.ConfigLoader.Flags;
+import io.connectedregistry.config.RegistryConfig;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The command line: parses flags, loads the configuration and hands over to {@link
+ * RegistryApplication}. Nothing else lives here.
+ */
+@Command(
+    name = "connected-registry",
+    mixinStandardHelpOptions = true,
+    abbreviateSynopsis = true,
+    version = Main.VERSION,
+    description = "An OCI registry that keeps a replica of (part of) a parent registry.",
+    subcommands = Main.Gc.class)
+public final class Main implements Callable<Integer> {
+
+  static final String VERSION = "0.1.0";
+  private static final String NAME = "connected-registry";
+  private static final int CONFIG_ERROR = 2;
+  private static final int FAILURE = 1;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON configuration file")
+  String config;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "address to listen on")
+  String listen;
+
+  @Option(names = "--data", paramLabel = "DIR", description = "data folder")
+  String data;
+
+  @Option(names = "--mode", paramLabel = "MODE", description = "ReadOnly or ReadWrite")
+  String mode;
+
+  @Option(
+      names = "--log-level",
+      paramLabel = "LEVEL",
+      description = "Debug, Information, Warning, Error or None")
+  String logLevel;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new Main())
+        .setParameterExceptionHandler(Main::badUsage)
+        .setExecutionExceptionHandler(Main::failed);
+  }
+
+  /** Starts the registry and blocks; the JVM's shutdown hook (SIGTERM, Ctrl-C) stops it. */
+  @Override
+  public Integer call() throws Exception {
+    RegistryConfig loaded =
+        ConfigLoader.fromSystemEnvironment()
+            .load(
+                Flags.none()
+                    .withConfig(config)
+                    .withListen(listen)
+                    .withData(data)
+                    .withMode(mode)
+                    .withLogLevel(logLevel));
+    applyLogLevel(loaded.logLevel());
+
+    RegistryApplication application = RegistryApplication.start(loaded);
+    CountDownLatch stopped = new CountDownLatch(1);
+    // stop() lets in-flight requests finish; the JVM waits for this hook before exiting.
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    application.stop();
+                  } finally {
+                    stopped.countDown();
+                  }
+                },
+                "registry-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  @Command(
+      name = "gc",
+      mixinStandardHelpOptions = true,
+      abbreviateSynopsis = true,
+      version = Main.VERSION,
+      description = "Delete blobs and uploads no image refers to, then print a summary.")
+  static final class Gc implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON configuration file")
+    String config;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "data folder")
+    String data;
+
+    @Option(
+        names = "--grace",
+        paramLabel = "DURATION",
+        description = "keep anything younger than this (ISO-8601, e.g. PT0S); overrides storage.gcGrace")
+    String grace;
+
+    @Override
+    public Integer call() throws Exception {
+      RegistryConfig loaded =
+          ConfigLoader.fromSystemEnvironment()
+              .load(Flags.none().withConfig(config).withData(data).withGrace(grace));
+      applyLogLevel(loaded.logLevel());
+      System.out.println(RegistryApplication.collectGarbage(loaded));
+      return 0;
+    }
+  }
+
+  private static void applyLogLevel(RegistryConfig.LogLevel level) {
+    Level logback =
+        switch (level) {
+          case Debug -> Level.DEBUG;
+          case Information -> Level.INFO;
+          case Warning -> Level.WARN;
+          case Error -> Level.ERROR;
+          case None -> Level.OFF;
+        };
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
+        .setLevel(logback);
+  }
+
+  private static int badUsage(CommandLine.ParameterException e, String[] args) {
+    System.err.println(NAME + ": " + e.getMessage());
+    System.err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+    return CONFIG_ERROR;
+  }
+
+  /** A bad configuration is the user's to fix: one line, no stack trace. */
+  private static int failed(Exception e, CommandLine commandLine, CommandLine.ParseResult result) {
+    if (e instanceof ConfigException) {
+      System.err.println(NAME + ": " + e.getMessage());
+      return CONFIG_ERROR;
+    }
+    LoggerFactory.getLogger(Main.class).debug("unexpected failure", e);
+    System.err.println(NAME + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+    return FAILURE;
+  }
+}

@@ -1,0 +1,200 @@
+package io.connectedregistry.api;
+
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.ErrorCode;
+import io.connectedregistry.oci.InvalidReferenceException;
+import io.connectedregistry.oci.RepositoryName;
+import io.connectedregistry.storage.UploadHandle;
+import io.connectedregistry.storage.UploadStatus;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Blob uploads: {@code POST /v2/<name>/blobs/uploads/} (start, monolithic with {@code ?digest=},
+ * cross-repository mount with {@code ?mount=&from=}), {@code PATCH} (a chunk), {@code PUT} (finish),
+ * {@code GET} (status) and {@code DELETE} (cancel) on {@code /v2/<name>/blobs/uploads/<id>}.
+ *
+ * <p>Every handler that may receive a body pauses the request first thing: the body waits in the
+ * socket until storage has opened the upload, then streams through {@link UploadBodyWriter}.
+ */
+final class BlobUploadHandler {
+  private final Storage storage;
+
+  BlobUploadHandler(Storage storage) {
+    this.storage = storage;
+  }
+
+  void start(RoutingContext ctx) {
+    ctx.request().pause();
+    String repository = Paths.repository(ctx);
+    String mount = ctx.request().getParam("mount");
+    String from = ctx.request().getParam("from");
+    String digestParam = ctx.request().getParam("digest");
+    if (mount != null) {
+      Digest digest = Digest.parse(mount);
+      String source = validNameOrNull(from);
+      if (source != null) {
+        storage.call(s -> s.mountBlob(repository, source, digest)).onSuccess(mounted -> {
+          if (mounted) {
+            ctx.request().resume();
+            created(ctx, repository, digest);
+          } else {
+            startUpload(ctx, repository, null); // not mountable: the client uploads as usual
+          }
+        }).onFailure(ctx::fail);
+        return;
+      }
+    }
+    startUpload(ctx, repository, digestParam == null ? null : Digest.parse(digestParam));
+  }
+
+  private void startUpload(RoutingContext ctx, String repository, Digest digest) {
+    storage.call(s -> s.startUpload(repository)).onSuccess(status -> {
+      if (digest == null) {
+        ctx.request().resume();
+        accepted(ctx, status.repository(), status.id(), 0);
+      } else {
+        appendAndCommit(ctx, repository, status.id(), digest);
+      }
+    }).onFailure(ctx::fail);
+  }
+
+  void patch(RoutingContext ctx) {
+    ctx.request().pause();
+    String repository = Paths.repository(ctx);
+    String id = ctx.pathParam("uuid");
+    storage.call(s -> s.openUpload(repository, id)).onSuccess(upload -> {
+      long[] range = checkRange(ctx, upload);
+      if (range == RANGE_REFUSED) {
+        release(upload);
+        return;
+      }
+      receive(ctx, upload)
+          .andThen(done -> release(upload))
+          .onSuccess(v -> accepted(ctx, repository, id, upload.size()))
+          .onFailure(ctx::fail);
+    }).onFailure(ctx::fail);
+  }
+
+  void finish(RoutingContext ctx) {
+    ctx.request().pause();
+    String repository = Paths.repository(ctx);
+    String id = ctx.pathParam("uuid");
+    String digestParam = ctx.request().getParam("digest");
+    if (digestParam == null) {
+      throw ErrorCode.DIGEST_INVALID.exception("PUT that completes an upload needs ?digest=");
+    }
+    appendAndCommit(ctx, repository, id, Digest.parse(digestParam));
+  }
+
+  /** Streams the (optional) body into the upload, then verifies and commits it: answers 201. */
+  private void appendAndCommit(RoutingContext ctx, String repository, String id, Digest digest) {
+    storage.call(s -> s.openUpload(repository, id)).onSuccess(upload -> {
+      long[] range = checkRange(ctx, upload);
+      if (range == RANGE_REFUSED) {
+        release(upload);
+        return;
+      }
+      receive(ctx, upload)
+          .compose(v -> storage.call(s -> s.commitUpload(upload, digest)))
+          .andThen(done -> release(upload))
+          .onSuccess(size -> created(ctx, repository, digest))
+          .onFailure(ctx::fail);
+    }).onFailure(ctx::fail);
+  }
+
+  void status(RoutingContext ctx) {
+    String repository = Paths.repository(ctx);
+    String id = ctx.pathParam("uuid");
+    storage.call(s -> s.uploadStatus(repository, id)).onSuccess(status -> {
+      if (status.isEmpty()) {
+        ctx.fail(unknown(repository, id));
+        return;
+      }
+      UploadStatus st = status.get();
+      uploadHeaders(ctx.response(), repository, id, st.size()).setStatusCode(204).end();
+    }).onFailure(ctx::fail);
+  }
+
+  void cancel(RoutingContext ctx) {
+    String repository = Paths.repository(ctx);
+    String id = ctx.pathParam("uuid");
+    storage.call(s -> s.cancelUpload(repository, id)).onSuccess(cancelled -> {
+      if (!cancelled) {
+        ctx.fail(unknown(repository, id));
+        return;
+      }
+      ctx.response().setStatusCode(204).end();
+    }).onFailure(ctx::fail);
+  }
+
+  private static final long[] RANGE_REFUSED = new long[0];
+
+  /**
+   * A chunk must start where the upload ends. Out of order (or malformed) is answered 416 with the
+   * current {@code Range}, and nothing is written.
+   */
+  private long[] checkRange(RoutingContext ctx, UploadHandle upload) {
+    String header = ctx.request().getHeader("Content-Range");
+    if (header == null) {
+      return null;
+    }
+    long[] range = ByteRange.parseContentRange(header);
+    String length = ctx.request().getHeader("Content-Length");
+    boolean lengthMismatch = range != null && length != null && !length.equals(String.valueOf(range[1] - range[0] + 1));
+    if (range == null || range[0] != upload.startSize() || lengthMismatch) {
+      uploadHeaders(ctx.response(), upload.repository(), upload.id(), upload.startSize());
+      ctx.fail(ErrorCode.RANGE_INVALID.exception("Content-Range " + header + " does not continue the upload at "
+          + upload.startSize() + (lengthMismatch ? " or does not match Content-Length " + length : "")));
+      return RANGE_REFUSED;
+    }
+    return range;
+  }
+
+  private Future<Void> receive(RoutingContext ctx, UploadHandle upload) {
+    HttpServerRequest request = ctx.request();
+    return request.pipeTo(new UploadBodyWriter(ctx.vertx().getOrCreateContext(), storage.worker(), upload));
+  }
+
+  private void release(UploadHandle upload) {
+    storage.call(s -> {
+      upload.close();
+      return null;
+    });
+  }
+
+  private static void created(RoutingContext ctx, String repository, Digest digest) {
+    ctx.response()
+        .setStatusCode(201)
+        .putHeader("Location", Paths.blobUrl(repository, digest))
+        .putHeader("Docker-Content-Digest", digest.toString())
+        .putHeader("Content-Length", "0")
+        .end();
+  }
+
+  private static void accepted(RoutingContext ctx, String repository, String id, long size) {
+    uploadHeaders(ctx.response(), repository, id, size).setStatusCode(202).putHeader("Content-Length", "0").end();
+  }
+
+  private static HttpServerResponse uploadHeaders(HttpServerResponse response, String repository, String id, long size) {
+    // distribution's convention: "0-0" for an empty upload, else the inclusive last offset.
+    return response
+        .putHeader("Location", Paths.uploadUrl(repository, id))
+        .putHeader("Range", "0-" + Math.max(0, size - 1))
+        .putHeader("Docker-Upload-UUID", id);
+  }
+
+  private static RuntimeException unknown(String repository, String id) {
+    return ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " is not in progress in " + repository);
+  }
+
+  private static String validNameOrNull(String name) {
+    try {
+      return name == null ? null : RepositoryName.of(name).value();
+    } catch (InvalidReferenceException e) {
+      return null;
+    }
+  }
+}

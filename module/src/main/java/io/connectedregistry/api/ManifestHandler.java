@@ -1,0 +1,97 @@
+package io.connectedregistry.api;
+
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.ErrorCode;
+import io.connectedregistry.oci.Manifest;
+import io.connectedregistry.oci.ManifestParser;
+import io.connectedregistry.oci.Reference;
+import io.connectedregistry.storage.StoredManifest;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/** {@code GET|HEAD|PUT|DELETE /v2/<name>/manifests/<reference>}: stored and served byte for byte. */
+final class ManifestHandler {
+  /** The spec asks registries to accept at least 4 MiB. */
+  static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+  private final Storage storage;
+
+  ManifestHandler(Storage storage) {
+    this.storage = storage;
+  }
+
+  void get(RoutingContext ctx) {
+    String repository = Paths.repository(ctx);
+    Reference reference = Reference.parse(ctx.pathParam("reference"));
+    storage.call(s -> s.manifest(repository, reference)).onSuccess(found -> {
+      if (found.isEmpty()) {
+        ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " in " + repository));
+        return;
+      }
+      StoredManifest manifest = found.get();
+      List<String> accept = ctx.request().headers().getAll("Accept");
+      if (!Accept.allows(accept, manifest.mediaType())) {
+        ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " is a " + manifest.mediaType()
+            + ", which the request's Accept header does not allow"));
+        return;
+      }
+      HttpServerResponse response = ctx.response()
+          .putHeader("Content-Type", manifest.mediaType())
+          .putHeader("Docker-Content-Digest", manifest.digest().toString())
+          .putHeader("ETag", "\"" + manifest.digest() + "\"")
+          .putHeader("Content-Length", String.valueOf(manifest.bytes().length));
+      if (ctx.request().method() == HttpMethod.HEAD) {
+        response.end();
+      } else {
+        response.end(Buffer.buffer(manifest.bytes()));
+      }
+    }).onFailure(ctx::fail);
+  }
+
+  void put(RoutingContext ctx) {
+    ctx.request().pause();
+    String repository = Paths.repository(ctx);
+    Reference reference = Reference.parse(ctx.pathParam("reference"));
+    String contentType = ctx.request().getHeader("Content-Type");
+    BodyReader.read(ctx.request(), MAX_MANIFEST_BYTES)
+        .compose(body -> storage.call(s -> {
+          // Parsing and hashing up to 4 MiB: on the worker, like all other heavy lifting.
+          String algorithm = reference.isDigest() ? reference.digest().algorithm() : "sha256";
+          Manifest manifest = ManifestParser.parse(body.getBytes(), contentType, algorithm);
+          if (reference.isDigest() && !reference.digest().equals(manifest.digest())) {
+            throw ErrorCode.DIGEST_INVALID.exception(
+                "manifest content has digest " + manifest.digest() + ", not " + reference.digest());
+          }
+          s.putManifest(repository, manifest, reference.tag());
+          return manifest;
+        }))
+        .onSuccess(manifest -> {
+          Digest digest = manifest.digest();
+          HttpServerResponse response = ctx.response()
+              .setStatusCode(201)
+              .putHeader("Location", Paths.manifestUrl(repository, digest.toString()))
+              .putHeader("Docker-Content-Digest", digest.toString())
+              .putHeader("Content-Length", "0");
+          if (manifest.subject() != null) {
+            response.putHeader("OCI-Subject", manifest.subject().digest().toString());
+          }
+          response.end();
+        })
+        .onFailure(ctx::fail);
+  }
+
+  void delete(RoutingContext ctx) {
+    String repository = Paths.repository(ctx);
+    Reference reference = Reference.parse(ctx.pathParam("reference"));
+    storage.call(s -> s.deleteManifest(repository, reference)).onSuccess(deleted -> {
+      if (!deleted) {
+        ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " in " + repository));
+        return;
+      }
+      ctx.response().setStatusCode(202).putHeader("Content-Length", "0").end();
+    }).onFailure(ctx::fail);
+  }
+}

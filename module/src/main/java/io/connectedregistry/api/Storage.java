@@ -1,0 +1,31 @@
+package io.connectedregistry.api;
+
+import io.connectedregistry.storage.RegistryStorage;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import java.util.concurrent.Callable;
+
+/** The handlers' way to storage: every call runs on the named storage worker pool, never on an event loop. */
+final class Storage {
+  private final RegistryStorage storage;
+  private final WorkerExecutor worker;
+
+  Storage(RegistryStorage storage, WorkerExecutor worker) {
+    this.storage = storage;
+    this.worker = worker;
+  }
+
+  <T> Future<T> call(StorageCall<T> call) {
+    Callable<T> task = () -> call.apply(storage);
+    return worker.executeBlocking(task, false);
+  }
+
+  WorkerExecutor worker() {
+    return worker;
+  }
+
+  @FunctionalInterface
+  interface StorageCall<T> {
+    T apply(RegistryStorage storage) throws Exception;
+  }
+}

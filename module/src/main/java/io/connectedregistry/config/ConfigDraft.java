@@ -1,0 +1,54 @@
+package io.connectedregistry.config;
+
+import io.connectedregistry.config.RegistryConfig.ListenAddress;
+import io.connectedregistry.config.RegistryConfig.LogLevel;
+import io.connectedregistry.config.RegistryConfig.Mode;
+import io.connectedregistry.config.RegistryConfig.ParentConfig;
+import io.connectedregistry.config.RegistryConfig.StorageConfig;
+import io.connectedregistry.config.RegistryConfig.SyncConfig;
+import io.connectedregistry.config.RegistryConfig.TlsConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The configuration while the layers are being applied: starts as the embedded defaults, and each
+ * layer overwrites the fields it sets with values it has already validated. Mutable only inside
+ * {@link ConfigLoader}; what leaves it is the immutable {@link RegistryConfig}.
+ */
+final class ConfigDraft {
+
+  ListenAddress listen = new ListenAddress("127.0.0.1", 5000);
+  Path data = Path.of("./data");
+  /** Null until some layer sets it: the default depends on whether there is a parent. */
+  Mode mode;
+  ParentConfig parent;
+
+  List<String> repositories = List.of();
+  String schedule = "* * * * *";
+  Duration window;
+  Duration messageTtl = Duration.ofDays(2);
+  boolean onDemand;
+
+  LogLevel logLevel = LogLevel.Information;
+  TlsConfig tls;
+
+  Duration uploadExpiry = Duration.ofHours(24);
+  Duration gcInterval;
+  Duration gcGrace = Duration.ofHours(1);
+
+  RegistryConfig build() {
+    // A connected registry is ReadOnly unless told otherwise (the product's default); a root has
+    // nobody to pull from, so the only useful default for it is ReadWrite.
+    Mode effectiveMode = mode != null ? mode : parent == null ? Mode.ReadWrite : Mode.ReadOnly;
+    return new RegistryConfig(
+        listen,
+        data,
+        effectiveMode,
+        parent,
+        new SyncConfig(List.copyOf(repositories), schedule, window, messageTtl, onDemand),
+        logLevel,
+        tls,
+        new StorageConfig(uploadExpiry, gcInterval, gcGrace));
+  }
+}

@@ -1,0 +1,267 @@
+package io.connectedregistry.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.connectedregistry.config.RegistryConfig.ParentConfig;
+import io.connectedregistry.config.RegistryConfig.TlsConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+
+/**
+ * The configuration file layer. The file is read into a plain JSON tree and walked with an explicit
+ * list of keys per section (rather than bound to classes) so every error can name the exact key
+ * path, and so a misspelt key is refused instead of silently ignored.
+ */
+final class ConfigFile {
+
+  private static final List<String> TOP_KEYS =
+      List.of("listen", "data", "mode", "parent", "sync", "logLevel", "tls", "storage");
+  private static final List<String> PARENT_KEYS = List.of("endpoint", "protocol");
+  private static final List<String> SYNC_KEYS =
+      List.of("repositories", "schedule", "window", "messageTtl", "onDemand");
+  private static final List<String> TLS_KEYS = List.of("certificate", "key");
+  private static final List<String> STORAGE_KEYS = List.of("uploadExpiry", "gcInterval", "gcGrace");
+
+  private ConfigFile() {}
+
+  /**
+   * Reads {@code file} and applies what it sets onto {@code draft}.
+   *
+   * @param origin what named the file ({@code --config} or {@code REGISTRY_CONFIG}), for errors
+   *     about the file itself
+   */
+  static void apply(Path file, String origin, ConfigDraft draft) {
+    JsonNode root = read(file, origin);
+    try {
+      applyTree(root, draft);
+    } catch (ConfigException e) {
+      throw e.in(file);
+    }
+  }
+
+  private static JsonNode read(Path file, String origin) {
+    if (!Files.exists(file)) {
+      throw new ConfigException(origin + ": '" + file + "' does not exist");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException(origin + ": '" + file + "' is not a file");
+    }
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(origin + ": cannot read '" + file + "': " + e.getMessage(), e);
+    }
+    try {
+      JsonNode root = mapperFor(file, text).readTree(text);
+      // An empty file is a valid way to say "all defaults".
+      return root == null || root.isMissingNode() || root.isNull()
+          ? JsonMapper.builder().build().createObjectNode()
+          : root;
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("cannot parse " + file + ": " + describe(e), e);
+    }
+  }
+
+  /** JSON for .json files or content that starts like JSON; YAML otherwise. */
+  private static ObjectMapper mapperFor(Path file, String text) {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    boolean json = name.endsWith(".json")
+        || (!name.endsWith(".yaml") && !name.endsWith(".yml") && text.strip().startsWith("{"));
+    // Duplicate keys are almost always a merge mistake; with them refused, which one wins is
+    // never a surprise.
+    return json
+        ? JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build()
+        : YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+  }
+
+  /** Jackson's messages can span lines and quote the source; keep it to one line. */
+  private static String describe(JsonProcessingException e) {
+    // SnakeYAML's message draws the offending line with a caret; its problem and the position of
+    // the problem (Jackson reports where the enclosing construct began) read better.
+    if (e.getCause() instanceof MarkedYAMLException yaml
+        && yaml.getProblem() != null
+        && yaml.getProblemMark() != null) {
+      return oneLine(yaml.getProblem()) + " at line " + (yaml.getProblemMark().getLine() + 1)
+          + ", column " + (yaml.getProblemMark().getColumn() + 1);
+    }
+    String message = oneLine(String.valueOf(e.getOriginalMessage()));
+    JsonLocation where = e.getLocation();
+    if (where != null && where.getLineNr() > 0) {
+      message += " at line " + where.getLineNr() + ", column " + where.getColumnNr();
+    }
+    return message;
+  }
+
+  private static String oneLine(String text) {
+    return text.replaceAll("\\s+", " ").strip();
+  }
+
+  private static void applyTree(JsonNode root, ConfigDraft draft) {
+    requireMapping(root, "", TOP_KEYS);
+
+    scalar(root, "listen", "listen").ifPresent(v -> draft.listen = ConfigValues.listen("listen", v));
+    scalar(root, "data", "data").ifPresent(v -> draft.data = ConfigValues.path("data", v));
+    scalar(root, "mode", "mode")
+        .ifPresent(v -> draft.mode = ConfigValues.oneOf("mode", v, RegistryConfig.Mode.class));
+    scalar(root, "logLevel", "logLevel")
+        .ifPresent(
+            v -> draft.logLevel = ConfigValues.oneOf("logLevel", v, RegistryConfig.LogLevel.class));
+
+    section(root, "parent", PARENT_KEYS).ifPresent(node -> draft.parent = parent(node));
+    section(root, "sync", SYNC_KEYS).ifPresent(node -> applySync(node, draft));
+    section(root, "tls", TLS_KEYS).ifPresent(node -> draft.tls = tls(node));
+    section(root, "storage", STORAGE_KEYS).ifPresent(node -> applyStorage(node, draft));
+  }
+
+  private static ParentConfig parent(JsonNode node) {
+    String endpoint =
+        scalar(node, "endpoint", "parent.endpoint")
+            .map(v -> ConfigValues.nonBlank("parent.endpoint", v))
+            .orElseThrow(
+                () -> new ConfigException("parent.endpoint: required when parent is present"));
+    Optional<String> protocol =
+        scalar(node, "protocol", "parent.protocol")
+            .map(v -> ConfigValues.oneOf("parent.protocol", v, "http", "https"));
+
+    int schemeEnd = endpoint.indexOf("://");
+    if (schemeEnd < 0) {
+      return new ParentConfig(endpoint, protocol.orElse("https"));
+    }
+    // With a URL the scheme is the protocol, so consumers can always trust `protocol`.
+    String scheme = endpoint.substring(0, schemeEnd);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new ConfigException(
+          "parent.endpoint: '" + endpoint + "' must be HOST[:PORT] or an http:// or https:// URL");
+    }
+    if (protocol.isPresent() && !protocol.get().equals(scheme)) {
+      throw new ConfigException(
+          "parent.protocol: '" + protocol.get() + "' contradicts the scheme of parent.endpoint '"
+              + endpoint + "'");
+    }
+    return new ParentConfig(endpoint, scheme);
+  }
+
+  private static void applySync(JsonNode node, ConfigDraft draft) {
+    JsonNode repositories = node.get("repositories");
+    if (repositories != null && !repositories.isNull()) {
+      draft.repositories = repositories(repositories);
+    }
+    scalar(node, "schedule", "sync.schedule")
+        .ifPresent(v -> draft.schedule = ConfigValues.nonBlank("sync.schedule", v));
+    scalar(node, "window", "sync.window")
+        .ifPresent(v -> draft.window = ConfigValues.durationBetween("sync.window", v, "PT1H", "P7D"));
+    scalar(node, "messageTtl", "sync.messageTtl")
+        .ifPresent(
+            v -> draft.messageTtl =
+                ConfigValues.durationBetween("sync.messageTtl", v, "P1D", "P90D"));
+    scalar(node, "onDemand", "sync.onDemand")
+        .ifPresent(v -> draft.onDemand = ConfigValues.bool("sync.onDemand", v));
+  }
+
+  /** Names or wildcards; their syntax is checked where they are matched, not here. */
+  private static List<String> repositories(JsonNode node) {
+    if (!node.isArray()) {
+      throw new ConfigException(
+          "sync.repositories: expected a list of repository names or wildcards, e.g. [\"app/*\"]");
+    }
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode element = node.get(i);
+      String key = "sync.repositories[" + i + "]";
+      if (!element.isValueNode() || element.isNull()
+          || element.asText().isBlank() || element.asText().chars().anyMatch(Character::isWhitespace)) {
+        throw new ConfigException(
+            key + ": '" + (element.isValueNode() ? element.asText() : element.toString())
+                + "' is not a repository name or wildcard");
+      }
+      names.add(element.asText());
+    }
+    return names;
+  }
+
+  private static TlsConfig tls(JsonNode node) {
+    return new TlsConfig(tlsFile(node, "certificate"), tlsFile(node, "key"));
+  }
+
+  /** Checked here so a wrong path is reported with its key, not as a TLS error at startup. */
+  private static Path tlsFile(JsonNode node, String name) {
+    String key = "tls." + name;
+    Path path =
+        scalar(node, name, key)
+            .map(v -> ConfigValues.path(key, v))
+            .orElseThrow(
+                () -> new ConfigException(
+                    key + ": required when tls is present (tls needs both certificate and key)"));
+    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+      throw new ConfigException(key + ": '" + path + "' is not a readable file");
+    }
+    return path;
+  }
+
+  private static void applyStorage(JsonNode node, ConfigDraft draft) {
+    scalar(node, "uploadExpiry", "storage.uploadExpiry")
+        .ifPresent(
+            v -> draft.uploadExpiry = ConfigValues.positiveDuration("storage.uploadExpiry", v));
+    scalar(node, "gcInterval", "storage.gcInterval")
+        .ifPresent(v -> draft.gcInterval = ConfigValues.positiveDuration("storage.gcInterval", v));
+    scalar(node, "gcGrace", "storage.gcGrace")
+        .ifPresent(v -> draft.gcGrace = ConfigValues.nonNegativeDuration("storage.gcGrace", v));
+  }
+
+  // --- tree helpers ---------------------------------------------------------------------------
+
+  /** A nested section; absent or null (an empty YAML key) means "keep the defaults". */
+  private static Optional<JsonNode> section(JsonNode parent, String key, List<String> known) {
+    JsonNode node = parent.get(key);
+    if (node == null || node.isNull()) {
+      return Optional.empty();
+    }
+    requireMapping(node, key, known);
+    return Optional.of(node);
+  }
+
+  private static void requireMapping(JsonNode node, String path, List<String> known) {
+    if (!node.isObject()) {
+      String where = path.isEmpty() ? "the top level" : path;
+      throw new ConfigException(
+          where + ": expected a mapping with keys " + String.join(", ", known));
+    }
+    Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!known.contains(name)) {
+        String where = path.isEmpty() ? "the top level" : path;
+        throw new ConfigException(
+            "unknown configuration key '" + (path.isEmpty() ? name : path + "." + name) + "'; "
+                + where + " accepts " + String.join(", ", known));
+      }
+    }
+  }
+
+  /** A single value as text; YAML may have typed it (a number, a boolean), which is fine. */
+  private static Optional<String> scalar(JsonNode parent, String key, String path) {
+    JsonNode node = parent.get(key);
+    if (node == null || node.isNull()) {
+      return Optional.empty();
+    }
+    if (!node.isValueNode()) {
+      throw new ConfigException(
+          path + ": expected a single value, not a " + (node.isArray() ? "list" : "mapping"));
+    }
+    return Optional.of(node.asText());
+  }
+}

@@ -1,0 +1,127 @@
+package io.connectedregistry.config;
+
+import io.connectedregistry.config.RegistryConfig.LogLevel;
+import io.connectedregistry.config.RegistryConfig.Mode;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Builds the one validated {@link RegistryConfig} by layering, lowest first:
+ *
+ * <ol>
+ *   <li>embedded defaults;
+ *   <li>the configuration file (YAML or JSON) named by {@code --config} or {@code REGISTRY_CONFIG};
+ *   <li>environment variables {@code REGISTRY_LISTEN}, {@code REGISTRY_DATA}, {@code
+ *       REGISTRY_MODE}, {@code REGISTRY_LOG_LEVEL};
+ *   <li>command-line flags {@code --listen}, {@code --data}, {@code --mode}, {@code --log-level}
+ *       (and {@code --grace} for {@code gc}).
+ * </ol>
+ *
+ * Every value is validated in the layer that sets it, so an error names the key as the user wrote
+ * it there. Relative paths are relative to the working directory, not to the file. Blank
+ * environment variables count as unset, since {@code REGISTRY_MODE=} in a compose file usually
+ * means "not set" rather than "empty".
+ */
+public final class ConfigLoader {
+
+  private final Map<String, String> environment;
+
+  /** @param environment the process environment; injectable so tests never touch the real one */
+  public ConfigLoader(Map<String, String> environment) {
+    this.environment = Map.copyOf(environment);
+  }
+
+  public static ConfigLoader fromSystemEnvironment() {
+    return new ConfigLoader(System.getenv());
+  }
+
+  /** The embedded defaults alone: a root registry on 127.0.0.1:5000 storing under ./data. */
+  public static RegistryConfig defaults() {
+    return new ConfigDraft().build();
+  }
+
+  /** @throws ConfigException with a message fit to print as-is */
+  public RegistryConfig load(Flags flags) {
+    ConfigDraft draft = new ConfigDraft();
+
+    // The flag names the file over the environment, like every other setting.
+    if (flags.config() != null) {
+      ConfigFile.apply(ConfigValues.path("--config", flags.config()), "--config", draft);
+    } else {
+      env("REGISTRY_CONFIG")
+          .ifPresent(v -> ConfigFile.apply(
+              ConfigValues.path("REGISTRY_CONFIG", v), "REGISTRY_CONFIG", draft));
+    }
+
+    env("REGISTRY_LISTEN").ifPresent(v -> draft.listen = ConfigValues.listen("REGISTRY_LISTEN", v));
+    env("REGISTRY_DATA").ifPresent(v -> draft.data = ConfigValues.path("REGISTRY_DATA", v));
+    env("REGISTRY_MODE")
+        .ifPresent(v -> draft.mode = ConfigValues.oneOf("REGISTRY_MODE", v, Mode.class));
+    env("REGISTRY_LOG_LEVEL")
+        .ifPresent(
+            v -> draft.logLevel = ConfigValues.oneOf("REGISTRY_LOG_LEVEL", v, LogLevel.class));
+
+    if (flags.listen() != null) {
+      draft.listen = ConfigValues.listen("--listen", flags.listen());
+    }
+    if (flags.data() != null) {
+      draft.data = ConfigValues.path("--data", flags.data());
+    }
+    if (flags.mode() != null) {
+      draft.mode = ConfigValues.oneOf("--mode", flags.mode(), Mode.class);
+    }
+    if (flags.logLevel() != null) {
+      draft.logLevel = ConfigValues.oneOf("--log-level", flags.logLevel(), LogLevel.class);
+    }
+    if (flags.grace() != null) {
+      draft.gcGrace = ConfigValues.nonNegativeDuration("--grace", flags.grace());
+    }
+
+    return draft.build();
+  }
+
+  private Optional<String> env(String name) {
+    return Optional.ofNullable(environment.get(name)).filter(v -> !v.isBlank());
+  }
+
+  /**
+   * The command-line layer, as the raw strings the user typed (null = flag not given), so they are
+   * validated and reported exactly like the other layers.
+   */
+  public record Flags(
+      String config, String listen, String data, String mode, String logLevel, String grace) {
+
+    public static Flags none() {
+      return new Flags(null, null, null, null, null, null);
+    }
+
+    public Flags withConfig(String value) {
+      return new Flags(value, listen, data, mode, logLevel, grace);
+    }
+
+    public Flags withConfig(Path value) {
+      return withConfig(value.toString());
+    }
+
+    public Flags withListen(String value) {
+      return new Flags(config, value, data, mode, logLevel, grace);
+    }
+
+    public Flags withData(String value) {
+      return new Flags(config, listen, value, mode, logLevel, grace);
+    }
+
+    public Flags withMode(String value) {
+      return new Flags(config, listen, data, value, logLevel, grace);
+    }
+
+    public Flags withLogLevel(String value) {
+      return new Flags(config, listen, data, mode, value, grace);
+    }
+
+    public Flags withGrace(String value) {
+      return new Flags(config, listen, data, mode, logLevel, value);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package io.connectedregistry.config;
+
+import io.connectedregistry.config.RegistryConfig.ListenAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * Parses one raw value into its typed form. Every layer (file, environment, flags) goes through
+ * these, so a value is accepted or refused the same way wherever it comes from; {@code key} is
+ * whatever the user wrote it under ({@code mode}, {@code REGISTRY_MODE} or {@code --mode}).
+ */
+final class ConfigValues {
+
+  private ConfigValues() {}
+
+  static ListenAddress listen(String key, String raw) {
+    String host;
+    String port;
+    if (raw.startsWith("[")) {
+      // IPv6 literal: the brackets are what tell the host's colons from the port's.
+      int close = raw.indexOf(']');
+      if (close < 0 || close + 1 >= raw.length() || raw.charAt(close + 1) != ':') {
+        throw notHostPort(key, raw);
+      }
+      host = raw.substring(1, close);
+      port = raw.substring(close + 2);
+    } else {
+      int colon = raw.indexOf(':');
+      if (colon < 0 || colon != raw.lastIndexOf(':')) {
+        throw notHostPort(key, raw);
+      }
+      host = raw.substring(0, colon);
+      port = raw.substring(colon + 1);
+    }
+    if (host.isBlank() || host.chars().anyMatch(Character::isWhitespace)
+        || port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw notHostPort(key, raw);
+    }
+    int number = Integer.parseInt(port);
+    if (number < 1 || number > 65535) {
+      throw new ConfigException(
+          key + ": '" + raw + "' has port " + number + "; the port must be 1..65535");
+    }
+    return new ListenAddress(host, number);
+  }
+
+  private static ConfigException notHostPort(String key, String raw) {
+    return new ConfigException(
+        key + ": '" + raw + "' is not HOST:PORT (e.g. 0.0.0.0:5000, or [::]:5000 for IPv6)");
+  }
+
+  static Path path(String key, String raw) {
+    if (raw.isBlank()) {
+      throw new ConfigException(key + ": must not be empty");
+    }
+    try {
+      return Path.of(raw);
+    } catch (InvalidPathException e) {
+      throw new ConfigException(key + ": '" + raw + "' is not a valid path: " + e.getReason());
+    }
+  }
+
+  /**
+   * Case-sensitive on purpose, like ACR: the same spelling then works in the file, the
+   * environment and the module twin, and a value copied from one to another means the same thing.
+   */
+  static <E extends Enum<E>> E oneOf(String key, String raw, Class<E> type) {
+    for (E constant : type.getEnumConstants()) {
+      if (constant.name().equals(raw)) {
+        return constant;
+      }
+    }
+    String accepted =
+        Arrays.stream(type.getEnumConstants()).map(Enum::name).collect(Collectors.joining(", "));
+    throw new ConfigException(key + ": '" + raw + "' is not one of " + accepted);
+  }
+
+  static String oneOf(String key, String raw, String... accepted) {
+    for (String value : accepted) {
+      if (value.equals(raw)) {
+        return value;
+      }
+    }
+    throw new ConfigException(
+        key + ": '" + raw + "' is not one of " + String.join(", ", accepted));
+  }
+
+  static boolean bool(String key, String raw) {
+    return Boolean.parseBoolean(oneOf(key, raw, "true", "false"));
+  }
+
+  static String nonBlank(String key, String raw) {
+    if (raw.isBlank()) {
+      throw new ConfigException(key + ": must not be empty");
+    }
+    return raw;
+  }
+
+  /** An ISO-8601 duration within [min, max]; the bounds are passed as written in the docs. */
+  static Duration durationBetween(String key, String raw, String min, String max) {
+    Duration value = duration(key, raw);
+    if (value.compareTo(Duration.parse(min)) < 0 || value.compareTo(Duration.parse(max)) > 0) {
+      throw new ConfigException(key + ": '" + raw + "' is not between " + min + " and " + max);
+    }
+    return value;
+  }
+
+  static Duration positiveDuration(String key, String raw) {
+    Duration value = duration(key, raw);
+    if (value.isNegative() || value.isZero()) {
+      throw new ConfigException(key + ": '" + raw + "' must be longer than zero");
+    }
+    return value;
+  }
+
+  static Duration nonNegativeDuration(String key, String raw) {
+    Duration value = duration(key, raw);
+    if (value.isNegative()) {
+      throw new ConfigException(key + ": '" + raw + "' must not be negative");
+    }
+    return value;
+  }
+
+  private static Duration duration(String key, String raw) {
+    try {
+      return Duration.parse(raw);
+    } catch (DateTimeParseException e) {
+      // java.time.Duration has no weeks, months or years; say so rather than just "invalid".
+      throw new ConfigException(
+          key + ": '" + raw + "' is not an ISO-8601 duration in days, hours, minutes or seconds"
+              + " (e.g. PT30M, PT4H, P2D)");
+    }
+  }
+}

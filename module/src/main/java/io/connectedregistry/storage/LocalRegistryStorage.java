@@ -1,0 +1,298 @@
+package io.connectedregistry.storage;
+
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.ErrorCode;
+import io.connectedregistry.oci.Manifest;
+import io.connectedregistry.oci.Reference;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Storage on the local filesystem: blobs as files (layout in {@link StoragePaths}), metadata in
+ * SQLite. The storage package's entry point: {@link #open}.
+ */
+public final class LocalRegistryStorage implements RegistryStorage {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalRegistryStorage.class);
+
+  /** Options that change how storage behaves; everything else is fixed by the layout. */
+  public record Options(Duration uploadExpiry, Duration gcGrace, Clock clock) {
+    public static Options defaults() {
+      return new Options(Duration.ofHours(24), Duration.ofHours(1), Clock.systemUTC());
+    }
+  }
+
+  private final StoragePaths paths;
+  private final Options options;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final MetadataStore metadata;
+  private final Uploads uploads;
+
+  private LocalRegistryStorage(StoragePaths paths, Options options, FileChannel lockChannel, FileLock lock,
+      MetadataStore metadata, Uploads uploads) {
+    this.paths = paths;
+    this.options = options;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.metadata = metadata;
+    this.uploads = uploads;
+  }
+
+  /**
+   * Opens (creating if needed) the store in {@code dataDir}, taking its lock so that no second
+   * process writes the same folder, and finishes what a crash may have interrupted.
+   */
+  public static LocalRegistryStorage open(Path dataDir, Options options) {
+    StoragePaths paths = new StoragePaths(dataDir);
+    FileChannel lockChannel = null;
+    try {
+      Files.createDirectories(paths.root());
+      Files.createDirectories(paths.blobsRoot());
+      Files.createDirectories(paths.trash());
+      lockChannel = FileChannel.open(paths.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = lockChannel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        throw new StorageException("the data folder " + paths.root()
+            + " is in use by another registry process; stop it first or use another --data folder");
+      }
+      MetadataStore metadata = new MetadataStore(paths.metadataDatabase());
+      LocalRegistryStorage storage =
+          new LocalRegistryStorage(paths, options, lockChannel, lock, metadata, new Uploads(paths));
+      storage.recoverTrash();
+      return storage;
+    } catch (IOException e) {
+      closeQuietly(lockChannel);
+      throw new StorageException("cannot open the data folder " + paths.root() + ": " + e.getMessage(), e);
+    } catch (SQLException e) {
+      closeQuietly(lockChannel);
+      throw new StorageException("cannot open " + paths.metadataDatabase() + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(lockChannel);
+      throw e;
+    }
+  }
+
+  public StoragePaths paths() {
+    return paths;
+  }
+
+  // ---- blobs ----
+
+  @Override
+  public Optional<Long> blobSize(String repository, Digest digest) {
+    return metadata.linkedBlobSize(repository, digest);
+  }
+
+  @Override
+  public OpenBlob openBlob(String repository, Digest digest) {
+    long size = metadata.linkedBlobSize(repository, digest)
+        .orElseThrow(() -> ErrorCode.BLOB_UNKNOWN.exception(digest + " in " + repository));
+    try {
+      return new OpenBlob(FileChannel.open(paths.blob(digest), StandardOpenOption.READ), size);
+    } catch (NoSuchFileException e) {
+      throw new StorageException("blob " + digest + " is recorded but its file is missing", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public boolean deleteBlob(String repository, Digest digest) {
+    return metadata.unlinkBlob(repository, digest);
+  }
+
+  @Override
+  public boolean mountBlob(String to, String from, Digest digest) {
+    return metadata.mount(to, from, digest);
+  }
+
+  // ---- uploads ----
+
+  @Override
+  public UploadStatus startUpload(String repository) {
+    return uploads.start(repository);
+  }
+
+  @Override
+  public Optional<UploadStatus> uploadStatus(String repository, String uploadId) {
+    return uploads.status(repository, uploadId);
+  }
+
+  @Override
+  public UploadHandle openUpload(String repository, String uploadId) {
+    return uploads.open(repository, uploadId);
+  }
+
+  @Override
+  public long commitUpload(UploadHandle upload, Digest expected) {
+    try {
+      Digest actual = upload.digest(expected.algorithm());
+      if (!actual.equals(expected)) {
+        throw ErrorCode.DIGEST_INVALID.exception("uploaded content has digest " + actual + ", not " + expected);
+      }
+      long size = upload.size();
+      upload.channel().force(true);
+      Path source = paths.uploadData(upload.id());
+      Path target = paths.blob(expected);
+      metadata.write(c -> {
+        // Under the metadata write lock: the garbage collector cannot remove this blob's file
+        // between the existence check and the insert below.
+        if (!Files.exists(target)) {
+          moveDurably(source, target);
+        }
+        MetadataStore.insertBlobAndLink(c, upload.repository(), expected, size);
+        return null;
+      });
+      upload.close();
+      uploads.delete(upload.id());
+      return size;
+    } catch (IOException e) {
+      throw new StorageException("cannot commit upload " + upload.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void moveDurably(Path source, Path target) throws IOException {
+    Path dir = target.getParent();
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir);
+      Fsync.directory(dir.getParent());
+    }
+    try {
+      Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new StorageException("the data folder must be on one filesystem (atomic rename failed)", e);
+    }
+    Fsync.directory(dir);
+  }
+
+  @Override
+  public boolean cancelUpload(String repository, String uploadId) {
+    return uploads.cancel(repository, uploadId);
+  }
+
+  // ---- manifests ----
+
+  @Override
+  public void putManifest(String repository, Manifest manifest, String tag) {
+    List<Digest> missing = metadata.putManifest(repository, manifest, tag);
+    if (!missing.isEmpty()) {
+      throw ErrorCode.MANIFEST_BLOB_UNKNOWN.exception("not in " + repository + ": "
+          + missing.stream().map(Digest::toString).collect(Collectors.joining(", ")));
+    }
+  }
+
+  @Override
+  public Optional<StoredManifest> manifest(String repository, Reference reference) {
+    return reference.isDigest()
+        ? metadata.manifest(repository, reference.digest())
+        : metadata.manifestByTag(repository, reference.tag());
+  }
+
+  @Override
+  public boolean deleteManifest(String repository, Reference reference) {
+    return reference.isDigest()
+        ? metadata.deleteManifest(repository, reference.digest())
+        : metadata.deleteTag(repository, reference.tag());
+  }
+
+  @Override
+  public Optional<List<String>> tags(String repository, String last, int limit) {
+    return metadata.tags(repository, last, limit);
+  }
+
+  @Override
+  public List<String> repositories(String last, int limit) {
+    return metadata.repositories(last, limit);
+  }
+
+  @Override
+  public List<ReferrerDescriptor> referrers(String repository, Digest subject, String artifactType) {
+    return metadata.referrers(repository, subject, artifactType);
+  }
+
+  @Override
+  public List<Change> changesAfter(long sequence, int limit) {
+    return metadata.changesAfter(sequence, limit);
+  }
+
+  // ---- housekeeping ----
+
+  @Override
+  public GcReport collectGarbage() {
+    return new GarbageCollector(paths, metadata, uploads, options).run();
+  }
+
+  @Override
+  public void checkWritable() {
+    metadata.ping();
+    Path probe = paths.uploadsRoot().resolve(".probe");
+    try {
+      Files.write(probe, new byte[] {1});
+      Files.delete(probe);
+    } catch (IOException e) {
+      throw new StorageException("the data folder is not writable: " + e.getMessage(), e);
+    }
+  }
+
+  /** Finishes a garbage collection that a crash interrupted (see {@link GarbageCollector}). */
+  private void recoverTrash() throws IOException {
+    List<Path> entries;
+    try (var list = Files.list(paths.trash())) {
+      entries = list.toList();
+    }
+    for (Path file : entries) {
+      Digest digest = GarbageCollector.digestOfTrashFile(file);
+      boolean stillRecorded = digest != null
+          && metadata.read(c -> MetadataStore.blobSize(c, digest) != null);
+      if (stillRecorded && !Files.exists(paths.blob(digest))) {
+        moveDurably(file, paths.blob(digest));
+        LOG.info("restored blob {} that an interrupted garbage collection had set aside", digest);
+      } else {
+        Files.deleteIfExists(file);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    metadata.close();
+    try {
+      lock.release();
+    } catch (IOException ignored) {
+      // released when the channel closes anyway
+    }
+    closeQuietly(lockChannel);
+  }
+
+  private static void closeQuietly(FileChannel c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // nothing to do
+      }
+    }
+  }
+}

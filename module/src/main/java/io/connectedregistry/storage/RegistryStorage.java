@@ -1,0 +1,81 @@
+package io.connectedregistry.storage;
+
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.Manifest;
+import io.connectedregistry.oci.Reference;
+import java.nio.channels.FileChannel;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the HTTP API (and later sync) needs from storage. Every method blocks and must run on a
+ * worker; failures the client can act on are {@link io.connectedregistry.oci.RegistryException}s,
+ * everything else a {@link StorageException}. Repository names, tags and digests are validated by
+ * the caller.
+ */
+public interface RegistryStorage extends AutoCloseable {
+
+  // ---- blobs ----
+
+  /** Size of a blob linked into {@code repository}, if it is. */
+  Optional<Long> blobSize(String repository, Digest digest);
+
+  /** Opens a linked blob for reading; the caller closes the channel. Throws BLOB_UNKNOWN. */
+  OpenBlob openBlob(String repository, Digest digest);
+
+  /** Unlinks a blob from one repository (the content goes when nothing links it: see GC). */
+  boolean deleteBlob(String repository, Digest digest);
+
+  /** Links a blob that {@code from} has into {@code to}; false when {@code from} lacks it. */
+  boolean mountBlob(String to, String from, Digest digest);
+
+  record OpenBlob(FileChannel channel, long size) {}
+
+  // ---- uploads ----
+
+  UploadStatus startUpload(String repository);
+
+  Optional<UploadStatus> uploadStatus(String repository, String uploadId);
+
+  /** Exclusive access for one request; throws BLOB_UPLOAD_UNKNOWN or BLOB_UPLOAD_INVALID (busy). */
+  UploadHandle openUpload(String repository, String uploadId);
+
+  /**
+   * Verifies the digest, makes the blob durable and links it; the upload is gone afterwards. On a
+   * digest mismatch (DIGEST_INVALID) nothing becomes visible and the upload stays as it was.
+   */
+  long commitUpload(UploadHandle upload, Digest expected);
+
+  boolean cancelUpload(String repository, String uploadId);
+
+  // ---- manifests, tags, referrers ----
+
+  /** Stores a parsed manifest, tagging it when {@code tag} is not null. Throws MANIFEST_BLOB_UNKNOWN. */
+  void putManifest(String repository, Manifest manifest, String tag);
+
+  Optional<StoredManifest> manifest(String repository, Reference reference);
+
+  /** By digest: the manifest and its tags. By tag: the tag only. False when there was nothing. */
+  boolean deleteManifest(String repository, Reference reference);
+
+  /** Tags after {@code last} in lexical order; empty when the repository is unknown. */
+  Optional<List<String>> tags(String repository, String last, int limit);
+
+  /** Repositories holding at least one manifest, after {@code last} in lexical order. */
+  List<String> repositories(String last, int limit);
+
+  List<ReferrerDescriptor> referrers(String repository, Digest subject, String artifactType);
+
+  /** The change log after {@code sequence}, oldest first. */
+  List<Change> changesAfter(long sequence, int limit);
+
+  // ---- housekeeping ----
+
+  GcReport collectGarbage();
+
+  /** Throws when the store cannot take writes (disk gone, database closed). */
+  void checkWritable();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,70 @@
+package io.connectedregistry.storage;
+
+import io.connectedregistry.oci.Digest;
+import java.nio.file.Path;
+
+/**
+ * Every path under the data folder comes from here. The layout:
+ *
+ * <pre>
+ * DATA/
+ *   metadata.db (+ -wal, -shm)   SQLite: repositories, tags, manifests, links, change log
+ *   blobs/sha256/ab/abcdef...    committed blobs, content-addressed, immutable, fsynced
+ *   blobs/sha512/..              (same for sha512)
+ *   uploads/UUID/data            an upload in progress: bytes received so far
+ *   uploads/UUID/repository      the repository it was started in (and its start time = mtime)
+ *   trash/                       blobs the garbage collector is removing (restored or purged on open)
+ *   .lock                        held by the process that owns the store
+ * </pre>
+ *
+ * A blob file is visible to clients only once the metadata store has a row for it and a link from
+ * the repository; a file without a row (crash between rename and commit) is an orphan that the
+ * garbage collector deletes.
+ */
+public final class StoragePaths {
+  private final Path root;
+
+  public StoragePaths(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public Path metadataDatabase() {
+    return root.resolve("metadata.db");
+  }
+
+  public Path blobsRoot() {
+    return root.resolve("blobs");
+  }
+
+  public Path blob(Digest digest) {
+    return blobsRoot().resolve(digest.algorithm()).resolve(digest.hex().substring(0, 2)).resolve(digest.hex());
+  }
+
+  public Path uploadsRoot() {
+    return root.resolve("uploads");
+  }
+
+  public Path upload(String uploadId) {
+    return uploadsRoot().resolve(uploadId);
+  }
+
+  public Path uploadData(String uploadId) {
+    return upload(uploadId).resolve("data");
+  }
+
+  public Path uploadRepository(String uploadId) {
+    return upload(uploadId).resolve("repository");
+  }
+
+  public Path trash() {
+    return root.resolve("trash");
+  }
+
+  public Path lockFile() {
+    return root.resolve(".lock");
+  }
+}

@@ -1,0 +1,91 @@
+package io.connectedregistry.storage;
+
+import io.connectedregistry.oci.Digest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+
+/**
+ * Exclusive access to one upload while a request appends to it or commits it. Bytes are hashed as
+ * they are written, so committing a blob does not read it back. Not thread-safe: one request owns
+ * it, and its writes run one at a time on a worker.
+ */
+public final class UploadHandle implements AutoCloseable {
+  private final Uploads owner;
+  private final String id;
+  private final String repository;
+  private final FileChannel channel;
+  private final Uploads.HashState hash;
+  private final long startSize;
+  private boolean closed;
+
+  UploadHandle(Uploads owner, String id, String repository, FileChannel channel, Uploads.HashState hash) {
+    this.owner = owner;
+    this.id = id;
+    this.repository = repository;
+    this.channel = channel;
+    this.hash = hash;
+    this.startSize = hash.size;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String repository() {
+    return repository;
+  }
+
+  /** Bytes in the upload before this request appended anything. */
+  public long startSize() {
+    return startSize;
+  }
+
+  /** Bytes in the upload now. */
+  public long size() {
+    return hash.size;
+  }
+
+  /** Blocking: appends and hashes. */
+  public void append(ByteBuffer data) throws IOException {
+    hash.valid = false; // until the write is known complete: a failure leaves file and hash apart
+    hash.sha256.update(data.duplicate());
+    while (data.hasRemaining()) {
+      hash.size += channel.write(data);
+    }
+    hash.valid = true;
+  }
+
+  /** The digest of everything appended so far in {@code algorithm}; re-reads the file only for sha512. */
+  Digest digest(String algorithm) throws IOException {
+    if (algorithm.equals("sha256")) {
+      try {
+        MessageDigest copy = (MessageDigest) hash.sha256.clone();
+        return Digest.fromHasher("sha256", copy);
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return Uploads.hashFile(channel, algorithm, hash.size);
+  }
+
+  FileChannel channel() {
+    return channel;
+  }
+
+  /** Blocking: closes the file and releases the upload for the next request. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // the data that matters is already written or will be re-validated by the next request
+    }
+    owner.release(id, hash);
+  }
+}

@@ -1,0 +1,236 @@
+package io.connectedregistry.storage;
+
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.ErrorCode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Uploads in progress, one folder each under {@code uploads/}. The folder is the whole state, so an
+ * upload survives a restart and the client resumes from the size on disk; the running SHA-256 is
+ * kept in memory only as an optimisation and recomputed from the file when missing.
+ */
+final class Uploads {
+  private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+  /** Running hash of an upload's bytes; {@code valid} is false when it may not match the file. */
+  static final class HashState {
+    final MessageDigest sha256 = Digest.newMessageDigest("sha256");
+    long size;
+    boolean valid = true;
+  }
+
+  private final StoragePaths paths;
+  private final ConcurrentHashMap<String, HashState> idle = new ConcurrentHashMap<>();
+  private final Set<String> busy = ConcurrentHashMap.newKeySet();
+
+  Uploads(StoragePaths paths) throws IOException {
+    this.paths = paths;
+    Files.createDirectories(paths.uploadsRoot());
+  }
+
+  UploadStatus start(String repository) {
+    String id = UUID.randomUUID().toString();
+    try {
+      Path dir = paths.upload(id);
+      Files.createDirectories(dir);
+      Files.writeString(paths.uploadRepository(id), repository, StandardCharsets.UTF_8);
+      Files.createFile(paths.uploadData(id));
+      idle.put(id, new HashState());
+      return new UploadStatus(id, repository, 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  Optional<UploadStatus> status(String repository, String id) {
+    if (!isOwnedBy(repository, id)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new UploadStatus(id, repository, Files.size(paths.uploadData(id))));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private boolean isOwnedBy(String repository, String id) {
+    if (id == null || !ID.matcher(id).matches()) {
+      return false;
+    }
+    try {
+      return repository.equals(Files.readString(paths.uploadRepository(id), StandardCharsets.UTF_8));
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Takes the upload for one request; a second concurrent request on the same upload is refused. */
+  UploadHandle open(String repository, String id) {
+    if (!isOwnedBy(repository, id)) {
+      throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " is not in progress in " + repository);
+    }
+    if (!busy.add(id)) {
+      throw ErrorCode.BLOB_UPLOAD_INVALID.exception("upload " + id + " is busy with another request");
+    }
+    FileChannel channel = null;
+    try {
+      channel = FileChannel.open(paths.uploadData(id), StandardOpenOption.WRITE, StandardOpenOption.READ);
+      long size = channel.size();
+      HashState state = idle.remove(id);
+      if (state == null || !state.valid || state.size != size) {
+        state = rehash(channel, size);
+      }
+      channel.position(size);
+      return new UploadHandle(this, id, repository, channel, state);
+    } catch (NoSuchFileException e) {
+      busy.remove(id);
+      closeQuietly(channel);
+      throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " was cancelled or expired");
+    } catch (IOException | RuntimeException e) {
+      busy.remove(id);
+      closeQuietly(channel);
+      throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
+    }
+  }
+
+  private static HashState rehash(FileChannel channel, long size) throws IOException {
+    HashState state = new HashState();
+    ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
+    long position = 0;
+    while (position < size) {
+      buffer.clear();
+      int n = channel.read(buffer, position);
+      if (n < 0) {
+        break;
+      }
+      buffer.flip();
+      state.sha256.update(buffer);
+      position += n;
+    }
+    state.size = position;
+    return state;
+  }
+
+  static Digest hashFile(FileChannel channel, String algorithm, long size) throws IOException {
+    MessageDigest md = Digest.newMessageDigest(algorithm);
+    ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
+    long position = 0;
+    while (position < size) {
+      buffer.clear();
+      int n = channel.read(buffer, position);
+      if (n < 0) {
+        break;
+      }
+      buffer.flip();
+      md.update(buffer);
+      position += n;
+    }
+    return Digest.fromHasher(algorithm, md);
+  }
+
+  void release(String id, HashState state) {
+    if (state.valid && Files.exists(paths.upload(id))) {
+      idle.put(id, state);
+    }
+    busy.remove(id);
+  }
+
+  /** Cancels an upload; false when there is none. A request still writing to it fails afterwards. */
+  boolean cancel(String repository, String id) {
+    if (!isOwnedBy(repository, id)) {
+      return false;
+    }
+    delete(id);
+    return true;
+  }
+
+  void delete(String id) {
+    idle.remove(id);
+    deleteTree(paths.upload(id));
+  }
+
+  /** Uploads untouched since {@code cutoff} and not in use: the garbage collector deletes them. */
+  List<String> untouchedSince(Instant cutoff) {
+    List<String> result = new ArrayList<>();
+    try (Stream<Path> dirs = Files.list(paths.uploadsRoot())) {
+      for (Path dir : (Iterable<Path>) dirs::iterator) {
+        String id = dir.getFileName().toString();
+        if (busy.contains(id)) {
+          continue;
+        }
+        Path data = dir.resolve("data");
+        Path marker = Files.exists(data) ? data : dir;
+        if (Files.getLastModifiedTime(marker).toInstant().isBefore(cutoff)) {
+          result.add(id);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return result;
+  }
+
+  /** When the oldest upload still present was started; uploads may still link blobs until done. */
+  Optional<Instant> oldestStart() {
+    try (Stream<Path> dirs = Files.list(paths.uploadsRoot())) {
+      return dirs.map(d -> d.resolve("repository"))
+          .filter(Files::exists)
+          .map(p -> {
+            try {
+              return Files.getLastModifiedTime(p).toInstant();
+            } catch (IOException e) {
+              return Instant.now();
+            }
+          })
+          .min(Comparator.naturalOrder());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void closeQuietly(FileChannel c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // already failing
+      }
+    }
+  }
+}

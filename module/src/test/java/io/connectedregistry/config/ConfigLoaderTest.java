@@ -1,0 +1,438 @@
+package io.connectedregistry.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import io.connectedregistry.config.ConfigLoader.Flags;
+import io.connectedregistry.config.RegistryConfig.ListenAddress;
+import io.connectedregistry.config.RegistryConfig.LogLevel;
+import io.connectedregistry.config.RegistryConfig.Mode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class ConfigLoaderTest {
+
+  @TempDir Path dir;
+
+  private final Map<String, String> env = new HashMap<>();
+
+  // --- defaults ------------------------------------------------------------------------------
+
+  @Test
+  void with_nothing_configured_the_defaults_describe_a_root_registry_on_localhost() {
+    RegistryConfig config = load(Flags.none());
+
+    assertEquals(new ListenAddress("127.0.0.1", 5000), config.listen());
+    assertEquals(Path.of("./data"), config.data());
+    assertEquals(Mode.ReadWrite, config.mode());
+    assertNull(config.parent());
+    assertEquals(List.of(), config.sync().repositories());
+    assertEquals("* * * * *", config.sync().schedule());
+    assertNull(config.sync().window());
+    assertEquals(Duration.ofDays(2), config.sync().messageTtl());
+    assertFalse(config.sync().onDemand());
+    assertEquals(LogLevel.Information, config.logLevel());
+    assertNull(config.tls());
+    assertEquals(Duration.ofHours(24), config.storage().uploadExpiry());
+    assertNull(config.storage().gcInterval());
+    assertEquals(Duration.ofHours(1), config.storage().gcGrace());
+    assertEquals(config, ConfigLoader.defaults());
+  }
+
+  @Test
+  void an_empty_file_means_all_defaults() throws IOException {
+    assertEquals(ConfigLoader.defaults(), loadFile("empty.yaml", ""));
+  }
+
+  // --- files ---------------------------------------------------------------------------------
+
+  @Test
+  void a_yaml_file_sets_every_key() throws IOException {
+    Path cert = Files.writeString(dir.resolve("tls.crt"), "cert");
+    Path key = Files.writeString(dir.resolve("tls.key"), "key");
+
+    RegistryConfig config =
+        loadFile(
+            "registry.yaml",
+            """
+            listen: 0.0.0.0:8080
+            data: /var/acr/data
+            mode: ReadWrite
+            parent:
+              endpoint: parent.example:8443
+              protocol: http
+            sync:
+              repositories: ["app/*", hello-world]
+              schedule: "0 */2 * * *"
+              window: PT4H
+              messageTtl: P10D
+              onDemand: true
+            logLevel: Debug
+            tls:
+              certificate: %s
+              key: %s
+            storage:
+              uploadExpiry: PT2H
+              gcInterval: PT6H
+              gcGrace: PT0S
+            """
+                .formatted(cert, key));
+
+    assertEquals(new ListenAddress("0.0.0.0", 8080), config.listen());
+    assertEquals(Path.of("/var/acr/data"), config.data());
+    assertEquals(Mode.ReadWrite, config.mode());
+    assertEquals(new RegistryConfig.ParentConfig("parent.example:8443", "http"), config.parent());
+    assertEquals(
+        new RegistryConfig.SyncConfig(
+            List.of("app/*", "hello-world"), "0 */2 * * *", Duration.ofHours(4),
+            Duration.ofDays(10), true),
+        config.sync());
+    assertEquals(LogLevel.Debug, config.logLevel());
+    assertEquals(new RegistryConfig.TlsConfig(cert, key), config.tls());
+    assertEquals(
+        new RegistryConfig.StorageConfig(Duration.ofHours(2), Duration.ofHours(6), Duration.ZERO),
+        config.storage());
+  }
+
+  @Test
+  void a_json_file_is_read_the_same_way() throws IOException {
+    RegistryConfig config =
+        loadFile(
+            "registry.json",
+            """
+            {"listen": "10.0.0.1:5001", "mode": "ReadOnly",
+             "sync": {"repositories": ["a"], "window": "P7D", "onDemand": true},
+             "storage": {"gcGrace": "PT30M"}}
+            """);
+
+    assertEquals(new ListenAddress("10.0.0.1", 5001), config.listen());
+    assertEquals(Mode.ReadOnly, config.mode());
+    assertEquals(List.of("a"), config.sync().repositories());
+    assertEquals(Duration.ofDays(7), config.sync().window());
+    assertTrue(config.sync().onDemand());
+    assertEquals(Duration.ofMinutes(30), config.storage().gcGrace());
+  }
+
+  @Test
+  void json_content_is_recognised_without_a_json_extension() throws IOException {
+    RegistryConfig config = loadFile("registry.conf", "{\"listen\": \"[::]:6000\"}");
+
+    assertEquals(new ListenAddress("::", 6000), config.listen());
+  }
+
+  @Test
+  void the_file_can_be_named_by_the_environment() throws IOException {
+    Path file = Files.writeString(dir.resolve("env.yaml"), "data: /from/env/file\n");
+    env.put("REGISTRY_CONFIG", file.toString());
+
+    assertEquals(Path.of("/from/env/file"), load(Flags.none()).data());
+  }
+
+  @Test
+  void the_config_flag_names_the_file_over_the_environment() throws IOException {
+    Path fromEnv = Files.writeString(dir.resolve("env.yaml"), "data: /env\n");
+    Path fromFlag = Files.writeString(dir.resolve("flag.yaml"), "data: /flag\n");
+    env.put("REGISTRY_CONFIG", fromEnv.toString());
+
+    assertEquals(Path.of("/flag"), load(Flags.none().withConfig(fromFlag)).data());
+  }
+
+  @Test
+  void a_missing_file_is_refused_naming_where_it_was_named() {
+    String message = failure(Flags.none().withConfig(dir.resolve("nope.yaml")));
+
+    assertTrue(message.startsWith("--config: "), message);
+    assertTrue(message.contains("does not exist"), message);
+  }
+
+  @Test
+  void a_file_that_does_not_parse_is_refused_on_one_line_with_its_position() throws IOException {
+    String message = loadFileFailure("broken.yaml", "listen: [unclosed\n");
+
+    assertTrue(message.startsWith("cannot parse "), message);
+    assertTrue(message.contains("line "), message);
+    assertFalse(message.contains("\n"), message);
+  }
+
+  @Test
+  void a_duplicated_key_is_refused() throws IOException {
+    String message = loadFileFailure("dup.yaml", "mode: ReadOnly\nmode: ReadWrite\n");
+
+    assertTrue(message.contains("mode"), message);
+  }
+
+  // --- layering ------------------------------------------------------------------------------
+
+  @Test
+  void environment_variables_override_the_file() throws IOException {
+    Path file =
+        Files.writeString(
+            dir.resolve("r.yaml"),
+            "listen: 0.0.0.0:1\ndata: /file\nmode: ReadOnly\nlogLevel: Error\n");
+    env.put("REGISTRY_LISTEN", "0.0.0.0:2");
+    env.put("REGISTRY_DATA", "/env");
+    env.put("REGISTRY_MODE", "ReadWrite");
+    env.put("REGISTRY_LOG_LEVEL", "Warning");
+
+    RegistryConfig config = load(Flags.none().withConfig(file));
+
+    assertEquals(new ListenAddress("0.0.0.0", 2), config.listen());
+    assertEquals(Path.of("/env"), config.data());
+    assertEquals(Mode.ReadWrite, config.mode());
+    assertEquals(LogLevel.Warning, config.logLevel());
+  }
+
+  @Test
+  void flags_override_environment_variables() {
+    env.put("REGISTRY_LISTEN", "0.0.0.0:2");
+    env.put("REGISTRY_DATA", "/env");
+    env.put("REGISTRY_MODE", "ReadWrite");
+    env.put("REGISTRY_LOG_LEVEL", "Warning");
+
+    RegistryConfig config =
+        load(
+            Flags.none()
+                .withListen("0.0.0.0:3")
+                .withData("/flag")
+                .withMode("ReadOnly")
+                .withLogLevel("None"));
+
+    assertEquals(new ListenAddress("0.0.0.0", 3), config.listen());
+    assertEquals(Path.of("/flag"), config.data());
+    assertEquals(Mode.ReadOnly, config.mode());
+    assertEquals(LogLevel.None, config.logLevel());
+  }
+
+  @Test
+  void a_blank_environment_variable_counts_as_unset() {
+    env.put("REGISTRY_MODE", "");
+    env.put("REGISTRY_LISTEN", " ");
+
+    assertEquals(ConfigLoader.defaults(), load(Flags.none()));
+  }
+
+  @Test
+  void the_grace_flag_overrides_the_files_gc_grace() throws IOException {
+    Path file = Files.writeString(dir.resolve("r.yaml"), "storage: {gcGrace: PT5H}\n");
+
+    RegistryConfig config = load(Flags.none().withConfig(file).withGrace("PT0S"));
+
+    assertEquals(Duration.ZERO, config.storage().gcGrace());
+  }
+
+  // --- mode ----------------------------------------------------------------------------------
+
+  @Test
+  void a_registry_with_a_parent_defaults_to_read_only() throws IOException {
+    RegistryConfig config = loadFile("r.yaml", "parent: {endpoint: parent.example}\n");
+
+    assertEquals(Mode.ReadOnly, config.mode());
+    assertEquals(new RegistryConfig.ParentConfig("parent.example", "https"), config.parent());
+  }
+
+  @Test
+  void an_explicit_mode_wins_over_the_parent_default() throws IOException {
+    RegistryConfig config =
+        loadFile("r.yaml", "mode: ReadWrite\nparent: {endpoint: parent.example}\n");
+
+    assertEquals(Mode.ReadWrite, config.mode());
+  }
+
+  @Test
+  void a_mode_flag_wins_over_the_parent_default_too() throws IOException {
+    Path file = Files.writeString(dir.resolve("r.yaml"), "parent: {endpoint: parent.example}\n");
+
+    assertEquals(Mode.ReadWrite, load(Flags.none().withConfig(file).withMode("ReadWrite")).mode());
+  }
+
+  @Test
+  void a_parent_url_decides_the_protocol() throws IOException {
+    RegistryConfig config = loadFile("r.yaml", "parent: {endpoint: 'http://127.0.0.1:5001'}\n");
+
+    assertEquals("http", config.parent().protocol());
+  }
+
+  // --- unknown keys --------------------------------------------------------------------------
+
+  @Test
+  void an_unknown_nested_key_is_refused_with_its_path_and_the_file() throws IOException {
+    String message = loadFileFailure("x.yaml", "sync:\n  windo: PT1H\n");
+
+    assertTrue(
+        message.startsWith("unknown configuration key 'sync.windo'"), message);
+    assertTrue(message.contains("window"), "lists the accepted keys: " + message);
+    assertTrue(message.contains(dir.resolve("x.yaml").toString()), message);
+  }
+
+  @Test
+  void an_unknown_top_level_key_is_refused_with_its_name() throws IOException {
+    String message = loadFileFailure("x.json", "{\"Mode\": \"ReadOnly\"}");
+
+    assertTrue(message.startsWith("unknown configuration key 'Mode'"), message);
+  }
+
+  // --- bad values ----------------------------------------------------------------------------
+
+  static Stream<Arguments> badFileValues() {
+    return Stream.of(
+        arguments("mode: readwrite", "mode: 'readwrite' is not one of ReadOnly, ReadWrite"),
+        arguments(
+            "logLevel: Info",
+            "logLevel: 'Info' is not one of Debug, Information, Warning, Error, None"),
+        arguments("listen: abc", "listen: 'abc' is not HOST:PORT"),
+        arguments("listen: 'host:0'", "listen: 'host:0' has port 0; the port must be 1..65535"),
+        arguments("listen: 'host:65536'", "listen: 'host:65536' has port 65536"),
+        arguments("listen: ':5000'", "listen: ':5000' is not HOST:PORT"),
+        arguments("listen: 'a:b:5000'", "listen: 'a:b:5000' is not HOST:PORT"),
+        arguments("data: ''", "data: must not be empty"),
+        arguments(
+            "parent: {endpoint: x, protocol: ftp}",
+            "parent.protocol: 'ftp' is not one of http, https"),
+        arguments("parent: {protocol: https}", "parent.endpoint: required"),
+        arguments(
+            "parent: {endpoint: 'ftp://x'}",
+            "parent.endpoint: 'ftp://x' must be HOST[:PORT] or an http:// or https:// URL"),
+        arguments(
+            "parent: {endpoint: 'https://x', protocol: http}",
+            "parent.protocol: 'http' contradicts the scheme"),
+        arguments("sync: {schedule: \"\"}", "sync.schedule: must not be empty"),
+        arguments("sync: {window: 4h}", "sync.window: '4h' is not an ISO-8601 duration"),
+        arguments("sync: {onDemand: maybe}", "sync.onDemand: 'maybe' is not one of true, false"),
+        arguments("sync: {repositories: app}", "sync.repositories: expected a list"),
+        arguments(
+            "sync: {repositories: [a, \"\"]}",
+            "sync.repositories[1]: '' is not a repository name or wildcard"),
+        arguments("sync: {schedule: [a]}", "sync.schedule: expected a single value, not a list"),
+        arguments(
+            "tls: {certificate: /no/such.crt, key: k}",
+            "tls.certificate: '/no/such.crt' is not a readable file"),
+        arguments("tls: {key: k}", "tls.certificate: required"),
+        arguments(
+            "storage: {uploadExpiry: PT0S}", "storage.uploadExpiry: 'PT0S' must be longer than zero"),
+        arguments(
+            "storage: {gcInterval: -PT1H}", "storage.gcInterval: '-PT1H' must be longer than zero"),
+        arguments("storage: {gcGrace: -PT1S}", "storage.gcGrace: '-PT1S' must not be negative"),
+        arguments("sync: 5", "sync: expected a mapping with keys repositories"),
+        arguments("- a list", "the top level: expected a mapping"));
+  }
+
+  @ParameterizedTest(name = "{0} is refused")
+  @MethodSource("badFileValues")
+  void a_bad_value_in_the_file_is_refused_naming_the_key(String yaml, String expected)
+      throws IOException {
+    String message = loadFileFailure("bad.yaml", yaml + "\n");
+
+    assertTrue(message.startsWith(expected), message);
+    assertTrue(message.endsWith("(in " + dir.resolve("bad.yaml") + ")"), message);
+    assertFalse(message.contains("\n"), message);
+  }
+
+  static Stream<Arguments> badEnvironmentValues() {
+    return Stream.of(
+        arguments(
+            "REGISTRY_MODE", "readonly",
+            "REGISTRY_MODE: 'readonly' is not one of ReadOnly, ReadWrite"),
+        arguments(
+            "REGISTRY_LOG_LEVEL", "verbose",
+            "REGISTRY_LOG_LEVEL: 'verbose' is not one of Debug, Information, Warning, Error, None"),
+        arguments("REGISTRY_LISTEN", "5000", "REGISTRY_LISTEN: '5000' is not HOST:PORT"),
+        arguments("REGISTRY_LISTEN", "h:99999", "REGISTRY_LISTEN: 'h:99999' has port 99999"),
+        arguments(
+            "REGISTRY_CONFIG", "/no/such.yaml", "REGISTRY_CONFIG: '/no/such.yaml' does not exist"));
+  }
+
+  @ParameterizedTest(name = "{0}={1} is refused")
+  @MethodSource("badEnvironmentValues")
+  void a_bad_environment_variable_is_refused_naming_the_variable(
+      String variable, String value, String expected) {
+    env.put(variable, value);
+
+    String message = failure(Flags.none());
+
+    assertTrue(message.startsWith(expected), message);
+  }
+
+  @Test
+  void a_bad_flag_is_refused_naming_the_flag() {
+    assertEquals(
+        "--mode: 'rw' is not one of ReadOnly, ReadWrite", failure(Flags.none().withMode("rw")));
+    assertTrue(
+        failure(Flags.none().withListen("nope")).startsWith("--listen: 'nope' is not HOST:PORT"));
+    assertTrue(
+        failure(Flags.none().withLogLevel("debug")).startsWith("--log-level: 'debug' is not one of"));
+    assertTrue(failure(Flags.none().withData("")).startsWith("--data: must not be empty"));
+    assertTrue(
+        failure(Flags.none().withGrace("1h")).startsWith("--grace: '1h' is not an ISO-8601 duration"));
+  }
+
+  // --- bounds --------------------------------------------------------------------------------
+
+  @ParameterizedTest(name = "window {0} is accepted")
+  @CsvSource({"PT1H", "PT4H", "P7D", "PT168H"})
+  void a_sync_window_from_one_hour_to_seven_days_is_accepted(String window) throws IOException {
+    assertEquals(
+        Duration.parse(window), loadFile("w.yaml", "sync: {window: " + window + "}").sync().window());
+  }
+
+  @ParameterizedTest(name = "window {0} is refused")
+  @CsvSource({"PT59M", "PT59M59.999S", "P7DT1S", "P8D"})
+  void a_sync_window_outside_one_hour_to_seven_days_is_refused(String window) throws IOException {
+    String message = loadFileFailure("w.yaml", "sync: {window: " + window + "}");
+
+    assertTrue(
+        message.startsWith("sync.window: '" + window + "' is not between PT1H and P7D"), message);
+  }
+
+  @ParameterizedTest(name = "messageTtl {0} is accepted")
+  @CsvSource({"P1D", "P2D", "P90D", "PT24H"})
+  void a_message_ttl_from_one_to_ninety_days_is_accepted(String ttl) throws IOException {
+    assertEquals(
+        Duration.parse(ttl), loadFile("t.yaml", "sync: {messageTtl: " + ttl + "}").sync().messageTtl());
+  }
+
+  @ParameterizedTest(name = "messageTtl {0} is refused")
+  @CsvSource({"PT23H59M", "P91D", "P90DT1S"})
+  void a_message_ttl_outside_one_to_ninety_days_is_refused(String ttl) throws IOException {
+    String message = loadFileFailure("t.yaml", "sync: {messageTtl: " + ttl + "}");
+
+    assertTrue(
+        message.startsWith("sync.messageTtl: '" + ttl + "' is not between P1D and P90D"), message);
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  private RegistryConfig load(Flags flags) {
+    return new ConfigLoader(env).load(flags);
+  }
+
+  private String failure(Flags flags) {
+    return assertThrows(ConfigException.class, () -> load(flags)).getMessage();
+  }
+
+  private RegistryConfig loadFile(String name, String content) throws IOException {
+    return load(Flags.none().withConfig(Files.writeString(dir.resolve(name), content)));
+  }
+
+  private String loadFileFailure(String name, String content) throws IOException {
+    return failure(Flags.none().withConfig(Files.writeString(dir.resolve(name), content)));
+  }
+}
