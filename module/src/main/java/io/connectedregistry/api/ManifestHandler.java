@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.Optional;
 
 /** {@code GET|HEAD|PUT|DELETE /v2/<name>/manifests/<reference>}: stored and served byte for byte. */
 final class ManifestHandler {
@@ -26,29 +27,37 @@ final class ManifestHandler {
   void get(RoutingContext ctx) {
     String repository = Paths.repository(ctx);
     Reference reference = Reference.parse(ctx.pathParam("reference"));
+    Optional<StoredManifest> cached = storage.cachedManifest(repository, reference);
+    if (cached.isPresent()) {
+      serve(ctx, reference, cached.get());
+      return;
+    }
     storage.call(s -> s.manifest(repository, reference)).onSuccess(found -> {
       if (found.isEmpty()) {
         ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " in " + repository));
         return;
       }
-      StoredManifest manifest = found.get();
-      List<String> accept = ctx.request().headers().getAll("Accept");
-      if (!Accept.allows(accept, manifest.mediaType())) {
-        ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " is a " + manifest.mediaType()
-            + ", which the request's Accept header does not allow"));
-        return;
-      }
-      HttpServerResponse response = ctx.response()
-          .putHeader("Content-Type", manifest.mediaType())
-          .putHeader("Docker-Content-Digest", manifest.digest().toString())
-          .putHeader("ETag", "\"" + manifest.digest() + "\"")
-          .putHeader("Content-Length", String.valueOf(manifest.bytes().length));
-      if (ctx.request().method() == HttpMethod.HEAD) {
-        response.end();
-      } else {
-        response.end(Buffer.buffer(manifest.bytes()));
-      }
+      serve(ctx, reference, found.get());
     }).onFailure(ctx::fail);
+  }
+
+  private static void serve(RoutingContext ctx, Reference reference, StoredManifest manifest) {
+    List<String> accept = ctx.request().headers().getAll("Accept");
+    if (!Accept.allows(accept, manifest.mediaType())) {
+      ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " is a " + manifest.mediaType()
+          + ", which the request's Accept header does not allow"));
+      return;
+    }
+    HttpServerResponse response = ctx.response()
+        .putHeader("Content-Type", manifest.mediaType())
+        .putHeader("Docker-Content-Digest", manifest.digest().toString())
+        .putHeader("ETag", "\"" + manifest.digest() + "\"")
+        .putHeader("Content-Length", String.valueOf(manifest.bytes().length));
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      response.end();
+    } else {
+      response.end(Buffer.buffer(manifest.bytes()));
+    }
   }
 
   void put(RoutingContext ctx) {

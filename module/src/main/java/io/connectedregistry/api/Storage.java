@@ -20,6 +20,12 @@ final class Storage {
     return worker.executeBlocking(task, false);
   }
 
+  /** Non-blocking: safe on the event loop. */
+  java.util.Optional<io.connectedregistry.storage.StoredManifest> cachedManifest(
+      String repository, io.connectedregistry.oci.Reference reference) {
+    return storage.cachedManifest(repository, reference);
+  }
+
   WorkerExecutor worker() {
     return worker;
   }

@@ -44,6 +44,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
   private final FileLock lock;
   private final MetadataStore metadata;
   private final Uploads uploads;
+  private final ManifestCache manifestCache = new ManifestCache(32L * 1024 * 1024);
 
   private LocalRegistryStorage(StoragePaths paths, Options options, FileChannel lockChannel, FileLock lock,
       MetadataStore metadata, Uploads uploads) {
@@ -197,6 +198,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
   @Override
   public void putManifest(String repository, Manifest manifest, String tag) {
     List<Digest> missing = metadata.putManifest(repository, manifest, tag);
+    manifestCache.invalidate(repository);
     if (!missing.isEmpty()) {
       throw ErrorCode.MANIFEST_BLOB_UNKNOWN.exception("not in " + repository + ": "
           + missing.stream().map(Digest::toString).collect(Collectors.joining(", ")));
@@ -205,16 +207,23 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   @Override
   public Optional<StoredManifest> manifest(String repository, Reference reference) {
-    return reference.isDigest()
+    return manifestCache.load(repository, reference, () -> reference.isDigest()
         ? metadata.manifest(repository, reference.digest())
-        : metadata.manifestByTag(repository, reference.tag());
+        : metadata.manifestByTag(repository, reference.tag()));
+  }
+
+  @Override
+  public Optional<StoredManifest> cachedManifest(String repository, Reference reference) {
+    return manifestCache.get(repository, reference);
   }
 
   @Override
   public boolean deleteManifest(String repository, Reference reference) {
-    return reference.isDigest()
+    boolean deleted = reference.isDigest()
         ? metadata.deleteManifest(repository, reference.digest())
         : metadata.deleteTag(repository, reference.tag());
+    manifestCache.invalidate(repository);
+    return deleted;
   }
 
   @Override

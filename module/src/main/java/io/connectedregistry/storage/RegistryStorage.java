@@ -55,6 +55,9 @@ public interface RegistryStorage extends AutoCloseable {
 
   Optional<StoredManifest> manifest(String repository, Reference reference);
 
+  /** A manifest only if it is in memory: never blocks, so it may be called on an event loop. */
+  Optional<StoredManifest> cachedManifest(String repository, Reference reference);
+
   /** By digest: the manifest and its tags. By tag: the tag only. False when there was nothing. */
   boolean deleteManifest(String repository, Reference reference);
 

@@ -47,7 +47,7 @@ public final class RegistryProcess implements AutoCloseable {
   private final Path dataDir;
   private final Path logFile;
   private final int port;
-  private final List<String> extraArgs;
+  private List<String> extraArgs;
   private final HttpClient probe = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2))
@@ -175,6 +175,12 @@ public final class RegistryProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Replaces the extra command-line arguments (e.g. {@code --mode ReadOnly}) used by the next start. */
+  public synchronized RegistryProcess withArgs(String... args) {
+    this.extraArgs = List.of(args);
+    return this;
   }
 
   /** Graceful stop, then start again on the same data folder and port. */
