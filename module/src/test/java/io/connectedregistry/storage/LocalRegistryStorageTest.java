@@ -1,0 +1,181 @@
+package io.connectedregistry.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.Manifest;
+import io.connectedregistry.oci.Reference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalRegistryStorageTest extends RegistryStorageContract {
+  @TempDir Path dir;
+  private final MutableClock clock = new MutableClock();
+
+  @Override
+  protected RegistryStorage openFresh() {
+    return reopen();
+  }
+
+  private LocalRegistryStorage reopen() {
+    return LocalRegistryStorage.open(dir, new LocalRegistryStorage.Options(Duration.ofHours(24), Duration.ofHours(1), clock));
+  }
+
+  private LocalRegistryStorage local() {
+    return (LocalRegistryStorage) storage;
+  }
+
+  @Test
+  void blobsLiveAtTheirContentAddress() {
+    Digest d = push("r", bytes("content"));
+    assertTrue(Files.exists(dir.resolve("blobs/sha256").resolve(d.hex().substring(0, 2)).resolve(d.hex())));
+  }
+
+  @Test
+  void aSecondProcessCannotOpenTheSameDataFolder() {
+    StorageException e = assertThrows(StorageException.class, this::reopen);
+    assertTrue(e.getMessage().contains("in use"), e.getMessage());
+  }
+
+  @Test
+  void committedContentSurvivesReopening() throws Exception {
+    Digest config = push("r", bytes("{}"));
+    Manifest m = image(config);
+    storage.putManifest("r", m, "v1");
+    storage.close();
+    storage = reopen();
+    assertArrayEquals(m.bytes(), storage.manifest("r", Reference.parse("v1")).orElseThrow().bytes());
+    assertArrayEquals(bytes("{}"), read("r", config));
+  }
+
+  @Test
+  void garbageCollectionKeepsReferencedBlobsAndYoungOnesAndReclaimsTheRest() {
+    Digest config = push("r", bytes("{}"));
+    Digest kept = push("r", bytes("kept-layer"));
+    Digest dropped = push("r", bytes("dropped-layer"));
+    Manifest keep = image(config, kept);
+    Manifest drop = image(config, dropped);
+    storage.putManifest("r", keep, "keep");
+    storage.putManifest("r", drop, "drop");
+    storage.deleteManifest("r", Reference.parse(drop.digest().toString()));
+
+    GcReport young = storage.collectGarbage();
+    assertEquals(0, young.blobsRemoved(), "inside the grace period nothing goes");
+
+    clock.advance(Duration.ofHours(2));
+    GcReport report = storage.collectGarbage();
+    assertEquals(1, report.blobsRemoved());
+    assertEquals(Optional.empty(), storage.blobSize("r", dropped));
+    assertFalse(Files.exists(local().paths().blob(dropped)));
+    assertEquals(Optional.of((long) "kept-layer".length()), storage.blobSize("r", kept));
+    assertTrue(Files.exists(local().paths().blob(kept)));
+    assertTrue(Files.exists(local().paths().blob(config)));
+  }
+
+  @Test
+  void aBlobStillLinkedFromAnotherRepositorySurvivesGarbageCollection() {
+    Digest shared = push("a", bytes("shared"));
+    storage.putManifest("a", image(shared), "v1");
+    assertTrue(storage.mountBlob("b", "a", shared));
+    clock.advance(Duration.ofHours(2));
+    storage.collectGarbage(); // b's link is unreferenced and goes; a's stays
+    assertEquals(Optional.empty(), storage.blobSize("b", shared));
+    assertTrue(Files.exists(local().paths().blob(shared)));
+  }
+
+  @Test
+  void anOpenUploadHoldsBackCollectionOfBlobsPushedAfterItStarted() throws Exception {
+    UploadStatus slow = storage.startUpload("r");
+    Files.setLastModifiedTime(local().paths().uploadRepository(slow.id()),
+        java.nio.file.attribute.FileTime.from(clock.instant()));
+    clock.advance(Duration.ofMinutes(90));
+    Digest layer = push("r", bytes("pushed-during-slow-upload"));
+    clock.advance(Duration.ofMinutes(90));
+    // The layer is older than the grace period but younger than the upload in progress.
+    assertEquals(0, storage.collectGarbage().blobsRemoved());
+    assertTrue(storage.blobSize("r", layer).isPresent());
+  }
+
+  @Test
+  void expiredUploadsAreDeleted() throws Exception {
+    UploadStatus upload = storage.startUpload("r");
+    Files.setLastModifiedTime(local().paths().uploadData(upload.id()),
+        java.nio.file.attribute.FileTime.from(clock.instant().minus(Duration.ofHours(25))));
+    assertEquals(1, storage.collectGarbage().uploadsExpired());
+    assertEquals(Optional.empty(), storage.uploadStatus("r", upload.id()));
+  }
+
+  @Test
+  void anOrphanBlobFileFromACrashIsCollected() throws Exception {
+    Digest orphan = Digest.sha256(bytes("orphan"));
+    Path file = local().paths().blob(orphan);
+    Files.createDirectories(file.getParent());
+    Files.write(file, bytes("orphan"));
+    Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(clock.instant().minus(Duration.ofHours(3))));
+    assertEquals(1, storage.collectGarbage().orphanFilesRemoved());
+    assertFalse(Files.exists(file));
+  }
+
+  @Test
+  void aBlobSetAsideByAnInterruptedCollectionIsRestoredWhenItsRowSurvived() throws Exception {
+    Digest d = push("r", bytes("precious"));
+    storage.close();
+    // Simulate a crash after the file went to trash/ but before the transaction committed.
+    Path trash = dir.resolve("trash").resolve("sha256-" + d.hex());
+    Files.move(dir.resolve("blobs/sha256").resolve(d.hex().substring(0, 2)).resolve(d.hex()), trash);
+    storage = reopen();
+    assertArrayEquals(bytes("precious"), read("r", d));
+    assertFalse(Files.exists(trash));
+  }
+
+  @Test
+  void anUploadResumesAfterRestartFromTheBytesOnDisk() throws Exception {
+    UploadStatus upload = storage.startUpload("r");
+    try (UploadHandle h = storage.openUpload("r", upload.id())) {
+      h.append(java.nio.ByteBuffer.wrap(bytes("first-")));
+    }
+    storage.close();
+    storage = reopen();
+    assertEquals(6, storage.uploadStatus("r", upload.id()).orElseThrow().size());
+    try (UploadHandle h = storage.openUpload("r", upload.id())) {
+      h.append(java.nio.ByteBuffer.wrap(bytes("second")));
+      storage.commitUpload(h, Digest.sha256(bytes("first-second")));
+    }
+    assertTrue(storage.blobSize("r", Digest.sha256(bytes("first-second"))).isPresent());
+  }
+
+  /** A clock the test moves, so garbage collection's grace periods need no real waiting. */
+  static final class MutableClock extends Clock {
+    private Instant now = Instant.now();
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+}
