@@ -204,7 +204,7 @@ class CrashSafetyTest {
   // ------------------------------------------------------------------------------------------
 
   private static void verify(RegistryClient client, Ledger ledger, String when) {
-    assertEquals(200, client.get("/readyz").status(), "/readyz " + when);
+    assertEquals(200, client.get(RegistryProcess.readinessPath()).status(), "/readyz " + when);
     List<String> problems = new ArrayList<>();
 
     for (BlobRef b : ledger.ackedBlobs) {

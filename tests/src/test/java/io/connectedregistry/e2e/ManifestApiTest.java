@@ -226,10 +226,22 @@ class ManifestApiTest {
     answers.add(client.get(url, "Accept", Oci.IMAGE_MANIFEST));
     answers.add(client.get(url, "Accept", Oci.DOCKER_MANIFEST + ", " + Oci.IMAGE_MANIFEST + ";q=0.9"));
     answers.add(client.get(url, "Accept", Oci.DOCKER_MANIFEST, "Accept", Oci.IMAGE_INDEX, "Accept", Oci.IMAGE_MANIFEST));
-    answers.add(client.get(url, "Accept", "*/*"));
-    answers.add(client.get(url));
 
     for (Response r : answers) {
+      body(r, m.bytes());
+      assertEquals(Oci.IMAGE_MANIFEST, mediaType(r), () -> "Content-Type: " + r);
+    }
+  }
+
+  @Test
+  void aWildcardOrMissingAcceptGetsTheStoredManifestUnchanged() {
+    // RFC 9110: no Accept means any media type is acceptable, and */* says so explicitly
+    String repo = repo("accept-any");
+    Manifest m = newImage(repo);
+    client.pushManifest(repo, "v1", m.mediaType(), m.bytes());
+    String url = "/v2/" + repo + "/manifests/v1";
+
+    for (Response r : List.of(client.get(url, "Accept", "*/*"), client.get(url))) {
       body(r, m.bytes());
       assertEquals(Oci.IMAGE_MANIFEST, mediaType(r), () -> "Content-Type: " + r);
     }

@@ -342,6 +342,11 @@ public final class RegistryProcess implements AutoCloseable {
     return isReferenceDistribution() ? "/v2/" : "/healthz";
   }
 
+  /** {@code /readyz}: 200 once storage is writable (the reference registry has none: /v2/ there). */
+  public static String readinessPath() {
+    return isReferenceDistribution() ? "/v2/" : "/readyz";
+  }
+
   private void awaitReady() {
     Instant deadline = Instant.now().plus(READY_TIMEOUT);
     while (Instant.now().isBefore(deadline)) {
