@@ -49,6 +49,10 @@ public final class RegistryApplication {
   }
 
   private void scheduleGarbageCollection(RegistryConfig config) {
+    // Stale uploads expire even when full garbage collection is off: they only cost disk.
+    long sweep = Math.min(Duration.ofHours(1).toMillis(), config.storage().uploadExpiry().toMillis());
+    vertx.setPeriodic(sweep, id -> vertx.executeBlocking(storage::expireUploads, false)
+        .onFailure(e -> LOG.error("expiring stale uploads failed", e)));
     Duration interval = config.storage().gcInterval();
     if (interval == null) {
       return;

@@ -50,13 +50,21 @@ final class GarbageCollector {
     this.options = options;
   }
 
+  int expireUploads() {
+    int expired = 0;
+    for (String id : uploads.untouchedSince(options.clock().instant().minus(options.uploadExpiry()))) {
+      uploads.delete(id);
+      expired++;
+    }
+    if (expired > 0) {
+      LOG.info("deleted {} uploads untouched for more than {}", expired, options.uploadExpiry());
+    }
+    return expired;
+  }
+
   GcReport run() {
     Instant now = options.clock().instant();
-    int uploadsExpired = 0;
-    for (String id : uploads.untouchedSince(now.minus(options.uploadExpiry()))) {
-      uploads.delete(id);
-      uploadsExpired++;
-    }
+    int uploadsExpired = expireUploads();
     Instant cutoff = now.minus(options.gcGrace());
     Instant oldestUpload = uploads.oldestStart().orElse(cutoff);
     if (oldestUpload.isBefore(cutoff)) {

@@ -254,6 +254,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
   }
 
   @Override
+  public int expireUploads() {
+    return new GarbageCollector(paths, metadata, uploads, options).expireUploads();
+  }
+
+  @Override
   public void checkWritable() {
     metadata.ping();
     Path probe = paths.uploadsRoot().resolve(".probe");

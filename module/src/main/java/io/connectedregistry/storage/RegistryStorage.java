@@ -76,6 +76,9 @@ public interface RegistryStorage extends AutoCloseable {
 
   GcReport collectGarbage();
 
+  /** Deletes uploads untouched for longer than the upload expiry; returns how many. */
+  int expireUploads();
+
   /** Throws when the store cannot take writes (disk gone, database closed). */
   void checkWritable();
 
