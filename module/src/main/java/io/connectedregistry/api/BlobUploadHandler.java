@@ -66,8 +66,7 @@ final class BlobUploadHandler {
     String repository = Paths.repository(ctx);
     String id = ctx.pathParam("uuid");
     storage.call(s -> s.openUpload(repository, id)).onSuccess(upload -> {
-      long[] range = checkRange(ctx, upload);
-      if (range == RANGE_REFUSED) {
+      if (!rangeContinuesUpload(ctx, upload)) {
         release(upload);
         return;
       }
@@ -92,8 +91,7 @@ final class BlobUploadHandler {
   /** Streams the (optional) body into the upload, then verifies and commits it: answers 201. */
   private void appendAndCommit(RoutingContext ctx, String repository, String id, Digest digest) {
     storage.call(s -> s.openUpload(repository, id)).onSuccess(upload -> {
-      long[] range = checkRange(ctx, upload);
-      if (range == RANGE_REFUSED) {
+      if (!rangeContinuesUpload(ctx, upload)) {
         release(upload);
         return;
       }
@@ -130,16 +128,14 @@ final class BlobUploadHandler {
     }).onFailure(ctx::fail);
   }
 
-  private static final long[] RANGE_REFUSED = new long[0];
-
   /**
    * A chunk must start where the upload ends. Out of order (or malformed) is answered 416 with the
-   * current {@code Range}, and nothing is written.
+   * current {@code Range}, and nothing is written. No {@code Content-Range} means "append".
    */
-  private long[] checkRange(RoutingContext ctx, UploadHandle upload) {
+  private static boolean rangeContinuesUpload(RoutingContext ctx, UploadHandle upload) {
     String header = ctx.request().getHeader("Content-Range");
     if (header == null) {
-      return null;
+      return true;
     }
     long[] range = ByteRange.parseContentRange(header);
     String length = ctx.request().getHeader("Content-Length");
@@ -148,9 +144,9 @@ final class BlobUploadHandler {
       uploadHeaders(ctx.response(), upload.repository(), upload.id(), upload.startSize());
       ctx.fail(ErrorCode.RANGE_INVALID.exception("Content-Range " + header + " does not continue the upload at "
           + upload.startSize() + (lengthMismatch ? " or does not match Content-Length " + length : "")));
-      return RANGE_REFUSED;
+      return false;
     }
-    return range;
+    return true;
   }
 
   private Future<Void> receive(RoutingContext ctx, UploadHandle upload) {

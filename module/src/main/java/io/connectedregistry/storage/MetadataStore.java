@@ -85,6 +85,8 @@ final class MetadataStore implements AutoCloseable {
       // FULL: a committed transaction survives a power cut, which is what a 201 promises.
       s.execute("PRAGMA synchronous=FULL");
       s.execute("PRAGMA foreign_keys=ON");
+      // One connection per worker thread: keep each page cache small (1 MiB) for small devices.
+      s.execute("PRAGMA cache_size=-1024");
     }
     return c;
   }
