@@ -19,7 +19,8 @@
 # Anything after -- goes to registry-bench.sh (e.g. -- -o manifest,blobget -d 20).
 #
 # Environment:
-#   JAVA_OPTS        JVM options for our registry (default: the small-device settings below)
+#   JAVA_OPTS        JVM options for our registry (default: the small-device settings of the
+#                    project README, see DEFAULT_JAVA_OPTS below); printed with the results
 #   JAR              our jar (default module/target/connected-registry.jar; built with
 #                    `mvn -B -q -DskipTests package` when missing)
 #   OURS_ARGS        extra arguments after --listen/--data (e.g. "--mode ReadWrite")
@@ -41,7 +42,9 @@ usage() { sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 
 die() { echo "run.sh: $*" >&2; exit 1; }
 say() { echo "== $*" >&2; }
 
-DEFAULT_JAVA_OPTS="-Xms32m -Xmx192m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -Xss512k -XX:+ExitOnOutOfMemoryError"
+# the small-device settings the project README recommends (section "Small devices"); keep in step
+DEFAULT_JAVA_OPTS="-Xms16m -Xmx64m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m \
+-Xss512k -XX:MaxDirectMemorySize=32m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1"
 JAVA_OPTS=${JAVA_OPTS:-$DEFAULT_JAVA_OPTS}
 JAR=${JAR:-$REPO/module/target/connected-registry.jar}
 OURS_HEALTH=${OURS_HEALTH:-/healthz}
@@ -193,6 +196,7 @@ else OURS_DESC="java $JAVA_OPTS -jar ${JAR#$REPO/} --listen 127.0.0.1:PORT --dat
 } > "$OUT/env.txt"
 cat "$OUT/env.txt" >&2
 
+T_START=$SECONDS
 # ------------------------------------------------------------------ host reference figures
 if [[ $HOSTBENCH == 1 ]]; then
   say "host reference: $TOOLS/host-bench.sh $WORK, dd ${BLOB_MIB} MiB conv=fsync x2"
@@ -237,8 +241,9 @@ run_one() { # side run
   BENCH_PID=
   sleep 0.2   # let tee finish
   if [[ $rc != 0 ]]; then
-    [[ $rc == 124 ]] && echo "   registry-bench.sh timed out after ${TIMEOUT}s" | tee -a "$OUT/$side-run$r.log" >&2
-    FAILED+=("$name run $r (exit $rc)")
+    [[ $rc == 124 ]] && echo "registry-bench.sh timed out after ${TIMEOUT}s" >> "$OUT/$side-run$r.log"
+    FAILED+=("$name run $r: registry-bench.sh exit $rc, last line of ${OUT#$REPO/}/$side-run$r.log:
+        $(grep -v '^RESULT' "$OUT/$side-run$r.log" | tail -1 | cut -c1-300)")
   fi
   if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
     echo "   $name (pid $pid) is no longer running" | tee -a "$OUT/$side-run$r.log" >&2
@@ -250,15 +255,15 @@ run_one() { # side run
         if (n == "peak_rss_pid" pid) n = "peak_rss"; else if (n == "peak_rss_pid" mpid) n = "mirror_peak_rss"
         cpu = "-"; if (match($0, /reg_cpu=[0-9.]+s/)) cpu = substr($0, RSTART + 8, RLENGTH - 9)
         print side, r, n, $3, $4, cpu }' "$raw" >> "$OUT/figures.tsv"
-  [[ -f $dir/registry/registry.log ]] && tail -n 300 "$dir/registry/registry.log" > "$OUT/$side-run$r.registry.log"
-  for f in "$dir"/registry/state/*.log; do [[ -f $f ]] && tail -n 300 "$f" > "$OUT/$side-run$r.registry.log"; done
+  for f in "$dir"/registry/registry.log "$dir"/registry/state/*.log; do   # ours / distribution.sh's log
+    if [[ -f $f ]]; then tail -n 300 "$f" > "$OUT/$side-run$r.registry.log"; fi
+  done
   stop_pid "$pid"     # no-op for --ours-url: only processes started here are stopped
   stop_pid "$mpid"
   rm -rf "$dir"
   say "run $r/$RUNS $name done in $((SECONDS - t0))s$([[ $rc == 0 ]] || echo ", registry-bench.sh exit $rc")"
 }
 
-T_START=$SECONDS
 : > "$OUT/figures.tsv"
 for r in $(seq 1 "$RUNS"); do       # alternate the sides so drift on the machine hits both
   for side in $SIDES; do run_one "$side" "$r"; done
@@ -326,9 +331,17 @@ targets() {
   if [[ -f $OUT/host.txt ]]; then
     echo; echo "host reference ($TOOLS/host-bench.sh + dd ${BLOB_MIB} MiB)"
     grep '^#' "$OUT/host.txt" | head -1 | sed 's/^# /  /'
-    awk '$1 == "RESULT" {d = ""; for (i = 5; i <= NF; i++) d = d " " $i; printf "  %-26s %8s %-6s%s\n", $2, $3, $4, d}' "$OUT/host.txt" | cut -c1-150
+    awk '$1 == "RESULT" {d = ""; for (i = 5; i <= NF; i++) d = d " " $i; sub(/:.*/, "", d)
+                         printf "  %-26s %8s %-6s%s\n", $2, $3, $4, d}' "$OUT/host.txt"
   fi
   echo
+  # noise indicator: registry-bench.sh ends each line with the 1-min load average
+  # (the benchmark alone keeps about 2-3 cpus busy: wrk/curl/skopeo plus the registry)
+  for side in $SIDES; do
+    cat "$OUT/$side"-run*.txt 2>/dev/null | grep -o 'load=[0-9.]*' | cut -d= -f2 | sort -g | tail -1 |
+      awk -v s="$([[ $side == ours ]] && echo connected-registry || echo distribution)" -v c="$(nproc)" \
+        '{printf "max 1-min load average during the %s figures: %s on %d cpus%s\n", s, $1, c, ($1 > 2 * c ? "  <- other work was running: noisy, rerun with -n 3" : "")}'
+  done
   [[ ${#FAILED[@]} == 0 ]] || printf 'FAILED: %s\n' "${FAILED[@]}"
   echo "total time $((SECONDS - T_START))s for $RUNS run(s); raw RESULT lines: ${OUT#$REPO/}/{ours,ref}-runN.txt"
 } | tee "$OUT/summary.txt"
