@@ -66,12 +66,14 @@ final class BlobUploadHandler {
     String repository = Paths.repository(ctx);
     String id = ctx.pathParam("uuid");
     storage.call(s -> s.openUpload(repository, id)).onSuccess(upload -> {
-      if (!rangeContinuesUpload(ctx, upload)) {
-        release(upload);
+      RuntimeException refused = rangeRefusal(ctx, upload);
+      if (refused != null) {
+        release(upload).onComplete(v -> ctx.fail(refused));
         return;
       }
+      // The upload is released before the answer goes out: the client's next request may come at once.
       receive(ctx, upload)
-          .andThen(done -> release(upload))
+          .eventually(() -> release(upload))
           .onSuccess(v -> accepted(ctx, repository, id, upload.size()))
           .onFailure(ctx::fail);
     }).onFailure(ctx::fail);
@@ -91,13 +93,14 @@ final class BlobUploadHandler {
   /** Streams the (optional) body into the upload, then verifies and commits it: answers 201. */
   private void appendAndCommit(RoutingContext ctx, String repository, String id, Digest digest) {
     storage.call(s -> s.openUpload(repository, id)).onSuccess(upload -> {
-      if (!rangeContinuesUpload(ctx, upload)) {
-        release(upload);
+      RuntimeException refused = rangeRefusal(ctx, upload);
+      if (refused != null) {
+        release(upload).onComplete(v -> ctx.fail(refused));
         return;
       }
       receive(ctx, upload)
           .compose(v -> storage.call(s -> s.commitUpload(upload, digest)))
-          .andThen(done -> release(upload))
+          .eventually(() -> release(upload))
           .onSuccess(size -> created(ctx, repository, digest))
           .onFailure(ctx::fail);
     }).onFailure(ctx::fail);
@@ -129,24 +132,23 @@ final class BlobUploadHandler {
   }
 
   /**
-   * A chunk must start where the upload ends. Out of order (or malformed) is answered 416 with the
-   * current {@code Range}, and nothing is written. No {@code Content-Range} means "append".
+   * A chunk must start where the upload ends. Out of order (or malformed) is refused with 416 and
+   * the current {@code Range}, and nothing is written. No {@code Content-Range} means "append".
    */
-  private static boolean rangeContinuesUpload(RoutingContext ctx, UploadHandle upload) {
+  private static RuntimeException rangeRefusal(RoutingContext ctx, UploadHandle upload) {
     String header = ctx.request().getHeader("Content-Range");
     if (header == null) {
-      return true;
+      return null;
     }
     long[] range = ByteRange.parseContentRange(header);
     String length = ctx.request().getHeader("Content-Length");
     boolean lengthMismatch = range != null && length != null && !length.equals(String.valueOf(range[1] - range[0] + 1));
-    if (range == null || range[0] != upload.startSize() || lengthMismatch) {
-      uploadHeaders(ctx.response(), upload.repository(), upload.id(), upload.startSize());
-      ctx.fail(ErrorCode.RANGE_INVALID.exception("Content-Range " + header + " does not continue the upload at "
-          + upload.startSize() + (lengthMismatch ? " or does not match Content-Length " + length : "")));
-      return false;
+    if (range != null && range[0] == upload.startSize() && !lengthMismatch) {
+      return null;
     }
-    return true;
+    uploadHeaders(ctx.response(), upload.repository(), upload.id(), upload.startSize());
+    return ErrorCode.RANGE_INVALID.exception("Content-Range " + header + " does not continue the upload at "
+        + upload.startSize() + (lengthMismatch ? " or does not match Content-Length " + length : ""));
   }
 
   private Future<Void> receive(RoutingContext ctx, UploadHandle upload) {
@@ -154,8 +156,8 @@ final class BlobUploadHandler {
     return request.pipeTo(new UploadBodyWriter(ctx.vertx().getOrCreateContext(), storage.worker(), upload));
   }
 
-  private void release(UploadHandle upload) {
-    storage.call(s -> {
+  private Future<Void> release(UploadHandle upload) {
+    return storage.call(s -> {
       upload.close();
       return null;
     });

@@ -16,8 +16,13 @@ import io.connectedregistry.e2e.support.RegistryProcess;
 import io.connectedregistry.e2e.support.Response;
 import java.net.URI;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -148,6 +153,48 @@ class BlobApiTest {
   }
 
   @Test
+  void theNextRequestOfAnUploadSentRightAfterTheLastAnswerIsNeverRefusedAsBusy() throws Exception {
+    // skopeo, containerd and podman send PATCH -> PUT back to back, several uploads in parallel
+    String repo = repo("back-to-back");
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<String>> results = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      int thread = t;
+      results.add(pool.submit(() -> {
+        StringBuilder failures = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+          byte[] blob = Digests.randomBytes(thread * 1000L + i + 77_000, 3000);
+          URI upload = client.startUpload(repo);
+          Response p1 = client.patch(upload.toString(), Arrays.copyOfRange(blob, 0, 1000),
+              "Content-Type", "application/octet-stream");
+          if (p1.status() != 202) {
+            failures.append("\n  first PATCH: ").append(p1.describe());
+            continue;
+          }
+          Response p2 = client.patch(p1.location().toString(), Arrays.copyOfRange(blob, 1000, 2000),
+              "Content-Type", "application/octet-stream");
+          if (p2.status() != 202) {
+            failures.append("\n  second PATCH: ").append(p2.describe());
+            continue;
+          }
+          Response put = client.put(withQuery(p2.location(), "digest", Digests.sha256(blob)),
+              Arrays.copyOfRange(blob, 2000, 3000), "Content-Type", "application/octet-stream");
+          if (put.status() != 201) {
+            failures.append("\n  PUT: ").append(put.describe());
+          }
+        }
+        return failures.toString();
+      }));
+    }
+    pool.shutdown();
+    StringBuilder all = new StringBuilder();
+    for (Future<String> f : results) {
+      all.append(f.get(120, TimeUnit.SECONDS));
+    }
+    assertEquals("", all.toString(), "320 uploads of PATCH, PATCH, PUT sent back to back on 8 threads all succeed");
+  }
+
+  @Test
   void anOutOfOrderPatchIsRefusedWith416AndTheUploadCanResume() {
     String repo = repo("out-of-order");
     byte[] blob = data(300);
@@ -222,6 +269,18 @@ class BlobApiTest {
 
     error(r, 400, "DIGEST_INVALID");
     status(client.head("/v2/" + repo + "/blobs/" + claimed), 404);
+    status(client.head("/v2/" + repo + "/blobs/" + Digests.sha256(blob)), 404);
+  }
+
+  @Test
+  void aPutWithoutDigestDoesNotCompleteTheUpload() {
+    String repo = repo("no-digest");
+    byte[] blob = data(1000);
+    URI upload = client.startUpload(repo);
+
+    Response r = client.put(upload.toString(), blob, "Content-Type", "application/octet-stream");
+
+    errorWithStatusIn(r, List.of(400), "DIGEST_INVALID", "BLOB_UPLOAD_INVALID");
     status(client.head("/v2/" + repo + "/blobs/" + Digests.sha256(blob)), 404);
   }
 

@@ -21,7 +21,9 @@ import io.connectedregistry.e2e.support.RegistryProcess;
 import io.connectedregistry.e2e.support.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -182,19 +184,21 @@ class ManifestApiTest {
     a.put("artifactType", "application/vnd.example.artifact");
     Manifest artifact = Oci.manifest(Oci.IMAGE_MANIFEST, a);
 
-    for (var entry : List.of(List.of("index", index), List.of("docker-list", dockerList), List.of("artifact", artifact))) {
-      Manifest m = (Manifest) entry.get(1);
-      client.pushManifest(repo, (String) entry.get(0), m.mediaType(), m.bytes());
+    Map<String, Manifest> byTag = new LinkedHashMap<>();
+    byTag.put("oci", oci);
+    byTag.put("index", index);
+    byTag.put("docker", docker);
+    byTag.put("docker-list", dockerList);
+    byTag.put("artifact", artifact);
+    for (String tag : List.of("index", "docker-list", "artifact")) {
+      client.pushManifest(repo, tag, byTag.get(tag).mediaType(), byTag.get(tag).bytes());
     }
 
-    for (var entry : List.of(List.of("oci", oci), List.of("index", index), List.of("docker", docker),
-        List.of("docker-list", dockerList), List.of("artifact", artifact))) {
-      String tag = (String) entry.get(0);
-      Manifest m = (Manifest) entry.get(1);
+    byTag.forEach((tag, m) -> {
       Response get = body(client.get("/v2/" + repo + "/manifests/" + tag, "Accept", ACCEPT_ALL_MANIFESTS), m.bytes());
       assertEquals(m.mediaType(), mediaType(get), () -> tag + " Content-Type: " + get);
       header(get, "Docker-Content-Digest", m.digest());
-    }
+    });
   }
 
   @Test
@@ -398,7 +402,7 @@ class ManifestApiTest {
     ObjectNode m = Oci.imageManifest(b[0], b[1]);
     m.putObject("annotations").put("pad", "");
     int base = Oci.bytes(m).length;
-    m.with("annotations").put("pad", "p".repeat(size - base));
+    ((ObjectNode) m.get("annotations")).put("pad", "p".repeat(size - base));
     return Oci.bytes(m);
   }
 

@@ -31,7 +31,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,18 +43,41 @@ import org.junit.jupiter.api.Test;
  */
 class ProcessLifecycleTest {
 
+  /** One registry for the tests that only stop and restart it; the others start their own. */
+  private static RegistryProcess shared;
   private RegistryProcess registry;
 
+  @BeforeAll
+  static void startSharedRegistry() {
+    shared = RegistryProcess.startFresh("lifecycle");
+  }
+
+  @AfterAll
+  static void stopSharedRegistry() {
+    if (shared != null) {
+      shared.close();
+    }
+  }
+
+  /** The shared registry, started again if an earlier test left it stopped. */
+  private static RegistryProcess liveShared() {
+    if (!shared.isAlive()) {
+      shared.awaitExit(Duration.ofSeconds(20));
+      shared.start();
+    }
+    return shared;
+  }
+
   @AfterEach
-  void stopRegistry() {
-    if (registry != null) {
+  void stopOwnRegistry() {
+    if (registry != null && registry != shared) {
       registry.close();
     }
   }
 
   @Test
   void healthReadinessAndTheApiBaseAnswer200() {
-    registry = RegistryProcess.startFresh("health");
+    registry = liveShared();
     RegistryClient client = new RegistryClient(registry);
 
     status(client.get("/healthz"), 200);
@@ -62,7 +87,7 @@ class ProcessLifecycleTest {
 
   @Test
   void everyKindOfAnswerCarriesTheDistributionApiVersionHeader() {
-    registry = RegistryProcess.startFresh("api-version");
+    registry = liveShared();
     RegistryClient client = new RegistryClient(registry);
     String repo = "version/check";
     byte[] data = Digests.randomBytes(1, 100);
@@ -82,7 +107,7 @@ class ProcessLifecycleTest {
 
   @Test
   void aRegistryStoppedWithSigtermServesEverythingAfterARestart() {
-    registry = RegistryProcess.startFresh("restart");
+    registry = liveShared();
     RegistryClient client = new RegistryClient(registry);
     Blob config = Oci.config("restart");
     Blob layer = Oci.layer(7, 300_000);
@@ -103,7 +128,7 @@ class ProcessLifecycleTest {
 
   @Test
   void aGracefulStopLetsAnInFlightUploadFinish() throws Exception {
-    registry = RegistryProcess.startFresh("graceful");
+    registry = liveShared();
     RegistryClient client = new RegistryClient(registry);
     byte[] blob = Digests.randomBytes(99, 6 * 1024 * 1024);
     String digest = Digests.sha256(blob);
@@ -125,6 +150,27 @@ class ProcessLifecycleTest {
     assertTrue(registry.awaitExit(Duration.ofSeconds(20)), "the registry should exit after SIGTERM");
     registry.start();
     body(new RegistryClient(registry).get("/v2/graceful/app/blobs/" + digest), blob);
+  }
+
+  @Test
+  void anUploadInterruptedByARestartResumesWhereItStopped() {
+    registry = liveShared();
+    RegistryClient client = new RegistryClient(registry);
+    byte[] blob = Digests.randomBytes(123, 200_000);
+    String digest = Digests.sha256(blob);
+    URI upload = client.startUpload("resume/app");
+    Response first = status(client.patch(upload.toString(), java.util.Arrays.copyOfRange(blob, 0, 120_000),
+        "Content-Type", "application/octet-stream", "Content-Range", "0-119999"), 202);
+
+    registry.restart();
+
+    RegistryClient after = new RegistryClient(registry);
+    Response state = status(after.get(first.location().toString()), 204);
+    assertTrue(String.valueOf(state.headerOrNull("Range")).matches("(bytes=)?0-119999"), () -> "Range: " + state);
+    Response rest = status(after.patch(state.location().toString(), java.util.Arrays.copyOfRange(blob, 120_000, blob.length),
+        "Content-Type", "application/octet-stream", "Content-Range", "120000-199999"), 202);
+    status(after.put(withQuery(rest.location(), "digest", digest), new byte[0]), 201);
+    body(after.get("/v2/resume/app/blobs/" + digest), blob);
   }
 
   /** An InputStream over {@code data} that pauses {@code pauseMs} after every {@code step} bytes. */
