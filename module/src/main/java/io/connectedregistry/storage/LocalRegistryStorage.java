@@ -291,6 +291,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   @Override
   public void close() {
+    uploads.close();
     metadata.close();
     try {
       lock.release();

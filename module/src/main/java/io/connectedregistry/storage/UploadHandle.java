@@ -47,14 +47,55 @@ public final class UploadHandle implements AutoCloseable {
     return hash.size;
   }
 
-  /** Blocking: appends and hashes. */
+  /** Blocking: appends and hashes, in order. */
   public void append(ByteBuffer data) throws IOException {
+    append(new ByteBuffer[] {data});
+  }
+
+  /** Blocking: appends and hashes several buffers, written through a per-thread direct buffer. */
+  public void append(ByteBuffer[] data) throws IOException {
     hash.valid = false; // until the write is known complete: a failure leaves file and hash apart
-    hash.sha256.update(data.duplicate());
-    while (data.hasRemaining()) {
-      hash.size += channel.write(data);
+    long total = 0;
+    ByteBuffer staging = STAGING.get();
+    staging.clear();
+    for (ByteBuffer b : data) {
+      total += b.remaining();
+      hash.sha256.update(b.duplicate());
+      while (b.hasRemaining()) {
+        if (!staging.hasRemaining()) {
+          writeFully(staging);
+        }
+        int n = Math.min(staging.remaining(), b.remaining());
+        staging.put(b.slice(b.position(), n));
+        b.position(b.position() + n);
+      }
     }
+    writeFully(staging);
+    hash.size += total;
+    hash.unflushed += total;
     hash.valid = true;
+    if (hash.unflushed >= Uploads.FLUSH_EVERY_BYTES && (hash.flushing == null || hash.flushing.isDone())) {
+      // Start writing dirty pages to disk while the rest arrives (in this request or the next
+      // chunk's), so the fsync at commit, which the 201 waits for, only has the tail left to do.
+      hash.unflushed = 0;
+      hash.flushing = owner.flushInBackground(id);
+    }
+  }
+
+  /**
+   * Heap buffers would be copied by the JDK into temporary direct buffers, one per buffer of a
+   * gathering write, which can exhaust a small device's direct memory; one bounded buffer per
+   * worker thread does the same copy with one write per 256 KiB.
+   */
+  private static final ThreadLocal<ByteBuffer> STAGING =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(256 * 1024));
+
+  private void writeFully(ByteBuffer staging) throws IOException {
+    staging.flip();
+    while (staging.hasRemaining()) {
+      channel.write(staging);
+    }
+    staging.clear();
   }
 
   /** The digest of everything appended so far in {@code algorithm}; re-reads the file only for sha512. */

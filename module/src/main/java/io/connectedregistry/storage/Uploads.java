@@ -20,6 +20,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -36,8 +39,19 @@ final class Uploads {
     final MessageDigest sha256 = Digest.newMessageDigest("sha256");
     long size;
     boolean valid = true;
+    /** Bytes written since the last background flush was started, across requests. */
+    long unflushed;
+    Future<?> flushing;
   }
 
+  /** How much an upload writes between two background flushes. */
+  static final long FLUSH_EVERY_BYTES = 16L * 1024 * 1024;
+
+  private final ExecutorService flusher = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "upload-flusher");
+    t.setDaemon(true);
+    return t;
+  });
   private final StoragePaths paths;
   private final ConcurrentHashMap<String, HashState> idle = new ConcurrentHashMap<>();
   private final Set<String> busy = ConcurrentHashMap.newKeySet();
@@ -149,6 +163,25 @@ final class Uploads {
       position += n;
     }
     return Digest.fromHasher(algorithm, md);
+  }
+
+  /**
+   * Flushes an upload's dirty pages on the flusher thread, through its own file descriptor so the
+   * request that triggered it may finish first. Failures surface at the commit's own fsync.
+   */
+  Future<?> flushInBackground(String id) {
+    Path data = paths.uploadData(id);
+    return flusher.submit(() -> {
+      try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
+        ch.force(false);
+      } catch (IOException ignored) {
+        // cancelled or committed meanwhile, or an I/O error the commit's fsync will report
+      }
+    });
+  }
+
+  void close() {
+    flusher.shutdownNow();
   }
 
   void release(String id, HashState state) {
