@@ -42,9 +42,8 @@ usage() { sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 
 die() { echo "run.sh: $*" >&2; exit 1; }
 say() { echo "== $*" >&2; }
 
-# the small-device settings the project README recommends (section "Small devices"); keep in step
-DEFAULT_JAVA_OPTS="-Xms16m -Xmx64m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m \
--Xss512k -XX:MaxDirectMemorySize=32m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1"
+# the small-device settings the project README recommends: one file, read by java as an @argfile
+DEFAULT_JAVA_OPTS="@$REPO/module/small-device.jvmopts"
 JAVA_OPTS=${JAVA_OPTS:-$DEFAULT_JAVA_OPTS}
 JAR=${JAR:-$REPO/module/target/connected-registry.jar}
 OURS_HEALTH=${OURS_HEALTH:-/healthz}

@@ -44,7 +44,9 @@ public final class LocalRegistryStorage implements RegistryStorage {
   private final FileLock lock;
   private final MetadataStore metadata;
   private final Uploads uploads;
-  private final ManifestCache manifestCache = new ManifestCache(32L * 1024 * 1024);
+  /** An eighth of the heap, at most 32 MiB: a small device's heap is mostly request buffers. */
+  private final ManifestCache manifestCache =
+      new ManifestCache(Math.min(32L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 8));
 
   private LocalRegistryStorage(StoragePaths paths, Options options, FileChannel lockChannel, FileLock lock,
       MetadataStore metadata, Uploads uploads) {

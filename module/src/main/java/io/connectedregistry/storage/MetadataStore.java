@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -63,8 +65,13 @@ final class MetadataStore implements AutoCloseable {
   private final String url;
   private final Connection writer;
   private final Object writeLock = new Object();
+  /**
+   * A few reader connections shared by all worker threads: each holds its own page cache and
+   * native buffers, so one per thread would cost a small device megabytes per worker.
+   */
+  private static final int READERS = 4;
   private final List<Connection> readers = new CopyOnWriteArrayList<>();
-  private final ThreadLocal<Connection> reader = new ThreadLocal<>();
+  private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(READERS);
   private volatile boolean closed;
 
   MetadataStore(Path databaseFile) throws SQLException {
@@ -85,23 +92,28 @@ final class MetadataStore implements AutoCloseable {
       // FULL: a committed transaction survives a power cut, which is what a 201 promises.
       s.execute("PRAGMA synchronous=FULL");
       s.execute("PRAGMA foreign_keys=ON");
-      // One connection per worker thread: keep each page cache small (1 MiB) for small devices.
+      // Keep each connection's page cache small (1 MiB) for small devices.
       s.execute("PRAGMA cache_size=-1024");
     }
     return c;
   }
 
-  private Connection reader() throws SQLException {
+  private Connection takeReader() throws SQLException, InterruptedException {
     if (closed) {
       throw new SQLException("metadata store is closed");
     }
-    Connection c = reader.get();
-    if (c == null) {
-      c = open();
-      reader.set(c);
-      readers.add(c);
+    Connection c = idleReaders.poll();
+    if (c != null) {
+      return c;
     }
-    return c;
+    synchronized (readers) {
+      if (readers.size() < READERS) {
+        c = open();
+        readers.add(c);
+        return c;
+      }
+    }
+    return idleReaders.take();
   }
 
   @FunctionalInterface
@@ -142,12 +154,21 @@ final class MetadataStore implements AutoCloseable {
   }
 
   <T> T read(Work<T> work) {
+    Connection c = null;
     try {
-      return work.run(reader());
+      c = takeReader();
+      return work.run(c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException("interrupted while waiting for the metadata store", e);
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
       throw new StorageException("metadata read failed", e);
+    } finally {
+      if (c != null) {
+        idleReaders.offer(c);
+      }
     }
   }
 
