@@ -12,17 +12,21 @@ final class BodyReader {
 
   static Future<Buffer> read(HttpServerRequest request, int limit) {
     String length = request.getHeader("Content-Length");
+    int expected = 0;
     if (length != null) {
       try {
-        if (Long.parseLong(length) > limit) {
+        long declared = Long.parseLong(length);
+        if (declared > limit) {
           return Future.failedFuture(tooLarge(limit));
         }
+        expected = (int) Math.max(0, declared);
       } catch (NumberFormatException e) {
         return Future.failedFuture(ErrorCode.SIZE_INVALID.exception("Content-Length is not a number"));
       }
     }
     Promise<Buffer> promise = Promise.promise();
-    Buffer body = Buffer.buffer();
+    // Sized up front when the length is known: a growing buffer would briefly hold twice the body.
+    Buffer body = expected > 0 ? Buffer.buffer(expected) : Buffer.buffer();
     request.handler(chunk -> {
       if (body.length() + chunk.length() > limit) {
         request.pause();

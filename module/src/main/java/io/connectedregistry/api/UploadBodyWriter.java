@@ -24,7 +24,11 @@ import java.util.List;
  * at hundreds of MiB/s.
  */
 final class UploadBodyWriter implements WriteStream<Buffer> {
-  static final long MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+  /**
+   * Per upload, a sixteenth of the heap (at most 8 MiB): several uploads at once must fit in a
+   * small device's heap, and a worker that drains a few MiB per pass already keeps up.
+   */
+  static final long MAX_QUEUED_BYTES = Math.min(8L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 16);
 
   private final Context context;
   private final WorkerExecutor worker;

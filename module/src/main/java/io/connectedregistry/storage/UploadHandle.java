@@ -85,10 +85,10 @@ public final class UploadHandle implements AutoCloseable {
   /**
    * Heap buffers would be copied by the JDK into temporary direct buffers, one per buffer of a
    * gathering write, which can exhaust a small device's direct memory; one bounded buffer per
-   * worker thread does the same copy with one write per 256 KiB.
+   * worker thread does the same copy with one write per 128 KiB.
    */
   private static final ThreadLocal<ByteBuffer> STAGING =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(256 * 1024));
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(128 * 1024));
 
   private void writeFully(ByteBuffer staging) throws IOException {
     staging.flip();

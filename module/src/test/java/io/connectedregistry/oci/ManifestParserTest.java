@@ -77,4 +77,31 @@ class ManifestParserTest {
     String json = image("").replace("\"size\":10}", "\"size\":10,\"urls\":[\"https://example.invalid/l\"]}");
     assertEquals(1, parse(json, null).blobs().size());
   }
+
+  @Test
+  void duplicateKeysAreRefusedRatherThanResolvedOneWayOrAnother() {
+    RegistryException e = assertThrows(RegistryException.class,
+        () -> parse(image("").replace("{\"schemaVersion\":2,", "{\"schemaVersion\":2,\"schemaVersion\":2,"), null));
+    assertEquals(ErrorCode.MANIFEST_INVALID, e.code());
+  }
+
+  @Test
+  void unknownFieldsAnywhereAreSkipped() {
+    Manifest m = parse(image(",\"x-extra\":{\"deep\":[1,{\"a\":null}]}")
+        .replace("\"size\":10}", "\"size\":10,\"platform\":{\"os\":\"linux\"}}"), null);
+    assertEquals(2, m.blobs().size());
+  }
+
+  @Test
+  void aManifestWithTensOfThousandsOfLayersParses() {
+    StringBuilder layers = new StringBuilder();
+    for (int i = 0; i < 26_000; i++) {
+      layers.append(i == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"")
+          .append(B).append("\",\"size\":").append(i).append("}");
+    }
+    String json = image("").replaceFirst("\"layers\":\\[.*\\]", "\"layers\":[" + layers + "]");
+    Manifest m = parse(json, MediaTypes.OCI_MANIFEST);
+    assertEquals(26_001, m.blobs().size());
+    assertTrue(json.length() > 3_000_000);
+  }
 }
