@@ -132,24 +132,18 @@ final class Uploads {
 
   private static HashState rehash(FileChannel channel, long size) throws IOException {
     HashState state = new HashState();
-    ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
-    long position = 0;
-    while (position < size) {
-      buffer.clear();
-      int n = channel.read(buffer, position);
-      if (n < 0) {
-        break;
-      }
-      buffer.flip();
-      state.sha256.update(buffer);
-      position += n;
-    }
-    state.size = position;
+    state.size = hashInto(channel, size, state.sha256);
     return state;
   }
 
   static Digest hashFile(FileChannel channel, String algorithm, long size) throws IOException {
     MessageDigest md = Digest.newMessageDigest(algorithm);
+    hashInto(channel, size, md);
+    return Digest.fromHasher(algorithm, md);
+  }
+
+  /** Feeds the first {@code size} bytes of the file to {@code md}; returns how many there were. */
+  private static long hashInto(FileChannel channel, long size, MessageDigest md) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
     long position = 0;
     while (position < size) {
@@ -162,7 +156,7 @@ final class Uploads {
       md.update(buffer);
       position += n;
     }
-    return Digest.fromHasher(algorithm, md);
+    return position;
   }
 
   /**
