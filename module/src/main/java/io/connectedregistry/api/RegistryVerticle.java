@@ -1,8 +1,10 @@
 package io.connectedregistry.api;
 
 import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.config.RegistryConfig.TlsConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
@@ -11,6 +13,7 @@ final class RegistryVerticle extends VerticleBase {
   private final RegistryConfig config;
   private final Storage storage;
   private HttpServer server;
+  private CertificateReloader reloader;
 
   RegistryVerticle(RegistryConfig config, Storage storage) {
     this.config = config;
@@ -25,12 +28,33 @@ final class RegistryVerticle extends VerticleBase {
         .setHandle100ContinueAutomatically(true)
         .setCompressionSupported(false)
         .setIdleTimeout(300);
+    TlsConfig tls = config.tls();
+    if (tls != null) {
+      options.setSsl(true).setKeyCertOptions(CertificateReloader.keyCert(tls));
+      if (tls.clientCa() != null) {
+        options.setTrustOptions(CertificateReloader.trust(tls)).setClientAuth(ClientAuth.REQUIRED);
+      }
+    }
     server = vertx.createHttpServer(options).requestHandler(Routes.create(vertx, storage, config.mode()));
-    return server.listen();
+    return server.listen().compose(listening -> tls == null || !ownsReload() ? Future.succeededFuture()
+        : (reloader = new CertificateReloader(vertx, server, tls)).start());
+  }
+
+  /**
+   * The servers of one deployment share one listening socket, and an SSL update through any of
+   * them applies to that socket; so one instance per deployment watches the files.
+   */
+  private boolean ownsReload() {
+    return vertx.sharedData().<String, Boolean>getLocalMap("registry.tls.reload")
+        .putIfAbsent(deploymentID(), Boolean.TRUE) == null;
   }
 
   @Override
   public Future<?> stop() {
+    if (reloader != null) {
+      reloader.stop();
+      vertx.sharedData().getLocalMap("registry.tls.reload").remove(deploymentID());
+    }
     // Graceful: stop accepting, let in-flight requests finish (bounded), then close.
     return server == null ? Future.succeededFuture() : server.shutdown(30, java.util.concurrent.TimeUnit.SECONDS);
   }

@@ -32,7 +32,7 @@ final class ConfigFile {
   private static final List<String> PARENT_KEYS = List.of("endpoint", "protocol");
   private static final List<String> SYNC_KEYS =
       List.of("repositories", "schedule", "window", "messageTtl", "onDemand");
-  private static final List<String> TLS_KEYS = List.of("certificate", "key");
+  private static final List<String> TLS_KEYS = List.of("certificate", "key", "clientCa");
   private static final List<String> STORAGE_KEYS = List.of("uploadExpiry", "gcInterval", "gcGrace");
 
   private ConfigFile() {}
@@ -194,22 +194,21 @@ final class ConfigFile {
   }
 
   private static TlsConfig tls(JsonNode node) {
-    return new TlsConfig(tlsFile(node, "certificate"), tlsFile(node, "key"));
+    Path clientCa =
+        scalar(node, "clientCa", "tls.clientCa")
+            .map(v -> ConfigValues.readableFile("tls.clientCa", v))
+            .orElse(null);
+    return new TlsConfig(tlsFile(node, "certificate"), tlsFile(node, "key"), clientCa);
   }
 
   /** Checked here so a wrong path is reported with its key, not as a TLS error at startup. */
   private static Path tlsFile(JsonNode node, String name) {
     String key = "tls." + name;
-    Path path =
-        scalar(node, name, key)
-            .map(v -> ConfigValues.path(key, v))
-            .orElseThrow(
-                () -> new ConfigException(
-                    key + ": required when tls is present (tls needs both certificate and key)"));
-    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-      throw new ConfigException(key + ": '" + path + "' is not a readable file");
-    }
-    return path;
+    return scalar(node, name, key)
+        .map(v -> ConfigValues.readableFile(key, v))
+        .orElseThrow(
+            () -> new ConfigException(
+                key + ": required when tls is present (tls needs both certificate and key)"));
   }
 
   private static void applyStorage(JsonNode node, ConfigDraft draft) {

@@ -2,6 +2,7 @@ package io.connectedregistry.config;
 
 import io.connectedregistry.config.RegistryConfig.LogLevel;
 import io.connectedregistry.config.RegistryConfig.Mode;
+import io.connectedregistry.config.RegistryConfig.TlsConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -13,7 +14,8 @@ import java.util.Optional;
  *   <li>embedded defaults;
  *   <li>the configuration file (YAML or JSON) named by {@code --config} or {@code REGISTRY_CONFIG};
  *   <li>environment variables {@code REGISTRY_LISTEN}, {@code REGISTRY_DATA}, {@code
- *       REGISTRY_MODE}, {@code REGISTRY_LOG_LEVEL};
+ *       REGISTRY_MODE}, {@code REGISTRY_LOG_LEVEL}, {@code REGISTRY_TLS_CERTIFICATE}, {@code
+ *       REGISTRY_TLS_KEY}, {@code REGISTRY_TLS_CLIENT_CA};
  *   <li>command-line flags {@code --listen}, {@code --data}, {@code --mode}, {@code --log-level}
  *       (and {@code --grace} for {@code gc}).
  * </ol>
@@ -61,6 +63,7 @@ public final class ConfigLoader {
     env("REGISTRY_LOG_LEVEL")
         .ifPresent(
             v -> draft.logLevel = ConfigValues.oneOf("REGISTRY_LOG_LEVEL", v, LogLevel.class));
+    applyTlsEnvironment(draft);
 
     if (flags.listen() != null) {
       draft.listen = ConfigValues.listen("--listen", flags.listen());
@@ -79,6 +82,40 @@ public final class ConfigLoader {
     }
 
     return draft.build();
+  }
+
+  /**
+   * {@code REGISTRY_TLS_CERTIFICATE}, {@code REGISTRY_TLS_KEY}, {@code REGISTRY_TLS_CLIENT_CA}
+   * each override their file key; without a {@code tls} section in the file, certificate and key
+   * must both be given.
+   */
+  private void applyTlsEnvironment(ConfigDraft draft) {
+    Optional<Path> certificate =
+        env("REGISTRY_TLS_CERTIFICATE")
+            .map(v -> ConfigValues.readableFile("REGISTRY_TLS_CERTIFICATE", v));
+    Optional<Path> key =
+        env("REGISTRY_TLS_KEY").map(v -> ConfigValues.readableFile("REGISTRY_TLS_KEY", v));
+    Optional<Path> clientCa =
+        env("REGISTRY_TLS_CLIENT_CA").map(v -> ConfigValues.readableFile("REGISTRY_TLS_CLIENT_CA", v));
+    if (certificate.isEmpty() && key.isEmpty() && clientCa.isEmpty()) {
+      return;
+    }
+    TlsConfig base = draft.tls;
+    Path newCertificate = certificate.orElse(base == null ? null : base.certificate());
+    Path newKey = key.orElse(base == null ? null : base.key());
+    Path newClientCa = clientCa.orElse(base == null ? null : base.clientCa());
+    if (newCertificate == null) {
+      throw new ConfigException(
+          "REGISTRY_TLS_CERTIFICATE: required with "
+              + (key.isPresent() ? "REGISTRY_TLS_KEY" : "REGISTRY_TLS_CLIENT_CA")
+              + " when the file has no tls section (tls needs both certificate and key)");
+    }
+    if (newKey == null) {
+      throw new ConfigException(
+          "REGISTRY_TLS_KEY: required with REGISTRY_TLS_CERTIFICATE when the file has no tls"
+              + " section (tls needs both certificate and key)");
+    }
+    draft.tls = new TlsConfig(newCertificate, newKey, newClientCa);
   }
 
   private Optional<String> env(String name) {

@@ -1,6 +1,7 @@
 package io.connectedregistry.config;
 
 import io.connectedregistry.config.RegistryConfig.ListenAddress;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,6 +63,15 @@ final class ConfigValues {
     } catch (InvalidPathException e) {
       throw new ConfigException(key + ": '" + raw + "' is not a valid path: " + e.getReason());
     }
+  }
+
+  /** A path that must name a readable regular file (TLS certificates, keys, CA bundles). */
+  static Path readableFile(String key, String raw) {
+    Path path = path(key, raw);
+    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+      throw new ConfigException(key + ": '" + path + "' is not a readable file");
+    }
+    return path;
   }
 
   /**

@@ -40,8 +40,15 @@ public record RegistryConfig(
       Duration messageTtl,
       boolean onDemand) {}
 
-  /** Absent (null) means plain HTTP. */
-  public record TlsConfig(Path certificate, Path key) {}
+  /**
+   * Absent (null) means plain HTTP.
+   *
+   * @param certificate PEM certificate chain served to clients
+   * @param key PEM private key of that certificate
+   * @param clientCa PEM CA bundle; when set, clients must present a certificate it signed. Null =
+   *     no client certificates asked for
+   */
+  public record TlsConfig(Path certificate, Path key, Path clientCa) {}
 
   /**
    * @param uploadExpiry an upload untouched this long is deleted (default 24 h)

@@ -69,6 +69,7 @@ class ConfigLoaderTest {
   void a_yaml_file_sets_every_key() throws IOException {
     Path cert = Files.writeString(dir.resolve("tls.crt"), "cert");
     Path key = Files.writeString(dir.resolve("tls.key"), "key");
+    Path clientCa = Files.writeString(dir.resolve("client-ca.crt"), "ca");
 
     RegistryConfig config =
         loadFile(
@@ -90,12 +91,13 @@ class ConfigLoaderTest {
             tls:
               certificate: %s
               key: %s
+              clientCa: %s
             storage:
               uploadExpiry: PT2H
               gcInterval: PT6H
               gcGrace: PT0S
             """
-                .formatted(cert, key));
+                .formatted(cert, key, clientCa));
 
     assertEquals(new ListenAddress("0.0.0.0", 8080), config.listen());
     assertEquals(Path.of("/var/acr/data"), config.data());
@@ -107,7 +109,7 @@ class ConfigLoaderTest {
             Duration.ofDays(10), true),
         config.sync());
     assertEquals(LogLevel.Debug, config.logLevel());
-    assertEquals(new RegistryConfig.TlsConfig(cert, key), config.tls());
+    assertEquals(new RegistryConfig.TlsConfig(cert, key, clientCa), config.tls());
     assertEquals(
         new RegistryConfig.StorageConfig(Duration.ofHours(2), Duration.ofHours(6), Duration.ZERO),
         config.storage());
@@ -199,6 +201,48 @@ class ConfigLoaderTest {
     assertEquals(Path.of("/env"), config.data());
     assertEquals(Mode.ReadWrite, config.mode());
     assertEquals(LogLevel.Warning, config.logLevel());
+  }
+
+  @Test
+  void tls_can_be_configured_by_environment_variables_alone() throws IOException {
+    Path cert = Files.writeString(dir.resolve("tls.crt"), "cert");
+    Path key = Files.writeString(dir.resolve("tls.key"), "key");
+    Path clientCa = Files.writeString(dir.resolve("ca.crt"), "ca");
+    env.put("REGISTRY_TLS_CERTIFICATE", cert.toString());
+    env.put("REGISTRY_TLS_KEY", key.toString());
+
+    assertEquals(new RegistryConfig.TlsConfig(cert, key, null), load(Flags.none()).tls());
+
+    env.put("REGISTRY_TLS_CLIENT_CA", clientCa.toString());
+    assertEquals(new RegistryConfig.TlsConfig(cert, key, clientCa), load(Flags.none()).tls());
+  }
+
+  @Test
+  void tls_environment_variables_override_the_files_tls_keys_one_by_one() throws IOException {
+    Path cert = Files.writeString(dir.resolve("file.crt"), "cert");
+    Path key = Files.writeString(dir.resolve("file.key"), "key");
+    Path envCert = Files.writeString(dir.resolve("env.crt"), "cert");
+    Path clientCa = Files.writeString(dir.resolve("ca.crt"), "ca");
+    Path file = Files.writeString(
+        dir.resolve("tls.yaml"), "tls: {certificate: %s, key: %s}\n".formatted(cert, key));
+    env.put("REGISTRY_TLS_CERTIFICATE", envCert.toString());
+    env.put("REGISTRY_TLS_CLIENT_CA", clientCa.toString());
+
+    assertEquals(
+        new RegistryConfig.TlsConfig(envCert, key, clientCa),
+        load(Flags.none().withConfig(file)).tls());
+  }
+
+  @Test
+  void a_tls_certificate_without_a_key_in_the_environment_is_refused_naming_the_missing_variable()
+      throws IOException {
+    Path cert = Files.writeString(dir.resolve("tls.crt"), "cert");
+    env.put("REGISTRY_TLS_CERTIFICATE", cert.toString());
+    assertTrue(failure(Flags.none()).startsWith("REGISTRY_TLS_KEY: required"));
+
+    env.clear();
+    env.put("REGISTRY_TLS_CLIENT_CA", cert.toString());
+    assertTrue(failure(Flags.none()).startsWith("REGISTRY_TLS_CERTIFICATE: required"));
   }
 
   @Test
@@ -327,6 +371,9 @@ class ConfigLoaderTest {
             "tls.certificate: '/no/such.crt' is not a readable file"),
         arguments("tls: {key: k}", "tls.certificate: required"),
         arguments(
+            "tls: {clientCa: /no/such-ca.crt}",
+            "tls.clientCa: '/no/such-ca.crt' is not a readable file"),
+        arguments(
             "storage: {uploadExpiry: PT0S}", "storage.uploadExpiry: 'PT0S' must be longer than zero"),
         arguments(
             "storage: {gcInterval: -PT1H}", "storage.gcInterval: '-PT1H' must be longer than zero"),
@@ -357,7 +404,15 @@ class ConfigLoaderTest {
         arguments("REGISTRY_LISTEN", "5000", "REGISTRY_LISTEN: '5000' is not HOST:PORT"),
         arguments("REGISTRY_LISTEN", "h:99999", "REGISTRY_LISTEN: 'h:99999' has port 99999"),
         arguments(
-            "REGISTRY_CONFIG", "/no/such.yaml", "REGISTRY_CONFIG: '/no/such.yaml' does not exist"));
+            "REGISTRY_CONFIG", "/no/such.yaml", "REGISTRY_CONFIG: '/no/such.yaml' does not exist"),
+        arguments(
+            "REGISTRY_TLS_CERTIFICATE", "/no/such.crt",
+            "REGISTRY_TLS_CERTIFICATE: '/no/such.crt' is not a readable file"),
+        arguments(
+            "REGISTRY_TLS_KEY", "/no/such.key", "REGISTRY_TLS_KEY: '/no/such.key' is not a readable file"),
+        arguments(
+            "REGISTRY_TLS_CLIENT_CA", "/no/such-ca.crt",
+            "REGISTRY_TLS_CLIENT_CA: '/no/such-ca.crt' is not a readable file"));
   }
 
   @ParameterizedTest(name = "{0}={1} is refused")

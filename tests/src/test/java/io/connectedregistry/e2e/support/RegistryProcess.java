@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
 
 /**
  * The registry under test, running as a separate process: {@code java -jar connected-registry.jar
@@ -48,10 +49,10 @@ public final class RegistryProcess implements AutoCloseable {
   private final Path logFile;
   private final int port;
   private List<String> extraArgs;
-  private final HttpClient probe = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2))
-      .build();
+  private List<String> jvmArgs = List.of();
+  /** Null: the registry serves plain HTTP. Else how the harness connects to its HTTPS. */
+  private SSLContext tls;
+  private HttpClient probe = probeClient(null);
   private Process process;
   private int starts;
 
@@ -183,6 +184,33 @@ public final class RegistryProcess implements AutoCloseable {
     return this;
   }
 
+  /** Extra JVM options (e.g. {@code -Dregistry.tls.reloadIntervalMillis=200}) for the next start. */
+  public synchronized RegistryProcess withJvmArgs(String... args) {
+    this.jvmArgs = List.of(args);
+    return this;
+  }
+
+  /**
+   * Makes the harness speak HTTPS to the registry (base URI, readiness probe) with {@code context}
+   * (trusting the registry's CA, and holding a client certificate when the registry asks for one).
+   * The registry itself is told to serve TLS by its own configuration.
+   */
+  public synchronized RegistryProcess withTls(SSLContext context) {
+    this.tls = context;
+    this.probe = probeClient(context);
+    return this;
+  }
+
+  private static HttpClient probeClient(SSLContext context) {
+    HttpClient.Builder builder = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(2));
+    if (context != null) {
+      builder.sslContext(context);
+    }
+    return builder.build();
+  }
+
   /** Graceful stop, then start again on the same data folder and port. */
   public RegistryProcess restart() {
     stop();
@@ -255,7 +283,7 @@ public final class RegistryProcess implements AutoCloseable {
   }
 
   public URI baseUri() {
-    return URI.create("http://" + hostPort());
+    return URI.create((tls == null ? "http://" : "https://") + hostPort());
   }
 
   public Path dataDir() {
@@ -312,6 +340,7 @@ public final class RegistryProcess implements AutoCloseable {
       return List.of("docker-registry", "serve", distributionConfig().toString());
     }
     List<String> cmd = new ArrayList<>(javaCommand());
+    cmd.addAll(1, jvmArgs);
     cmd.addAll(List.of("--listen", hostPort(), "--data", dataDir.toString()));
     cmd.addAll(extraArgs);
     return cmd;
