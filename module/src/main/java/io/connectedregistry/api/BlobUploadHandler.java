@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
 
 /**
  * Blob uploads: {@code POST /v2/<name>/blobs/uploads/} (start, monolithic with {@code ?digest=},
@@ -65,18 +66,9 @@ final class BlobUploadHandler {
     ctx.request().pause();
     String repository = Paths.repository(ctx);
     String id = ctx.pathParam("uuid");
-    storage.call(s -> s.openUpload(repository, id)).onSuccess(upload -> {
-      RuntimeException refused = rangeRefusal(ctx, upload);
-      if (refused != null) {
-        release(upload).onComplete(v -> ctx.fail(refused));
-        return;
-      }
-      // The upload is released before the answer goes out: the client's next request may come at once.
-      receive(ctx, upload)
-          .eventually(() -> release(upload))
-          .onSuccess(v -> accepted(ctx, repository, id, upload.size()))
-          .onFailure(ctx::fail);
-    }).onFailure(ctx::fail);
+    receiveInto(ctx, repository, id, upload -> Future.succeededFuture(upload.size()))
+        .onSuccess(size -> accepted(ctx, repository, id, size))
+        .onFailure(ctx::fail);
   }
 
   void finish(RoutingContext ctx) {
@@ -92,18 +84,25 @@ final class BlobUploadHandler {
 
   /** Streams the (optional) body into the upload, then verifies and commits it: answers 201. */
   private void appendAndCommit(RoutingContext ctx, String repository, String id, Digest digest) {
-    storage.call(s -> s.openUpload(repository, id)).onSuccess(upload -> {
+    receiveInto(ctx, repository, id, upload -> storage.call(s -> s.commitUpload(upload, digest)))
+        .onSuccess(size -> created(ctx, repository, digest))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * Opens the upload, checks the chunk continues it, streams the body in, runs {@code then} and
+   * releases the upload — before the answer goes out, since the client's next request may come at
+   * once. Fails with RANGE_INVALID (nothing written) when the chunk does not continue the upload.
+   */
+  private <T> Future<T> receiveInto(
+      RoutingContext ctx, String repository, String id, Function<UploadHandle, Future<T>> then) {
+    return storage.call(s -> s.openUpload(repository, id)).compose(upload -> {
       RuntimeException refused = rangeRefusal(ctx, upload);
-      if (refused != null) {
-        release(upload).onComplete(v -> ctx.fail(refused));
-        return;
-      }
-      receive(ctx, upload)
-          .compose(v -> storage.call(s -> s.commitUpload(upload, digest)))
-          .eventually(() -> release(upload))
-          .onSuccess(size -> created(ctx, repository, digest))
-          .onFailure(ctx::fail);
-    }).onFailure(ctx::fail);
+      Future<T> work = refused != null
+          ? Future.failedFuture(refused)
+          : receive(ctx, upload).compose(v -> then.apply(upload));
+      return work.eventually(() -> release(upload));
+    });
   }
 
   void status(RoutingContext ctx) {
