@@ -1,0 +1,547 @@
+package io.connectedregistry.auth;
+
+import io.connectedregistry.auth.AuthStoreException.Kind;
+import io.connectedregistry.config.RegistryConfig.Mode;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Tokens and scope maps in {@code DATA/auth.db}.
+ *
+ * <p>A file of its own, not tables in {@code metadata.db}: the registry holds an exclusive lock
+ * on its storage, but the CLI must be able to edit tokens of a running registry. SQLite's own
+ * locking (WAL, busy_timeout) serialises the two processes, and {@link #dataVersion()} lets the
+ * server notice the change and drop its credential cache.
+ *
+ * <p>All methods block on disk and some hash passwords: call them from a worker, never from an
+ * event loop. One connection, used under this object's lock: the store is small and rarely
+ * written, and readers on the request path should go through the HTTP layer's cache.
+ */
+public final class AuthStore implements AutoCloseable {
+
+  public static final String FILE_NAME = "auth.db";
+
+  private static final String[] SCHEMA = {
+    "CREATE TABLE IF NOT EXISTS scope_maps("
+        + " name TEXT PRIMARY KEY, description TEXT NOT NULL, created INTEGER NOT NULL)",
+    // position keeps the rules in the order the operator wrote them.
+    "CREATE TABLE IF NOT EXISTS scope_map_rules("
+        + " scope_map TEXT NOT NULL REFERENCES scope_maps(name) ON DELETE CASCADE,"
+        + " position INTEGER NOT NULL, pattern TEXT NOT NULL, actions TEXT NOT NULL,"
+        + " PRIMARY KEY(scope_map, position))",
+    "CREATE TABLE IF NOT EXISTS tokens("
+        + " name TEXT PRIMARY KEY, scope_map TEXT NOT NULL REFERENCES scope_maps(name),"
+        + " status TEXT NOT NULL, created INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS token_passwords("
+        + " token TEXT NOT NULL REFERENCES tokens(name) ON DELETE CASCADE,"
+        + " slot INTEGER NOT NULL CHECK(slot IN (1, 2)), hash TEXT NOT NULL,"
+        + " created INTEGER NOT NULL, expires INTEGER, PRIMARY KEY(token, slot))",
+    // A counter bumped by every write transaction, whichever process made it. PRAGMA data_version
+    // would only report other connections' writes; this one also counts our own.
+    "CREATE TABLE IF NOT EXISTS data_version(id INTEGER PRIMARY KEY CHECK(id = 1),"
+        + " version INTEGER NOT NULL)",
+    "INSERT OR IGNORE INTO data_version(id, version) VALUES (1, 0)",
+  };
+
+  private final Connection connection;
+  private final Mode mode;
+  private final Limits limits;
+  private final PasswordHasher hasher;
+  private final Clock clock;
+
+  private AuthStore(Connection connection, Mode mode, Limits limits, PasswordHasher hasher,
+      Clock clock) {
+    this.connection = connection;
+    this.mode = mode;
+    this.limits = limits;
+    this.hasher = hasher;
+    this.clock = clock;
+  }
+
+  public static AuthStore open(Path dataDirectory, Mode mode) {
+    return open(dataDirectory, mode, Limits.DEFAULTS, new PasswordHasher(), Clock.systemUTC());
+  }
+
+  public static AuthStore open(Path dataDirectory, Mode mode, Limits limits,
+      PasswordHasher hasher, Clock clock) {
+    Path file = dataDirectory.resolve(FILE_NAME);
+    try {
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = c.createStatement()) {
+        // Another process (the CLI, or the server) may hold the write lock for a moment.
+        s.execute("PRAGMA busy_timeout=30000");
+        s.execute("PRAGMA journal_mode=WAL");
+        // FULL: a token the CLI reported as created or disabled stays so after a power cut.
+        s.execute("PRAGMA synchronous=FULL");
+        s.execute("PRAGMA foreign_keys=ON");
+        for (String ddl : SCHEMA) {
+          s.execute(ddl);
+        }
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
+      return new AuthStore(c, mode, limits, hasher, clock);
+    } catch (SQLException e) {
+      throw new AuthStoreException(Kind.STORAGE, "cannot open " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
+  public Limits limits() {
+    return limits;
+  }
+
+  /**
+   * Changes whenever any process commits a change to tokens or scope maps. Cheap: a server can
+   * poll it and drop cached credentials when it moves.
+   */
+  public synchronized long dataVersion() {
+    return read(c -> {
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT version FROM data_version WHERE id = 1")) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
+  }
+
+  // ---- scope maps ----
+
+  public synchronized ScopeMap createScopeMap(ScopeMap map) {
+    checkDefinable(map);
+    return write(c -> {
+      if (scopeMapExists(c, map.name())) {
+        throw new AuthStoreException(Kind.ALREADY_EXISTS,
+            "scope map '" + map.name() + "' already exists");
+      }
+      if (count(c, "SELECT COUNT(*) FROM scope_maps") >= limits.maxScopeMaps()) {
+        throw new AuthStoreException(Kind.LIMIT_EXCEEDED, "this registry already has "
+            + limits.maxScopeMaps() + " scope maps, the maximum; delete one first");
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO scope_maps(name, description, created) VALUES (?, ?, ?)")) {
+        ps.setString(1, map.name());
+        ps.setString(2, map.description());
+        ps.setLong(3, clock.millis());
+        ps.executeUpdate();
+      }
+      insertRules(c, map);
+      return map;
+    });
+  }
+
+  /** Replaces description and rules. Tokens using the map get the new rules on their next login. */
+  public synchronized ScopeMap updateScopeMap(ScopeMap map) {
+    checkDefinable(map);
+    return write(c -> {
+      requireScopeMap(c, map.name());
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE scope_maps SET description = ? WHERE name = ?")) {
+        ps.setString(1, map.description());
+        ps.setString(2, map.name());
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM scope_map_rules WHERE scope_map = ?")) {
+        ps.setString(1, map.name());
+        ps.executeUpdate();
+      }
+      insertRules(c, map);
+      return map;
+    });
+  }
+
+  /** Refused while a token uses the map: deleting it would silently lock those clients out. */
+  public synchronized void deleteScopeMap(String name) {
+    write(c -> {
+      requireScopeMap(c, name);
+      List<String> users = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT name FROM tokens WHERE scope_map = ? ORDER BY name")) {
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            users.add(rs.getString(1));
+          }
+        }
+      }
+      if (!users.isEmpty()) {
+        throw new AuthStoreException(Kind.IN_USE, "scope map '" + name
+            + "' is used by token(s) " + String.join(", ", users)
+            + "; delete them or give them another scope map first");
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM scope_maps WHERE name = ?")) {
+        ps.setString(1, name);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  public synchronized Optional<ScopeMap> scopeMap(String name) {
+    return read(c -> loadScopeMap(c, name));
+  }
+
+  public synchronized List<ScopeMap> scopeMaps() {
+    return read(c -> {
+      List<String> names = new ArrayList<>();
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT name FROM scope_maps ORDER BY name")) {
+        while (rs.next()) {
+          names.add(rs.getString(1));
+        }
+      }
+      List<ScopeMap> maps = new ArrayList<>();
+      for (String n : names) {
+        loadScopeMap(c, n).ifPresent(maps::add);
+      }
+      return maps;
+    });
+  }
+
+  private void checkDefinable(ScopeMap map) {
+    if (map.rules().size() > limits.maxRulesPerScopeMap()) {
+      throw new AuthStoreException(Kind.LIMIT_EXCEEDED, "scope map '" + map.name() + "' has "
+          + map.rules().size() + " repository rules; the maximum is "
+          + limits.maxRulesPerScopeMap());
+    }
+    if (mode == Mode.ReadOnly && map.grantsWrite()) {
+      throw new AuthStoreException(Kind.NOT_ALLOWED_IN_MODE, "scope map '" + map.name()
+          + "' grants write or delete actions, but this registry is ReadOnly: a ReadOnly"
+          + " registry's client tokens hold read actions only (content/read, metadata/read)");
+    }
+  }
+
+  private static void insertRules(Connection c, ScopeMap map) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO scope_map_rules(scope_map, position, pattern, actions) VALUES (?, ?, ?, ?)")) {
+      int position = 0;
+      for (ScopeMapRule rule : map.rules()) {
+        ps.setString(1, map.name());
+        ps.setInt(2, position++);
+        ps.setString(3, rule.pattern().value());
+        ps.setString(4, String.join(" ",
+            EnumSet.copyOf(rule.actions()).stream().map(Action::wireName).toList()));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private static Optional<ScopeMap> loadScopeMap(Connection c, String name) throws SQLException {
+    String description;
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT description FROM scope_maps WHERE name = ?")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        description = rs.getString(1);
+      }
+    }
+    List<ScopeMapRule> rules = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT pattern, actions FROM scope_map_rules WHERE scope_map = ? ORDER BY position")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Set<Action> actions = EnumSet.noneOf(Action.class);
+          for (String a : rs.getString(2).split(" ")) {
+            actions.add(Action.parse(a));
+          }
+          rules.add(new ScopeMapRule(RepositoryPattern.of(rs.getString(1)), actions));
+        }
+      }
+    }
+    return Optional.of(new ScopeMap(name, description, rules));
+  }
+
+  // ---- tokens ----
+
+  /** Creates a token without passwords; follow with {@link #generatePassword}. */
+  public synchronized Token createToken(String name, String scopeMapName, TokenStatus status) {
+    Names.check("token", name);
+    Names.check("scope map", scopeMapName);
+    return write(c -> {
+      if (tokenExists(c, name)) {
+        throw new AuthStoreException(Kind.ALREADY_EXISTS, "token '" + name + "' already exists");
+      }
+      if (count(c, "SELECT COUNT(*) FROM tokens") >= limits.maxTokens()) {
+        throw new AuthStoreException(Kind.LIMIT_EXCEEDED, "this registry already has "
+            + limits.maxTokens() + " tokens, the maximum; delete one first");
+      }
+      requireScopeMap(c, scopeMapName);
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO tokens(name, scope_map, status, created) VALUES (?, ?, ?, ?)")) {
+        ps.setString(1, name);
+        ps.setString(2, scopeMapName);
+        ps.setString(3, status.name());
+        ps.setLong(4, clock.millis());
+        ps.executeUpdate();
+      }
+      return loadToken(c, name).orElseThrow();
+    });
+  }
+
+  /** Points the token at another scope map. */
+  public synchronized Token setScopeMap(String tokenName, String scopeMapName) {
+    return write(c -> {
+      requireToken(c, tokenName);
+      requireScopeMap(c, scopeMapName);
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE tokens SET scope_map = ? WHERE name = ?")) {
+        ps.setString(1, scopeMapName);
+        ps.setString(2, tokenName);
+        ps.executeUpdate();
+      }
+      return loadToken(c, tokenName).orElseThrow();
+    });
+  }
+
+  public synchronized Token setStatus(String tokenName, TokenStatus status) {
+    return write(c -> {
+      requireToken(c, tokenName);
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE tokens SET status = ? WHERE name = ?")) {
+        ps.setString(1, status.name());
+        ps.setString(2, tokenName);
+        ps.executeUpdate();
+      }
+      return loadToken(c, tokenName).orElseThrow();
+    });
+  }
+
+  public Token enable(String tokenName) {
+    return setStatus(tokenName, TokenStatus.ENABLED);
+  }
+
+  public Token disable(String tokenName) {
+    return setStatus(tokenName, TokenStatus.DISABLED);
+  }
+
+  public synchronized void deleteToken(String name) {
+    write(c -> {
+      requireToken(c, name);
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM tokens WHERE name = ?")) {
+        ps.setString(1, name);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  public synchronized Optional<Token> token(String name) {
+    return read(c -> loadToken(c, name));
+  }
+
+  public synchronized List<Token> tokens() {
+    return read(c -> {
+      List<String> names = new ArrayList<>();
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT name FROM tokens ORDER BY name")) {
+        while (rs.next()) {
+          names.add(rs.getString(1));
+        }
+      }
+      List<Token> tokens = new ArrayList<>();
+      for (String n : names) {
+        loadToken(c, n).ifPresent(tokens::add);
+      }
+      return tokens;
+    });
+  }
+
+  // ---- passwords ----
+
+  /**
+   * Generates a new password for the slot, replacing any password there. The plaintext is in the
+   * result and nowhere else: only its hash is stored.
+   */
+  public GeneratedPassword generatePassword(String tokenName, PasswordSlot slot,
+      Optional<Instant> expires) {
+    String password = hasher.generatePassword();
+    setPassword(tokenName, slot, password, expires);
+    return new GeneratedPassword(tokenName, slot, password, expires);
+  }
+
+  /** Stores the hash of an operator-chosen password. Hashing runs outside the store's lock. */
+  public void setPassword(String tokenName, PasswordSlot slot, String password,
+      Optional<Instant> expires) {
+    if (password == null || password.isEmpty()) {
+      throw new IllegalArgumentException("password must not be empty");
+    }
+    PasswordHash hash = hasher.hash(password);
+    synchronized (this) {
+      write(c -> {
+        requireToken(c, tokenName);
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT OR REPLACE INTO token_passwords(token, slot, hash, created, expires)"
+                + " VALUES (?, ?, ?, ?, ?)")) {
+          ps.setString(1, tokenName);
+          ps.setInt(2, slot.number());
+          ps.setString(3, hash.encoded());
+          ps.setLong(4, clock.millis());
+          if (expires.isPresent()) {
+            ps.setLong(5, expires.get().toEpochMilli());
+          } else {
+            ps.setNull(5, java.sql.Types.INTEGER);
+          }
+          ps.executeUpdate();
+        }
+        return null;
+      });
+    }
+  }
+
+  public synchronized void deletePassword(String tokenName, PasswordSlot slot) {
+    write(c -> {
+      requireToken(c, tokenName);
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM token_passwords WHERE token = ? AND slot = ?")) {
+        ps.setString(1, tokenName);
+        ps.setInt(2, slot.number());
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  private static Optional<Token> loadToken(Connection c, String name) throws SQLException {
+    String scopeMap;
+    TokenStatus status;
+    Instant created;
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT scope_map, status, created FROM tokens WHERE name = ?")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        scopeMap = rs.getString(1);
+        status = TokenStatus.valueOf(rs.getString(2));
+        created = Instant.ofEpochMilli(rs.getLong(3));
+      }
+    }
+    List<TokenPassword> passwords = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT slot, hash, created, expires FROM token_passwords WHERE token = ? ORDER BY slot")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          long expires = rs.getLong(4);
+          Optional<Instant> expiry =
+              rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(expires));
+          passwords.add(new TokenPassword(PasswordSlot.of(rs.getInt(1)),
+              PasswordHash.parse(rs.getString(2)), Instant.ofEpochMilli(rs.getLong(3)), expiry));
+        }
+      }
+    }
+    return Optional.of(new Token(name, scopeMap, status, passwords, created));
+  }
+
+  // ---- plumbing ----
+
+  private static boolean scopeMapExists(Connection c, String name) throws SQLException {
+    return exists(c, "SELECT 1 FROM scope_maps WHERE name = ?", name);
+  }
+
+  private static boolean tokenExists(Connection c, String name) throws SQLException {
+    return exists(c, "SELECT 1 FROM tokens WHERE name = ?", name);
+  }
+
+  private static void requireScopeMap(Connection c, String name) throws SQLException {
+    if (!scopeMapExists(c, name)) {
+      throw new AuthStoreException(Kind.NOT_FOUND, "scope map '" + name + "' does not exist");
+    }
+  }
+
+  private static void requireToken(Connection c, String name) throws SQLException {
+    if (!tokenExists(c, name)) {
+      throw new AuthStoreException(Kind.NOT_FOUND, "token '" + name + "' does not exist");
+    }
+  }
+
+  private static boolean exists(Connection c, String sql, String arg) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, arg);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  private static long count(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> T read(Work<T> work) {
+    try {
+      return work.run(connection);
+    } catch (SQLException e) {
+      throw new AuthStoreException(Kind.STORAGE, "auth store read failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * One IMMEDIATE transaction per change: the write lock is taken up front, so the limit checks
+   * and the insert cannot interleave with the CLI writing from another process.
+   */
+  private <T> T write(Work<T> work) {
+    try {
+      try (Statement s = connection.createStatement()) {
+        s.execute("BEGIN IMMEDIATE");
+      }
+      try {
+        T result = work.run(connection);
+        try (Statement s = connection.createStatement()) {
+          s.executeUpdate("UPDATE data_version SET version = version + 1 WHERE id = 1");
+          s.execute("COMMIT");
+        }
+        return result;
+      } catch (RuntimeException | SQLException e) {
+        try (Statement s = connection.createStatement()) {
+          s.execute("ROLLBACK");
+        } catch (SQLException rollback) {
+          e.addSuppressed(rollback);
+        }
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new AuthStoreException(Kind.STORAGE, "auth store write failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      throw new AuthStoreException(Kind.STORAGE, "closing auth store failed", e);
+    }
+  }
+}
