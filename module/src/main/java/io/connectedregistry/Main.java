@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
     abbreviateSynopsis = true,
     version = Main.VERSION,
     description = "An OCI registry that keeps a replica of (part of) a parent registry.",
-    subcommands = Main.Gc.class)
+    subcommands = {Main.Gc.class, AuthCommands.TokenCommand.class, AuthCommands.ScopeMapCommand.class})
 public final class Main implements Callable<Integer> {
 
   static final String VERSION = "0.1.0";

@@ -1,0 +1,640 @@
+package io.connectedregistry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.connectedregistry.auth.Action;
+import io.connectedregistry.auth.AuthStore;
+import io.connectedregistry.auth.AuthStoreException;
+import io.connectedregistry.auth.GeneratedPassword;
+import io.connectedregistry.auth.Limits;
+import io.connectedregistry.auth.PasswordHasher;
+import io.connectedregistry.auth.PasswordSlot;
+import io.connectedregistry.auth.RepositoryPattern;
+import io.connectedregistry.auth.ScopeMap;
+import io.connectedregistry.auth.ScopeMapRule;
+import io.connectedregistry.auth.Token;
+import io.connectedregistry.auth.TokenPassword;
+import io.connectedregistry.auth.TokenStatus;
+import io.connectedregistry.config.ConfigLoader;
+import io.connectedregistry.config.ConfigLoader.Flags;
+import io.connectedregistry.config.RegistryConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.Stack;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code token} and {@code scope-map} subcommands: edit the tokens and scope maps in the data
+ * folder's {@code auth.db} of a stopped or running registry. Output is JSON on stdout; a password
+ * is printed only when it is generated, and hashes never.
+ */
+final class AuthCommands {
+
+  private static final String NAME = "connected-registry";
+  private static final int USAGE = 2;
+  private static final int FAILURE = 1;
+  private static final String SCOPE_MAP_SUFFIX = "-scope-map";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** The hasher the commands use; tests swap in a cheap one. */
+  static Supplier<PasswordHasher> passwordHasher = PasswordHasher::new;
+
+  private AuthCommands() {}
+
+  // ---- shared plumbing ----
+
+  /** Where the store lives and in which mode the registry runs: reuses the server's config. */
+  static final class StoreOptions {
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON configuration file")
+    String config;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "data folder")
+    String data;
+
+    @Option(names = "--mode", paramLabel = "MODE", description = "ReadOnly or ReadWrite")
+    String mode;
+
+    AuthStore open() throws IOException {
+      RegistryConfig loaded =
+          ConfigLoader.fromSystemEnvironment()
+              .load(Flags.none().withConfig(config).withData(data).withMode(mode));
+      Files.createDirectories(loaded.data());
+      return AuthStore.open(
+          loaded.data(), loaded.mode(), Limits.DEFAULTS, passwordHasher.get(), Clock.systemUTC());
+    }
+  }
+
+  /** A command taking {@code --repository PATTERN ACTION [ACTION...]} groups. */
+  interface RuleHolder {
+    List<List<String>> ruleArguments();
+  }
+
+  /**
+   * Reads one {@code --repository} group: the pattern and every following argument up to the next
+   * option. Picocli's own handling of repeated multi-value options would merge the groups.
+   */
+  static final class RuleConsumer implements IParameterConsumer {
+    @Override
+    public void consumeParameters(Stack<String> args, ArgSpec argSpec, CommandSpec commandSpec) {
+      List<String> group = new ArrayList<>();
+      while (!args.isEmpty() && !args.peek().startsWith("-")) {
+        group.add(args.pop());
+      }
+      if (group.size() < 2) {
+        throw new ParameterException(commandSpec.commandLine(),
+            "--repository needs a PATTERN followed by at least one ACTION, e.g."
+                + " --repository app/* content/read");
+      }
+      ((RuleHolder) commandSpec.userObject()).ruleArguments().add(group);
+    }
+  }
+
+  private static final String RULE_HELP = "repository pattern (name, prefix/* or *) followed by one"
+      + " or more actions: content/read, content/write, content/delete, metadata/read,"
+      + " metadata/write; repeat for more rules";
+
+  private static ScopeMapRule rule(List<String> values) {
+    RepositoryPattern pattern = RepositoryPattern.of(values.get(0));
+    Set<Action> actions = EnumSet.noneOf(Action.class);
+    for (String a : values.subList(1, values.size())) {
+      actions.add(Action.parse(a));
+    }
+    return new ScopeMapRule(pattern, actions);
+  }
+
+  private static List<ScopeMapRule> rules(List<List<String>> groups) {
+    List<ScopeMapRule> rules = new ArrayList<>();
+    for (List<String> g : groups) {
+      rules.add(rule(g));
+    }
+    return rules;
+  }
+
+  @FunctionalInterface
+  interface StoreAction {
+    Object run(AuthStore store) throws Exception;
+  }
+
+  /**
+   * Opens the store, runs the action, prints its result (if any) as JSON. Store refusals and
+   * invalid input become one line on stderr: exit 2 for what the user must fix, 1 for storage.
+   */
+  private static int run(StoreOptions options, StoreAction action) throws Exception {
+    try (AuthStore store = options.open()) {
+      Object result = action.run(store);
+      if (result != null) {
+        System.out.println(json(result));
+      }
+      return 0;
+    } catch (AuthStoreException e) {
+      System.err.println(NAME + ": " + e.getMessage());
+      return e.kind() == AuthStoreException.Kind.STORAGE ? FAILURE : USAGE;
+    } catch (IllegalArgumentException e) {
+      System.err.println(NAME + ": " + e.getMessage());
+      return USAGE;
+    }
+  }
+
+  private static String json(Object value) throws JsonProcessingException {
+    return JSON.writeValueAsString(value);
+  }
+
+  private static Optional<Instant> expiry(String value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    try {
+      if (value.startsWith("P") || value.startsWith("p")) {
+        Duration d = Duration.parse(value);
+        if (d.isNegative() || d.isZero()) {
+          throw new IllegalArgumentException("--expiry must be a positive duration, not " + value);
+        }
+        return Optional.of(Instant.now().plus(d));
+      }
+      return Optional.of(Instant.parse(value));
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("--expiry: expected an ISO-8601 duration (e.g. P30D) or"
+          + " instant (e.g. 2030-01-01T00:00:00Z), not '" + value + "'");
+    }
+  }
+
+  private static TokenStatus status(String value) {
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "enabled" -> TokenStatus.ENABLED;
+      case "disabled" -> TokenStatus.DISABLED;
+      default -> throw new IllegalArgumentException(
+          "--status must be enabled or disabled, not '" + value + "'");
+    };
+  }
+
+  private static Map<String, Object> describe(ScopeMap map) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", map.name());
+    out.put("description", map.description());
+    out.put("rules", describeRules(map));
+    return out;
+  }
+
+  private static List<Map<String, Object>> describeRules(ScopeMap map) {
+    List<Map<String, Object>> rules = new ArrayList<>();
+    for (ScopeMapRule rule : map.rules()) {
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("repository", rule.pattern().value());
+      r.put("actions", rule.actions().stream()
+          .sorted(Comparator.naturalOrder()).map(Action::wireName).toList());
+      rules.add(r);
+    }
+    return rules;
+  }
+
+  /** Never includes a password or hash: slot, created and expiry only. */
+  private static Map<String, Object> describe(Token token) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", token.name());
+    out.put("scopeMap", token.scopeMapName());
+    out.put("status", token.status().name().toLowerCase(Locale.ROOT));
+    out.put("created", token.created().toString());
+    List<Map<String, Object>> passwords = new ArrayList<>();
+    for (TokenPassword p : token.passwords()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("slot", p.slot().number());
+      m.put("created", p.created().toString());
+      m.put("expires", p.expires().map(Instant::toString).orElse(null));
+      passwords.add(m);
+    }
+    passwords.sort(Comparator.comparing(m -> (Integer) m.get("slot")));
+    out.put("passwords", passwords);
+    return out;
+  }
+
+  private static Token requireToken(AuthStore store, String name) {
+    return store.token(name).orElseThrow(() -> new AuthStoreException(
+        AuthStoreException.Kind.NOT_FOUND, "token '" + name + "' does not exist"));
+  }
+
+  private static ScopeMap requireScopeMap(AuthStore store, String name) {
+    return store.scopeMap(name).orElseThrow(() -> new AuthStoreException(
+        AuthStoreException.Kind.NOT_FOUND, "scope map '" + name + "' does not exist"));
+  }
+
+  private static Map<String, Object> passwordResult(GeneratedPassword generated) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", generated.tokenName());
+    out.put("slot", generated.slot().number());
+    out.put("password", generated.password());
+    generated.expires().ifPresent(e -> out.put("expires", e.toString()));
+    return out;
+  }
+
+  /** A group command without a subcommand: list what it offers and exit 2. */
+  private abstract static class Group implements Callable<Integer> {
+    @picocli.CommandLine.Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      System.err.println(NAME + ": missing subcommand");
+      spec.commandLine().usage(System.err);
+      return USAGE;
+    }
+  }
+
+  // ---- token ----
+
+  @Command(
+      name = "token",
+      mixinStandardHelpOptions = true,
+      version = Main.VERSION,
+      synopsisSubcommandLabel = "COMMAND",
+      description = "Manage client tokens (user names and passwords for docker login).",
+      subcommands = {
+        TokenCommand.Create.class,
+        TokenCommand.ListTokens.class,
+        TokenCommand.Show.class,
+        TokenCommand.Update.class,
+        TokenCommand.Delete.class,
+        TokenCommand.Password.class
+      })
+  static final class TokenCommand extends Group {
+
+    @Command(
+        name = "create",
+        mixinStandardHelpOptions = true,
+        description = "Create a token and its first password; the password is printed only now.")
+    static final class Create implements Callable<Integer>, RuleHolder {
+      @Mixin StoreOptions store;
+
+      @Option(names = "--name", required = true, paramLabel = "NAME", description = "token name")
+      String name;
+
+      @Option(
+          names = "--repository",
+          arity = "2..*",
+          paramLabel = "PATTERN ACTION...",
+          hideParamSyntax = true,
+          parameterConsumer = RuleConsumer.class,
+          description = RULE_HELP)
+      List<String> repositoryOption;
+
+      final List<List<String>> repositories = new ArrayList<>();
+
+      @Override
+      public List<List<String>> ruleArguments() {
+        return repositories;
+      }
+
+      @Option(
+          names = "--scope-map",
+          paramLabel = "NAME",
+          description = "use this existing scope map instead of --repository rules")
+      String scopeMap;
+
+      @Option(
+          names = "--expiry",
+          paramLabel = "WHEN",
+          description = "password expiry: ISO-8601 duration (P30D) or instant")
+      String expiry;
+
+      @Override
+      public Integer call() throws Exception {
+        return run(store, s -> {
+          boolean hasRules = !repositories.isEmpty();
+          if (hasRules == (scopeMap != null)) {
+            throw new IllegalArgumentException(
+                "token create: give either --repository rules or --scope-map, not both or neither");
+          }
+          Optional<Instant> expires = expiry(expiry);
+          if (s.token(name).isPresent()) {
+            throw new AuthStoreException(
+                AuthStoreException.Kind.ALREADY_EXISTS, "token '" + name + "' already exists");
+          }
+          String mapName = scopeMap;
+          boolean createdMap = false;
+          if (hasRules) {
+            mapName = name + SCOPE_MAP_SUFFIX;
+            ScopeMap map;
+            try {
+              map = new ScopeMap(mapName, "rules of token " + name, rules(repositories));
+            } catch (IllegalArgumentException e) {
+              if (mapName.length() > 50) {
+                throw new IllegalArgumentException("token name '" + name + "' is too long to"
+                    + " derive scope map '" + mapName + "' (at most 50 characters); create the"
+                    + " scope map yourself and use --scope-map");
+              }
+              throw e;
+            }
+            s.createScopeMap(map);
+            createdMap = true;
+          }
+          boolean createdToken = false;
+          try {
+            s.createToken(name, mapName, TokenStatus.ENABLED);
+            createdToken = true;
+            GeneratedPassword generated = s.generatePassword(name, PasswordSlot.PASSWORD1, expires);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("name", name);
+            out.put("password", generated.password());
+            return out;
+          } catch (RuntimeException e) {
+            // Leave nothing half made behind.
+            try {
+              if (createdToken) {
+                s.deleteToken(name);
+              }
+              if (createdMap) {
+                s.deleteScopeMap(mapName);
+              }
+            } catch (RuntimeException cleanup) {
+              e.addSuppressed(cleanup);
+            }
+            throw e;
+          }
+        });
+      }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the tokens.")
+    static final class ListTokens implements Callable<Integer> {
+      @Mixin StoreOptions store;
+
+      @Override
+      public Integer call() throws Exception {
+        return run(store, s -> s.tokens().stream().map(AuthCommands::describe).toList());
+      }
+    }
+
+    @Command(
+        name = "show",
+        mixinStandardHelpOptions = true,
+        description = "Show a token and the rules of its scope map (never its passwords).")
+    static final class Show implements Callable<Integer> {
+      @Mixin StoreOptions store;
+
+      @Parameters(index = "0", paramLabel = "NAME")
+      String name;
+
+      @Override
+      public Integer call() throws Exception {
+        return run(store, s -> {
+          Token token = requireToken(s, name);
+          Map<String, Object> out = describe(token);
+          s.scopeMap(token.scopeMapName()).ifPresent(m -> out.put("rules", describeRules(m)));
+          return out;
+        });
+      }
+    }
+
+    @Command(
+        name = "update",
+        mixinStandardHelpOptions = true,
+        description = "Enable or disable a token, or point it at another scope map.")
+    static final class Update implements Callable<Integer> {
+      @Mixin StoreOptions store;
+
+      @Parameters(index = "0", paramLabel = "NAME")
+      String name;
+
+      @Option(names = "--status", paramLabel = "enabled|disabled")
+      String status;
+
+      @Option(names = "--scope-map", paramLabel = "NAME")
+      String scopeMap;
+
+      @Override
+      public Integer call() throws Exception {
+        return run(store, s -> {
+          if (status == null && scopeMap == null) {
+            throw new IllegalArgumentException("token update: nothing to change; give --status"
+                + " and/or --scope-map");
+          }
+          TokenStatus newStatus = status == null ? null : status(status);
+          requireToken(s, name);
+          if (scopeMap != null) {
+            s.setScopeMap(name, scopeMap);
+          }
+          if (newStatus != null) {
+            s.setStatus(name, newStatus);
+          }
+          return describe(requireToken(s, name));
+        });
+      }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a token.")
+    static final class Delete implements Callable<Integer> {
+      @Mixin StoreOptions store;
+
+      @Parameters(index = "0", paramLabel = "NAME")
+      String name;
+
+      @Override
+      public Integer call() throws Exception {
+        return run(store, s -> {
+          s.deleteToken(name);
+          return null;
+        });
+      }
+    }
+
+    @Command(
+        name = "password",
+        mixinStandardHelpOptions = true,
+        description = "Generate (and print once) a new password for a slot, or delete it.")
+    static final class Password implements Callable<Integer> {
+      @Mixin StoreOptions store;
+
+      @Parameters(index = "0", paramLabel = "NAME")
+      String name;
+
+      @Option(names = "--slot", required = true, paramLabel = "1|2")
+      int slot;
+
+      @Option(names = "--expiry", paramLabel = "WHEN",
+          description = "ISO-8601 duration (P30D) or instant")
+      String expiry;
+
+      @Option(names = "--delete", description = "delete the slot's password instead")
+      boolean delete;
+
+      @Override
+      public Integer call() throws Exception {
+        return run(store, s -> {
+          PasswordSlot passwordSlot = PasswordSlot.of(slot);
+          if (delete) {
+            if (expiry != null) {
+              throw new IllegalArgumentException("token password: --expiry and --delete exclude"
+                  + " each other");
+            }
+            s.deletePassword(name, passwordSlot);
+            return null;
+          }
+          return passwordResult(s.generatePassword(name, passwordSlot, expiry(expiry)));
+        });
+      }
+    }
+  }
+
+  // ---- scope-map ----
+
+  @Command(
+      name = "scope-map",
+      mixinStandardHelpOptions = true,
+      version = Main.VERSION,
+      synopsisSubcommandLabel = "COMMAND",
+      description = "Manage scope maps (which actions a token may take on which repositories).",
+      subcommands = {
+        ScopeMapCommand.Create.class,
+        ScopeMapCommand.ListMaps.class,
+        ScopeMapCommand.Show.class,
+        ScopeMapCommand.Update.class,
+        ScopeMapCommand.Delete.class
+      })
+  static final class ScopeMapCommand extends Group {
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a scope map.")
+    static final class Create implements Callable<Integer>, RuleHolder {
+      @Mixin StoreOptions store;
+
+      @Parameters(index = "0", paramLabel = "NAME")
+      String name;
+
+      @Option(
+          names = "--repository",
+          arity = "2..*",
+          paramLabel = "PATTERN ACTION...",
+          hideParamSyntax = true,
+          parameterConsumer = RuleConsumer.class,
+          description = RULE_HELP)
+      List<String> repositoryOption;
+
+      final List<List<String>> repositories = new ArrayList<>();
+
+      @Override
+      public List<List<String>> ruleArguments() {
+        return repositories;
+      }
+
+      @Option(names = "--description", paramLabel = "TEXT")
+      String description;
+
+      @Override
+      public Integer call() throws Exception {
+        return run(store, s -> {
+          if (repositories.isEmpty()) {
+            throw new IllegalArgumentException(
+                "scope-map create: give at least one --repository PATTERN ACTION... rule");
+          }
+          return describe(s.createScopeMap(new ScopeMap(name, description, rules(repositories))));
+        });
+      }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List scope maps.")
+    static final class ListMaps implements Callable<Integer> {
+      @Mixin StoreOptions store;
+
+      @Override
+      public Integer call() throws Exception {
+        return run(store, s -> s.scopeMaps().stream().map(AuthCommands::describe).toList());
+      }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a scope map.")
+    static final class Show implements Callable<Integer> {
+      @Mixin StoreOptions store;
+
+      @Parameters(index = "0", paramLabel = "NAME")
+      String name;
+
+      @Override
+      public Integer call() throws Exception {
+        return run(store, s -> describe(requireScopeMap(s, name)));
+      }
+    }
+
+    @Command(
+        name = "update",
+        mixinStandardHelpOptions = true,
+        description = "Replace a scope map's rules (and description, if given).")
+    static final class Update implements Callable<Integer>, RuleHolder {
+      @Mixin StoreOptions store;
+
+      @Parameters(index = "0", paramLabel = "NAME")
+      String name;
+
+      @Option(
+          names = "--repository",
+          arity = "2..*",
+          paramLabel = "PATTERN ACTION...",
+          hideParamSyntax = true,
+          parameterConsumer = RuleConsumer.class,
+          description = RULE_HELP)
+      List<String> repositoryOption;
+
+      final List<List<String>> repositories = new ArrayList<>();
+
+      @Override
+      public List<List<String>> ruleArguments() {
+        return repositories;
+      }
+
+      @Option(names = "--description", paramLabel = "TEXT")
+      String description;
+
+      @Override
+      public Integer call() throws Exception {
+        return run(store, s -> {
+          ScopeMap current = requireScopeMap(s, name);
+          List<ScopeMapRule> newRules =
+              repositories.isEmpty() ? current.rules() : rules(repositories);
+          if ((repositories.isEmpty()) && description == null) {
+            throw new IllegalArgumentException("scope-map update: nothing to change; give"
+                + " --repository rules and/or --description");
+          }
+          String newDescription = description != null ? description : current.description();
+          return describe(s.updateScopeMap(new ScopeMap(name, newDescription, newRules)));
+        });
+      }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a scope map.")
+    static final class Delete implements Callable<Integer> {
+      @Mixin StoreOptions store;
+
+      @Parameters(index = "0", paramLabel = "NAME")
+      String name;
+
+      @Override
+      public Integer call() throws Exception {
+        return run(store, s -> {
+          s.deleteScopeMap(name);
+          return null;
+        });
+      }
+    }
+  }
+}
