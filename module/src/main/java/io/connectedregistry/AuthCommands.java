@@ -90,8 +90,17 @@ final class AuthCommands {
   }
 
   /** A command taking {@code --repository PATTERN ACTION [ACTION...]} groups. */
-  interface RuleHolder {
-    List<List<String>> ruleArguments();
+  /** The repeatable {@code --repository PATTERN ACTION...} option, shared by the commands that define rules. */
+  static final class RuleOptions {
+    @Option(
+        names = "--repository",
+        arity = "2..*",
+        paramLabel = "PATTERN ACTION...",
+        hideParamSyntax = true,
+        parameterConsumer = RuleConsumer.class,
+        description = RULE_HELP)
+    /** One entry per {@code --repository}: the pattern, then its actions (filled by RuleConsumer). */
+    List<List<String>> groups = new ArrayList<>();
   }
 
   /**
@@ -110,7 +119,12 @@ final class AuthCommands {
             "--repository needs a PATTERN followed by at least one ACTION, e.g."
                 + " --repository app/* content/read");
       }
-      ((RuleHolder) commandSpec.userObject()).ruleArguments().add(group);
+      List<List<String>> groups = argSpec.getValue();
+      if (groups == null) {
+        groups = new ArrayList<>();
+      }
+      groups.add(group);
+      argSpec.setValue(groups);
     }
   }
 
@@ -285,27 +299,13 @@ final class AuthCommands {
         name = "create",
         mixinStandardHelpOptions = true,
         description = "Create a token and its first password; the password is printed only now.")
-    static final class Create implements Callable<Integer>, RuleHolder {
+    static final class Create implements Callable<Integer> {
       @Mixin StoreOptions store;
 
       @Option(names = "--name", required = true, paramLabel = "NAME", description = "token name")
       String name;
 
-      @Option(
-          names = "--repository",
-          arity = "2..*",
-          paramLabel = "PATTERN ACTION...",
-          hideParamSyntax = true,
-          parameterConsumer = RuleConsumer.class,
-          description = RULE_HELP)
-      List<String> repositoryOption;
-
-      final List<List<String>> repositories = new ArrayList<>();
-
-      @Override
-      public List<List<String>> ruleArguments() {
-        return repositories;
-      }
+      @Mixin RuleOptions rules;
 
       @Option(
           names = "--scope-map",
@@ -322,7 +322,7 @@ final class AuthCommands {
       @Override
       public Integer call() throws Exception {
         return run(store, s -> {
-          boolean hasRules = !repositories.isEmpty();
+          boolean hasRules = !rules.groups.isEmpty();
           if (hasRules == (scopeMap != null)) {
             throw new IllegalArgumentException(
                 "token create: give either --repository rules or --scope-map, not both or neither");
@@ -338,7 +338,7 @@ final class AuthCommands {
             mapName = name + SCOPE_MAP_SUFFIX;
             ScopeMap map;
             try {
-              map = new ScopeMap(mapName, "rules of token " + name, rules(repositories));
+              map = new ScopeMap(mapName, "rules of token " + name, rules(rules.groups));
             } catch (IllegalArgumentException e) {
               if (mapName.length() > 50) {
                 throw new IllegalArgumentException("token name '" + name + "' is too long to"
@@ -516,27 +516,13 @@ final class AuthCommands {
   static final class ScopeMapCommand extends Group {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a scope map.")
-    static final class Create implements Callable<Integer>, RuleHolder {
+    static final class Create implements Callable<Integer> {
       @Mixin StoreOptions store;
 
       @Parameters(index = "0", paramLabel = "NAME")
       String name;
 
-      @Option(
-          names = "--repository",
-          arity = "2..*",
-          paramLabel = "PATTERN ACTION...",
-          hideParamSyntax = true,
-          parameterConsumer = RuleConsumer.class,
-          description = RULE_HELP)
-      List<String> repositoryOption;
-
-      final List<List<String>> repositories = new ArrayList<>();
-
-      @Override
-      public List<List<String>> ruleArguments() {
-        return repositories;
-      }
+      @Mixin RuleOptions rules;
 
       @Option(names = "--description", paramLabel = "TEXT")
       String description;
@@ -544,11 +530,11 @@ final class AuthCommands {
       @Override
       public Integer call() throws Exception {
         return run(store, s -> {
-          if (repositories.isEmpty()) {
+          if (rules.groups.isEmpty()) {
             throw new IllegalArgumentException(
                 "scope-map create: give at least one --repository PATTERN ACTION... rule");
           }
-          return describe(s.createScopeMap(new ScopeMap(name, description, rules(repositories))));
+          return describe(s.createScopeMap(new ScopeMap(name, description, rules(rules.groups))));
         });
       }
     }
@@ -580,27 +566,13 @@ final class AuthCommands {
         name = "update",
         mixinStandardHelpOptions = true,
         description = "Replace a scope map's rules (and description, if given).")
-    static final class Update implements Callable<Integer>, RuleHolder {
+    static final class Update implements Callable<Integer> {
       @Mixin StoreOptions store;
 
       @Parameters(index = "0", paramLabel = "NAME")
       String name;
 
-      @Option(
-          names = "--repository",
-          arity = "2..*",
-          paramLabel = "PATTERN ACTION...",
-          hideParamSyntax = true,
-          parameterConsumer = RuleConsumer.class,
-          description = RULE_HELP)
-      List<String> repositoryOption;
-
-      final List<List<String>> repositories = new ArrayList<>();
-
-      @Override
-      public List<List<String>> ruleArguments() {
-        return repositories;
-      }
+      @Mixin RuleOptions rules;
 
       @Option(names = "--description", paramLabel = "TEXT")
       String description;
@@ -610,8 +582,8 @@ final class AuthCommands {
         return run(store, s -> {
           ScopeMap current = requireScopeMap(s, name);
           List<ScopeMapRule> newRules =
-              repositories.isEmpty() ? current.rules() : rules(repositories);
-          if ((repositories.isEmpty()) && description == null) {
+              rules.groups.isEmpty() ? current.rules() : rules(rules.groups);
+          if ((rules.groups.isEmpty()) && description == null) {
             throw new IllegalArgumentException("scope-map update: nothing to change; give"
                 + " --repository rules and/or --description");
           }
