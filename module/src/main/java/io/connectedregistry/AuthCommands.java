@@ -3,37 +3,23 @@ package io.connectedregistry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.connectedregistry.auth.Action;
+import io.connectedregistry.auth.AuthAdministration;
 import io.connectedregistry.auth.AuthStore;
 import io.connectedregistry.auth.AuthStoreException;
-import io.connectedregistry.auth.GeneratedPassword;
 import io.connectedregistry.auth.Limits;
 import io.connectedregistry.auth.PasswordHasher;
 import io.connectedregistry.auth.PasswordSlot;
-import io.connectedregistry.auth.RepositoryPattern;
-import io.connectedregistry.auth.ScopeMap;
 import io.connectedregistry.auth.ScopeMapRule;
-import io.connectedregistry.auth.Token;
-import io.connectedregistry.auth.TokenPassword;
-import io.connectedregistry.auth.TokenStatus;
 import io.connectedregistry.config.ConfigLoader;
 import io.connectedregistry.config.ConfigLoader.Flags;
 import io.connectedregistry.config.RegistryConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.Stack;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -56,7 +42,6 @@ final class AuthCommands {
   private static final String NAME = "connected-registry";
   private static final int USAGE = 2;
   private static final int FAILURE = 1;
-  private static final String SCOPE_MAP_SUFFIX = "-scope-map";
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -85,7 +70,8 @@ final class AuthCommands {
               .load(Flags.none().withConfig(config).withData(data).withMode(mode));
       Files.createDirectories(loaded.data());
       return AuthStore.open(
-          loaded.data(), loaded.mode(), Limits.DEFAULTS, passwordHasher.get(), Clock.systemUTC());
+          loaded.data(), loaded.mode(), Limits.of(loaded.auth()), passwordHasher.get(),
+          Clock.systemUTC());
     }
   }
 
@@ -133,12 +119,7 @@ final class AuthCommands {
       + " metadata/write; repeat for more rules";
 
   private static ScopeMapRule rule(List<String> values) {
-    RepositoryPattern pattern = RepositoryPattern.of(values.get(0));
-    Set<Action> actions = EnumSet.noneOf(Action.class);
-    for (String a : values.subList(1, values.size())) {
-      actions.add(Action.parse(a));
-    }
-    return new ScopeMapRule(pattern, actions);
+    return AuthAdministration.rule(values.get(0), values.subList(1, values.size()));
   }
 
   private static List<ScopeMapRule> rules(List<List<String>> groups) {
@@ -151,7 +132,7 @@ final class AuthCommands {
 
   @FunctionalInterface
   interface StoreAction {
-    Object run(AuthStore store) throws Exception;
+    Object run(AuthAdministration admin) throws Exception;
   }
 
   /**
@@ -160,7 +141,7 @@ final class AuthCommands {
    */
   private static int run(StoreOptions options, StoreAction action) throws Exception {
     try (AuthStore store = options.open()) {
-      Object result = action.run(store);
+      Object result = action.run(new AuthAdministration(store, Clock.systemUTC()));
       if (result != null) {
         System.out.println(json(result));
       }
@@ -174,95 +155,17 @@ final class AuthCommands {
     }
   }
 
+  private static int usage(String message) {
+    System.err.println(NAME + ": " + message);
+    return USAGE;
+  }
+
   private static String json(Object value) throws JsonProcessingException {
     return JSON.writeValueAsString(value);
   }
 
   private static Optional<Instant> expiry(String value) {
-    if (value == null) {
-      return Optional.empty();
-    }
-    try {
-      if (value.startsWith("P") || value.startsWith("p")) {
-        Duration d = Duration.parse(value);
-        if (d.isNegative() || d.isZero()) {
-          throw new IllegalArgumentException("--expiry must be a positive duration, not " + value);
-        }
-        return Optional.of(Instant.now().plus(d));
-      }
-      return Optional.of(Instant.parse(value));
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("--expiry: expected an ISO-8601 duration (e.g. P30D) or"
-          + " instant (e.g. 2030-01-01T00:00:00Z), not '" + value + "'");
-    }
-  }
-
-  private static TokenStatus status(String value) {
-    return switch (value.toLowerCase(Locale.ROOT)) {
-      case "enabled" -> TokenStatus.ENABLED;
-      case "disabled" -> TokenStatus.DISABLED;
-      default -> throw new IllegalArgumentException(
-          "--status must be enabled or disabled, not '" + value + "'");
-    };
-  }
-
-  private static Map<String, Object> describe(ScopeMap map) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("name", map.name());
-    out.put("description", map.description());
-    out.put("rules", describeRules(map));
-    return out;
-  }
-
-  private static List<Map<String, Object>> describeRules(ScopeMap map) {
-    List<Map<String, Object>> rules = new ArrayList<>();
-    for (ScopeMapRule rule : map.rules()) {
-      Map<String, Object> r = new LinkedHashMap<>();
-      r.put("repository", rule.pattern().value());
-      r.put("actions", rule.actions().stream()
-          .sorted(Comparator.naturalOrder()).map(Action::wireName).toList());
-      rules.add(r);
-    }
-    return rules;
-  }
-
-  /** Never includes a password or hash: slot, created and expiry only. */
-  private static Map<String, Object> describe(Token token) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("name", token.name());
-    out.put("scopeMap", token.scopeMapName());
-    out.put("status", token.status().name().toLowerCase(Locale.ROOT));
-    out.put("created", token.created().toString());
-    List<Map<String, Object>> passwords = new ArrayList<>();
-    for (TokenPassword p : token.passwords()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("slot", p.slot().number());
-      m.put("created", p.created().toString());
-      m.put("expires", p.expires().map(Instant::toString).orElse(null));
-      passwords.add(m);
-    }
-    passwords.sort(Comparator.comparing(m -> (Integer) m.get("slot")));
-    out.put("passwords", passwords);
-    return out;
-  }
-
-  private static Token requireToken(AuthStore store, String name) {
-    return store.token(name).orElseThrow(() -> new AuthStoreException(
-        AuthStoreException.Kind.NOT_FOUND, "token '" + name + "' does not exist"));
-  }
-
-  private static ScopeMap requireScopeMap(AuthStore store, String name) {
-    return store.scopeMap(name).orElseThrow(() -> new AuthStoreException(
-        AuthStoreException.Kind.NOT_FOUND, "scope map '" + name + "' does not exist"));
-  }
-
-  private static Map<String, Object> passwordResult(GeneratedPassword generated) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("name", generated.tokenName());
-    out.put("slot", generated.slot().number());
-    out.put("password", generated.password());
-    generated.expires().ifPresent(e -> out.put("expires", e.toString()));
-    return out;
+    return new AuthAdministration(null, Clock.systemUTC()).expiry("--expiry", value);
   }
 
   /** A group command without a subcommand: list what it offers and exit 2. */
@@ -321,59 +224,8 @@ final class AuthCommands {
 
       @Override
       public Integer call() throws Exception {
-        return run(store, s -> {
-          boolean hasRules = !rules.groups.isEmpty();
-          if (hasRules == (scopeMap != null)) {
-            throw new IllegalArgumentException(
-                "token create: give either --repository rules or --scope-map, not both or neither");
-          }
-          Optional<Instant> expires = expiry(expiry);
-          if (s.token(name).isPresent()) {
-            throw new AuthStoreException(
-                AuthStoreException.Kind.ALREADY_EXISTS, "token '" + name + "' already exists");
-          }
-          String mapName = scopeMap;
-          boolean createdMap = false;
-          if (hasRules) {
-            mapName = name + SCOPE_MAP_SUFFIX;
-            ScopeMap map;
-            try {
-              map = new ScopeMap(mapName, "rules of token " + name, rules(rules.groups));
-            } catch (IllegalArgumentException e) {
-              if (mapName.length() > 50) {
-                throw new IllegalArgumentException("token name '" + name + "' is too long to"
-                    + " derive scope map '" + mapName + "' (at most 50 characters); create the"
-                    + " scope map yourself and use --scope-map");
-              }
-              throw e;
-            }
-            s.createScopeMap(map);
-            createdMap = true;
-          }
-          boolean createdToken = false;
-          try {
-            s.createToken(name, mapName, TokenStatus.ENABLED);
-            createdToken = true;
-            GeneratedPassword generated = s.generatePassword(name, PasswordSlot.PASSWORD1, expires);
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("name", name);
-            out.put("password", generated.password());
-            return out;
-          } catch (RuntimeException e) {
-            // Leave nothing half made behind.
-            try {
-              if (createdToken) {
-                s.deleteToken(name);
-              }
-              if (createdMap) {
-                s.deleteScopeMap(mapName);
-              }
-            } catch (RuntimeException cleanup) {
-              e.addSuppressed(cleanup);
-            }
-            throw e;
-          }
-        });
+        return run(store, admin -> admin.createToken(name,
+            rules.groups.isEmpty() ? null : rules(rules.groups), scopeMap, expiry(expiry)));
       }
     }
 
@@ -383,7 +235,7 @@ final class AuthCommands {
 
       @Override
       public Integer call() throws Exception {
-        return run(store, s -> s.tokens().stream().map(AuthCommands::describe).toList());
+        return run(store, AuthAdministration::listTokens);
       }
     }
 
@@ -399,12 +251,7 @@ final class AuthCommands {
 
       @Override
       public Integer call() throws Exception {
-        return run(store, s -> {
-          Token token = requireToken(s, name);
-          Map<String, Object> out = describe(token);
-          s.scopeMap(token.scopeMapName()).ifPresent(m -> out.put("rules", describeRules(m)));
-          return out;
-        });
+        return run(store, admin -> admin.showToken(name));
       }
     }
 
@@ -426,21 +273,11 @@ final class AuthCommands {
 
       @Override
       public Integer call() throws Exception {
-        return run(store, s -> {
-          if (status == null && scopeMap == null) {
-            throw new IllegalArgumentException("token update: nothing to change; give --status"
-                + " and/or --scope-map");
-          }
-          TokenStatus newStatus = status == null ? null : status(status);
-          requireToken(s, name);
-          if (scopeMap != null) {
-            s.setScopeMap(name, scopeMap);
-          }
-          if (newStatus != null) {
-            s.setStatus(name, newStatus);
-          }
-          return describe(requireToken(s, name));
-        });
+        if (status == null && scopeMap == null) {
+          return usage("token update: nothing to change; give --status and/or --scope-map");
+        }
+        return run(store, admin -> admin.updateToken(name,
+            status == null ? null : AuthAdministration.status("--status", status), scopeMap));
       }
     }
 
@@ -453,8 +290,8 @@ final class AuthCommands {
 
       @Override
       public Integer call() throws Exception {
-        return run(store, s -> {
-          s.deleteToken(name);
+        return run(store, admin -> {
+          admin.deleteToken(name);
           return null;
         });
       }
@@ -482,17 +319,17 @@ final class AuthCommands {
 
       @Override
       public Integer call() throws Exception {
-        return run(store, s -> {
+        return run(store, admin -> {
           PasswordSlot passwordSlot = PasswordSlot.of(slot);
           if (delete) {
             if (expiry != null) {
               throw new IllegalArgumentException("token password: --expiry and --delete exclude"
                   + " each other");
             }
-            s.deletePassword(name, passwordSlot);
+            admin.deletePassword(name, passwordSlot);
             return null;
           }
-          return passwordResult(s.generatePassword(name, passwordSlot, expiry(expiry)));
+          return admin.generatePassword(name, passwordSlot, expiry(expiry));
         });
       }
     }
@@ -529,13 +366,10 @@ final class AuthCommands {
 
       @Override
       public Integer call() throws Exception {
-        return run(store, s -> {
-          if (rules.groups.isEmpty()) {
-            throw new IllegalArgumentException(
-                "scope-map create: give at least one --repository PATTERN ACTION... rule");
-          }
-          return describe(s.createScopeMap(new ScopeMap(name, description, rules(rules.groups))));
-        });
+        if (rules.groups.isEmpty()) {
+          return usage("scope-map create: give at least one --repository PATTERN ACTION... rule");
+        }
+        return run(store, admin -> admin.createScopeMap(name, description, rules(rules.groups)));
       }
     }
 
@@ -545,7 +379,7 @@ final class AuthCommands {
 
       @Override
       public Integer call() throws Exception {
-        return run(store, s -> s.scopeMaps().stream().map(AuthCommands::describe).toList());
+        return run(store, AuthAdministration::listScopeMaps);
       }
     }
 
@@ -558,7 +392,7 @@ final class AuthCommands {
 
       @Override
       public Integer call() throws Exception {
-        return run(store, s -> describe(requireScopeMap(s, name)));
+        return run(store, admin -> admin.showScopeMap(name));
       }
     }
 
@@ -579,17 +413,12 @@ final class AuthCommands {
 
       @Override
       public Integer call() throws Exception {
-        return run(store, s -> {
-          ScopeMap current = requireScopeMap(s, name);
-          List<ScopeMapRule> newRules =
-              rules.groups.isEmpty() ? current.rules() : rules(rules.groups);
-          if ((rules.groups.isEmpty()) && description == null) {
-            throw new IllegalArgumentException("scope-map update: nothing to change; give"
-                + " --repository rules and/or --description");
-          }
-          String newDescription = description != null ? description : current.description();
-          return describe(s.updateScopeMap(new ScopeMap(name, newDescription, newRules)));
-        });
+        if (rules.groups.isEmpty() && description == null) {
+          return usage("scope-map update: nothing to change; give --repository rules and/or"
+              + " --description");
+        }
+        return run(store, admin -> admin.updateScopeMap(name, description,
+            rules.groups.isEmpty() ? null : rules(rules.groups)));
       }
     }
 
@@ -602,8 +431,8 @@ final class AuthCommands {
 
       @Override
       public Integer call() throws Exception {
-        return run(store, s -> {
-          s.deleteScopeMap(name);
+        return run(store, admin -> {
+          admin.deleteScopeMap(name);
           return null;
         });
       }

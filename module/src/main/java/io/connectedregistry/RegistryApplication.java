@@ -1,7 +1,16 @@
 package io.connectedregistry;
 
 import io.connectedregistry.api.RegistryServer;
+import io.connectedregistry.auth.AccessControl;
+import io.connectedregistry.auth.AuthStore;
+import io.connectedregistry.auth.Authenticator;
+import io.connectedregistry.auth.Limits;
+import io.connectedregistry.auth.LoginThrottle;
+import io.connectedregistry.auth.PasswordHasher;
+import io.connectedregistry.auth.TokenService;
 import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.config.RegistryConfig.AuthConfig;
+import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
 import io.connectedregistry.storage.LocalRegistryStorage;
 import io.connectedregistry.storage.RegistryStorage;
 import io.vertx.core.Vertx;
@@ -18,12 +27,15 @@ public final class RegistryApplication {
 
   private final Vertx vertx;
   private final RegistryStorage storage;
+  private final AuthStore authStore;
   private final RegistryServer server;
   private volatile boolean stopped;
 
-  private RegistryApplication(Vertx vertx, RegistryStorage storage, RegistryServer server) {
+  private RegistryApplication(Vertx vertx, RegistryStorage storage, AuthStore authStore,
+      RegistryServer server) {
     this.vertx = vertx;
     this.storage = storage;
+    this.authStore = authStore;
     this.server = server;
   }
 
@@ -31,21 +43,53 @@ public final class RegistryApplication {
   public static RegistryApplication start(RegistryConfig config) throws Exception {
     long started = System.nanoTime();
     LocalRegistryStorage storage = LocalRegistryStorage.open(config.data(), storageOptions(config));
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
-    RegistryServer server;
+    AuthStore authStore;
+    AccessControl access;
     try {
-      server = RegistryServer.start(vertx, config, storage).await(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      vertx.close();
+      authStore = AuthStore.open(config.data(), config.mode(), Limits.of(config.auth()),
+          new PasswordHasher(), Clock.systemUTC());
+      access = accessControl(config, authStore);
+    } catch (RuntimeException e) {
       storage.close();
       throw e;
     }
-    RegistryApplication app = new RegistryApplication(vertx, storage, server);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    RegistryServer server;
+    try {
+      server = RegistryServer.start(vertx, config, storage, access).await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      vertx.close();
+      authStore.close();
+      storage.close();
+      throw e;
+    }
+    RegistryApplication app = new RegistryApplication(vertx, storage, authStore, server);
     app.scheduleGarbageCollection(config);
     String scheme = config.tls() == null ? "http" : "https";
     LOG.info("connected registry listening on {}://{} (mode {}, data {}) ready in {} ms",
         scheme, config.listen(), config.mode(), storage.paths().root(), (System.nanoTime() - started) / 1_000_000);
     return app;
+  }
+
+  private static AccessControl accessControl(RegistryConfig config, AuthStore store) {
+    AuthConfig auth = config.auth();
+    Anonymous anonymous = auth.anonymous(config.listen());
+    switch (anonymous) {
+      case FULL -> LOG.info("anonymous access: on, every action (listening on loopback {});"
+          + " set auth.anonymousPull to require tokens", config.listen());
+      case PULL -> LOG.info("anonymous access: pull only (auth.anonymousPull: true)");
+      case NONE -> LOG.info("anonymous access: off; every request needs a token{}",
+          auth.anonymousPull() == null ? " (not listening on loopback)" : "");
+    }
+    for (String admin : auth.adminTokens()) {
+      if (store.token(admin).isEmpty()) {
+        LOG.warn("auth.adminTokens names token '{}', which does not exist (yet)", admin);
+      }
+    }
+    return new AccessControl(store, new Authenticator(store, new PasswordHasher()),
+        TokenService.open(config.data(), auth.tokenLifetime()),
+        new LoginThrottle(auth.failedLoginsPerMinute()), anonymous, auth.adminTokens(),
+        Clock.systemUTC());
   }
 
   private void scheduleGarbageCollection(RegistryConfig config) {
@@ -79,6 +123,7 @@ public final class RegistryApplication {
     } catch (Exception e) {
       LOG.warn("event loops did not stop in time: {}", e.toString());
     }
+    authStore.close();
     storage.close();
     LOG.info("stopped");
   }

@@ -1,5 +1,6 @@
 package io.connectedregistry.api;
 
+import io.connectedregistry.auth.Action;
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.ErrorCode;
 import io.connectedregistry.oci.InvalidReferenceException;
@@ -36,7 +37,10 @@ final class BlobUploadHandler {
     if (mount != null) {
       Digest digest = Digest.parse(mount);
       String source = validNameOrNull(from);
-      if (source != null) {
+      // Mounting reads the source repository: without content/read there, upload as usual
+      // (the spec's fallback), so a mount never tells a caller what another repository holds.
+      if (source != null
+          && AuthHandler.principal(ctx).allowed(source).contains(Action.CONTENT_READ)) {
         storage.call(s -> s.mountBlob(repository, source, digest)).onSuccess(mounted -> {
           if (mounted) {
             ctx.request().resume();

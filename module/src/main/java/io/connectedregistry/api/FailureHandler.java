@@ -78,8 +78,10 @@ final class FailureHandler {
     String body = new JsonObject().put("errors", new JsonArray().add(entry)).encode();
     response.setStatusCode(code.status()).putHeader("Content-Type", "application/json");
     if (!ctx.request().isEnded()) {
-      // A body the client is still sending (e.g. a refused upload) is not read: close afterwards.
-      response.putHeader("Connection", "close");
+      if (hasBody(ctx.request())) {
+        // A body the client is still sending (e.g. a refused upload) is not read: close afterwards.
+        response.putHeader("Connection", "close");
+      }
       ctx.request().resume();
     }
     if (ctx.request().method() == HttpMethod.HEAD) {
@@ -87,5 +89,12 @@ final class FailureHandler {
     } else {
       response.end(body);
     }
+  }
+
+  /** A refused request without a body (a 401 before the token flow, say) keeps its connection. */
+  private static boolean hasBody(io.vertx.core.http.HttpServerRequest request) {
+    String length = request.getHeader("Content-Length");
+    return request.getHeader("Transfer-Encoding") != null
+        || (length != null && !length.equals("0"));
   }
 }

@@ -1,34 +1,54 @@
 package io.connectedregistry.api;
 
+import io.connectedregistry.auth.AccessControl;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.storage.RegistryStorage;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The api package's entry point: serves the OCI Distribution API over {@link RegistryStorage}. */
 public final class RegistryServer {
   /** Storage calls are short except commits (fsync) and rehashes; 16 keeps a slow disk from starving reads. */
   private static final int STORAGE_WORKERS = 16;
 
+  private static final int AUTH_WORKERS = 2;
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryServer.class);
+
   private final Vertx vertx;
   private final WorkerExecutor worker;
+  private final WorkerExecutor authWorker;
+  private long changeTimer = -1;
   private String deploymentId;
 
-  private RegistryServer(Vertx vertx, WorkerExecutor worker) {
+  private RegistryServer(Vertx vertx, WorkerExecutor worker, WorkerExecutor authWorker) {
     this.vertx = vertx;
     this.worker = worker;
+    this.authWorker = authWorker;
   }
 
   /** Listens with one server per event loop; completes once the port accepts connections. */
-  public static Future<RegistryServer> start(Vertx vertx, RegistryConfig config, RegistryStorage storage) {
+  public static Future<RegistryServer> start(Vertx vertx, RegistryConfig config, RegistryStorage storage,
+      AccessControl access) {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("registry-storage", STORAGE_WORKERS);
+    // Logins hash passwords (PBKDF2, ~0.1 s each): their own small pool, so a burst of logins
+    // (or a guesser) never starves blob and manifest I/O.
+    WorkerExecutor authWorker = vertx.createSharedWorkerExecutor("registry-auth", AUTH_WORKERS);
     Storage calls = new Storage(storage, worker);
-    RegistryServer server = new RegistryServer(vertx, worker);
+    AuthHandler auth = new AuthHandler(access, authWorker);
+    TokenHandler token = new TokenHandler(access, authWorker);
+    AdminHandler admin = new AdminHandler(access, authWorker);
+    RegistryServer server = new RegistryServer(vertx, worker, authWorker);
+    // Tokens edited by the CLI (another process) or the admin API take effect within a second.
+    server.changeTimer = vertx.setPeriodic(1000, id -> authWorker.executeBlocking(access::checkForChanges, false)
+        .onFailure(e -> LOG.warn("cannot check the auth store for changes: {}", e.toString())));
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx
-        .deployVerticle(() -> new RegistryVerticle(config, calls), new DeploymentOptions().setInstances(instances))
+        .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin),
+            new DeploymentOptions().setInstances(instances))
         .map(id -> {
           server.deploymentId = id;
           return server;
@@ -38,6 +58,7 @@ public final class RegistryServer {
   /** Stops accepting connections and waits for in-flight requests (bounded by each server's shutdown). */
   public Future<Void> stop() {
     Future<Void> undeployed = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
-    return undeployed.eventually(() -> worker.close());
+    vertx.cancelTimer(changeTimer);
+    return undeployed.eventually(() -> worker.close()).eventually(() -> authWorker.close());
   }
 }

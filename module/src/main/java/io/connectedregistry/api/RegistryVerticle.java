@@ -12,12 +12,19 @@ import io.vertx.core.http.HttpServerOptions;
 final class RegistryVerticle extends VerticleBase {
   private final RegistryConfig config;
   private final Storage storage;
+  private final AuthHandler auth;
+  private final TokenHandler token;
+  private final AdminHandler admin;
   private HttpServer server;
   private CertificateReloader reloader;
 
-  RegistryVerticle(RegistryConfig config, Storage storage) {
+  RegistryVerticle(RegistryConfig config, Storage storage, AuthHandler auth, TokenHandler token,
+      AdminHandler admin) {
+    this.admin = admin;
     this.config = config;
     this.storage = storage;
+    this.auth = auth;
+    this.token = token;
   }
 
   @Override
@@ -35,7 +42,8 @@ final class RegistryVerticle extends VerticleBase {
         options.setTrustOptions(CertificateReloader.trust(tls)).setClientAuth(ClientAuth.REQUIRED);
       }
     }
-    server = vertx.createHttpServer(options).requestHandler(Routes.create(vertx, storage, config.mode()));
+    server = vertx.createHttpServer(options).requestHandler(
+        Routes.create(vertx, storage, config.mode(), auth, token, admin));
     return server.listen().compose(listening -> tls == null || !ownsReload() ? Future.succeededFuture()
         : (reloader = new CertificateReloader(vertx, server, tls)).start());
   }

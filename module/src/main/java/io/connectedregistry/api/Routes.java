@@ -1,7 +1,9 @@
 package io.connectedregistry.api;
 
+import io.connectedregistry.auth.Action;
 import io.connectedregistry.config.RegistryConfig.Mode;
 import io.connectedregistry.oci.ErrorCode;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -17,7 +19,8 @@ final class Routes {
 
   private Routes() {}
 
-  static Router create(Vertx vertx, Storage storage, Mode mode) {
+  static Router create(Vertx vertx, Storage storage, Mode mode, AuthHandler auth, TokenHandler token,
+      AdminHandler admin) {
     BlobHandler blobs = new BlobHandler(storage);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage);
@@ -34,29 +37,40 @@ final class Routes {
       router.routeWithRegex("/v2/.*").handler(Routes::refuseWritesWhenReadOnly);
     }
 
-    router.routeWithRegex(HttpMethod.GET, "/v2/?").handler(Routes::base);
-    router.get("/v2/_catalog").handler(catalog::list);
+    router.get("/oauth2/token").handler(token::get);
+    router.post("/oauth2/token").handler(token::post);
+    admin.mount(router, auth);
 
-    router.routeWithRegex(HttpMethod.POST, NAME + "/blobs/uploads/?").handler(uploads::start);
+    // Each route names the action it needs; AuthHandler checks it before the handler runs.
+    Handler<RoutingContext> read = auth.require(Action.CONTENT_READ);
+    Handler<RoutingContext> write = auth.require(Action.CONTENT_WRITE);
+    Handler<RoutingContext> delete = auth.require(Action.CONTENT_DELETE);
+    Handler<RoutingContext> metadata = auth.require(Action.METADATA_READ);
+
+    router.routeWithRegex(HttpMethod.GET, "/v2/?").handler(auth.base()).handler(Routes::base);
+    router.get("/v2/_catalog").handler(auth.catalog()).handler(catalog::list);
+
+    router.routeWithRegex(HttpMethod.POST, NAME + "/blobs/uploads/?").handler(write).handler(uploads::start);
     String upload = NAME + "/blobs/uploads/(?<uuid>[^/]+)";
-    router.routeWithRegex(HttpMethod.PATCH, upload).handler(uploads::patch);
-    router.routeWithRegex(HttpMethod.PUT, upload).handler(uploads::finish);
-    router.routeWithRegex(HttpMethod.GET, upload).handler(uploads::status);
-    router.routeWithRegex(HttpMethod.DELETE, upload).handler(uploads::cancel);
+    router.routeWithRegex(HttpMethod.PATCH, upload).handler(write).handler(uploads::patch);
+    router.routeWithRegex(HttpMethod.PUT, upload).handler(write).handler(uploads::finish);
+    router.routeWithRegex(HttpMethod.GET, upload).handler(write).handler(uploads::status);
+    router.routeWithRegex(HttpMethod.DELETE, upload).handler(write).handler(uploads::cancel);
 
     String blob = NAME + "/blobs/(?<digest>[^/]+)";
-    router.routeWithRegex(HttpMethod.GET, blob).handler(blobs::get);
-    router.routeWithRegex(HttpMethod.HEAD, blob).handler(blobs::get);
-    router.routeWithRegex(HttpMethod.DELETE, blob).handler(blobs::delete);
+    router.routeWithRegex(HttpMethod.GET, blob).handler(read).handler(blobs::get);
+    router.routeWithRegex(HttpMethod.HEAD, blob).handler(read).handler(blobs::get);
+    router.routeWithRegex(HttpMethod.DELETE, blob).handler(delete).handler(blobs::delete);
 
     String manifest = NAME + "/manifests/(?<reference>[^/]+)";
-    router.routeWithRegex(HttpMethod.GET, manifest).handler(manifests::get);
-    router.routeWithRegex(HttpMethod.HEAD, manifest).handler(manifests::get);
-    router.routeWithRegex(HttpMethod.PUT, manifest).handler(manifests::put);
-    router.routeWithRegex(HttpMethod.DELETE, manifest).handler(manifests::delete);
+    router.routeWithRegex(HttpMethod.GET, manifest).handler(read).handler(manifests::get);
+    router.routeWithRegex(HttpMethod.HEAD, manifest).handler(read).handler(manifests::get);
+    router.routeWithRegex(HttpMethod.PUT, manifest).handler(write).handler(manifests::put);
+    router.routeWithRegex(HttpMethod.DELETE, manifest).handler(delete).handler(manifests::delete);
 
-    router.routeWithRegex(HttpMethod.GET, NAME + "/tags/list").handler(tags::list);
-    router.routeWithRegex(HttpMethod.GET, NAME + "/referrers/(?<digest>[^/]+)").handler(referrers::list);
+    router.routeWithRegex(HttpMethod.GET, NAME + "/tags/list").handler(metadata).handler(tags::list);
+    router.routeWithRegex(HttpMethod.GET, NAME + "/referrers/(?<digest>[^/]+)")
+        .handler(metadata).handler(referrers::list);
 
     router.route().failureHandler(FailureHandler::handle);
     router.route().last().handler(ctx -> ctx.fail(404));
@@ -79,6 +93,6 @@ final class Routes {
       return;
     }
     ctx.fail(ErrorCode.UNSUPPORTED.exception(
-        "this registry is in ReadOnly mode: push and delete are refused; pull only"));
+        "this registry is in ReadOnly mode: push, delete and mount are refused; pull only"));
   }
 }

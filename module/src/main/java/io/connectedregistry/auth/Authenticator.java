@@ -31,7 +31,12 @@ public final class Authenticator {
    * A successful login: the token and the scope map it had at that moment. On a ReadOnly registry
    * only read actions are ever allowed, even from a scope map defined before the mode changed.
    */
-  public record Authenticated(Token token, ScopeMap scopeMap, boolean readOnly) implements Result {
+  /**
+   * @param validUntil when the password used expires (null: never); a cached login must not
+   *     outlive it
+   */
+  public record Authenticated(Token token, ScopeMap scopeMap, boolean readOnly, Instant validUntil)
+      implements Result {
     public Set<Action> allowed(String repository) {
       Set<Action> granted = scopeMap.allowed(repository);
       if (!readOnly) {
@@ -66,12 +71,14 @@ public final class Authenticator {
     // Check the password before the status so a disabled token costs a guesser the same time.
     boolean matchedExpired = false;
     boolean matched = false;
+    Instant validUntil = null;
     for (TokenPassword p : token.passwords()) {
       if (hasher.verify(password, p.hash())) {
         if (p.expiredAt(now)) {
           matchedExpired = true;
         } else {
           matched = true;
+          validUntil = p.expires().orElse(null);
         }
       }
     }
@@ -89,6 +96,26 @@ public final class Authenticator {
       // Cannot happen through the store (a map in use cannot be deleted); refuse rather than guess.
       return new Refused(Reason.UNKNOWN_TOKEN);
     }
-    return new Authenticated(token, scopeMap.get(), store.mode() == Mode.ReadOnly);
+    return new Authenticated(token, scopeMap.get(), store.mode() == Mode.ReadOnly, validUntil);
+  }
+
+  /**
+   * The token as it is now, without a password: for a Bearer token or a refresh token that was
+   * issued after a password check, so that disabling or deleting the token, or narrowing its scope
+   * map, takes effect at once. Fast (no hashing); still reads the store, so call it on a worker.
+   */
+  public Result current(String name) {
+    Optional<Token> found = store.token(name);
+    if (found.isEmpty()) {
+      return new Refused(Reason.UNKNOWN_TOKEN);
+    }
+    if (!found.get().enabled()) {
+      return new Refused(Reason.DISABLED);
+    }
+    Optional<ScopeMap> scopeMap = store.scopeMap(found.get().scopeMapName());
+    if (scopeMap.isEmpty()) {
+      return new Refused(Reason.UNKNOWN_TOKEN);
+    }
+    return new Authenticated(found.get(), scopeMap.get(), store.mode() == Mode.ReadOnly, null);
   }
 }

@@ -1,5 +1,7 @@
 package io.connectedregistry.auth;
 
+import io.connectedregistry.config.RegistryConfig.AuthConfig;
+
 /**
  * Per-registry limits of the auth store (ACR's numbers). They can be lowered, never raised: the
  * control plane and clients are built for these sizes.
@@ -11,6 +13,10 @@ package io.connectedregistry.auth;
 public record Limits(int maxTokens, int maxScopeMaps, int maxRulesPerScopeMap) {
 
   public static final Limits DEFAULTS = new Limits(20_000, 20_000, 500);
+
+  public static Limits of(AuthConfig config) {
+    return new Limits(config.maxTokens(), config.maxScopeMaps(), config.maxRulesPerScopeMap());
+  }
 
   public Limits {
     check("maxTokens", maxTokens, 20_000);

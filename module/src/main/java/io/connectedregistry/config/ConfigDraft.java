@@ -1,5 +1,6 @@
 package io.connectedregistry.config;
 
+import io.connectedregistry.config.RegistryConfig.AuthConfig;
 import io.connectedregistry.config.RegistryConfig.ListenAddress;
 import io.connectedregistry.config.RegistryConfig.LogLevel;
 import io.connectedregistry.config.RegistryConfig.Mode;
@@ -37,6 +38,14 @@ final class ConfigDraft {
   Duration gcInterval;
   Duration gcGrace = Duration.ofHours(1);
 
+  Boolean anonymousPull;
+  List<String> adminTokens = List.of();
+  Duration tokenLifetime = Duration.ofMinutes(5);
+  int failedLoginsPerMinute = 10;
+  int maxTokens = 20_000;
+  int maxScopeMaps = 20_000;
+  int maxRulesPerScopeMap = 500;
+
   RegistryConfig build() {
     // A connected registry is ReadOnly unless told otherwise (the product's default); a root has
     // nobody to pull from, so the only useful default for it is ReadWrite.
@@ -49,6 +58,8 @@ final class ConfigDraft {
         new SyncConfig(List.copyOf(repositories), schedule, window, messageTtl, onDemand),
         logLevel,
         tls,
-        new StorageConfig(uploadExpiry, gcInterval, gcGrace));
+        new StorageConfig(uploadExpiry, gcInterval, gcGrace),
+        new AuthConfig(anonymousPull, List.copyOf(adminTokens), tokenLifetime, failedLoginsPerMinute,
+            maxTokens, maxScopeMaps, maxRulesPerScopeMap));
   }
 }

@@ -28,12 +28,16 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 final class ConfigFile {
 
   private static final List<String> TOP_KEYS =
-      List.of("listen", "data", "mode", "parent", "sync", "logLevel", "tls", "storage");
+      List.of("listen", "data", "mode", "parent", "sync", "logLevel", "tls", "storage", "auth");
   private static final List<String> PARENT_KEYS = List.of("endpoint", "protocol");
   private static final List<String> SYNC_KEYS =
       List.of("repositories", "schedule", "window", "messageTtl", "onDemand");
   private static final List<String> TLS_KEYS = List.of("certificate", "key", "clientCa");
   private static final List<String> STORAGE_KEYS = List.of("uploadExpiry", "gcInterval", "gcGrace");
+  private static final List<String> AUTH_KEYS =
+      List.of("anonymousPull", "adminTokens", "tokenLifetime", "failedLoginsPerMinute", "limits");
+  private static final List<String> LIMIT_KEYS =
+      List.of("maxTokens", "maxScopeMaps", "maxRulesPerScopeMap");
 
   private ConfigFile() {}
 
@@ -125,6 +129,34 @@ final class ConfigFile {
     section(root, "sync", SYNC_KEYS).ifPresent(node -> applySync(node, draft));
     section(root, "tls", TLS_KEYS).ifPresent(node -> draft.tls = tls(node));
     section(root, "storage", STORAGE_KEYS).ifPresent(node -> applyStorage(node, draft));
+    section(root, "auth", AUTH_KEYS).ifPresent(node -> applyAuth(node, draft));
+  }
+
+  private static void applyAuth(JsonNode node, ConfigDraft draft) {
+    scalar(node, "anonymousPull", "auth.anonymousPull")
+        .ifPresent(v -> draft.anonymousPull = ConfigValues.bool("auth.anonymousPull", v));
+    JsonNode admins = node.get("adminTokens");
+    if (admins != null && !admins.isNull()) {
+      draft.adminTokens = names(admins, "auth.adminTokens", "a list of token names, e.g. [\"ops\"]",
+          "a token name");
+    }
+    scalar(node, "tokenLifetime", "auth.tokenLifetime")
+        .ifPresent(v -> draft.tokenLifetime =
+            ConfigValues.durationBetween("auth.tokenLifetime", v, "PT1M", "PT24H"));
+    scalar(node, "failedLoginsPerMinute", "auth.failedLoginsPerMinute")
+        .ifPresent(v -> draft.failedLoginsPerMinute =
+            ConfigValues.intBetween("auth.failedLoginsPerMinute", v, 1, 10_000));
+    section(node, "limits", LIMIT_KEYS).ifPresent(limits -> {
+      // Lowered only: ACR's numbers are the most any client or control plane is built for.
+      scalar(limits, "maxTokens", "auth.limits.maxTokens")
+          .ifPresent(v -> draft.maxTokens = ConfigValues.intBetween("auth.limits.maxTokens", v, 1, 20_000));
+      scalar(limits, "maxScopeMaps", "auth.limits.maxScopeMaps")
+          .ifPresent(v -> draft.maxScopeMaps =
+              ConfigValues.intBetween("auth.limits.maxScopeMaps", v, 1, 20_000));
+      scalar(limits, "maxRulesPerScopeMap", "auth.limits.maxRulesPerScopeMap")
+          .ifPresent(v -> draft.maxRulesPerScopeMap =
+              ConfigValues.intBetween("auth.limits.maxRulesPerScopeMap", v, 1, 500));
+    });
   }
 
   private static ParentConfig parent(JsonNode node) {
@@ -158,7 +190,8 @@ final class ConfigFile {
   private static void applySync(JsonNode node, ConfigDraft draft) {
     JsonNode repositories = node.get("repositories");
     if (repositories != null && !repositories.isNull()) {
-      draft.repositories = repositories(repositories);
+      draft.repositories = names(repositories, "sync.repositories",
+          "a list of repository names or wildcards, e.g. [\"app/*\"]", "a repository name or wildcard");
     }
     scalar(node, "schedule", "sync.schedule")
         .ifPresent(v -> draft.schedule = ConfigValues.nonBlank("sync.schedule", v));
@@ -172,21 +205,23 @@ final class ConfigFile {
         .ifPresent(v -> draft.onDemand = ConfigValues.bool("sync.onDemand", v));
   }
 
-  /** Names or wildcards; their syntax is checked where they are matched, not here. */
-  private static List<String> repositories(JsonNode node) {
+  /**
+   * A list of names without blanks (repository names or wildcards, token names); their syntax is
+   * checked where they are used, not here.
+   */
+  private static List<String> names(JsonNode node, String path, String expected, String what) {
     if (!node.isArray()) {
-      throw new ConfigException(
-          "sync.repositories: expected a list of repository names or wildcards, e.g. [\"app/*\"]");
+      throw new ConfigException(path + ": expected " + expected);
     }
     List<String> names = new ArrayList<>();
     for (int i = 0; i < node.size(); i++) {
       JsonNode element = node.get(i);
-      String key = "sync.repositories[" + i + "]";
+      String key = path + "[" + i + "]";
       if (!element.isValueNode() || element.isNull()
           || element.asText().isBlank() || element.asText().chars().anyMatch(Character::isWhitespace)) {
         throw new ConfigException(
             key + ": '" + (element.isValueNode() ? element.asText() : element.toString())
-                + "' is not a repository name or wildcard");
+                + "' is not " + what);
       }
       names.add(element.asText());
     }

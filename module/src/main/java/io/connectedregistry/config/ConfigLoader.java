@@ -15,7 +15,7 @@ import java.util.Optional;
  *   <li>the configuration file (YAML or JSON) named by {@code --config} or {@code REGISTRY_CONFIG};
  *   <li>environment variables {@code REGISTRY_LISTEN}, {@code REGISTRY_DATA}, {@code
  *       REGISTRY_MODE}, {@code REGISTRY_LOG_LEVEL}, {@code REGISTRY_TLS_CERTIFICATE}, {@code
- *       REGISTRY_TLS_KEY}, {@code REGISTRY_TLS_CLIENT_CA};
+ *       REGISTRY_TLS_KEY}, {@code REGISTRY_TLS_CLIENT_CA}, {@code REGISTRY_AUTH_ANONYMOUS_PULL};
  *   <li>command-line flags {@code --listen}, {@code --data}, {@code --mode}, {@code --log-level}
  *       (and {@code --grace} for {@code gc}).
  * </ol>
@@ -64,6 +64,8 @@ public final class ConfigLoader {
         .ifPresent(
             v -> draft.logLevel = ConfigValues.oneOf("REGISTRY_LOG_LEVEL", v, LogLevel.class));
     applyTlsEnvironment(draft);
+    env("REGISTRY_AUTH_ANONYMOUS_PULL")
+        .ifPresent(v -> draft.anonymousPull = ConfigValues.bool("REGISTRY_AUTH_ANONYMOUS_PULL", v));
 
     if (flags.listen() != null) {
       draft.listen = ConfigValues.listen("--listen", flags.listen());

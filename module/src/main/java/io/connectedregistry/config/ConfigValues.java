@@ -103,6 +103,19 @@ final class ConfigValues {
     return Boolean.parseBoolean(oneOf(key, raw, "true", "false"));
   }
 
+  static int intBetween(String key, String raw, int min, int max) {
+    int value;
+    try {
+      value = Integer.parseInt(raw.strip());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + ": '" + raw + "' is not a whole number");
+    }
+    if (value < min || value > max) {
+      throw new ConfigException(key + ": " + value + " is not between " + min + " and " + max);
+    }
+    return value;
+  }
+
   static String nonBlank(String key, String raw) {
     if (raw.isBlank()) {
       throw new ConfigException(key + ": must not be empty");

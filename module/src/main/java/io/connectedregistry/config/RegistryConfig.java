@@ -17,13 +17,21 @@ public record RegistryConfig(
     SyncConfig sync,
     LogLevel logLevel,
     TlsConfig tls,
-    StorageConfig storage) {
+    StorageConfig storage,
+    AuthConfig auth) {
 
   public enum Mode { ReadOnly, ReadWrite }
 
   public enum LogLevel { Debug, Information, Warning, Error, None }
 
   public record ListenAddress(String host, int port) {
+    /** Only a literal loopback address or "localhost": nothing else is reachable from this host alone. */
+    public boolean isLoopback() {
+      String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+      return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")
+          || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
+
     @Override
     public String toString() {
       return host + ":" + port;
@@ -57,4 +65,33 @@ public record RegistryConfig(
    *     (layers first, manifest last) is safe
    */
   public record StorageConfig(Duration uploadExpiry, Duration gcInterval, Duration gcGrace) {}
+
+  /**
+   * @param anonymousPull null = decided by the listen address (anonymous clients may do anything
+   *     the mode allows while listening on loopback, nothing elsewhere); true = anonymous clients
+   *     may pull on any address; false = every request needs a token, even on loopback
+   * @param adminTokens names of the tokens allowed to use the admin API
+   * @param tokenLifetime how long a Bearer token from {@code /oauth2/token} is valid
+   * @param failedLoginsPerMinute failed logins one address may make per minute before it is
+   *     answered 429
+   */
+  public record AuthConfig(
+      Boolean anonymousPull,
+      List<String> adminTokens,
+      Duration tokenLifetime,
+      int failedLoginsPerMinute,
+      int maxTokens,
+      int maxScopeMaps,
+      int maxRulesPerScopeMap) {
+
+    /** What anonymous clients may do, once the listen address is known. */
+    public enum Anonymous { FULL, PULL, NONE }
+
+    public Anonymous anonymous(ListenAddress listen) {
+      if (anonymousPull != null) {
+        return anonymousPull ? Anonymous.PULL : Anonymous.NONE;
+      }
+      return listen.isLoopback() ? Anonymous.FULL : Anonymous.NONE;
+    }
+  }
 }

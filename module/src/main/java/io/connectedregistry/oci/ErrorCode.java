@@ -25,6 +25,11 @@ public enum ErrorCode {
   RANGE_INVALID(416, "requested range not satisfiable"),
   MANIFEST_TOO_LARGE(413, "manifest too large"),
   PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
+  // The token endpoint and the admin API (outside /v2/), in the same shape.
+  REQUEST_INVALID(400, "request invalid"),
+  RESOURCE_UNKNOWN(404, "resource unknown"),
+  RESOURCE_CONFLICT(409, "resource conflicts with the current state"),
+  LIMIT_EXCEEDED(409, "limit exceeded"),
   UNAVAILABLE(503, "service unavailable"),
   UNKNOWN(500, "unknown error");
 

@@ -1,0 +1,192 @@
+package io.connectedregistry.api;
+
+import io.connectedregistry.auth.AccessControl;
+import io.connectedregistry.auth.AuthAdministration;
+import io.connectedregistry.auth.AuthStoreException;
+import io.connectedregistry.auth.PasswordSlot;
+import io.connectedregistry.auth.ScopeMapRule;
+import io.connectedregistry.oci.ErrorCode;
+import io.connectedregistry.oci.RegistryException;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The admin API under {@code /_connected/v1/admin/}: the {@code token} and {@code scope-map} CLI
+ * over HTTP, for the control plane. Only tokens named in {@code auth.adminTokens} may call it.
+ * Bodies and answers are JSON in the CLI's shapes; errors in the registry's one error shape.
+ *
+ * <pre>
+ * GET    tokens                        list
+ * POST   tokens                        {"name", "repositories":[{"repository","actions":[..]}] | "scopeMap", "expiry"?} → 201 {"name","password"}
+ * GET    tokens/NAME                   show (with its rules)
+ * PATCH  tokens/NAME                   {"status"?: "enabled|disabled", "scopeMap"?}
+ * DELETE tokens/NAME
+ * POST   tokens/NAME/passwords/1|2     {"expiry"?} → {"name","slot","password"}: a new password
+ * DELETE tokens/NAME/passwords/1|2
+ * GET    scope-maps                    list
+ * POST   scope-maps                    {"name", "description"?, "rules":[{"repository","actions":[..]}]} → 201
+ * GET    scope-maps/NAME
+ * PATCH  scope-maps/NAME               {"description"?, "rules"?}
+ * DELETE scope-maps/NAME
+ * </pre>
+ */
+final class AdminHandler {
+  static final String PREFIX = "/_connected/v1/admin";
+  private static final int BODY_LIMIT = 1024 * 1024;
+
+  private final AccessControl access;
+  private final AuthAdministration admin;
+  private final WorkerExecutor worker;
+
+  AdminHandler(AccessControl access, WorkerExecutor worker) {
+    this.access = access;
+    this.admin = new AuthAdministration(access.store(), Clock.systemUTC());
+    this.worker = worker;
+  }
+
+  void mount(Router router, AuthHandler auth) {
+    router.route(PREFIX + "/*").handler(auth.admin());
+    router.get(PREFIX + "/tokens").handler(ctx -> answer(ctx, 200, admin::listTokens));
+    router.post(PREFIX + "/tokens").handler(ctx -> withBody(ctx, body -> answer(ctx, 201, () ->
+        admin.createToken(required(body, "name"), optionalRules(body, "repositories"),
+            body.getString("scopeMap"), admin.expiry("expiry", body.getString("expiry"))))));
+    router.get(PREFIX + "/tokens/:name").handler(ctx ->
+        answer(ctx, 200, () -> admin.showToken(ctx.pathParam("name"))));
+    router.patch(PREFIX + "/tokens/:name").handler(ctx -> withBody(ctx, body -> answer(ctx, 200, () ->
+        admin.updateToken(ctx.pathParam("name"),
+            body.getString("status") == null ? null
+                : AuthAdministration.status("status", body.getString("status")),
+            body.getString("scopeMap")))));
+    router.delete(PREFIX + "/tokens/:name").handler(ctx -> answer(ctx, 204, () -> {
+      admin.deleteToken(ctx.pathParam("name"));
+      return null;
+    }));
+    router.post(PREFIX + "/tokens/:name/passwords/:slot").handler(ctx -> withBody(ctx, body ->
+        answer(ctx, 200, () -> admin.generatePassword(ctx.pathParam("name"), slot(ctx),
+            admin.expiry("expiry", body.getString("expiry"))))));
+    router.delete(PREFIX + "/tokens/:name/passwords/:slot").handler(ctx -> answer(ctx, 204, () -> {
+      admin.deletePassword(ctx.pathParam("name"), slot(ctx));
+      return null;
+    }));
+
+    router.get(PREFIX + "/scope-maps").handler(ctx -> answer(ctx, 200, admin::listScopeMaps));
+    router.post(PREFIX + "/scope-maps").handler(ctx -> withBody(ctx, body -> answer(ctx, 201, () ->
+        admin.createScopeMap(required(body, "name"), body.getString("description"),
+            optionalRules(body, "rules")))));
+    router.get(PREFIX + "/scope-maps/:name").handler(ctx ->
+        answer(ctx, 200, () -> admin.showScopeMap(ctx.pathParam("name"))));
+    router.patch(PREFIX + "/scope-maps/:name").handler(ctx -> withBody(ctx, body ->
+        answer(ctx, 200, () -> admin.updateScopeMap(ctx.pathParam("name"),
+            body.getString("description"), optionalRules(body, "rules")))));
+    router.delete(PREFIX + "/scope-maps/:name").handler(ctx -> answer(ctx, 204, () -> {
+      admin.deleteScopeMap(ctx.pathParam("name"));
+      return null;
+    }));
+  }
+
+  private interface BodyConsumer {
+    void accept(JsonObject body);
+  }
+
+  private static void withBody(RoutingContext ctx, BodyConsumer consumer) {
+    ctx.request().pause();
+    BodyReader.read(ctx.request(), BODY_LIMIT)
+        .recover(e -> Future.failedFuture(e instanceof RegistryException ? ErrorCode.REQUEST_INVALID
+            .exception("the body is larger than " + BODY_LIMIT + " bytes") : e))
+        .onSuccess(buffer -> {
+          JsonObject body;
+          try {
+            body = buffer.length() == 0 ? new JsonObject() : new JsonObject(buffer);
+          } catch (DecodeException | ClassCastException e) {
+            ctx.fail(ErrorCode.REQUEST_INVALID.exception("the body is not a JSON object"));
+            return;
+          }
+          try {
+            consumer.accept(body);
+          } catch (RuntimeException e) {
+            ctx.fail(translate(e));
+          }
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** Runs {@code work} on the auth worker and answers its result as JSON. */
+  private void answer(RoutingContext ctx, int status, Callable<Object> work) {
+    worker.executeBlocking(() -> {
+      Object result = work.call();
+      // Effective at once in this process (other processes notice within a second anyway).
+      access.checkForChanges();
+      return result;
+    }, false).onSuccess(result -> {
+      ctx.response().setStatusCode(status).putHeader("Cache-Control", "no-store");
+      if (result == null) {
+        ctx.response().end();
+      } else {
+        ctx.response().putHeader("Content-Type", "application/json").end(Json.encode(result));
+      }
+    }).onFailure(e -> ctx.fail(translate(e)));
+  }
+
+  private static Throwable translate(Throwable e) {
+    if (e instanceof AuthStoreException store) {
+      ErrorCode code = switch (store.kind()) {
+        case NOT_FOUND -> ErrorCode.RESOURCE_UNKNOWN;
+        case ALREADY_EXISTS, IN_USE -> ErrorCode.RESOURCE_CONFLICT;
+        case LIMIT_EXCEEDED -> ErrorCode.LIMIT_EXCEEDED;
+        case NOT_ALLOWED_IN_MODE -> ErrorCode.REQUEST_INVALID;
+        case STORAGE -> null;
+      };
+      return code == null ? e : code.exception(store.getMessage());
+    }
+    if (e instanceof IllegalArgumentException | e instanceof ClassCastException) {
+      return ErrorCode.REQUEST_INVALID.exception(e.getMessage());
+    }
+    return e;
+  }
+
+  private static String required(JsonObject body, String key) {
+    String value = body.getString(key);
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("'" + key + "' is required");
+    }
+    return value;
+  }
+
+  private static PasswordSlot slot(RoutingContext ctx) {
+    try {
+      return PasswordSlot.of(Integer.parseInt(ctx.pathParam("slot")));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("password slot must be 1 or 2");
+    }
+  }
+
+  /** {@code [{"repository":"app/*","actions":["content/read"]}]}, or null when absent. */
+  private static List<ScopeMapRule> optionalRules(JsonObject body, String key) {
+    JsonArray array = body.getJsonArray(key);
+    if (array == null) {
+      return null;
+    }
+    List<ScopeMapRule> rules = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      JsonObject rule = array.getJsonObject(i);
+      JsonArray actions = rule.getJsonArray("actions");
+      if (rule.getString("repository") == null || actions == null) {
+        throw new IllegalArgumentException(key + "[" + i + "] needs 'repository' and 'actions'");
+      }
+      List<String> names = new ArrayList<>();
+      actions.forEach(a -> names.add(String.valueOf(a)));
+      rules.add(AuthAdministration.rule(rule.getString("repository"), names));
+    }
+    return rules;
+  }
+}

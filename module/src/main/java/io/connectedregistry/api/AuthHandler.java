@@ -1,0 +1,208 @@
+package io.connectedregistry.api;
+
+import io.connectedregistry.auth.AccessControl;
+import io.connectedregistry.auth.Action;
+import io.connectedregistry.auth.LoginException;
+import io.connectedregistry.auth.Principal;
+import io.connectedregistry.auth.Scope;
+import io.connectedregistry.oci.ErrorCode;
+import io.vertx.core.Handler;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The route → auth step of every request: resolves the caller ({@link AccessControl}) and checks
+ * the action the route needs before the handler runs.
+ *
+ * <p>A caller without the action gets 401 with a Bearer challenge when logging in (again, or with
+ * a wider scope) could help: anonymous, bad credentials, or a Bearer token issued for fewer scopes
+ * than its token holds. A caller whose token simply lacks the action gets 403 {@code DENIED}.
+ *
+ * <p>Known credentials are checked on the event loop from memory; new ones go to the small
+ * {@code registry-auth} pool (PBKDF2 is slow on purpose), with the request paused meanwhile so no
+ * body byte is lost.
+ */
+final class AuthHandler {
+  private static final String PRINCIPAL = "registry.principal";
+
+  private final AccessControl access;
+  private final WorkerExecutor worker;
+
+  AuthHandler(AccessControl access, WorkerExecutor worker) {
+    this.access = access;
+    this.worker = worker;
+  }
+
+  /** The caller of a request that passed one of this class's handlers. */
+  static Principal principal(RoutingContext ctx) {
+    return ctx.get(PRINCIPAL);
+  }
+
+  /** {@code action} on the repository of the route's {@code name}. */
+  Handler<RoutingContext> require(Action action) {
+    return ctx -> resolve(ctx, principal -> {
+      String repository = Paths.repository(ctx);
+      if (principal.allowed(repository).contains(action)) {
+        ctx.next();
+        return;
+      }
+      Set<Action> scope = action.isRead() ? EnumSet.of(Action.CONTENT_READ)
+          : EnumSet.of(Action.CONTENT_READ, action);
+      if (principal instanceof Principal.Anonymous) {
+        challenge(ctx, Scope.challenge(repository, scope), null,
+            "authentication required to " + action + " " + repository);
+      } else if (principal.obtainable(repository).contains(action)) {
+        challenge(ctx, Scope.challenge(repository, scope), "insufficient_scope",
+            "the Bearer token does not grant " + action + " on " + repository);
+      } else {
+        ctx.fail(ErrorCode.DENIED.exception(
+            "token '" + principal.displayName() + "' may not " + action + " " + repository));
+      }
+    });
+  }
+
+  /** {@code GET /v2/_catalog}: any caller who may list (the list itself is filtered). */
+  Handler<RoutingContext> catalog() {
+    return ctx -> resolve(ctx, principal -> {
+      if (principal.mayListCatalog()) {
+        ctx.next();
+      } else if (principal instanceof Principal.Bearer) {
+        challenge(ctx, "registry:catalog:*", "insufficient_scope",
+            "the Bearer token does not grant the catalog");
+      } else {
+        challenge(ctx, "registry:catalog:*", null, "authentication required to list repositories");
+      }
+    });
+  }
+
+  /** {@code GET /v2/}: 200 for anyone who may do something here, else the challenge. */
+  Handler<RoutingContext> base() {
+    return ctx -> resolve(ctx, principal -> {
+      if (principal instanceof Principal.Anonymous anonymous && anonymous.actions().isEmpty()) {
+        challenge(ctx, null, null, "authentication required");
+      } else {
+        ctx.next();
+      }
+    });
+  }
+
+  /** The admin API: a token named in {@code auth.adminTokens}. */
+  Handler<RoutingContext> admin() {
+    return ctx -> resolve(ctx, principal -> {
+      if (access.isAdmin(principal)) {
+        ctx.next();
+      } else if (principal instanceof Principal.Anonymous) {
+        ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"connected-registry admin\"");
+        ctx.fail(ErrorCode.UNAUTHORIZED.exception("the admin API needs an admin token's credentials"));
+      } else {
+        ctx.fail(ErrorCode.DENIED.exception(
+            "token '" + principal.displayName() + "' is not an admin token (auth.adminTokens)"));
+      }
+    });
+  }
+
+  private interface Decision {
+    void decide(Principal principal);
+  }
+
+  private void resolve(RoutingContext ctx, Decision decision) {
+    String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    Optional<Principal> known;
+    try {
+      known = access.cached(authorization);
+    } catch (LoginException e) {
+      refuse(ctx, e);
+      return;
+    }
+    if (known.isPresent()) {
+      decide(ctx, known.get(), decision);
+      return;
+    }
+    HttpServerRequest request = ctx.request();
+    // Handlers that read a body pause the request first thing; until they run, it waits here.
+    boolean hasBody = request.method() == HttpMethod.POST || request.method() == HttpMethod.PUT
+        || request.method() == HttpMethod.PATCH;
+    request.pause();
+    String address = clientAddress(request);
+    worker.executeBlocking(() -> access.resolve(authorization, address), false)
+        .onComplete(result -> {
+          if (!hasBody) {
+            request.resume();
+          }
+          if (result.succeeded()) {
+            decide(ctx, result.result(), decision);
+          } else if (result.cause() instanceof LoginException e) {
+            refuse(ctx, e);
+          } else {
+            ctx.fail(result.cause());
+          }
+        });
+  }
+
+  private static void decide(RoutingContext ctx, Principal principal, Decision decision) {
+    ctx.put(PRINCIPAL, principal);
+    try {
+      decision.decide(principal);
+    } catch (RuntimeException e) {
+      ctx.fail(e);
+    }
+  }
+
+  private void refuse(RoutingContext ctx, LoginException e) {
+    switch (e.kind()) {
+      case THROTTLED -> {
+        ctx.response().putHeader("Retry-After",
+            String.valueOf(access.throttle().retryAfter().toSeconds()));
+        ctx.fail(ErrorCode.TOOMANYREQUESTS.exception(
+            "too many failed logins from this address; try again later"));
+      }
+      case INVALID_TOKEN -> challenge(ctx, null, "invalid_token",
+          "the Bearer token is invalid or expired; log in again");
+      case UNAUTHENTICATED -> challenge(ctx, null, null, "invalid credentials");
+    }
+  }
+
+  /** 401 with {@code WWW-Authenticate: Bearer realm=..,service=..[,scope=..][,error=..]}. */
+  static void challenge(RoutingContext ctx, String scope, String error, String detail) {
+    String host = host(ctx);
+    StringBuilder header = new StringBuilder("Bearer realm=\"")
+        .append(scheme(ctx)).append("://").append(host).append("/oauth2/token\",service=\"")
+        .append(host).append('"');
+    if (scope != null) {
+      header.append(",scope=\"").append(scope).append('"');
+    }
+    if (error != null) {
+      header.append(",error=\"").append(error).append('"');
+    }
+    ctx.response().putHeader("WWW-Authenticate", header.toString());
+    ctx.fail(ErrorCode.UNAUTHORIZED.exception(detail));
+  }
+
+  /** The service name: the host (and port) clients use to reach us. */
+  static String host(RoutingContext ctx) {
+    String host = ctx.request().getHeader(HttpHeaders.HOST);
+    if (host == null || host.isBlank() || host.indexOf('"') >= 0 || host.indexOf(',') >= 0) {
+      host = ctx.request().localAddress().hostAddress() + ":" + ctx.request().localAddress().port();
+    }
+    return host;
+  }
+
+  private static String scheme(RoutingContext ctx) {
+    // Behind a TLS-terminating proxy (the IoT Edge API proxy) the client's scheme is the proxy's.
+    String forwarded = ctx.request().getHeader("X-Forwarded-Proto");
+    if ("https".equals(forwarded) || "http".equals(forwarded)) {
+      return forwarded;
+    }
+    return ctx.request().isSSL() ? "https" : "http";
+  }
+
+  static String clientAddress(HttpServerRequest request) {
+    return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+  }
+}
