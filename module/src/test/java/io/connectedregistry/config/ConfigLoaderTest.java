@@ -379,6 +379,16 @@ class ConfigLoaderTest {
             "storage: {gcInterval: -PT1H}", "storage.gcInterval: '-PT1H' must be longer than zero"),
         arguments("storage: {gcGrace: -PT1S}", "storage.gcGrace: '-PT1S' must not be negative"),
         arguments("sync: 5", "sync: expected a mapping with keys repositories"),
+        arguments("auth: {anonymousPull: maybe}", "auth.anonymousPull: 'maybe' is not one of true, false"),
+        arguments("auth: {adminTokens: ops}", "auth.adminTokens: expected a list of token names"),
+        arguments("auth: {adminTokens: [ops, '']}", "auth.adminTokens[1]: '' is not a token name"),
+        arguments("auth: {tokenLifetime: PT30S}", "auth.tokenLifetime: 'PT30S' is not between PT1M and PT24H"),
+        arguments("auth: {failedLoginsPerMinute: 0}", "auth.failedLoginsPerMinute: 0 is not between 1 and 10000"),
+        arguments("auth: {failedLoginsPerMinute: many}", "auth.failedLoginsPerMinute: 'many' is not a whole number"),
+        arguments("auth: {limits: {maxTokens: 20001}}", "auth.limits.maxTokens: 20001 is not between 1 and 20000"),
+        arguments("auth: {limits: {maxRulesPerScopeMap: 501}}",
+            "auth.limits.maxRulesPerScopeMap: 501 is not between 1 and 500"),
+        arguments("auth: {limits: {tokens: 5}}", "unknown configuration key 'limits.tokens'"),
         arguments("- a list", "the top level: expected a mapping"));
   }
 
@@ -391,6 +401,45 @@ class ConfigLoaderTest {
     assertTrue(message.startsWith(expected), message);
     assertTrue(message.endsWith("(in " + dir.resolve("bad.yaml") + ")"), message);
     assertFalse(message.contains("\n"), message);
+  }
+
+  @Test
+  void the_auth_section_sets_anonymous_access_admins_lifetime_and_lowered_limits() throws IOException {
+    RegistryConfig config = loadFile("auth.yaml", """
+        auth:
+          anonymousPull: true
+          adminTokens: [ops, control-plane]
+          tokenLifetime: PT15M
+          failedLoginsPerMinute: 3
+          limits: {maxTokens: 100, maxScopeMaps: 50, maxRulesPerScopeMap: 10}
+        """);
+    RegistryConfig.AuthConfig auth = config.auth();
+    assertEquals(Boolean.TRUE, auth.anonymousPull());
+    assertEquals(List.of("ops", "control-plane"), auth.adminTokens());
+    assertEquals(Duration.ofMinutes(15), auth.tokenLifetime());
+    assertEquals(3, auth.failedLoginsPerMinute());
+    assertEquals(List.of(100, 50, 10),
+        List.of(auth.maxTokens(), auth.maxScopeMaps(), auth.maxRulesPerScopeMap()));
+  }
+
+  @ParameterizedTest(name = "{0} with anonymousPull {1} -> {2}")
+  @CsvSource(nullValues = "null", value = {
+      "127.0.0.1:5000, null, FULL",
+      "localhost:5000, null, FULL",
+      "[::1]:5000, null, FULL",
+      "0.0.0.0:8080, null, NONE",
+      "192.168.1.10:5000, null, NONE",
+      "127.0.0.1:5000, false, NONE",
+      "127.0.0.1:5000, true, PULL",
+      "0.0.0.0:8080, true, PULL"})
+  void anonymous_access_is_full_on_loopback_by_default_and_explicit_elsewhere(
+      String listen, String anonymousPull, String expected) {
+    if (anonymousPull != null) {
+      env.put("REGISTRY_AUTH_ANONYMOUS_PULL", anonymousPull);
+    }
+    RegistryConfig config = load(Flags.none().withListen(listen));
+    assertEquals(RegistryConfig.AuthConfig.Anonymous.valueOf(expected),
+        config.auth().anonymous(config.listen()));
   }
 
   static Stream<Arguments> badEnvironmentValues() {
