@@ -81,10 +81,16 @@ final class AuthHandler {
     });
   }
 
-  /** {@code GET /v2/}: 200 for anyone who may do something here, else the challenge. */
+  /**
+   * {@code GET /v2/}: the challenge for every anonymous caller unless anonymous callers may do
+   * everything. Clients decide from this ping whether to log in at all: answering 200 to an
+   * anonymous ping where anonymous may only pull would make skopeo and docker push without their
+   * credentials. Anonymous pulls still work: the client fetches an anonymous Bearer token.
+   */
   Handler<RoutingContext> base() {
     return ctx -> resolve(ctx, principal -> {
-      if (principal instanceof Principal.Anonymous anonymous && anonymous.actions().isEmpty()) {
+      if (principal instanceof Principal.Anonymous anonymous
+          && !anonymous.actions().containsAll(EnumSet.allOf(Action.class))) {
         challenge(ctx, null, null, "authentication required");
       } else {
         ctx.next();
