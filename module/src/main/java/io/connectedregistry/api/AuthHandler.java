@@ -98,6 +98,21 @@ final class AuthHandler {
     });
   }
 
+  /**
+   * Endpoints that filter what they answer by the caller (the change feed): any token, or an
+   * anonymous caller where anonymous callers may read.
+   */
+  Handler<RoutingContext> reader() {
+    return ctx -> resolve(ctx, principal -> {
+      if (principal instanceof Principal.Anonymous anonymous
+          && !anonymous.actions().contains(Action.CONTENT_READ)) {
+        challenge(ctx, null, null, "authentication required");
+      } else {
+        ctx.next();
+      }
+    });
+  }
+
   /** The admin API: a token named in {@code auth.adminTokens}. */
   Handler<RoutingContext> admin() {
     return ctx -> resolve(ctx, principal -> {

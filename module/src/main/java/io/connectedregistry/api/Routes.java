@@ -40,6 +40,7 @@ final class Routes {
     router.get("/oauth2/token").handler(token::get);
     router.post("/oauth2/token").handler(token::post);
     admin.mount(router, auth);
+    router.get(ChangeFeedHandler.PATH).handler(auth.reader()).handler(new ChangeFeedHandler(storage)::list);
 
     // Each route names the action it needs; AuthHandler checks it before the handler runs.
     Handler<RoutingContext> read = auth.require(Action.CONTENT_READ);

@@ -1,0 +1,85 @@
+package io.connectedregistry.api;
+
+import io.connectedregistry.auth.Action;
+import io.connectedregistry.auth.Principal;
+import io.connectedregistry.oci.ErrorCode;
+import io.connectedregistry.storage.Change;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code GET /_connected/v1/changes?after=N[&limit=M]}: the change log a child registry syncs
+ * from. Every tag and manifest change has a sequence number; a child keeps the last one it applied
+ * (its cursor) and asks for what came after, so a sync with nothing new is one small request
+ * whatever the number of tags.
+ *
+ * <pre>{"changes":[{"sequence","repository","action","tag","digest","timestamp"}],
+ *  "last": N, "more": false}</pre>
+ *
+ * Only repositories the caller may read are listed; {@code last} is the last sequence number
+ * examined (listed or not), so the child's cursor moves past what it may not see.
+ */
+final class ChangeFeedHandler {
+  static final String PATH = "/_connected/v1/changes";
+  private static final int DEFAULT_LIMIT = 1_000;
+  private static final int MAX_LIMIT = 10_000;
+
+  private final Storage storage;
+
+  ChangeFeedHandler(Storage storage) {
+    this.storage = storage;
+  }
+
+  void list(RoutingContext ctx) {
+    long after = number(ctx, "after", 0, Long.MAX_VALUE);
+    int limit = (int) number(ctx, "limit", DEFAULT_LIMIT, MAX_LIMIT);
+    Principal principal = AuthHandler.principal(ctx);
+    storage.call(s -> s.changesAfter(after, limit + 1)).onSuccess(found -> {
+      boolean more = found.size() > limit;
+      List<Change> page = more ? found.subList(0, limit) : found;
+      JsonArray changes = new JsonArray();
+      for (Change change : page) {
+        if (mayRead(principal, change.repository())) {
+          JsonObject entry = new JsonObject()
+              .put("sequence", change.sequence())
+              .put("repository", change.repository())
+              .put("action", change.action())
+              .put("digest", change.digest())
+              .put("timestamp", Instant.ofEpochMilli(change.timestampMillis()).toString());
+          if (change.tag() != null) {
+            entry.put("tag", change.tag());
+          }
+          changes.add(entry);
+        }
+      }
+      long last = page.isEmpty() ? after : page.get(page.size() - 1).sequence();
+      JsonObject body = new JsonObject().put("changes", changes).put("last", last).put("more", more);
+      ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
+    }).onFailure(ctx::fail);
+  }
+
+  private static boolean mayRead(Principal principal, String repository) {
+    Set<Action> actions = principal.obtainable(repository);
+    return actions.contains(Action.CONTENT_READ) || actions.contains(Action.METADATA_READ);
+  }
+
+  private static long number(RoutingContext ctx, String name, long absent, long max) {
+    String raw = ctx.request().getParam(name);
+    if (raw == null || raw.isEmpty()) {
+      return absent;
+    }
+    try {
+      long value = Long.parseLong(raw);
+      if (value < 0 || value > max) {
+        throw ErrorCode.REQUEST_INVALID.exception(name + " must be between 0 and " + max);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw ErrorCode.REQUEST_INVALID.exception(name + " must be a number, not '" + raw + "'");
+    }
+  }
+}
