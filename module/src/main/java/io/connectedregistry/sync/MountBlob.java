@@ -28,7 +28,7 @@ public final class MountBlob {
         return ParentCaller.discard(response).map(v -> new Result(true, null));
       }
       if (response.statusCode() == 202) {
-        return UploadResponses.location(caller, request, response).map(upload -> new Result(false, upload));
+        return UploadResponses.location(caller, request, response, true).map(upload -> new Result(false, upload));
       }
       return ParentCaller.failure(request, response);
     });

@@ -34,7 +34,7 @@ public final class PatchUpload {
 
   private Future<UploadLocation> send(ParentRequest request) {
     return caller.call(request, response -> response.statusCode() == 202
-        ? UploadResponses.location(caller, request, response)
+        ? UploadResponses.location(caller, request, response, false)
         : ParentCaller.failure(request, response));
   }
 }

@@ -15,7 +15,7 @@ public final class StartUpload {
     ParentRequest request = ParentRequest.of(HttpMethod.POST, "/v2/" + repository + "/blobs/uploads/",
         Scopes.push(repository)).header("Content-Length", "0");
     return caller.call(request, response -> response.statusCode() == 202
-        ? UploadResponses.location(caller, request, response)
+        ? UploadResponses.location(caller, request, response, true)
         : ParentCaller.failure(request, response));
   }
 }

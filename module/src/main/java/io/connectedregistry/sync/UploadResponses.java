@@ -7,10 +7,14 @@ import io.vertx.core.http.HttpClientResponse;
 final class UploadResponses {
   private UploadResponses() {}
 
-  /** The upload a 202 describes; the body is discarded. */
-  static Future<UploadLocation> location(ParentCaller caller, ParentRequest request, HttpClientResponse response) {
+  /**
+   * The upload a 202 describes; the body is discarded. A new upload is empty whatever its
+   * {@code Range} says: distribution answers {@code 0-0} both for no bytes and for one.
+   */
+  static Future<UploadLocation> location(
+      ParentCaller caller, ParentRequest request, HttpClientResponse response, boolean fresh) {
     String location = response.getHeader("Location");
-    long offset = offset(response.getHeader("Range"));
+    long offset = fresh ? 0 : offset(response.getHeader("Range"));
     if (location == null) {
       return ParentCaller.discard(response).compose(v -> Future.failedFuture(new ParentStatusException(
           request.method().name(), request.loggable(), response.statusCode(), null, "no Location header")));
