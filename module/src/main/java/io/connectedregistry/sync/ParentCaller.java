@@ -24,6 +24,7 @@ import java.net.URI;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLHandshakeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -295,7 +296,7 @@ public final class ParentCaller implements AutoCloseable {
     });
   }
 
-  /** Connection errors, timeouts, 429 and 5xx: what another try may fix. */
+  /** Connection errors, timeouts, 429 and 5xx: what another try may fix (not TLS trust failures). */
   static boolean isTransient(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof ParentUnavailableException) {
@@ -303,6 +304,9 @@ public final class ParentCaller implements AutoCloseable {
       }
       if (t instanceof ParentStatusException status) {
         return status.transientStatus();
+      }
+      if (t instanceof SSLHandshakeException) {
+        return false; // a certificate the CA bundle does not trust stays untrusted: say so at once
       }
       if (t instanceof IOException || t instanceof TimeoutException
           || t instanceof HttpClosedException || t instanceof StreamResetException) {

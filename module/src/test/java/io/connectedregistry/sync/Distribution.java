@@ -22,10 +22,12 @@ final class Distribution implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final boolean tls;
 
-  private Distribution(Process process, int port) {
+  private Distribution(Process process, int port, boolean tls) {
     this.process = process;
     this.port = port;
+    this.tls = tls;
   }
 
   static void assumeInstalled() {
@@ -39,6 +41,15 @@ final class Distribution implements AutoCloseable {
 
   /** With htpasswd Basic auth for one user when {@code user} is not null. */
   static Distribution start(Path dir, String user, String password) {
+    return start(dir, user, password, null, null);
+  }
+
+  /** Serving HTTPS with a PEM certificate and key; no auth. */
+  static Distribution startTls(Path dir, Path certificate, Path key) {
+    return start(dir, null, null, certificate, key);
+  }
+
+  private static Distribution start(Path dir, String user, String password, Path certificate, Path key) {
     assumeInstalled();
     try {
       Files.createDirectories(dir);
@@ -59,22 +70,20 @@ final class Distribution implements AutoCloseable {
             maintenance:
               uploadpurging:
                 enabled: false
-          http:
-            addr: 127.0.0.1:%d
           health:
             storagedriver:
               enabled: false
+          http:
+            addr: 127.0.0.1:%d
           """.formatted(dir.resolve("data"), port));
+      if (certificate != null) {
+        config.append("  tls:\n    certificate: %s\n    key: %s\n".formatted(certificate, key));
+      }
       if (user != null) {
         // distribution's htpasswd accepts bcrypt only.
         Path htpasswd = dir.resolve("htpasswd");
         Files.writeString(htpasswd, user + ":" + BCrypt.hashpw(password, BCrypt.gensalt(5)) + "\n");
-        config.append("""
-            auth:
-              htpasswd:
-                realm: test-realm
-                path: %s
-            """.formatted(htpasswd));
+        config.append("auth:\n  htpasswd:\n    realm: test-realm\n    path: %s\n".formatted(htpasswd));
       }
       Path file = dir.resolve("config.yml");
       Files.writeString(file, config);
@@ -82,7 +91,7 @@ final class Distribution implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(dir.resolve("registry.log").toFile())
           .start();
-      Distribution d = new Distribution(process, port);
+      Distribution d = new Distribution(process, port, certificate != null);
       d.awaitUp(dir.resolve("registry.log"));
       return d;
     } catch (IOException e) {
@@ -97,6 +106,11 @@ final class Distribution implements AutoCloseable {
         throw new IllegalStateException("docker-registry exited: " + Files.readString(log));
       }
       try {
+        if (tls) {
+          // The JDK does not trust the test CA: a TCP connection shows the server is listening.
+          new java.net.Socket("127.0.0.1", port).close();
+          return;
+        }
         HttpURLConnection c = (HttpURLConnection) URI.create(url() + "/v2/").toURL().openConnection();
         c.setConnectTimeout(500);
         c.getResponseCode(); // 200, or 401 with auth: either way it is serving
@@ -115,7 +129,7 @@ final class Distribution implements AutoCloseable {
   }
 
   String url() {
-    return "http://127.0.0.1:" + port;
+    return (tls ? "https" : "http") + "://127.0.0.1:" + port;
   }
 
   /** Where skopeo pushes: {@code 127.0.0.1:port}. */

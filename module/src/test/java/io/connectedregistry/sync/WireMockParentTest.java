@@ -13,12 +13,18 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.connectedregistry.oci.Descriptor;
 import io.connectedregistry.oci.Digest;
+import io.connectedregistry.storage.LocalRegistryStorage;
+import io.connectedregistry.storage.RegistryStorage;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Protocol details a distribution 2.8 cannot show, against WireMock stubs: the Docker Bearer token
@@ -134,6 +140,36 @@ class WireMockParentTest {
 
     assertEquals(Optional.of(List.of("a", "b", "c")), Await.result(new ListTags(caller(false), 2).list("team/app")));
     wireMock.verify(1, getRequestedFor(urlPathEqualTo(TAGS)).withQueryParam("n", equalTo("2")).withQueryParam("last", absent()));
+  }
+
+  @Test
+  void blobRedirectToAnotherHostIsFollowedWithoutCredentials(@TempDir Path dataDir) {
+    byte[] content = "layer bytes kept in object storage".getBytes(StandardCharsets.UTF_8);
+    Digest digest = Digest.sha256(content);
+    String blob = "/v2/team/app/blobs/" + digest;
+    WireMockServer objectStore = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+    objectStore.start();
+    try {
+      wireMock.stubFor(get(urlPathEqualTo(blob)).atPriority(1).withBasicAuth("sync", "pw")
+          .willReturn(aResponse().withStatus(307)
+              .withHeader("Location", "http://127.0.0.1:" + objectStore.port() + "/bucket/blob?signature=abc")));
+      wireMock.stubFor(get(urlPathEqualTo(blob)).atPriority(5)
+          .willReturn(aResponse().withStatus(401).withHeader("WWW-Authenticate", "Basic realm=\"test\"")));
+      objectStore.stubFor(get(urlPathEqualTo("/bucket/blob")).withHeader("Authorization", absent())
+          .willReturn(aResponse().withStatus(200).withBody(content)));
+
+      WorkerExecutor worker = vertx.createSharedWorkerExecutor("registry-storage", 2);
+      try (RegistryStorage storage = LocalRegistryStorage.open(dataDir, LocalRegistryStorage.Options.defaults())) {
+        BlobFetcher.Result result = Await.result(
+            new BlobFetcher(caller(true), storage, worker, new TransferCounter()).fetch("team/app", digest));
+        assertEquals(content.length, result.size());
+        assertEquals(Optional.of((long) content.length), storage.blobSize("team/app", digest));
+      }
+      objectStore.verify(1, getRequestedFor(urlPathEqualTo("/bucket/blob"))
+          .withQueryParam("signature", equalTo("abc")).withHeader("Authorization", absent()));
+    } finally {
+      objectStore.stop();
+    }
   }
 
   @Test
