@@ -37,6 +37,9 @@ public final class GetManifest {
       String claimed = response.getHeader("Docker-Content-Digest");
       return ParentCaller.body(response).map(body -> {
         byte[] bytes = body.getBytes();
+        if (bytes.length > ManifestRequests.MAX_BYTES) {
+          throw new ParentStatusException("GET", request.loggable(), 200, "MANIFEST_TOO_LARGE", bytes.length + " bytes");
+        }
         String what = "manifest " + reference + " of " + repository;
         Digest expected = reference.isDigest() ? reference.digest()
             : claimed != null ? Digest.parse(claimed) : null;

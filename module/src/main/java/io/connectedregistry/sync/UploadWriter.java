@@ -61,9 +61,21 @@ final class UploadWriter {
     return queuedBytes >= MAX_QUEUED_BYTES;
   }
 
-  /** Runs once on the event loop when the queue is down to half; for resuming a paused response. */
-  synchronized void onDrain(Runnable callback) {
-    drainCallback = callback;
+  /**
+   * Runs {@code callback} once on the event loop when the queue is down to half (at once if it
+   * already is: the worker may have drained it between {@link #full()} and this call).
+   */
+  void onDrain(Runnable callback) {
+    boolean now;
+    synchronized (this) {
+      now = queuedBytes <= MAX_QUEUED_BYTES / 2 || failure != null;
+      if (!now) {
+        drainCallback = callback;
+      }
+    }
+    if (now) {
+      context.runOnContext(v -> callback.run());
+    }
   }
 
   /** Completes when everything written so far is in the upload file; fails if a write failed. */

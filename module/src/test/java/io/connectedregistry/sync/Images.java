@@ -36,9 +36,19 @@ final class Images {
    * manifest as skopeo pushed it ({@code --digestfile}).
    */
   static Digest push(Path layout, String tag, String hostPort, String repository, String credentials) {
+    return push(layout, tag, hostPort, repository, credentials, false);
+  }
+
+  /** For uncompressed layers, which skopeo would otherwise gzip on the way (changing digests). */
+  static Digest pushPreservingDigests(Path layout, String tag, String hostPort, String repository) {
+    return push(layout, tag, hostPort, repository, null, true);
+  }
+
+  private static Digest push(Path layout, String tag, String hostPort, String repository, String credentials,
+      boolean preserveDigests) {
     Path work = layout.getParent();
     Path policy = work.resolve("policy.json");
-    Path digestFile = work.resolve("pushed-" + tag + ".digest");
+    Path digestFile = work.resolve("pushed-" + repository.replace('/', '_') + "-" + tag + ".digest");
     try {
       Files.writeString(policy, "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
     } catch (IOException e) {
@@ -48,6 +58,9 @@ final class Images {
         "--dest-tls-verify=false", "--digestfile", digestFile.toString()));
     if (credentials != null) {
       cmd.add("--dest-creds=" + credentials);
+    }
+    if (preserveDigests) {
+      cmd.add("--preserve-digests");
     }
     cmd.add("oci:" + layout + ":" + tag);
     cmd.add("docker://" + hostPort + "/" + repository + ":" + tag);

@@ -35,6 +35,8 @@ class ParentCallsTest {
   static Path layout;
   static Digest pushed; // manifest digest of app:v1 as skopeo pushed it
   static List<String> tags = new ArrayList<>();
+  static Path bigLayout;
+  static Digest bigManifest;
 
   @TempDir Path dataDir;
   Vertx vertx;
@@ -55,6 +57,9 @@ class ParentCallsTest {
       tags.add(tag);
     }
     Images.push(layout, "v2", parent.hostPort(), "other/app", null);
+    bigLayout = shared.resolve("big");
+    bigManifest = Images.make(bigLayout, "big", "-l", "24M", "-z", "none", "-s", "big");
+    Images.pushPreservingDigests(bigLayout, "big", parent.hostPort(), "team/big");
   }
 
   @AfterAll
@@ -161,6 +166,19 @@ class ParentCallsTest {
     assertTrue(again.alreadyPresent());
     assertEquals(expected.length, counter.blobBytes(), "the second fetch transferred nothing");
     assertEquals(1, counter.blobsCommitted());
+  }
+
+  @Test
+  void blobLargerThanTheWriteQueueIsStreamedWithBackPressure() {
+    // 24 MiB is three times the writer's queue bound: the response is paused and resumed.
+    Digest big = Images.layers(bigLayout, bigManifest).get(0);
+    byte[] expected = Images.bytes(Images.blob(bigLayout, big));
+    assertTrue(expected.length > 3 * UploadWriter.MAX_QUEUED_BYTES);
+
+    BlobFetcher.Result result = Await.result(new BlobFetcher(caller, storage, worker, new TransferCounter()).fetch("team/big", big));
+
+    assertEquals(expected.length, result.size());
+    assertEquals(Optional.of((long) expected.length), storage.blobSize("team/big", big));
   }
 
   @Test
