@@ -98,8 +98,11 @@ public final class UploadHandle implements AutoCloseable {
     staging.clear();
   }
 
-  /** The digest of everything appended so far in {@code algorithm}; re-reads the file only for sha512. */
-  Digest digest(String algorithm) throws IOException {
+  /**
+   * The digest of everything appended so far in {@code algorithm}; re-reads the file only for
+   * sha512. Public for sync, which names the actual digest when a parent's blob does not match.
+   */
+  public Digest digest(String algorithm) throws IOException {
     if (algorithm.equals("sha256")) {
       try {
         MessageDigest copy = (MessageDigest) hash.sha256.clone();

@@ -1,0 +1,219 @@
+package io.connectedregistry.sync;
+
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.storage.RegistryStorage;
+import io.connectedregistry.storage.UploadHandle;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpClientResponse;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Downloads a parent blob into local storage through an ordinary upload, so it gets the same
+ * digest check and durable commit as a client push. Streams (never holds a blob in memory), runs
+ * every storage call on {@code worker}, and resumes a dropped connection with
+ * {@code Range: bytes=<received>-} (from 0 if the parent ignores the range). Bytes that do not hash
+ * to the digest asked for are discarded with a {@link DigestMismatchException}.
+ */
+public final class BlobFetcher {
+  private static final Logger LOG = LoggerFactory.getLogger(BlobFetcher.class);
+
+  /** Drops in a row without a byte of progress before the download is given up. */
+  static final int MAX_STALLED_RESUMES = 5;
+
+  private final Vertx vertx;
+  private final GetBlob getBlob;
+  private final RegistryStorage storage;
+  private final WorkerExecutor worker;
+  private final TransferCounter counter;
+
+  /**
+   * @param alreadyPresent true when storage had the blob and nothing was downloaded
+   * @param bytesReceived bytes that came over the wire for this blob, restarts included
+   */
+  public record Result(Digest digest, long size, long bytesReceived, boolean alreadyPresent) {}
+
+  public BlobFetcher(ParentCaller caller, RegistryStorage storage, WorkerExecutor worker, TransferCounter counter) {
+    this.vertx = caller.vertx();
+    this.getBlob = new GetBlob(caller);
+    this.storage = storage;
+    this.worker = worker;
+    this.counter = counter;
+  }
+
+  /** Fetches {@code digest} of the parent's {@code repository} into the local repository of that name. */
+  public Future<Result> fetch(String repository, Digest digest) {
+    return fetch(repository, repository, digest);
+  }
+
+  public Future<Result> fetch(String parentRepository, String localRepository, Digest digest) {
+    Context loop = vertx.getOrCreateContext();
+    return blocking(() -> storage.blobSize(localRepository, digest).orElse(-1L)).compose(size -> {
+      if (size >= 0) {
+        return Future.succeededFuture(new Result(digest, size, 0, true));
+      }
+      return blocking(() -> open(localRepository)).compose(upload ->
+          new Download(loop, parentRepository, localRepository, digest, upload).run());
+    });
+  }
+
+  private UploadHandle open(String repository) {
+    var status = storage.startUpload(repository);
+    return storage.openUpload(repository, status.id());
+  }
+
+  private <T> Future<T> blocking(Callable<T> task) {
+    return worker.executeBlocking(task, false);
+  }
+
+  /** One blob's download: the upload it writes to and how far it got. Lives on one event loop. */
+  private final class Download {
+    private final Context loop;
+    private final String parentRepository;
+    private final String localRepository;
+    private final Digest digest;
+    private UploadHandle upload;
+    private long received;
+    private int stalled;
+    private final Promise<Result> result = Promise.promise();
+
+    Download(Context loop, String parentRepository, String localRepository, Digest digest, UploadHandle upload) {
+      this.loop = loop;
+      this.parentRepository = parentRepository;
+      this.localRepository = localRepository;
+      this.digest = digest;
+      this.upload = upload;
+    }
+
+    Future<Result> run() {
+      loop.runOnContext(v -> request());
+      return result.future();
+    }
+
+    private void request() {
+      long offset = upload.size();
+      getBlob.open(parentRepository, digest, offset).onComplete(opened -> {
+        if (opened.failed()) {
+          discard(opened.cause());
+          return;
+        }
+        HttpClientResponse response = opened.result();
+        boolean whole = response.statusCode() == 200;
+        if (whole && offset > 0 || !whole && GetBlob.rangeStart(response) != offset) {
+          // The parent ignored the range (or answered another one): start over from byte 0.
+          LOG.debug("parent answered {} to a resume of {} at {}; restarting", response.statusCode(), digest, offset);
+          restart().onComplete(r -> {
+            if (r.failed()) {
+              ParentCaller.discard(response);
+              discard(r.cause());
+            } else if (whole) {
+              stream(response);
+            } else if (++stalled > MAX_STALLED_RESUMES) {
+              ParentCaller.discard(response);
+              discard(new ParentStatusException("GET", "blob " + digest, 206, null, "parent keeps answering another range"));
+            } else {
+              ParentCaller.discard(response).onComplete(d -> request());
+            }
+          });
+          return;
+        }
+        stream(response);
+      });
+    }
+
+    /** Cancels the upload and opens a fresh, empty one. */
+    private Future<Void> restart() {
+      UploadHandle old = upload;
+      return blocking(() -> {
+        old.close();
+        storage.cancelUpload(localRepository, old.id());
+        return open(localRepository);
+      }).map(fresh -> {
+        upload = fresh;
+        return null;
+      });
+    }
+
+    private void stream(HttpClientResponse response) {
+      long startSize = upload.size();
+      UploadWriter writer = new UploadWriter(loop, worker, upload);
+      Promise<Void> body = Promise.promise();
+      response.handler(buffer -> {
+        received += buffer.length();
+        counter.received(buffer.length());
+        writer.write(buffer);
+        if (writer.full()) {
+          response.pause();
+          writer.onDrain(response::resume);
+        }
+      });
+      response.exceptionHandler(body::tryFail);
+      response.endHandler(v -> body.tryComplete());
+      response.resume();
+      body.future().transform(ended -> writer.flush().transform(flushed -> {
+        if (flushed.failed()) {
+          return Future.<Boolean>failedFuture(flushed.cause()); // the disk, not the network
+        }
+        return Future.succeededFuture(ended.succeeded());
+      })).onComplete(done -> {
+        if (done.failed()) {
+          discard(done.cause());
+        } else if (done.result()) {
+          commit();
+        } else {
+          resumeAfterDrop(startSize, body.future().cause());
+        }
+      });
+    }
+
+    private void resumeAfterDrop(long startSize, Throwable cause) {
+      stalled = upload.size() > startSize ? 0 : stalled + 1;
+      if (stalled > MAX_STALLED_RESUMES || !ParentCaller.isTransient(cause)) {
+        discard(cause);
+        return;
+      }
+      LOG.debug("download of {} dropped at {} bytes ({}); resuming", digest, upload.size(), cause.toString());
+      request();
+    }
+
+    private void commit() {
+      blocking(() -> {
+        Digest actual = upload.digest(digest.algorithm());
+        long size = upload.size();
+        if (!actual.equals(digest)) {
+          upload.close();
+          storage.cancelUpload(localRepository, upload.id());
+          throw new DigestMismatchException("blob of " + parentRepository, digest, actual, size);
+        }
+        storage.commitUpload(upload, digest);
+        return size;
+      }).onComplete(committed -> {
+        if (committed.failed()) {
+          discard(committed.cause());
+          return;
+        }
+        counter.committed();
+        result.complete(new Result(digest, committed.result(), received, false));
+      });
+    }
+
+    /** Cancels the upload (nothing half-downloaded stays behind) and fails with {@code cause}. */
+    private void discard(Throwable cause) {
+      UploadHandle current = upload;
+      blocking(() -> {
+        current.close();
+        return storage.cancelUpload(localRepository, current.id());
+      }).onComplete(cancelled -> {
+        if (cancelled.failed()) {
+          LOG.warn("could not cancel upload {} of {}: {}", current.id(), localRepository, cancelled.cause().toString());
+        }
+        result.fail(cause);
+      });
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.connectedregistry.sync;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Authentication to the parent, learned from its challenges: after a {@code Basic} challenge the
+ * credentials go with every request; after a {@code Bearer} challenge a token is fetched from the
+ * realm (the Docker token flow), cached per scope until it expires, and sent up front with later
+ * requests of that scope. Secrets are never logged and never part of an exception message.
+ */
+final class ParentAuth {
+  /** The token spec's default lifetime when the token server does not say. */
+  private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
+
+  private final HttpClient client;
+  private final ParentEndpoint endpoint;
+  private volatile boolean basic;
+  private volatile boolean bearer;
+  private final Map<String, CachedToken> tokens = new ConcurrentHashMap<>();
+
+  private record CachedToken(String header, long expiresAtNanos) {
+    boolean fresh() {
+      return System.nanoTime() - expiresAtNanos < 0;
+    }
+  }
+
+  ParentAuth(HttpClient client, ParentEndpoint endpoint) {
+    this.client = client;
+    this.endpoint = endpoint;
+  }
+
+  /** The Authorization header to send before any challenge, or null. */
+  String headerFor(String scope) {
+    if (basic) {
+      return basicHeader();
+    }
+    if (bearer) {
+      CachedToken token = tokens.get(key(scope));
+      if (token != null && token.fresh()) {
+        return token.header();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The header to send again with after a 401 whose request carried {@code sent} (null if none).
+   * Fails with a {@link ParentStatusException} (401) when the challenge cannot be answered.
+   */
+  Future<String> answer(AuthChallenge challenge, ParentRequest request, String sent) {
+    if (challenge != null && challenge.basic() && endpoint.hasCredentials() && !basicHeader().equals(sent)) {
+      basic = true;
+      return Future.succeededFuture(basicHeader());
+    }
+    if (challenge != null && challenge.bearer() && challenge.realm() != null) {
+      bearer = true;
+      String scope = challenge.scope() != null ? challenge.scope() : request.scope();
+      // A token that was refused (revoked, or expired early) is dropped; the new one replaces it.
+      tokens.remove(key(request.scope()));
+      return fetchToken(challenge, scope).map(token -> {
+        tokens.put(key(request.scope()), token);
+        return token.header();
+      });
+    }
+    return Future.failedFuture(new ParentStatusException(request.method().name(), request.loggable(), 401,
+        "UNAUTHORIZED", endpoint.hasCredentials() ? "the parent refused the credentials" : "the parent requires credentials"));
+  }
+
+  private Future<CachedToken> fetchToken(AuthChallenge challenge, String scope) {
+    StringBuilder url = new StringBuilder(challenge.realm());
+    char separator = challenge.realm().contains("?") ? '&' : '?';
+    if (challenge.service() != null) {
+      url.append(separator).append("service=").append(encode(challenge.service()));
+      separator = '&';
+    }
+    if (scope != null) {
+      url.append(separator).append("scope=").append(encode(scope));
+    }
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.GET)
+        .setAbsoluteURI(url.toString())
+        .setConnectTimeout(endpoint.connectTimeout().toMillis())
+        .setIdleTimeout(endpoint.idleTimeout().toMillis());
+    if (endpoint.hasCredentials()) {
+      options.putHeader("Authorization", basicHeader());
+    }
+    String realm = ParentRequest.withoutQuery(challenge.realm());
+    long requestedAt = System.nanoTime();
+    return client.request(options)
+        .compose(r -> r.send())
+        .compose(response -> response.body().compose(body -> {
+          if (response.statusCode() != 200) {
+            return Future.failedFuture(new ParentStatusException("GET", realm, response.statusCode(),
+                response.statusCode() == 401 ? "UNAUTHORIZED" : null, "token request refused"));
+          }
+          JsonObject json = new JsonObject(body);
+          String token = json.getString("token", json.getString("access_token"));
+          if (token == null || token.isEmpty()) {
+            return Future.failedFuture(new ParentStatusException("GET", realm, 200, null, "token response has no token"));
+          }
+          long lifetime = json.getLong("expires_in", DEFAULT_TOKEN_LIFETIME.toSeconds());
+          // Stop using a token a little before it expires, so that it does not expire in flight.
+          long usable = Duration.ofSeconds(lifetime).toNanos() - Math.min(Duration.ofSeconds(10).toNanos(),
+              Duration.ofSeconds(lifetime).toNanos() / 10);
+          return Future.succeededFuture(new CachedToken("Bearer " + token, requestedAt + usable));
+        }));
+  }
+
+  private String basicHeader() {
+    String pair = endpoint.username() + ":" + endpoint.password();
+    return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String key(String scope) {
+    return scope == null ? "" : scope;
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}
