@@ -131,6 +131,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
     return metadata.mount(to, from, digest);
   }
 
+  @Override
+  public boolean linkExistingBlob(String repository, Digest digest) {
+    return metadata.linkExisting(repository, digest);
+  }
+
   // ---- uploads ----
 
   @Override

@@ -287,6 +287,21 @@ final class MetadataStore implements AutoCloseable {
     });
   }
 
+  boolean linkExisting(String repository, Digest digest) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM blobs WHERE digest = ?")) {
+        ps.setString(1, digest.toString());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return false;
+          }
+        }
+      }
+      link(c, ensureRepository(c, repository), digest, System.currentTimeMillis());
+      return true;
+    });
+  }
+
   boolean unlinkBlob(String repository, Digest digest) {
     return write(c -> {
       try (PreparedStatement ps = c.prepareStatement(

@@ -29,6 +29,13 @@ public interface RegistryStorage extends AutoCloseable {
   /** Links a blob that {@code from} has into {@code to}; false when {@code from} lacks it. */
   boolean mountBlob(String to, String from, Digest digest);
 
+  /**
+   * Links a blob this store already holds (in any repository) into {@code repository}; false when
+   * the store does not have it. For sync, which must never download a blob twice; clients use
+   * {@link #mountBlob}, which names a source they are allowed to read.
+   */
+  boolean linkExistingBlob(String repository, Digest digest);
+
   record OpenBlob(FileChannel channel, long size) {}
 
   // ---- uploads ----

@@ -167,6 +167,16 @@ abstract class RegistryStorageContract {
   }
 
   @Test
+  void anExistingBlobIsLinkedFromWhereverItIsButAnUnknownOneIsNot() {
+    Digest d = push("somewhere", bytes("layer"));
+    assertTrue(storage.linkExistingBlob("mirror/app", d));
+    assertEquals(Optional.of(5L), storage.blobSize("mirror/app", d));
+    Digest unknown = Digest.sha256(bytes("never pushed"));
+    assertFalse(storage.linkExistingBlob("mirror/app", unknown));
+    assertEquals(Optional.empty(), storage.blobSize("mirror/app", unknown));
+  }
+
+  @Test
   void aManifestIsRefusedUntilEveryBlobItReferencesIsInTheRepository() {
     Digest config = push("r", bytes("{}"));
     Digest layer = Digest.sha256(bytes("missing"));
