@@ -7,6 +7,7 @@ import io.connectedregistry.config.RegistryConfig.Mode;
 import io.connectedregistry.config.RegistryConfig.ParentConfig;
 import io.connectedregistry.config.RegistryConfig.StorageConfig;
 import io.connectedregistry.config.RegistryConfig.SyncConfig;
+import io.connectedregistry.config.RegistryConfig.TagFilterConfig;
 import io.connectedregistry.config.RegistryConfig.TlsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,8 @@ final class ConfigDraft {
   Duration window;
   Duration messageTtl = Duration.ofDays(2);
   boolean onDemand;
+  TagFilterConfig tags = TagFilterConfig.ALL;
+  long bandwidth;
 
   LogLevel logLevel = LogLevel.Information;
   TlsConfig tls;
@@ -55,7 +58,8 @@ final class ConfigDraft {
         data,
         effectiveMode,
         parent,
-        new SyncConfig(List.copyOf(repositories), schedule, window, messageTtl, onDemand),
+        new SyncConfig(List.copyOf(repositories), schedule, window, messageTtl, onDemand, tags,
+            bandwidth),
         logLevel,
         tls,
         new StorageConfig(uploadExpiry, gcInterval, gcGrace),

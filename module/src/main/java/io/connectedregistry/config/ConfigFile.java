@@ -29,9 +29,11 @@ final class ConfigFile {
 
   private static final List<String> TOP_KEYS =
       List.of("listen", "data", "mode", "parent", "sync", "logLevel", "tls", "storage", "auth");
-  private static final List<String> PARENT_KEYS = List.of("endpoint", "protocol");
+  private static final List<String> PARENT_KEYS =
+      List.of("endpoint", "protocol", "username", "password", "caBundle");
   private static final List<String> SYNC_KEYS =
-      List.of("repositories", "schedule", "window", "messageTtl", "onDemand");
+      List.of("repositories", "schedule", "window", "messageTtl", "onDemand", "tags", "bandwidth");
+  private static final List<String> TAG_KEYS = List.of("include", "exclude", "semver");
   private static final List<String> TLS_KEYS = List.of("certificate", "key", "clientCa");
   private static final List<String> STORAGE_KEYS = List.of("uploadExpiry", "gcInterval", "gcGrace");
   private static final List<String> AUTH_KEYS =
@@ -162,29 +164,22 @@ final class ConfigFile {
   private static ParentConfig parent(JsonNode node) {
     String endpoint =
         scalar(node, "endpoint", "parent.endpoint")
-            .map(v -> ConfigValues.nonBlank("parent.endpoint", v))
             .orElseThrow(
                 () -> new ConfigException("parent.endpoint: required when parent is present"));
-    Optional<String> protocol =
-        scalar(node, "protocol", "parent.protocol")
-            .map(v -> ConfigValues.oneOf("parent.protocol", v, "http", "https"));
-
-    int schemeEnd = endpoint.indexOf("://");
-    if (schemeEnd < 0) {
-      return new ParentConfig(endpoint, protocol.orElse("https"));
+    Optional<String> protocol = scalar(node, "protocol", "parent.protocol");
+    String username = scalar(node, "username", "parent.username").orElse(null);
+    String password = scalar(node, "password", "parent.password").orElse(null);
+    if ((username == null) != (password == null)) {
+      throw new ConfigException(username == null
+          ? "parent.username: required with parent.password"
+          : "parent.password: required with parent.username");
     }
-    // With a URL the scheme is the protocol, so consumers can always trust `protocol`.
-    String scheme = endpoint.substring(0, schemeEnd);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new ConfigException(
-          "parent.endpoint: '" + endpoint + "' must be HOST[:PORT] or an http:// or https:// URL");
-    }
-    if (protocol.isPresent() && !protocol.get().equals(scheme)) {
-      throw new ConfigException(
-          "parent.protocol: '" + protocol.get() + "' contradicts the scheme of parent.endpoint '"
-              + endpoint + "'");
-    }
-    return new ParentConfig(endpoint, scheme);
+    Path caBundle = scalar(node, "caBundle", "parent.caBundle")
+        .map(v -> ConfigValues.readableFile("parent.caBundle", v)).orElse(null);
+    ParentConfig parent = ConfigValues.parent("parent.endpoint", endpoint, "parent.protocol",
+        protocol.orElse(null));
+    return new ParentConfig(parent.endpoint(), parent.protocol(), username, password, caBundle,
+        null);
   }
 
   private static void applySync(JsonNode node, ConfigDraft draft) {
@@ -194,7 +189,7 @@ final class ConfigFile {
           "a list of repository names or wildcards, e.g. [\"app/*\"]", "a repository name or wildcard");
     }
     scalar(node, "schedule", "sync.schedule")
-        .ifPresent(v -> draft.schedule = ConfigValues.nonBlank("sync.schedule", v));
+        .ifPresent(v -> draft.schedule = ConfigValues.cron("sync.schedule", v));
     scalar(node, "window", "sync.window")
         .ifPresent(v -> draft.window = ConfigValues.durationBetween("sync.window", v, "PT1H", "P7D"));
     scalar(node, "messageTtl", "sync.messageTtl")
@@ -203,6 +198,15 @@ final class ConfigFile {
                 ConfigValues.durationBetween("sync.messageTtl", v, "P1D", "P90D"));
     scalar(node, "onDemand", "sync.onDemand")
         .ifPresent(v -> draft.onDemand = ConfigValues.bool("sync.onDemand", v));
+    scalar(node, "bandwidth", "sync.bandwidth")
+        .ifPresent(v -> draft.bandwidth = ConfigValues.bandwidth("sync.bandwidth", v));
+    section(node, "tags", TAG_KEYS).ifPresent(tags -> draft.tags = new RegistryConfig.TagFilterConfig(
+        scalar(tags, "include", "sync.tags.include")
+            .map(v -> ConfigValues.regex("sync.tags.include", v)).orElse(null),
+        scalar(tags, "exclude", "sync.tags.exclude")
+            .map(v -> ConfigValues.regex("sync.tags.exclude", v)).orElse(null),
+        scalar(tags, "semver", "sync.tags.semver")
+            .map(v -> ConfigValues.semverRange("sync.tags.semver", v)).orElse(null)));
   }
 
   /**

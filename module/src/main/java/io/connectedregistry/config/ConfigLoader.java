@@ -27,6 +27,9 @@ import java.util.Optional;
  */
 public final class ConfigLoader {
 
+  /** ACR's connection string of a connected registry: its name, sync token and parent. */
+  public static final String CONNECTION_STRING = "ACR_REGISTRY_CONNECTION_STRING";
+
   private final Map<String, String> environment;
 
   /** @param environment the process environment; injectable so tests never touch the real one */
@@ -64,6 +67,8 @@ public final class ConfigLoader {
         .ifPresent(
             v -> draft.logLevel = ConfigValues.oneOf("REGISTRY_LOG_LEVEL", v, LogLevel.class));
     applyTlsEnvironment(draft);
+    env(CONNECTION_STRING).ifPresent(v -> draft.parent = ConnectionString.parse(CONNECTION_STRING, v)
+        .toParent(draft.parent));
     env("REGISTRY_AUTH_ANONYMOUS_PULL")
         .ifPresent(v -> draft.anonymousPull = ConfigValues.bool("REGISTRY_AUTH_ANONYMOUS_PULL", v));
 

@@ -103,6 +103,101 @@ final class ConfigValues {
     return Boolean.parseBoolean(oneOf(key, raw, "true", "false"));
   }
 
+  /**
+   * A parent endpoint: HOST[:PORT] (with {@code protocolKey}'s value, default https) or an
+   * http(s) URL, whose scheme then must agree with the protocol if one is given.
+   */
+  static RegistryConfig.ParentConfig parent(String key, String endpoint, String protocolKey,
+      String protocol) {
+    nonBlank(key, endpoint);
+    if (protocol != null) {
+      oneOf(protocolKey, protocol, "http", "https");
+    }
+    int schemeEnd = endpoint.indexOf("://");
+    if (schemeEnd < 0) {
+      return new RegistryConfig.ParentConfig(endpoint, protocol == null ? "https" : protocol);
+    }
+    // With a URL the scheme is the protocol, so consumers can always trust `protocol`.
+    String scheme = endpoint.substring(0, schemeEnd);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new ConfigException(
+          key + ": '" + endpoint + "' must be HOST[:PORT] or an http:// or https:// URL");
+    }
+    if (protocol != null && !protocol.equals(scheme)) {
+      throw new ConfigException(protocolKey + ": '" + protocol
+          + "' contradicts the scheme of " + key + " '" + endpoint + "'");
+    }
+    return new RegistryConfig.ParentConfig(endpoint, scheme);
+  }
+
+  /** Bytes per second: a number with an optional K, M or G suffix (powers of 1024); 0 = off. */
+  static long bandwidth(String key, String raw) {
+    String value = raw.strip();
+    long unit = 1;
+    if (!value.isEmpty()) {
+      switch (Character.toUpperCase(value.charAt(value.length() - 1))) {
+        case 'K' -> unit = 1024;
+        case 'M' -> unit = 1024 * 1024;
+        case 'G' -> unit = 1024L * 1024 * 1024;
+        default -> unit = 1;
+      }
+    }
+    String digits = unit == 1 ? value : value.substring(0, value.length() - 1);
+    try {
+      long number = Long.parseLong(digits);
+      if (number < 0) {
+        throw new NumberFormatException();
+      }
+      long bytes = Math.multiplyExact(number, unit);
+      if (bytes != 0 && bytes < 16 * 1024) {
+        throw new ConfigException(key + ": '" + raw + "' is below 16K bytes per second, too"
+            + " little to sync anything; 0 means unlimited");
+      }
+      return bytes;
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new ConfigException(key + ": '" + raw + "' is not bytes per second (e.g. 500K, 2M;"
+          + " 0 = unlimited)");
+    }
+  }
+
+  /** A five-field UNIX cron expression (cron-utils), e.g. {@code * * * * *} or {@code 0 2 * * *}. */
+  static String cron(String key, String raw) {
+    nonBlank(key, raw);
+    try {
+      new com.cronutils.parser.CronParser(com.cronutils.model.definition.CronDefinitionBuilder
+          .instanceDefinitionFor(com.cronutils.model.CronType.UNIX)).parse(raw).validate();
+      return raw;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + ": '" + raw + "' is not a cron expression (five fields:"
+          + " minute hour day-of-month month day-of-week, e.g. '* * * * *' or '0 2 * * *'): "
+          + e.getMessage());
+    }
+  }
+
+  static String regex(String key, String raw) {
+    try {
+      java.util.regex.Pattern.compile(raw);
+      return raw;
+    } catch (java.util.regex.PatternSyntaxException e) {
+      throw new ConfigException(key + ": '" + raw + "' is not a regular expression: "
+          + e.getDescription());
+    }
+  }
+
+  /** An npm-style range (semver4j), e.g. {@code >=1.2.0 <2}, {@code ^1.4}, {@code 1.x}. */
+  static String semverRange(String key, String raw) {
+    try {
+      // semver4j reads what it cannot parse as an empty list of ranges rather than failing.
+      if (org.semver4j.RangesListFactory.create(raw).get().isEmpty()) {
+        throw new IllegalArgumentException(raw);
+      }
+      return raw;
+    } catch (RuntimeException e) {
+      throw new ConfigException(key + ": '" + raw + "' is not a version range (e.g. '>=1.2.0 <2',"
+          + " '^1.4', '1.x')");
+    }
+  }
+
   static int intBetween(String key, String raw, int min, int max) {
     int value;
     try {

@@ -38,15 +38,51 @@ public record RegistryConfig(
     }
   }
 
-  /** Absent (null) for a root registry. */
-  public record ParentConfig(String endpoint, String protocol) {}
+  /**
+   * Absent (null) for a root registry.
+   *
+   * @param endpoint HOST[:PORT] or an http(s) URL
+   * @param protocol http or https (the URL's scheme when the endpoint is a URL)
+   * @param username the sync token's name; null for an anonymous parent
+   * @param password the sync token's password; never logged ({@link #toString()} hides it)
+   * @param caBundle PEM CAs to trust for an https parent; null = the JDK's trust store
+   * @param registryName this connected registry's name (from the connection string), or null
+   */
+  public record ParentConfig(String endpoint, String protocol, String username, String password,
+      Path caBundle, String registryName) {
 
+    public ParentConfig(String endpoint, String protocol) {
+      this(endpoint, protocol, null, null, null, null);
+    }
+
+    @Override
+    public String toString() {
+      return "ParentConfig[endpoint=" + endpoint + ", protocol=" + protocol + ", username="
+          + username + ", password=" + (password == null ? "none" : "***") + ", caBundle="
+          + caBundle + ", registryName=" + registryName + "]";
+    }
+  }
+
+  /**
+   * @param tags which of a repository's tags are synchronised
+   * @param bandwidth bytes per second for sync transfers; 0 = unlimited
+   */
   public record SyncConfig(
       List<String> repositories,
       String schedule,
       Duration window,
       Duration messageTtl,
-      boolean onDemand) {}
+      boolean onDemand,
+      TagFilterConfig tags,
+      long bandwidth) {}
+
+  /**
+   * All optional (null): a tag is synchronised when it matches {@code include} (whole tag), does
+   * not match {@code exclude}, and, with {@code semver}, is a version in that range.
+   */
+  public record TagFilterConfig(String include, String exclude, String semver) {
+    public static final TagFilterConfig ALL = new TagFilterConfig(null, null, null);
+  }
 
   /**
    * Absent (null) means plain HTTP.

@@ -81,12 +81,17 @@ class ConfigLoaderTest {
             parent:
               endpoint: parent.example:8443
               protocol: http
+              username: sync-token
+              password: s3cret
+              caBundle: %s
             sync:
               repositories: ["app/*", hello-world]
               schedule: "0 */2 * * *"
               window: PT4H
               messageTtl: P10D
               onDemand: true
+              tags: {include: 'v.*', exclude: '.*-rc.*', semver: '>=1.2.0 <2'}
+              bandwidth: 2M
             logLevel: Debug
             tls:
               certificate: %s
@@ -97,16 +102,19 @@ class ConfigLoaderTest {
               gcInterval: PT6H
               gcGrace: PT0S
             """
-                .formatted(cert, key, clientCa));
+                .formatted(clientCa, cert, key, clientCa));
 
     assertEquals(new ListenAddress("0.0.0.0", 8080), config.listen());
     assertEquals(Path.of("/var/acr/data"), config.data());
     assertEquals(Mode.ReadWrite, config.mode());
-    assertEquals(new RegistryConfig.ParentConfig("parent.example:8443", "http"), config.parent());
+    assertEquals(new RegistryConfig.ParentConfig("parent.example:8443", "http", "sync-token",
+        "s3cret", clientCa, null), config.parent());
+    assertFalse(config.parent().toString().contains("s3cret"), config.parent().toString());
     assertEquals(
         new RegistryConfig.SyncConfig(
             List.of("app/*", "hello-world"), "0 */2 * * *", Duration.ofHours(4),
-            Duration.ofDays(10), true),
+            Duration.ofDays(10), true,
+            new RegistryConfig.TagFilterConfig("v.*", ".*-rc.*", ">=1.2.0 <2"), 2L * 1024 * 1024),
         config.sync());
     assertEquals(LogLevel.Debug, config.logLevel());
     assertEquals(new RegistryConfig.TlsConfig(cert, key, clientCa), config.tls());
@@ -379,6 +387,13 @@ class ConfigLoaderTest {
             "storage: {gcInterval: -PT1H}", "storage.gcInterval: '-PT1H' must be longer than zero"),
         arguments("storage: {gcGrace: -PT1S}", "storage.gcGrace: '-PT1S' must not be negative"),
         arguments("sync: 5", "sync: expected a mapping with keys repositories"),
+        arguments("sync: {schedule: 'every minute'}", "sync.schedule: 'every minute' is not a cron expression"),
+        arguments("sync: {schedule: '* * * *'}", "sync.schedule: '* * * *' is not a cron expression"),
+        arguments("sync: {bandwidth: fast}", "sync.bandwidth: 'fast' is not bytes per second"),
+        arguments("sync: {bandwidth: 1K}", "sync.bandwidth: '1K' is below 16K bytes per second"),
+        arguments("sync: {tags: {include: '(v'}}", "sync.tags.include: '(v' is not a regular expression"),
+        arguments("sync: {tags: {semver: 'not a range'}}", "sync.tags.semver: 'not a range' is not a version range"),
+        arguments("parent: {endpoint: x, username: u}", "parent.password: required with parent.username"),
         arguments("auth: {anonymousPull: maybe}", "auth.anonymousPull: 'maybe' is not one of true, false"),
         arguments("auth: {adminTokens: ops}", "auth.adminTokens: expected a list of token names"),
         arguments("auth: {adminTokens: [ops, '']}", "auth.adminTokens[1]: '' is not a token name"),
@@ -440,6 +455,24 @@ class ConfigLoaderTest {
     RegistryConfig config = load(Flags.none().withListen(listen));
     assertEquals(RegistryConfig.AuthConfig.Anonymous.valueOf(expected),
         config.auth().anonymous(config.listen()));
+  }
+
+  @Test
+  void the_connection_string_names_the_parent_the_sync_token_and_the_registry() {
+    env.put("ACR_REGISTRY_CONNECTION_STRING", "ConnectedRegistryName=factory1;SyncTokenName=factory1-sync;"
+        + "SyncTokenPassword=p@ss=word;ParentGatewayEndpoint=parent.example:8443;ParentEndpointProtocol=http");
+    RegistryConfig config = load(Flags.none());
+    assertEquals(new RegistryConfig.ParentConfig("parent.example:8443", "http", "factory1-sync",
+        "p@ss=word", null, "factory1"), config.parent());
+    assertEquals(Mode.ReadOnly, config.mode(), "a connected registry defaults to ReadOnly");
+  }
+
+  @Test
+  void a_connection_string_without_the_password_is_refused_without_echoing_it() {
+    env.put("ACR_REGISTRY_CONNECTION_STRING",
+        "ConnectedRegistryName=f;SyncTokenName=t;ParentGatewayEndpoint=p:1");
+    ConfigException e = assertThrows(ConfigException.class, () -> load(Flags.none()));
+    assertEquals("ACR_REGISTRY_CONNECTION_STRING: SyncTokenPassword is missing", e.getMessage());
   }
 
   static Stream<Arguments> badEnvironmentValues() {

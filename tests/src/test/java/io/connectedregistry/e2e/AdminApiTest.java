@@ -109,8 +109,8 @@ class AdminApiTest {
     error(client.get(ADMIN + "/scope-maps"), 401, "UNAUTHORIZED");
     error(client.get(ADMIN + "/tokens", root.withPassword("wrong-password").header()), 401, "UNAUTHORIZED");
     error(client.get(ADMIN + "/tokens", plain.header()), 403, "DENIED");
-    error(client.post(ADMIN + "/tokens", "{\"name\":\"sneaky-one\",\"repositories\":[{\"repository\":\"*\","
-        + "\"actions\":[\"content/write\"]}]}".getBytes(StandardCharsets.UTF_8),
+    error(client.post(ADMIN + "/tokens", ("{\"name\":\"sneaky-one\",\"repositories\":[{\"repository\":\"*\","
+        + "\"actions\":[\"content/write\"]}]}").getBytes(StandardCharsets.UTF_8),
         AuthSupport.concat(plain.header(), "Content-Type", "application/json")), 403, "DENIED");
     assertFalse(tokenNames().contains("sneaky-one"), "a refused call must not create anything");
 

@@ -57,6 +57,9 @@ class LoginThrottleTest {
     String digest = Digests.sha256(data);
     String path = "/v2/app/x/blobs/" + digest;
 
+    // The registry polls auth.db every second and drops its cached logins when the CLI changed it:
+    // let it see the CLI's last write before the good client's login is cached.
+    AuthSupport.awaitAuthChangesSeen();
     // The good client logs in (its credentials are verified and cached).
     pushBlob(client, good.header(), "app/x", data);
     assertArrayEquals(data, status(client.get(path, good.header()), 200).body());

@@ -119,6 +119,14 @@ public final class AuthSupport {
     return r;
   }
 
+  /**
+   * Waits until a running registry has surely noticed the last change the CLI made to auth.db (it
+   * polls every second and then drops every cached login), so a login cached afterwards stays.
+   */
+  public static void awaitAuthChangesSeen() {
+    RegistryProcess.sleep(1600);
+  }
+
   /** {@code WWW-Authenticate} of a Bearer challenge for {@code scope} (null: no scope). */
   public static String challenge(RegistryProcess r, String scope) {
     return "Bearer realm=\"http://" + r.hostPort() + "/oauth2/token\",service=\"" + r.hostPort() + "\""
