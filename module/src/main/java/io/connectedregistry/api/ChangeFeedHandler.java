@@ -18,10 +18,11 @@ import java.util.Set;
  * whatever the number of tags.
  *
  * <pre>{"changes":[{"sequence","repository","action","tag","digest","timestamp"}],
- *  "last": N, "more": false}</pre>
+ *  "last": N, "more": false, "head": H}</pre>
  *
  * Only repositories the caller may read are listed; {@code last} is the last sequence number
- * examined (listed or not), so the child's cursor moves past what it may not see.
+ * examined (listed or not), so the child's cursor moves past what it may not see; {@code head} is
+ * the newest sequence number, where a child that copies everything by listing tags starts from.
  */
 final class ChangeFeedHandler {
   static final String PATH = "/_connected/v1/changes";
@@ -34,11 +35,18 @@ final class ChangeFeedHandler {
     this.storage = storage;
   }
 
+  private record Read(long head, List<Change> changes) {}
+
   void list(RoutingContext ctx) {
     long after = number(ctx, "after", 0, Long.MAX_VALUE);
     int limit = (int) number(ctx, "limit", DEFAULT_LIMIT, MAX_LIMIT);
     Principal principal = AuthHandler.principal(ctx);
-    storage.call(s -> s.changesAfter(after, limit + 1)).onSuccess(found -> {
+    // The head is read first: a change committed meanwhile is then in the page or after the head,
+    // never skipped by a child that starts from the head.
+    storage.call(s -> new Read(s.lastChangeSequence(), s.changesAfter(after, limit + 1)))
+        .onSuccess(read -> {
+      long head = read.head();
+      List<Change> found = read.changes();
       boolean more = found.size() > limit;
       List<Change> page = more ? found.subList(0, limit) : found;
       JsonArray changes = new JsonArray();
@@ -57,7 +65,8 @@ final class ChangeFeedHandler {
         }
       }
       long last = page.isEmpty() ? after : page.get(page.size() - 1).sequence();
-      JsonObject body = new JsonObject().put("changes", changes).put("last", last).put("more", more);
+      JsonObject body = new JsonObject().put("changes", changes).put("last", last).put("more", more)
+          .put("head", Math.max(head, last));
       ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
     }).onFailure(ctx::fail);
   }

@@ -253,6 +253,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
     return metadata.changesAfter(sequence, limit);
   }
 
+  @Override
+  public long lastChangeSequence() {
+    return metadata.lastChangeSequence();
+  }
+
   // ---- housekeeping ----
 
   @Override

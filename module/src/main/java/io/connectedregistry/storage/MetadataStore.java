@@ -594,6 +594,16 @@ final class MetadataStore implements AutoCloseable {
     }
   }
 
+  long lastChangeSequence() {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM changes");
+          ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
+  }
+
   List<Change> changesAfter(long sequence, int limit) {
     return read(c -> {
       try (PreparedStatement ps = c.prepareStatement(

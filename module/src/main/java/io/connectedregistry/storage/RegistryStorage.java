@@ -79,6 +79,9 @@ public interface RegistryStorage extends AutoCloseable {
   /** The change log after {@code sequence}, oldest first. */
   List<Change> changesAfter(long sequence, int limit);
 
+  /** The sequence number of the newest change; 0 when there is none. */
+  long lastChangeSequence();
+
   // ---- housekeeping ----
 
   GcReport collectGarbage();
