@@ -1,0 +1,356 @@
+package io.connectedregistry.sync;
+
+import io.connectedregistry.auth.RepositoryPattern;
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.Reference;
+import io.connectedregistry.storage.RegistryStorage;
+import io.connectedregistry.storage.StoredManifest;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One downstream sync cycle: makes the repositories in scope here match the parent's.
+ *
+ * <ul>
+ *   <li>A parent that is another instance of this project has a change feed: the first cycle
+ *       copies everything by listing tags and remembers the feed's head; later cycles apply only
+ *       the changes after the durable cursor, so a cycle with nothing new is one request.
+ *   <li>Any other OCI registry: list the tags of each repository in scope, HEAD each one, copy
+ *       what differs.
+ * </ul>
+ *
+ * Tag moves are copies; a tag the parent deleted is deleted here only if sync created it and it
+ * still points where sync put it ({@link SyncState}). The cycle checks {@code stop} between images
+ * (the safe points): a closing window stops it there, and the next cycle carries on.
+ */
+public final class DownstreamSync {
+  private static final Logger LOG = LoggerFactory.getLogger(DownstreamSync.class);
+  private static final int PARALLEL_REPOSITORIES = 4;
+  private static final int PAGE_SIZE = 1000;
+
+  /** What one cycle did. {@code complete} is false when it stopped at a safe point. */
+  public record Report(boolean feed, int repositories, long tagsCopied, long tagsDeleted,
+      long manifests, long blobsFetched, long blobsLinked, long referrers, long bytes,
+      List<String> errors, boolean complete) {
+    public boolean succeeded() {
+      return errors.isEmpty() && complete;
+    }
+  }
+
+  private final ParentCaller caller;
+  private final RegistryStorage storage;
+  private final WorkerExecutor worker;
+  private final SyncState state;
+  private final List<RepositoryPattern> scope;
+  private final TagFilter tags;
+  private final TransferCounter counter;
+  private final BlobFetcher blobs;
+  private final boolean mirrorManifestDeletes;
+
+  /**
+   * @param mirrorManifestDeletes delete a manifest the parent deleted (a ReadOnly registry holds
+   *     only what the parent has); else only tags are mirrored
+   */
+  public DownstreamSync(ParentCaller caller, RegistryStorage storage, WorkerExecutor worker,
+      SyncState state, List<RepositoryPattern> scope, TagFilter tags, BlobFetcher blobs,
+      TransferCounter counter, boolean mirrorManifestDeletes) {
+    this.caller = caller;
+    this.storage = storage;
+    this.worker = worker;
+    this.state = state;
+    this.scope = List.copyOf(scope);
+    this.tags = tags;
+    this.blobs = blobs;
+    this.counter = counter;
+    this.mirrorManifestDeletes = mirrorManifestDeletes;
+  }
+
+  /** Runs one cycle; never fails for one image (its error is in the report), only for the parent. */
+  public Future<Report> run(BooleanSupplier stop) {
+    Cycle cycle = new Cycle(stop);
+    return cycle.run();
+  }
+
+  private final class Cycle {
+    final BooleanSupplier stop;
+    final ImageCopier.Counts counts = new ImageCopier.Counts();
+    final ImageCopier copier;
+    final AtomicLong tagsCopied = new AtomicLong();
+    final AtomicLong tagsDeleted = new AtomicLong();
+    final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+    final long bytesBefore = counter.blobBytes();
+    final Set<String> repositories = Collections.synchronizedSet(new HashSet<>());
+    volatile boolean stopped;
+    boolean feed;
+
+    Cycle(BooleanSupplier stop) {
+      this.stop = stop;
+      this.copier = new ImageCopier(caller, blobs, storage, worker, counts);
+    }
+
+    Future<Report> run() {
+      return new ListChanges(caller, PAGE_SIZE).after(state.cursor()).compose(first -> {
+        if (first.isEmpty()) {
+          return listAndCopy();
+        }
+        feed = true;
+        if (state.cursor() == 0) {
+          // Never synced from this feed: copy everything, then follow the feed from where it stood
+          // before the copy began (changes made during the copy are applied again: idempotent).
+          long head = first.get().head();
+          return listAndCopy().compose(v -> {
+            if (completed()) {
+              state.cursor(head);
+            }
+            return save();
+          });
+        }
+        return applyFeed(first.get());
+      }).map(v -> report());
+    }
+
+    // ---- listing: any OCI parent ----
+
+    Future<Void> listAndCopy() {
+      return repositoriesInScope().compose(names -> {
+        List<Callable<Future<Void>>> tasks = new ArrayList<>();
+        for (String repository : names) {
+          tasks.add(() -> syncRepository(repository));
+        }
+        return Bounded.all(tasks, PARALLEL_REPOSITORIES).compose(v -> save());
+      });
+    }
+
+    Future<List<String>> repositoriesInScope() {
+      Set<String> names = new LinkedHashSet<>();
+      boolean wildcard = false;
+      for (RepositoryPattern pattern : scope) {
+        if (pattern.isWildcard()) {
+          wildcard = true;
+        } else {
+          names.add(pattern.value());
+        }
+      }
+      // Repositories sync created before keep being mirrored even if the parent dropped them.
+      for (String known : stateRepositories()) {
+        if (inScope(known)) {
+          names.add(known);
+        }
+      }
+      if (!wildcard) {
+        return Future.succeededFuture(new ArrayList<>(names));
+      }
+      return new ListCatalog(caller, PAGE_SIZE).list().map(catalog -> {
+        for (String repository : catalog) {
+          if (inScope(repository)) {
+            names.add(repository);
+          }
+        }
+        return new ArrayList<>(names);
+      });
+    }
+
+    Future<Void> syncRepository(String repository) {
+      repositories.add(repository);
+      return new ListTags(caller, PAGE_SIZE).list(repository).compose(found -> {
+        List<String> parentTags = found.orElse(List.of()).stream().filter(tags::accepts).toList();
+        Future<Void> chain = Future.succeededFuture();
+        for (String tag : parentTags) {
+          chain = chain.compose(v -> stopped() ? Future.succeededFuture() : syncTag(repository, tag));
+        }
+        return chain.compose(v -> stopped() ? Future.succeededFuture()
+            : mirrorDeletions(repository, new HashSet<>(parentTags)));
+      }).recover(e -> recordFailure(repository, null, e));
+    }
+
+    Future<Void> syncTag(String repository, String tag) {
+      return new HeadManifest(caller).head(repository, Reference.parse(tag)).compose(info -> {
+        if (info.isEmpty()) {
+          return Future.succeededFuture(); // deleted meanwhile: the next cycle mirrors it
+        }
+        Digest digest = info.get().digest();
+        if (digest == null) {
+          // Parent did not say: the GET by tag tells (and verifies) it.
+          return new GetManifest(caller).get(repository, Reference.parse(tag))
+              .compose(m -> m.isEmpty() ? Future.succeededFuture()
+                  : copyTag(repository, tag, m.get().digest()));
+        }
+        return copyTag(repository, tag, digest);
+      }).recover(e -> recordFailure(repository, tag, e));
+    }
+
+    Future<Void> copyTag(String repository, String tag, Digest digest) {
+      return localTag(repository, tag).compose(local -> {
+        if (local.isPresent() && local.get().equals(digest)) {
+          state.tagSynced(repository, tag, digest.toString());
+          return Future.succeededFuture();
+        }
+        return copier.copy(repository, digest, tag).onSuccess(v -> {
+          tagsCopied.incrementAndGet();
+          state.tagSynced(repository, tag, digest.toString());
+          LOG.info("synced {}:{} ({})", repository, tag, digest);
+        });
+      });
+    }
+
+    Future<Void> mirrorDeletions(String repository, Set<String> parentTags) {
+      Future<Void> chain = Future.succeededFuture();
+      for (Map.Entry<String, String> synced : state.syncedTags(repository).entrySet()) {
+        if (!parentTags.contains(synced.getKey())) {
+          chain = chain.compose(v -> deleteSyncedTag(repository, synced.getKey()));
+        }
+      }
+      return chain;
+    }
+
+    Future<Void> deleteSyncedTag(String repository, String tag) {
+      String synced = state.syncedDigest(repository, tag);
+      if (synced == null) {
+        return Future.succeededFuture();
+      }
+      return localTag(repository, tag).compose(local -> {
+        state.tagRemoved(repository, tag);
+        if (local.isEmpty() || !local.get().toString().equals(synced)) {
+          return Future.succeededFuture(); // moved here since: no longer sync's to delete
+        }
+        return blocking(() -> storage.deleteManifest(repository, Reference.parse(tag))).map(d -> {
+          tagsDeleted.incrementAndGet();
+          LOG.info("deleted {}:{} (deleted at the parent)", repository, tag);
+          return (Void) null;
+        });
+      });
+    }
+
+    // ---- change feed: a parent of this project ----
+
+    Future<Void> applyFeed(ListChanges.Page page) {
+      Future<Void> chain = Future.succeededFuture();
+      for (ListChanges.Change change : page.changes()) {
+        chain = chain.compose(v -> stopped() ? Future.succeededFuture() : apply(change));
+      }
+      return chain.compose(v -> {
+        if (stopped()) {
+          return save();
+        }
+        state.cursor(Math.max(state.cursor(), page.last()));
+        return save().compose(s -> page.more()
+            ? new ListChanges(caller, PAGE_SIZE).after(state.cursor())
+                .compose(next -> next.isEmpty() ? Future.succeededFuture() : applyFeed(next.get()))
+            : Future.succeededFuture());
+      });
+    }
+
+    /** Applies one change; on success the cursor may pass it. */
+    Future<Void> apply(ListChanges.Change change) {
+      String repository = change.repository();
+      if (!inScope(repository)) {
+        return advance(change);
+      }
+      repositories.add(repository);
+      Future<Void> applied = switch (change.action()) {
+        case "tag_set" -> tags.accepts(change.tag())
+            ? copyTag(repository, change.tag(), Digest.parse(change.digest()))
+            : Future.succeededFuture();
+        case "tag_deleted" -> deleteSyncedTag(repository, change.tag());
+        case "manifest_put" -> copier.copy(repository, Digest.parse(change.digest()), null);
+        case "manifest_deleted" -> mirrorManifestDeletes
+            ? blocking(() -> storage.deleteManifest(repository, Reference.parse(change.digest())))
+                .mapEmpty()
+            : Future.succeededFuture();
+        default -> Future.succeededFuture(); // a newer parent's event: nothing to do here
+      };
+      return applied.compose(v -> advance(change))
+          .recover(e -> {
+            if (e instanceof ParentUnavailableException) {
+              return Future.failedFuture(e); // stop here; the cursor stays before this change
+            }
+            if (e instanceof ParentStatusException status && status.status() == 404) {
+              // Gone at the parent since (a later change says so): nothing to copy.
+              return advance(change);
+            }
+            // Stop at the first failed change so it is retried next cycle, in order.
+            stopped = true;
+            return recordFailure(repository, change.tag(), e);
+          });
+    }
+
+    Future<Void> advance(ListChanges.Change change) {
+      state.cursor(Math.max(state.cursor(), change.sequence()));
+      return Future.succeededFuture();
+    }
+
+    // ---- helpers ----
+
+    boolean stopped() {
+      if (!stopped && stop.getAsBoolean()) {
+        stopped = true;
+        LOG.info("sync window closed: stopping at a safe point; the next window continues");
+      }
+      return stopped;
+    }
+
+    boolean completed() {
+      return !stopped && errors.isEmpty();
+    }
+
+    Future<Void> recordFailure(String repository, String tag, Throwable e) {
+      if (e instanceof ParentUnavailableException) {
+        return Future.failedFuture(e);
+      }
+      String what = repository + (tag == null ? "" : ":" + tag);
+      errors.add(what + ": " + e.getMessage());
+      LOG.warn("sync of {} failed: {}", what, e.toString());
+      return Future.succeededFuture();
+    }
+
+    Future<Optional<Digest>> localTag(String repository, String tag) {
+      return blocking(() -> storage.manifest(repository, Reference.parse(tag))
+          .map(StoredManifest::digest));
+    }
+
+    Future<Void> save() {
+      SyncState.Snapshot snapshot = state.snapshot();
+      return blocking(() -> {
+        state.write(snapshot);
+        return null;
+      });
+    }
+
+    Report report() {
+      return new Report(feed, repositories.size(), tagsCopied.get(), tagsDeleted.get(),
+          counts.manifests.get(), counts.blobsFetched.get(), counts.blobsLinked.get(),
+          counts.referrers.get(), counter.blobBytes() - bytesBefore, List.copyOf(errors),
+          !stopped);
+    }
+  }
+
+  private boolean inScope(String repository) {
+    for (RepositoryPattern pattern : scope) {
+      if (pattern.matches(repository)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Set<String> stateRepositories() {
+    return state.repositories();
+  }
+
+  private <T> Future<T> blocking(Callable<T> task) {
+    return worker.executeBlocking(task, false);
+  }
+}

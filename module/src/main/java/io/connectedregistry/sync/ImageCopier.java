@@ -1,0 +1,160 @@
+package io.connectedregistry.sync;
+
+import io.connectedregistry.oci.Descriptor;
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.Manifest;
+import io.connectedregistry.oci.ManifestParser;
+import io.connectedregistry.oci.Reference;
+import io.connectedregistry.storage.RegistryStorage;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Copies one manifest from the parent, and everything it needs, into a local repository:
+ * blobs first, then child manifests (every platform of an index), then the manifest itself with
+ * its tag, then its referrers (signatures, SBOMs). Storage refuses a manifest whose blobs or
+ * children are missing, and the tag is set in the same transaction as the manifest, so a client
+ * never sees a tag whose image is not all here.
+ *
+ * <p>A blob already in any local repository is linked, not downloaded; a blob two images need at
+ * the same time is downloaded once (the second waits for the first). Manifests keep the parent's
+ * exact bytes, so digests are the parent's.
+ */
+final class ImageCopier {
+  /** Blobs of one image downloaded at once. */
+  private static final int PARALLEL_BLOBS = 4;
+
+  /** What a sync cycle copied, for the report and status. */
+  static final class Counts {
+    final AtomicLong manifests = new AtomicLong();
+    final AtomicLong blobsFetched = new AtomicLong();
+    final AtomicLong blobsLinked = new AtomicLong();
+    final AtomicLong referrers = new AtomicLong();
+  }
+
+  private final GetManifest getManifest;
+  private final ListReferrers listReferrers;
+  private final BlobFetcher blobs;
+  private final RegistryStorage storage;
+  private final WorkerExecutor worker;
+  private final Counts counts;
+  /** Blob downloads in progress in this cycle, by digest. */
+  private final Map<Digest, Future<Void>> downloading = new ConcurrentHashMap<>();
+
+  ImageCopier(ParentCaller caller, BlobFetcher blobs, RegistryStorage storage, WorkerExecutor worker,
+      Counts counts) {
+    this.getManifest = new GetManifest(caller);
+    this.listReferrers = new ListReferrers(caller);
+    this.blobs = blobs;
+    this.storage = storage;
+    this.worker = worker;
+    this.counts = counts;
+  }
+
+  /**
+   * Makes {@code digest} of the parent's {@code repository} present here, tagged {@code tag}
+   * (null: untagged), with its referrers.
+   */
+  Future<Void> copy(String repository, Digest digest, String tag) {
+    return copyManifest(repository, digest, tag, Set.of())
+        .compose(v -> copyReferrers(repository, digest));
+  }
+
+  private Future<Void> copyManifest(String repository, Digest digest, String tag, Set<Digest> path) {
+    if (path.contains(digest)) {
+      return Future.failedFuture(new IllegalStateException(
+          "manifest " + digest + " of " + repository + " contains itself"));
+    }
+    return blocking(() -> storage.manifest(repository, Reference.parse(digest.toString())))
+        .compose(local -> {
+          if (local.isPresent()) {
+            // Already here: only the tag may be new. Re-storing the same bytes is idempotent.
+            return tag == null ? Future.succeededFuture()
+                : blocking(() -> {
+                  storage.putManifest(repository, ManifestParser.parse(local.get().bytes(),
+                      local.get().mediaType(), digest.algorithm()), tag);
+                  return null;
+                });
+          }
+          return getManifest.get(repository, Reference.parse(digest.toString())).compose(found -> {
+            ParentManifest parent = found.orElseThrow(() -> new ParentStatusException("GET",
+                "/v2/" + repository + "/manifests/" + digest, 404, "MANIFEST_UNKNOWN",
+                "the parent no longer has it"));
+            return blocking(() -> ManifestParser.parse(parent.bytes(), parent.mediaType(),
+                digest.algorithm()));
+          }).compose(manifest -> {
+            Set<Digest> below = new java.util.HashSet<>(path);
+            below.add(digest);
+            return children(repository, manifest, below)
+                .compose(v -> ensureBlobs(repository, manifest.blobs()))
+                .compose(v -> blocking(() -> {
+                  storage.putManifest(repository, manifest, tag);
+                  counts.manifests.incrementAndGet();
+                  return null;
+                }));
+          });
+        }).mapEmpty();
+  }
+
+  private Future<Void> children(String repository, Manifest manifest, Set<Digest> path) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Descriptor child : manifest.manifests()) {
+      chain = chain.compose(v -> copyManifest(repository, child.digest(), null, path));
+    }
+    return chain;
+  }
+
+  private Future<Void> ensureBlobs(String repository, List<Descriptor> needed) {
+    List<Callable<Future<Void>>> tasks = new ArrayList<>();
+    for (Descriptor blob : needed) {
+      tasks.add(() -> ensureBlob(repository, blob.digest()));
+    }
+    return Bounded.all(tasks, PARALLEL_BLOBS);
+  }
+
+  private Future<Void> ensureBlob(String repository, Digest digest) {
+    return blocking(() -> storage.blobSize(repository, digest).isPresent()
+        || storage.linkExistingBlob(repository, digest)).compose(present -> {
+          if (present) {
+            counts.blobsLinked.incrementAndGet();
+            return Future.succeededFuture();
+          }
+          Future<Void> running = downloading.get(digest);
+          if (running != null) {
+            // Another image is downloading it: wait, then link its copy.
+            return running.compose(v -> blocking(() -> storage.linkExistingBlob(repository, digest)))
+                .mapEmpty();
+          }
+          Future<Void> download = blobs.fetch(repository, digest).map(result -> {
+            (result.alreadyPresent() ? counts.blobsLinked : counts.blobsFetched).incrementAndGet();
+            return (Void) null;
+          });
+          downloading.put(digest, download);
+          return download.onComplete(done -> downloading.remove(digest, download));
+        });
+  }
+
+  private Future<Void> copyReferrers(String repository, Digest subject) {
+    return listReferrers.list(repository, subject).compose(found -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (Descriptor referrer : found.orElse(List.of())) {
+        chain = chain.compose(v -> copyManifest(repository, referrer.digest(), null, Set.of())
+            .onSuccess(x -> counts.referrers.incrementAndGet())
+            // A signature of a signature is a referrer too.
+            .compose(x -> copyReferrers(repository, referrer.digest())));
+      }
+      return chain;
+    });
+  }
+
+  private <T> Future<T> blocking(Callable<T> task) {
+    return worker.executeBlocking(task, false);
+  }
+}

@@ -1,0 +1,57 @@
+package io.connectedregistry.sync;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code GET /_connected/v1/changes?after=N}: the change feed of a parent that is another instance
+ * of this project. Empty when the parent does not have the API (a plain OCI registry answers 404),
+ * which is how sync tells the two kinds of parent apart.
+ */
+public final class ListChanges {
+
+  /** One tag or manifest event at the parent. {@code tag} is null for manifest events. */
+  public record Change(long sequence, String repository, String action, String tag, String digest) {}
+
+  /** A page of the feed: its changes, the last sequence examined, whether more follow, the head. */
+  public record Page(List<Change> changes, long last, boolean more, long head) {}
+
+  private final ParentCaller caller;
+  private final int pageSize;
+
+  public ListChanges(ParentCaller caller, int pageSize) {
+    this.caller = caller;
+    this.pageSize = pageSize;
+  }
+
+  public Future<Optional<Page>> after(long sequence) {
+    ParentRequest request = ParentRequest.of(HttpMethod.GET,
+        "/_connected/v1/changes?after=" + sequence + "&limit=" + pageSize, Scopes.CATALOG);
+    return caller.call(request, response -> {
+      if (response.statusCode() == 404) {
+        return ParentCaller.discard(response).map(v -> Optional.<Page>empty());
+      }
+      if (response.statusCode() != 200) {
+        return ParentCaller.failure(request, response);
+      }
+      return ParentCaller.body(response).map(body -> Optional.of(page(body.toJsonObject())));
+    });
+  }
+
+  private static Page page(JsonObject json) {
+    List<Change> changes = new ArrayList<>();
+    JsonArray array = json.getJsonArray("changes", new JsonArray());
+    for (int i = 0; i < array.size(); i++) {
+      JsonObject c = array.getJsonObject(i);
+      changes.add(new Change(c.getLong("sequence"), c.getString("repository"),
+          c.getString("action"), c.getString("tag"), c.getString("digest")));
+    }
+    long last = json.getLong("last", 0L);
+    return new Page(changes, last, json.getBoolean("more", false), json.getLong("head", last));
+  }
+}

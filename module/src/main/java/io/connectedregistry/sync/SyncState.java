@@ -1,0 +1,147 @@
+package io.connectedregistry.sync;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What downstream sync must remember across restarts, in {@code DATA/sync-state.json}: the
+ * change-feed cursor (the last parent sequence applied; 0 = never synced from a feed) and, per
+ * repository, the tags sync created and the digest it gave them. The second is what makes
+ * mirroring a deletion safe: only a tag that came from the parent, and still points where sync
+ * put it, is deleted when the parent drops it; a tag a client pushed here is never touched.
+ *
+ * <p>Written whole to a temporary file, fsynced and renamed: a crash leaves the old state or the
+ * new one. Not thread-safe: changed from the sync context only, which takes a {@link #snapshot()}
+ * there and writes it on a worker.
+ */
+public final class SyncState {
+  public static final String FILE_NAME = "sync-state.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The persisted shape. */
+  public static final class Data {
+    public long cursor;
+    /** The parent the cursor belongs to: a different parent starts over. */
+    public String parent;
+    public Map<String, Map<String, String>> synced = new TreeMap<>();
+  }
+
+  private final Path file;
+  private final Data data;
+
+  private SyncState(Path file, Data data) {
+    this.file = file;
+    this.data = data;
+  }
+
+  /** Blocking. */
+  public static SyncState load(Path dataDirectory, String parent) {
+    Path file = dataDirectory.resolve(FILE_NAME);
+    Data data = new Data();
+    if (Files.exists(file)) {
+      try {
+        data = JSON.readValue(file.toFile(), Data.class);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + file + "; delete it to sync everything again", e);
+      }
+      if (data.synced == null) {
+        data.synced = new TreeMap<>();
+      }
+    }
+    if (data.parent != null && !data.parent.equals(parent)) {
+      // Another parent's sequence numbers mean nothing here; tags it gave stay ours to mirror.
+      data.cursor = 0;
+    }
+    data.parent = parent;
+    return new SyncState(file, data);
+  }
+
+  public long cursor() {
+    return data.cursor;
+  }
+
+  public void cursor(long sequence) {
+    data.cursor = sequence;
+  }
+
+  /** The digest sync last gave {@code tag}, or null when sync did not create it. */
+  public String syncedDigest(String repository, String tag) {
+    Map<String, String> tags = data.synced.get(repository);
+    return tags == null ? null : tags.get(tag);
+  }
+
+  /** Repositories sync has tags in. */
+  public java.util.Set<String> repositories() {
+    return java.util.Set.copyOf(data.synced.keySet());
+  }
+
+  public Map<String, String> syncedTags(String repository) {
+    return Map.copyOf(data.synced.getOrDefault(repository, Map.of()));
+  }
+
+  public void tagSynced(String repository, String tag, String digest) {
+    data.synced.computeIfAbsent(repository, r -> new TreeMap<>()).put(tag, digest);
+  }
+
+  public void tagRemoved(String repository, String tag) {
+    Map<String, String> tags = data.synced.get(repository);
+    if (tags != null) {
+      tags.remove(tag);
+      if (tags.isEmpty()) {
+        data.synced.remove(repository);
+      }
+    }
+  }
+
+  /** A serialised state and when it was taken, so an older one never overwrites a newer one. */
+  public record Snapshot(long number, byte[] bytes) {}
+
+  private long taken;
+  private long written;
+
+  /** The state as it is now, serialised: cheap, on the caller's thread (the sync context). */
+  public Snapshot snapshot() {
+    try {
+      return new Snapshot(++taken, JSON.writeValueAsBytes(data));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Blocking: writes a {@link #snapshot()} durably, unless a newer one is already written. */
+  public synchronized void write(Snapshot snapshot) {
+    if (snapshot.number() <= written) {
+      return;
+    }
+    written = snapshot.number();
+    byte[] bytes = snapshot.bytes();
+    Path temp = file.resolveSibling(FILE_NAME + ".tmp");
+    try {
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE,
+          StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        channel.force(true);
+      }
+      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  /** Blocking: snapshot and write, for callers that own the state alone (tests, start-up). */
+  public void save() {
+    write(snapshot());
+  }
+}
