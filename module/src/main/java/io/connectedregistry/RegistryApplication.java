@@ -13,6 +13,7 @@ import io.connectedregistry.config.RegistryConfig.AuthConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
 import io.connectedregistry.storage.LocalRegistryStorage;
 import io.connectedregistry.storage.RegistryStorage;
+import io.connectedregistry.sync.SyncService;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.time.Clock;
@@ -29,10 +30,12 @@ public final class RegistryApplication {
   private final RegistryStorage storage;
   private final AuthStore authStore;
   private final RegistryServer server;
+  private final SyncService sync;
   private volatile boolean stopped;
 
   private RegistryApplication(Vertx vertx, RegistryStorage storage, AuthStore authStore,
-      RegistryServer server) {
+      RegistryServer server, SyncService sync) {
+    this.sync = sync;
     this.vertx = vertx;
     this.storage = storage;
     this.authStore = authStore;
@@ -55,15 +58,25 @@ public final class RegistryApplication {
     }
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     RegistryServer server;
+    SyncService sync = null;
     try {
-      server = RegistryServer.start(vertx, config, storage, access).await(30, TimeUnit.SECONDS);
+      if (config.parent() != null) {
+        // Same pool as the API's storage calls (shared by name): sync writes like a client push.
+        sync = SyncService.start(vertx, config, storage,
+            vertx.createSharedWorkerExecutor(RegistryServer.STORAGE_POOL, RegistryServer.STORAGE_WORKERS),
+            Clock.systemUTC());
+      }
+      server = RegistryServer.start(vertx, config, storage, access, sync).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
+      if (sync != null) {
+        sync.stop();
+      }
       vertx.close();
       authStore.close();
       storage.close();
       throw e;
     }
-    RegistryApplication app = new RegistryApplication(vertx, storage, authStore, server);
+    RegistryApplication app = new RegistryApplication(vertx, storage, authStore, server, sync);
     app.scheduleGarbageCollection(config);
     String scheme = config.tls() == null ? "http" : "https";
     LOG.info("connected registry listening on {}://{} (mode {}, data {}) ready in {} ms",
@@ -113,6 +126,9 @@ public final class RegistryApplication {
     }
     stopped = true;
     LOG.info("stopping: finishing in-flight requests");
+    if (sync != null) {
+      sync.stop();
+    }
     try {
       server.stop().await(40, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -113,6 +113,21 @@ final class AuthHandler {
     });
   }
 
+  /** Operator actions (start a sync now): an admin token, or anyone where anonymous may do everything. */
+  Handler<RoutingContext> operator() {
+    return ctx -> resolve(ctx, principal -> {
+      if (access.isAdmin(principal) || (principal instanceof Principal.Anonymous anonymous
+          && anonymous.actions().containsAll(EnumSet.allOf(Action.class)))) {
+        ctx.next();
+      } else if (principal instanceof Principal.Anonymous) {
+        challenge(ctx, null, null, "an admin token is needed to start a sync");
+      } else {
+        ctx.fail(ErrorCode.DENIED.exception(
+            "token '" + principal.displayName() + "' is not an admin token (auth.adminTokens)"));
+      }
+    });
+  }
+
   /** The admin API: a token named in {@code auth.adminTokens}. */
   Handler<RoutingContext> admin() {
     return ctx -> resolve(ctx, principal -> {

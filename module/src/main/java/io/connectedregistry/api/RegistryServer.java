@@ -3,6 +3,7 @@ package io.connectedregistry.api;
 import io.connectedregistry.auth.AccessControl;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.storage.RegistryStorage;
+import io.connectedregistry.sync.SyncService;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /** The api package's entry point: serves the OCI Distribution API over {@link RegistryStorage}. */
 public final class RegistryServer {
   /** Storage calls are short except commits (fsync) and rehashes; 16 keeps a slow disk from starving reads. */
-  private static final int STORAGE_WORKERS = 16;
+  public static final String STORAGE_POOL = "registry-storage";
+  public static final int STORAGE_WORKERS = 16;
 
   private static final int AUTH_WORKERS = 2;
   private static final Logger LOG = LoggerFactory.getLogger(RegistryServer.class);
@@ -31,9 +33,10 @@ public final class RegistryServer {
   }
 
   /** Listens with one server per event loop; completes once the port accepts connections. */
+  /** @param sync the sync service of a connected registry; null for a root */
   public static Future<RegistryServer> start(Vertx vertx, RegistryConfig config, RegistryStorage storage,
-      AccessControl access) {
-    WorkerExecutor worker = vertx.createSharedWorkerExecutor("registry-storage", STORAGE_WORKERS);
+      AccessControl access, SyncService sync) {
+    WorkerExecutor worker = vertx.createSharedWorkerExecutor(STORAGE_POOL, STORAGE_WORKERS);
     // Logins hash passwords (PBKDF2, ~0.1 s each): their own small pool, so a burst of logins
     // (or a guesser) never starves blob and manifest I/O.
     WorkerExecutor authWorker = vertx.createSharedWorkerExecutor("registry-auth", AUTH_WORKERS);
@@ -41,13 +44,14 @@ public final class RegistryServer {
     AuthHandler auth = new AuthHandler(access, authWorker);
     TokenHandler token = new TokenHandler(access, authWorker);
     AdminHandler admin = new AdminHandler(access, authWorker);
+    SyncStatusHandler syncStatus = new SyncStatusHandler(sync);
     RegistryServer server = new RegistryServer(vertx, worker, authWorker);
     // Tokens edited by the CLI (another process) or the admin API take effect within a second.
     server.changeTimer = vertx.setPeriodic(1000, id -> authWorker.executeBlocking(access::checkForChanges, false)
         .onFailure(e -> LOG.warn("cannot check the auth store for changes: {}", e.toString())));
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx
-        .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin),
+        .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus),
             new DeploymentOptions().setInstances(instances))
         .map(id -> {
           server.deploymentId = id;

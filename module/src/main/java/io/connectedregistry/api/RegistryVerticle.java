@@ -15,12 +15,14 @@ final class RegistryVerticle extends VerticleBase {
   private final AuthHandler auth;
   private final TokenHandler token;
   private final AdminHandler admin;
+  private final SyncStatusHandler sync;
   private HttpServer server;
   private CertificateReloader reloader;
 
   RegistryVerticle(RegistryConfig config, Storage storage, AuthHandler auth, TokenHandler token,
-      AdminHandler admin) {
+      AdminHandler admin, SyncStatusHandler sync) {
     this.admin = admin;
+    this.sync = sync;
     this.config = config;
     this.storage = storage;
     this.auth = auth;
@@ -43,7 +45,7 @@ final class RegistryVerticle extends VerticleBase {
       }
     }
     server = vertx.createHttpServer(options).requestHandler(
-        Routes.create(vertx, storage, config.mode(), auth, token, admin));
+        Routes.create(vertx, storage, config.mode(), auth, token, admin, sync));
     return server.listen().compose(listening -> tls == null || !ownsReload() ? Future.succeededFuture()
         : (reloader = new CertificateReloader(vertx, server, tls)).start());
   }

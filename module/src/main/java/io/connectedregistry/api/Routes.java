@@ -20,7 +20,7 @@ final class Routes {
   private Routes() {}
 
   static Router create(Vertx vertx, Storage storage, Mode mode, AuthHandler auth, TokenHandler token,
-      AdminHandler admin) {
+      AdminHandler admin, SyncStatusHandler sync) {
     BlobHandler blobs = new BlobHandler(storage);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage);
@@ -41,6 +41,8 @@ final class Routes {
     router.post("/oauth2/token").handler(token::post);
     admin.mount(router, auth);
     router.get(ChangeFeedHandler.PATH).handler(auth.reader()).handler(new ChangeFeedHandler(storage)::list);
+    router.get(SyncStatusHandler.STATUS).handler(auth.reader()).handler(sync::status);
+    router.post(SyncStatusHandler.SYNC).handler(auth.operator()).handler(sync::trigger);
 
     // Each route names the action it needs; AuthHandler checks it before the handler runs.
     Handler<RoutingContext> read = auth.require(Action.CONTENT_READ);

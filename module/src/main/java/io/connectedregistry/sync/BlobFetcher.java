@@ -31,6 +31,7 @@ public final class BlobFetcher {
   private final RegistryStorage storage;
   private final WorkerExecutor worker;
   private final TransferCounter counter;
+  private final BandwidthLimiter bandwidth;
 
   /**
    * @param alreadyPresent true when storage had the blob and nothing was downloaded
@@ -39,6 +40,13 @@ public final class BlobFetcher {
   public record Result(Digest digest, long size, long bytesReceived, boolean alreadyPresent) {}
 
   public BlobFetcher(ParentCaller caller, RegistryStorage storage, WorkerExecutor worker, TransferCounter counter) {
+    this(caller, storage, worker, counter, BandwidthLimiter.UNLIMITED);
+  }
+
+  /** @param bandwidth shared by every download of this registry ({@code sync.bandwidth}) */
+  public BlobFetcher(ParentCaller caller, RegistryStorage storage, WorkerExecutor worker, TransferCounter counter,
+      BandwidthLimiter bandwidth) {
+    this.bandwidth = bandwidth;
     this.vertx = caller.vertx();
     this.getBlob = new GetBlob(caller);
     this.storage = storage;
@@ -146,6 +154,7 @@ public final class BlobFetcher {
       response.handler(buffer -> {
         received += buffer.length();
         counter.received(buffer.length());
+        bandwidth.throttle(vertx, response, buffer.length());
         writer.write(buffer);
         if (writer.full()) {
           response.pause();

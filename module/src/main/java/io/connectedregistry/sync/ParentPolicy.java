@@ -33,8 +33,12 @@ public record ParentPolicy(
     }
   }
 
-  /** Four attempts over about 3.5 s; the circuit opens when half of the last 10 calls failed, for 30 s. */
+  /**
+   * Four attempts over about 3.5 s; the circuit opens when half of the last 10 calls failed, for
+   * 10 s: short, because one probe of a parent that came back costs little, and sync should
+   * recover within a cycle of the parent returning.
+   */
   public static ParentPolicy defaults() {
-    return new ParentPolicy(4, Duration.ofMillis(500), 0.5, 50f, 10, 5, Duration.ofSeconds(30));
+    return new ParentPolicy(4, Duration.ofMillis(500), 0.5, 50f, 10, 5, Duration.ofSeconds(10));
   }
 }

@@ -1,0 +1,232 @@
+package io.connectedregistry.sync;
+
+import io.connectedregistry.auth.RepositoryPattern;
+import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.config.RegistryConfig.Mode;
+import io.connectedregistry.config.RegistryConfig.ParentConfig;
+import io.connectedregistry.storage.RegistryStorage;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sync package's entry point: runs {@link DownstreamSync} cycles when {@link SyncSchedule}
+ * says so (or when asked: {@link #trigger()}), keeps {@link SyncStatus}, and never lets a slow or
+ * absent parent touch the serving path (everything here runs on its own context, and storage
+ * calls on the storage workers).
+ */
+public final class SyncService {
+  private static final Logger LOG = LoggerFactory.getLogger(SyncService.class);
+  /** The scheduler re-checks at least this often, so a changed clock or a missed timer heals. */
+  private static final Duration MAX_SLEEP = Duration.ofMinutes(1);
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Path data;
+  private final RegistryStorage storage;
+  private final WorkerExecutor worker;
+  private final ParentCaller caller;
+  private final SyncSchedule schedule;
+  private final SyncState state;
+  private final DownstreamSync sync;
+  private final TransferCounter counter = new TransferCounter();
+  private final Clock clock;
+  private final SyncStatus status;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private boolean running;
+  private boolean manualPending;
+  private Instant lastCycleStart;
+  private long timer = -1;
+
+  private SyncService(Vertx vertx, RegistryConfig config, RegistryStorage storage,
+      WorkerExecutor worker, Clock clock) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.data = config.data();
+    this.storage = storage;
+    this.worker = worker;
+    this.clock = clock;
+    ParentEndpoint endpoint = endpoint(config.parent());
+    this.caller = new ParentCaller(vertx, endpoint, ParentPolicy.defaults());
+    this.schedule = SyncSchedule.of(config.sync(), clock);
+    this.state = SyncState.load(data, endpoint.baseUrl());
+    this.status = SyncStatus.load(data);
+    status.parent = endpoint.toString();
+    status.connectionState = "Offline";
+    BandwidthLimiter bandwidth = config.sync().bandwidth() > 0
+        ? new BandwidthLimiter(config.sync().bandwidth()) : BandwidthLimiter.UNLIMITED;
+    this.sync = new DownstreamSync(caller, storage, worker, state,
+        config.sync().repositories().stream().map(RepositoryPattern::of).toList(),
+        new TagFilter(config.sync().tags()),
+        new BlobFetcher(caller, storage, worker, counter, bandwidth), counter,
+        config.mode() == Mode.ReadOnly);
+  }
+
+  /** Starts syncing from the parent of {@code config} (which must have one). */
+  public static SyncService start(Vertx vertx, RegistryConfig config, RegistryStorage storage,
+      WorkerExecutor worker, Clock clock) {
+    SyncService service = new SyncService(vertx, config, storage, worker, clock);
+    if (config.sync().repositories().isEmpty()) {
+      LOG.warn("sync.repositories is empty: nothing will be synchronised from {}", service.status.parent);
+    }
+    LOG.info("syncing {} from {} (schedule '{}'{})", config.sync().repositories(),
+        service.status.parent, config.sync().schedule(),
+        config.sync().window() == null ? "" : ", window " + config.sync().window());
+    service.context.runOnContext(v -> service.tick("Startup"));
+    return service;
+  }
+
+  static ParentEndpoint endpoint(ParentConfig parent) {
+    String url = parent.endpoint().contains("://") ? parent.endpoint()
+        : parent.protocol() + "://" + parent.endpoint();
+    ParentEndpoint endpoint = ParentEndpoint.of(url);
+    if (parent.username() != null) {
+      endpoint = endpoint.withCredentials(parent.username(), parent.password());
+    }
+    return parent.caBundle() == null ? endpoint : endpoint.withCaBundle(parent.caBundle());
+  }
+
+  /** Starts a cycle now (after the running one, if any), ignoring the schedule and window. */
+  public void trigger() {
+    context.runOnContext(v -> {
+      if (running) {
+        manualPending = true;
+      } else {
+        vertx.cancelTimer(timer);
+        runCycle("Manual", null);
+      }
+    });
+  }
+
+  /** The status as JSON-ready data; safe from any thread. */
+  public Future<byte[]> status() {
+    // Taken on the sync context, where the status changes.
+    Promise<byte[]> promise = Promise.promise();
+    context.runOnContext(v -> promise.complete(statusSnapshot()));
+    return promise.future();
+  }
+
+  private byte[] statusSnapshot() {
+    status.bytesTransferred = counter.blobBytes();
+    status.cursor = state.cursor() == 0 ? null : state.cursor();
+    status.repositories = new java.util.TreeMap<>();
+    for (String repository : state.repositories()) {
+      status.repositories.put(repository, state.syncedTags(repository).size());
+    }
+    status.nextSyncWindow = schedule.isOpen(clock.instant()) ? null
+        : schedule.nextWindowOpen(clock.instant()).toString();
+    return status.snapshot();
+  }
+
+  private void tick(String trigger) {
+    if (stopping.get() || running) {
+      return;
+    }
+    SyncSchedule.Decision decision = schedule.next(lastCycleStart);
+    if (decision.runNow()) {
+      runCycle(lastCycleStart == null ? trigger : "Schedule", decision.deadline());
+      return;
+    }
+    long wait = Math.max(1, Math.min(MAX_SLEEP.toMillis(),
+        Duration.between(clock.instant(), decision.wakeAt()).toMillis()));
+    timer = vertx.setTimer(wait, id -> tick("Schedule"));
+    if (!"Syncing".equals(status.syncState)) {
+      persist();
+    }
+  }
+
+  private void runCycle(String trigger, Instant deadline) {
+    running = true;
+    lastCycleStart = clock.instant();
+    status.syncTrigger = trigger;
+    status.syncState = "Syncing";
+    status.lastSyncStartTime = lastCycleStart.toString();
+    persist();
+    sync.run(() -> stopping.get() || (deadline != null && !clock.instant().isBefore(deadline)))
+        .onComplete(result -> {
+          running = false;
+          finished(result.succeeded() ? result.result() : null, result.cause());
+          if (manualPending) {
+            manualPending = false;
+            runCycle("Manual", null);
+          } else {
+            tick("Schedule");
+          }
+        });
+  }
+
+  private void finished(DownstreamSync.Report report, Throwable failure) {
+    Instant end = clock.instant();
+    status.lastSyncEndTime = end.toString();
+    if (report != null) {
+      status.parentKind = report.feed() ? "feed" : "tags";
+      status.connectionState = "Online";
+      SyncStatus.LastCycle last = new SyncStatus.LastCycle();
+      last.repositories = report.repositories();
+      last.tagsCopied = report.tagsCopied();
+      last.tagsDeleted = report.tagsDeleted();
+      last.manifests = report.manifests();
+      last.blobsFetched = report.blobsFetched();
+      last.blobsLinked = report.blobsLinked();
+      last.referrers = report.referrers();
+      last.bytes = report.bytes();
+      last.errors = report.errors().size();
+      status.lastCycle = last;
+      if (report.succeeded()) {
+        status.syncState = "Succeeded";
+        status.lastSuccessfulSyncEndTime = end.toString();
+        status.lastError = null;
+      } else if (!report.complete() && report.errors().isEmpty()) {
+        status.syncState = "TimedOut";
+      } else {
+        status.syncState = "Failed";
+        error("SyncFailed", report.errors().size() + " image(s) failed; first: "
+            + report.errors().get(0), end);
+      }
+    } else {
+      boolean unreachable = failure instanceof ParentUnavailableException;
+      status.connectionState = unreachable ? "Offline"
+          : failure instanceof ParentStatusException s && (s.status() == 401 || s.status() == 403)
+              ? "Unhealthy" : "Online";
+      status.syncState = "Failed";
+      error(unreachable ? "ParentUnreachable" : "SyncFailed", String.valueOf(failure.getMessage()), end);
+    }
+    persist();
+  }
+
+  private void error(String code, String description, Instant when) {
+    SyncStatus.StatusDetails details = new SyncStatus.StatusDetails();
+    details.type = "Sync";
+    details.code = code;
+    details.description = description;
+    details.timestamp = when.toString();
+    details.correlationId = UUID.randomUUID().toString();
+    status.lastError = details;
+    LOG.warn("sync: {} [correlationId={}]", description, details.correlationId);
+  }
+
+  private void persist() {
+    byte[] snapshot = statusSnapshot();
+    worker.executeBlocking(() -> {
+      SyncStatus.write(data, snapshot);
+      return null;
+    }, false).onFailure(e -> LOG.warn("cannot write sync status: {}", e.toString()));
+  }
+
+  /** Stops scheduling; a running cycle stops at its next safe point. */
+  public void stop() {
+    stopping.set(true);
+    context.runOnContext(v -> vertx.cancelTimer(timer));
+    caller.close();
+  }
+}

@@ -1,0 +1,103 @@
+package io.connectedregistry.sync;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What {@code GET /_connected/v1/status} answers, persisted in {@code DATA/sync-status.json} so a
+ * restart does not forget when the last successful sync was. Field names are ACR's (and those the
+ * IoT Edge reported properties will use). Never holds a secret.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class SyncStatus {
+  private static final Logger LOG = LoggerFactory.getLogger(SyncStatus.class);
+  static final String FILE_NAME = "sync-status.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Online, Offline (parent unreachable), Syncing, Unhealthy (parent refuses us). */
+  public String connectionState = "Offline";
+  /** Pending, Syncing, Succeeded, Failed, TimedOut (stopped by the window's end). */
+  public String syncState = "Pending";
+  /** Schedule, Manual or Startup: what started the last cycle. */
+  public String syncTrigger;
+  public String parent;
+  /** feed (a parent of this project) or tags (any OCI parent). */
+  public String parentKind;
+  public String lastSyncStartTime;
+  public String lastSyncEndTime;
+  public String lastSuccessfulSyncEndTime;
+  /** When the next window opens (only with sync.window, while it is closed). */
+  public String nextSyncWindow;
+  public Long cursor;
+  public long bytesTransferred;
+  /** Per repository: tags synchronised from the parent. */
+  public Map<String, Integer> repositories = new TreeMap<>();
+  public LastCycle lastCycle;
+  public StatusDetails lastError;
+
+  /** The counts of the last cycle. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static final class LastCycle {
+    public int repositories;
+    public long tagsCopied;
+    public long tagsDeleted;
+    public long manifests;
+    public long blobsFetched;
+    public long blobsLinked;
+    public long referrers;
+    public long bytes;
+    public int errors;
+  }
+
+  /** ACR's statusDetails shape. */
+  public static final class StatusDetails {
+    public String type;
+    public String code;
+    public String description;
+    public String timestamp;
+    public String correlationId;
+  }
+
+  static SyncStatus load(Path dataDirectory) {
+    Path file = dataDirectory.resolve(FILE_NAME);
+    if (Files.exists(file)) {
+      try {
+        return JSON.readValue(file.toFile(), SyncStatus.class);
+      } catch (IOException e) {
+        LOG.warn("{} is unreadable ({}); starting with a fresh status", file, e.getMessage());
+      }
+    }
+    return new SyncStatus();
+  }
+
+  byte[] snapshot() {
+    try {
+      return JSON.writeValueAsBytes(this);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Blocking. Status is informational: losing the latest one to a crash is acceptable. */
+  static synchronized void write(Path dataDirectory, byte[] snapshot) throws IOException {
+    Path file = dataDirectory.resolve(FILE_NAME);
+    Path temp = dataDirectory.resolve(FILE_NAME + ".tmp");
+    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE,
+        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      channel.write(ByteBuffer.wrap(snapshot));
+      channel.force(false);
+    }
+    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}
