@@ -259,7 +259,10 @@ class AdminApiTest {
         new String[] {"POST", "/tokens/plain-user/passwords/3", "{}"},
         new String[] {"POST", "/tokens/plain-user/passwords/one", "{}"},
         new String[] {"POST", "/scope-maps", "{\"name\":\"empty-map\",\"rules\":[]}"},
-        new String[] {"POST", "/scope-maps", "{\"name\":\"bad-map\",\"rules\":[{\"repository\":\"app/*\"}]}"});
+        new String[] {"POST", "/scope-maps", "{\"name\":\"bad-map\",\"rules\":[{\"repository\":\"app/*\"}]}"},
+        new String[] {"POST", "/scope-maps", "{\"name\":\"bad-map\",\"rules\":\"all\"}"},
+        new String[] {"POST", "/scope-maps", "{\"name\":\"bad-map\",\"rules\":[{\"repository\":\"app/*\","
+            + "\"actions\":[\"content/read\"]},{\"repository\":\"app/*\",\"actions\":\"content/read\"}]}"});
     List<String> before = tokenNames();
     String mapsBefore = status(adminGet("/scope-maps"), 200).text();
     for (String[] b : bad) {
@@ -273,6 +276,19 @@ class AdminApiTest {
     assertEquals("enabled", user.json().path("status").asText());
     assertEquals(1, user.json().path("passwords").size(), user::describe);
     status(client.get(BLOB_PATH, plain.header()), 200);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Disabled("bug: a JSON value of the wrong type (\"rules\":\"all\") is answered 400 whose detail"
+      + " is the ClassCastException text (java.lang.String ... io.vertx.core.json.JsonArray ... loader 'app')")
+  void errorDetailsSpeakJsonNotJava() {
+    for (String body : List.of("{\"name\":\"typed-map\",\"rules\":\"all\"}",
+        "{\"name\":\"typed-map\",\"rules\":[\"app/*\"]}",
+        "{\"name\":\"typed-map\",\"rules\":[{\"repository\":\"app/*\",\"actions\":\"content/read\"}]}")) {
+      Response r = error(adminSend("POST", "/scope-maps", body), 400, "REQUEST_INVALID");
+      assertFalse(r.text().contains("java.") || r.text().contains("io.vertx") || r.text().contains("cannot be cast"),
+          () -> "the detail should say which field is wrong, not show a Java exception: " + r);
+    }
   }
 
   @Test

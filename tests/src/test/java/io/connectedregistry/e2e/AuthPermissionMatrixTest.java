@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.connectedregistry.e2e.support.AuthSupport;
 import io.connectedregistry.e2e.support.AuthSupport.Credentials;
 import io.connectedregistry.e2e.support.Command;
+import io.connectedregistry.e2e.support.Digests;
 import io.connectedregistry.e2e.support.Oci;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
@@ -83,7 +84,7 @@ class AuthPermissionMatrixTest {
   static void startRegistry() throws Exception {
     assumeFalse(RegistryProcess.isReferenceDistribution(), "token auth is this registry's own");
     registry = AuthSupport.prepareWithConfig("auth-matrix",
-        "auth:\n  anonymousPull: false\n  failedLoginsPerMinute: 1000\n");
+        "auth:\n  anonymousPull: false\n  failedLoginsPerMinute: 1000\n  tokenLifetime: PT2M\n");
     registry.start();
     client = new RegistryClient(registry);
     assertTrue(registry.log().contains("anonymous access: off"), () -> registry.logTail(20));
@@ -160,9 +161,40 @@ class AuthPermissionMatrixTest {
     list.add(new Endpoint("blob GET", "content/read", false, 200,
         (h, ro) -> client.get("/v2/" + REPO + "/blobs/" + LAYER.digest(), h),
         r -> java.util.Arrays.equals(LAYER.data(), r.body()) ? null : "body is not the blob"));
+    list.add(new Endpoint("blob HEAD", "content/read", false, 200,
+        (h, ro) -> client.head("/v2/" + REPO + "/blobs/" + LAYER.digest(), h),
+        r -> String.valueOf(LAYER.size()).equals(r.headerOrNull("Content-Length")) ? null : "wrong length"));
     list.add(new Endpoint("upload POST", "content/write", true, 202,
         (h, ro) -> client.post("/v2/" + REPO + "/blobs/uploads/", new byte[0], h),
         r -> r.header("Location").isPresent() ? null : "no Location"));
+    // The later requests of an upload that pusher started: each needs content/write as well.
+    list.add(new Endpoint("upload GET", "content/write", false, 204,
+        (h, ro) -> client.get(session(ro), h),
+        r -> r.header("Range").isPresent() ? null : "no Range"));
+    list.add(new Endpoint("upload PATCH", "content/write", true, 202,
+        (h, ro) -> client.patch(session(ro), "chunk".getBytes(StandardCharsets.UTF_8),
+            concat(h, "Content-Type", "application/octet-stream")),
+        r -> "0-4".equals(r.headerOrNull("Range")) ? null : "Range should be 0-4"));
+    list.add(new Endpoint("upload PUT", "content/write", true, 201,
+        (h, ro) -> {
+          byte[] data = ("finished " + SEQ.incrementAndGet()).getBytes(StandardCharsets.UTF_8);
+          String digest = Digests.sha256(data);
+          Response r = client.put(RegistryClient.withQuery(client.uri(session(ro)), "digest", digest), data,
+              concat(h, "Content-Type", "application/octet-stream"));
+          assertEquals(r.status() == 201 ? 200 : 404, pusherStatus("/v2/" + REPO + "/blobs/" + digest),
+              () -> "blob " + digest + " after " + r);
+          return r;
+        }, r -> null));
+    list.add(new Endpoint("upload DELETE", "content/write", true, 204,
+        (h, ro) -> {
+          String session = session(ro);
+          Response r = client.delete(session, h);
+          if (!ro) {
+            assertEquals(r.status() == 204 ? 404 : 204, client.get(session, pusher.header()).status(),
+                () -> "upload session after " + r);
+          }
+          return r;
+        }, r -> null));
     list.add(new Endpoint("manifest PUT", "content/write", true, 201,
         (h, ro) -> {
           String tag = "put-" + SEQ.incrementAndGet();
@@ -201,6 +233,15 @@ class AuthPermissionMatrixTest {
     return list;
   }
 
+  /** A new upload session in app/x started by pusher (a ReadOnly registry has none: a made-up one). */
+  private static String session(boolean readOnly) {
+    if (readOnly) {
+      return "/v2/" + REPO + "/blobs/uploads/0b4c6a2e-5d7f-4e0a-9b1c-2d3e4f5a6b7c";
+    }
+    return status(client.post("/v2/" + REPO + "/blobs/uploads/", new byte[0], pusher.header()), 202)
+        .location().toString();
+  }
+
   private static int pusherStatus(String path) {
     return client.head(path, concat(pusher.header(), "Accept", Oci.IMAGE_MANIFEST)).status();
   }
@@ -209,6 +250,9 @@ class AuthPermissionMatrixTest {
     List<Executable> checks = new ArrayList<>();
     String mode = readOnly ? "ReadOnly" : "ReadWrite";
     for (Endpoint e : endpoints()) {
+      if (readOnly && e.name().equals("upload GET")) {
+        continue;
+      }
       String shortName = ACTIONS.get(e.action());
       Credentials allowed = TOKENS.get("allow-" + shortName);
       Credentials denied = TOKENS.get("deny-" + shortName);
@@ -245,7 +289,8 @@ class AuthPermissionMatrixTest {
         if (!r.method().equals("HEAD")) {
           error(r, 401, "UNAUTHORIZED");
         }
-        String scope = !e.write() ? "pull" : e.action().equals("content/write") ? "pull,push" : "pull,delete";
+        String scope = e.action().equals("content/write") ? "pull,push"
+            : e.action().equals("content/delete") ? "pull,delete" : "pull";
         assertEquals(challenge(registry, "repository:" + REPO + ":" + scope), r.headerOrNull("WWW-Authenticate"),
             () -> mode + " " + e.name() + " challenge: " + r);
       });
@@ -300,8 +345,13 @@ class AuthPermissionMatrixTest {
       Response get = await(() -> client.get("/v2/" + REPO + "/blobs/" + LAYER.digest(), reader.header()), 200,
           Duration.ofSeconds(5));
       assertArrayEquals(LAYER.data(), status(get, 200).body());
-      // A token defined with writes before the switch holds its read actions only now.
+      // A token defined with writes before the switch holds its read actions only now: the token
+      // endpoint grants it pull, not push.
       status(client.get("/v2/" + REPO + "/blobs/" + LAYER.digest(), pusher.header()), 200);
+      Response issued = status(client.get(tokenUrl("repository:" + REPO + ":pull,push,delete"), pusher.header()), 200);
+      Set<String> granted = actions(accessFor(issued.json().path("token").asText(), REPO));
+      assertTrue(granted.contains("pull") && !granted.contains("push") && !granted.contains("delete"),
+          () -> "a ReadOnly registry grants no write: " + granted);
     } finally {
       registry.stop();
       registry.withArgs("--config", config.toString()).start();
@@ -324,6 +374,27 @@ class AuthPermissionMatrixTest {
     Response catalog = status(client.get("/v2/_catalog", reader.header()), 200);
     assertFalse(repositories(catalog).contains(OTHER), catalog::describe);
     assertTrue(repositories(catalog).contains(REPO), catalog::describe);
+
+    // Page by page (n=1), following Link: the same filter, and no Link names a hidden repository.
+    for (String repo : List.of("app/a", "zzz/y", "other/z")) {
+      pushBlob(client, pusher.header(), repo, CONFIG.data());
+      pushBlob(client, pusher.header(), repo, LAYER.data());
+      pushManifest(client, pusher.header(), repo, "v1", manifest(CONFIG, LAYER, repo));
+    }
+    List<String> paged = new ArrayList<>();
+    String next = "/v2/_catalog?n=1";
+    for (int pages = 0; next != null; pages++) {
+      assertTrue(pages < 50, "pagination does not end");
+      Response page = status(client.get(next, reader.header()), 200);
+      paged.addAll(repositories(page));
+      String link = page.headerOrNull("Link");
+      assertTrue(link == null || !(link.contains("other") || link.contains("zzz")),
+          () -> "a Link must not name a repository the caller may not read: " + page);
+      next = link == null ? null : link.substring(link.indexOf('<') + 1, link.indexOf('>'));
+    }
+    assertTrue(paged.containsAll(List.of("app/a", REPO)), () -> "paged catalog: " + paged);
+    assertTrue(paged.stream().allMatch(n -> n.startsWith("app/")), () -> "paged catalog: " + paged);
+    assertEquals(paged.size(), new TreeSet<>(paged).size(), () -> "no repository twice: " + paged);
   }
 
   @Test
@@ -373,7 +444,7 @@ class AuthPermissionMatrixTest {
     Instant changed = Instant.now();
     Response refused = await(() -> client.get(path, t.header()), 401, Duration.ofSeconds(5));
     error(refused, 401, "UNAUTHORIZED");
-    assertTrue(Duration.between(changed, Instant.now()).toMillis() < 3000,
+    assertTrue(Duration.between(changed, Instant.now()).toMillis() < 4000,
         "the running registry should notice the CLI's change within about a second");
 
     cli(registry, "token", "update", "toggled", "--status", "enabled").assertOk();
@@ -410,6 +481,12 @@ class AuthPermissionMatrixTest {
     error(client.get(path, new Credentials("nobody-here", "whatever-password").header()), 401, "UNAUTHORIZED");
     error(client.get(path, "Authorization", "Basic !!!notbase64"), 401, "UNAUTHORIZED");
     error(client.get(path, "Authorization", "Bearer not.a.jwt"), 401, "UNAUTHORIZED");
+
+    // The base endpoint: a challenge without credentials or with bad ones, 200 with good ones.
+    Response base = error(client.get("/v2/"), 401, "UNAUTHORIZED");
+    assertEquals(challenge(registry, null), base.headerOrNull("WWW-Authenticate"));
+    error(client.get("/v2/", pusher.withPassword("nope-nope-nope").header()), 401, "UNAUTHORIZED");
+    status(client.get("/v2/", TOKENS.get("allow-cw").header()), 200);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -447,7 +524,9 @@ class AuthPermissionMatrixTest {
     JsonNode body = r.json();
     String token = body.path("token").asText();
     assertEquals(token, body.path("access_token").asText(), r::describe);
-    assertTrue(body.path("expires_in").asLong() > 0 && body.path("expires_in").asLong() <= 300, r::describe);
+    assertEquals(120, body.path("expires_in").asLong(), "auth.tokenLifetime: PT2M: " + r);
+    JsonNode claims = jwtPayload(token);
+    assertEquals(120, claims.path("exp").asLong() - claims.path("iat").asLong(), claims::toString);
     assertTrue(body.path("issued_at").isTextual(), r::describe);
     assertFalse(body.has("refresh_token"), r::describe);
     assertEquals(Set.of("pull"), actions(accessFor(token, REPO)), () -> jwtPayload(token).toString());
@@ -559,13 +638,25 @@ class AuthPermissionMatrixTest {
   @Test
   void aBearerTokenOfATokenDisabledLaterIsRefused() {
     Credentials t = createToken(registry, "bearer-off", "--repository", "app/*", "content/read");
-    String token = status(client.get(tokenUrl("repository:" + REPO + ":pull"), t.header()), 200)
-        .json().path("token").asText();
+    JsonNode issued = status(client.get(tokenUrl("repository:" + REPO + ":pull") + "&offline_token=true",
+        t.header()), 200).json();
+    String token = issued.path("token").asText();
+    String refresh = issued.path("refresh_token").asText();
+    assertFalse(refresh.isEmpty(), "offline_token=true asks for a refresh token: " + issued);
     String path = "/v2/" + REPO + "/blobs/" + LAYER.digest();
     status(client.get(path, bearer(token)), 200);
+    status(form("grant_type=refresh_token&refresh_token=" + refresh + "&service=x"), 200);
     cli(registry, "token", "update", "bearer-off", "--status", "disabled").assertOk();
     Response refused = await(() -> client.get(path, bearer(token)), 401, Duration.ofSeconds(5));
     error(refused, 401, "UNAUTHORIZED");
+    // Nor can its refresh token (issued while enabled) get a new one.
+    error(form("grant_type=refresh_token&refresh_token=" + refresh + "&service=x"), 401, "UNAUTHORIZED");
+
+    // Deleted: its password is refused too.
+    Credentials gone = createToken(registry, "deleted-later", "--repository", "app/*", "content/read");
+    status(client.get(path, gone.header()), 200);
+    cli(registry, "token", "delete", "deleted-later").assertOk();
+    error(await(() -> client.get(path, gone.header()), 401, Duration.ofSeconds(5)), 401, "UNAUTHORIZED");
   }
 
   // ------------------------------------------------------------------------------------------

@@ -15,12 +15,17 @@ import io.connectedregistry.e2e.support.ImageTools;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
 import io.connectedregistry.e2e.support.Response;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * At {@code --log-level Debug}, after logins with good and bad passwords (Basic on the API, GET
  * and POST on the token endpoint, refresh grants, Bearer use) and admin calls that generate
  * passwords: no password, no guessed password, no Basic header, and no issued access or refresh
- * token appears in the registry's log, nor in any error body it answered.
+ * token appears in the registry's log, nor in any error body it answered, nor in the clear in any
+ * file of the data folder.
  */
 class SecretsNotLoggedTest {
 
@@ -173,6 +179,27 @@ class SecretsNotLoggedTest {
         }
       }
     });
+    // Nor is any stored in the clear in the data folder (auth.db and its WAL hold hashes only).
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(registry.dataDir())) {
+      files = walk.filter(Files::isRegularFile).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().equals("auth.db")), files::toString);
+    for (Path f : files) {
+      String content;
+      try {
+        content = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      SECRETS.forEach((label, value) -> {
+        if (content.contains(value)) {
+          leaks.add(label + " stored in the clear in " + f);
+        }
+      });
+    }
     assertTrue(leaks.isEmpty(), () -> "secrets leaked:\n" + String.join("\n", leaks));
     assertFalse(ERRORS.isEmpty());
   }

@@ -124,7 +124,7 @@ public final class AuthSupport {
    * polls every second and then drops every cached login), so a login cached afterwards stays.
    */
   public static void awaitAuthChangesSeen() {
-    RegistryProcess.sleep(1600);
+    RegistryProcess.sleep(2000);
   }
 
   /** {@code WWW-Authenticate} of a Bearer challenge for {@code scope} (null: no scope). */
