@@ -59,21 +59,21 @@ final class AdminHandler {
     router.get(PREFIX + "/tokens").handler(ctx -> answer(ctx, 200, admin::listTokens));
     router.post(PREFIX + "/tokens").handler(ctx -> withBody(ctx, body -> answer(ctx, 201, () ->
         admin.createToken(required(body, "name"), optionalRules(body, "repositories"),
-            body.getString("scopeMap"), admin.expiry("expiry", body.getString("expiry"))))));
+            string(body, "scopeMap"), admin.expiry("expiry", string(body, "expiry"))))));
     router.get(PREFIX + "/tokens/:name").handler(ctx ->
         answer(ctx, 200, () -> admin.showToken(ctx.pathParam("name"))));
     router.patch(PREFIX + "/tokens/:name").handler(ctx -> withBody(ctx, body -> answer(ctx, 200, () ->
         admin.updateToken(ctx.pathParam("name"),
-            body.getString("status") == null ? null
-                : AuthAdministration.status("status", body.getString("status")),
-            body.getString("scopeMap")))));
+            string(body, "status") == null ? null
+                : AuthAdministration.status("status", string(body, "status")),
+            string(body, "scopeMap")))));
     router.delete(PREFIX + "/tokens/:name").handler(ctx -> answer(ctx, 204, () -> {
       admin.deleteToken(ctx.pathParam("name"));
       return null;
     }));
     router.post(PREFIX + "/tokens/:name/passwords/:slot").handler(ctx -> withBody(ctx, body ->
         answer(ctx, 200, () -> admin.generatePassword(ctx.pathParam("name"), slot(ctx),
-            admin.expiry("expiry", body.getString("expiry"))))));
+            admin.expiry("expiry", string(body, "expiry"))))));
     router.delete(PREFIX + "/tokens/:name/passwords/:slot").handler(ctx -> answer(ctx, 204, () -> {
       admin.deletePassword(ctx.pathParam("name"), slot(ctx));
       return null;
@@ -81,17 +81,20 @@ final class AdminHandler {
 
     router.get(PREFIX + "/scope-maps").handler(ctx -> answer(ctx, 200, admin::listScopeMaps));
     router.post(PREFIX + "/scope-maps").handler(ctx -> withBody(ctx, body -> answer(ctx, 201, () ->
-        admin.createScopeMap(required(body, "name"), body.getString("description"),
+        admin.createScopeMap(required(body, "name"), string(body, "description"),
             optionalRules(body, "rules")))));
     router.get(PREFIX + "/scope-maps/:name").handler(ctx ->
         answer(ctx, 200, () -> admin.showScopeMap(ctx.pathParam("name"))));
     router.patch(PREFIX + "/scope-maps/:name").handler(ctx -> withBody(ctx, body ->
         answer(ctx, 200, () -> admin.updateScopeMap(ctx.pathParam("name"),
-            body.getString("description"), optionalRules(body, "rules")))));
+            string(body, "description"), optionalRules(body, "rules")))));
     router.delete(PREFIX + "/scope-maps/:name").handler(ctx -> answer(ctx, 204, () -> {
       admin.deleteScopeMap(ctx.pathParam("name"));
       return null;
     }));
+    router.route(PREFIX + "/*").handler(ctx -> ctx.fail(ErrorCode.RESOURCE_UNKNOWN.exception(
+        "no admin operation " + ctx.request().method() + " " + ctx.request().path()
+            + "; see the README's admin API routes")));
   }
 
   private interface BodyConsumer {
@@ -148,14 +151,14 @@ final class AdminHandler {
       };
       return code == null ? e : code.exception(store.getMessage());
     }
-    if (e instanceof IllegalArgumentException | e instanceof ClassCastException) {
+    if (e instanceof IllegalArgumentException) {
       return ErrorCode.REQUEST_INVALID.exception(e.getMessage());
     }
     return e;
   }
 
   private static String required(JsonObject body, String key) {
-    String value = body.getString(key);
+    String value = string(body, key);
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException("'" + key + "' is required");
     }
@@ -172,21 +175,48 @@ final class AdminHandler {
 
   /** {@code [{"repository":"app/*","actions":["content/read"]}]}, or null when absent. */
   private static List<ScopeMapRule> optionalRules(JsonObject body, String key) {
-    JsonArray array = body.getJsonArray(key);
-    if (array == null) {
+    Object value = body.getValue(key);
+    if (value == null) {
       return null;
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw new IllegalArgumentException("'" + key + "' must be a list of"
+          + " {\"repository\": PATTERN, \"actions\": [ACTION, ...]}");
     }
     List<ScopeMapRule> rules = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
-      JsonObject rule = array.getJsonObject(i);
-      JsonArray actions = rule.getJsonArray("actions");
-      if (rule.getString("repository") == null || actions == null) {
-        throw new IllegalArgumentException(key + "[" + i + "] needs 'repository' and 'actions'");
+      String where = key + "[" + i + "]";
+      if (!(array.getValue(i) instanceof JsonObject rule)) {
+        throw new IllegalArgumentException("'" + where + "' must be {\"repository\": PATTERN,"
+            + " \"actions\": [ACTION, ...]}");
+      }
+      String repository = string(rule, "repository", where + ".repository");
+      if (repository == null || !(rule.getValue("actions") instanceof JsonArray actions)) {
+        throw new IllegalArgumentException("'" + where + "' needs 'repository' (text) and"
+            + " 'actions' (a list)");
       }
       List<String> names = new ArrayList<>();
-      actions.forEach(a -> names.add(String.valueOf(a)));
-      rules.add(AuthAdministration.rule(rule.getString("repository"), names));
+      for (Object action : actions) {
+        if (!(action instanceof String name)) {
+          throw new IllegalArgumentException("'" + where + ".actions' must hold action names");
+        }
+        names.add(name);
+      }
+      rules.add(AuthAdministration.rule(repository, names));
     }
     return rules;
+  }
+
+  /** A text field, null when absent; another JSON type is refused naming the field. */
+  private static String string(JsonObject body, String key, String where) {
+    Object value = body.getValue(key);
+    if (value != null && !(value instanceof String)) {
+      throw new IllegalArgumentException("'" + where + "' must be text");
+    }
+    return (String) value;
+  }
+
+  private static String string(JsonObject body, String key) {
+    return string(body, key, key);
   }
 }

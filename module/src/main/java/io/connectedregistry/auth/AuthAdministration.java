@@ -200,7 +200,12 @@ public final class AuthAdministration {
         }
         return Optional.of(clock.instant().plus(d));
       }
-      return Optional.of(Instant.parse(value));
+      Instant instant = Instant.parse(value);
+      if (!instant.isAfter(clock.instant())) {
+        // A password that could never be used is a mistake, not a wish.
+        throw new IllegalArgumentException(key + ": " + value + " is in the past");
+      }
+      return Optional.of(instant);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(key + ": expected an ISO-8601 duration (e.g. P30D) or"
           + " instant (e.g. 2030-01-01T00:00:00Z), not '" + value + "'");
