@@ -40,7 +40,8 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
     Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.INFO);
     root.addAppender(stdout);
-    for (String framework : new String[] {"io.netty", "io.vertx", "org.sqlite"}) {
+    for (String framework : new String[] {"io.netty", "io.vertx", "org.sqlite", "io.github.resilience4j",
+        "com.nimbusds", "com.cronutils", "org.semver4j"}) {
       context.getLogger(framework).setLevel(Level.WARN);
     }
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;

@@ -38,13 +38,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class DownstreamSync {
   private static final Logger LOG = LoggerFactory.getLogger(DownstreamSync.class);
-  private static final int PARALLEL_REPOSITORIES = 4;
+  /**
+   * Repositories, and tags within one, copied at once: enough to keep a link busy while each
+   * image's small requests and commits (fsync) wait; concurrent downloads of a shared blob are
+   * still made once (ImageCopier).
+   */
+  private static final int PARALLEL_REPOSITORIES = 6;
+  private static final int PARALLEL_TAGS = 3;
   private static final int PAGE_SIZE = 1000;
 
   /** What one cycle did. {@code complete} is false when it stopped at a safe point. */
   public record Report(boolean feed, int repositories, long tagsCopied, long tagsDeleted,
       long manifests, long blobsFetched, long blobsLinked, long referrers, long bytes,
-      List<String> errors, boolean complete) {
+      long requests, List<String> errors, boolean complete) {
     public boolean succeeded() {
       return errors.isEmpty() && complete;
     }
@@ -92,6 +98,7 @@ public final class DownstreamSync {
     final AtomicLong tagsDeleted = new AtomicLong();
     final List<String> errors = Collections.synchronizedList(new ArrayList<>());
     final long bytesBefore = counter.blobBytes();
+    final long requestsBefore = caller.requestsSent();
     final Set<String> repositories = Collections.synchronizedSet(new HashSet<>());
     volatile boolean stopped;
     boolean feed;
@@ -167,11 +174,11 @@ public final class DownstreamSync {
       repositories.add(repository);
       return new ListTags(caller, PAGE_SIZE).list(repository).compose(found -> {
         List<String> parentTags = found.orElse(List.of()).stream().filter(tags::accepts).toList();
-        Future<Void> chain = Future.succeededFuture();
+        List<Callable<Future<Void>>> copies = new ArrayList<>();
         for (String tag : parentTags) {
-          chain = chain.compose(v -> stopped() ? Future.succeededFuture() : syncTag(repository, tag));
+          copies.add(() -> stopped() ? Future.succeededFuture() : syncTag(repository, tag));
         }
-        return chain.compose(v -> stopped() ? Future.succeededFuture()
+        return Bounded.all(copies, PARALLEL_TAGS).compose(v -> stopped() ? Future.succeededFuture()
             : mirrorDeletions(repository, new HashSet<>(parentTags)));
       }).recover(e -> recordFailure(repository, null, e));
     }
@@ -332,7 +339,8 @@ public final class DownstreamSync {
     Report report() {
       return new Report(feed, repositories.size(), tagsCopied.get(), tagsDeleted.get(),
           counts.manifests.get(), counts.blobsFetched.get(), counts.blobsLinked.get(),
-          counts.referrers.get(), counter.blobBytes() - bytesBefore, List.copyOf(errors),
+          counts.referrers.get(), counter.blobBytes() - bytesBefore,
+          caller.requestsSent() - requestsBefore, List.copyOf(errors),
           !stopped);
     }
   }

@@ -54,6 +54,8 @@ public final class ParentCaller implements AutoCloseable {
   private final ParentAuth auth;
   private final Retry retry;
   private final CircuitBreaker breaker;
+  /** HTTP requests sent to the parent (retries, challenges and redirects included). */
+  private final java.util.concurrent.atomic.AtomicLong requestsSent = new java.util.concurrent.atomic.AtomicLong();
 
   public ParentCaller(Vertx vertx, ParentEndpoint endpoint, ParentPolicy policy) {
     this.vertx = vertx;
@@ -85,6 +87,11 @@ public final class ParentCaller implements AutoCloseable {
 
   public ParentEndpoint endpoint() {
     return endpoint;
+  }
+
+  /** Requests sent so far: what a sync cycle cost the link (status reports the difference). */
+  public long requestsSent() {
+    return requestsSent.get();
   }
 
   public Vertx vertx() {
@@ -199,6 +206,7 @@ public final class ParentCaller implements AutoCloseable {
 
   /** The raw exchange: completes with the response head, the response paused. */
   private Future<HttpClientResponse> send(ParentRequest request, String authorization) {
+    requestsSent.incrementAndGet();
     RequestOptions options = new RequestOptions()
         .setMethod(request.method())
         .setAbsoluteURI(absolute(request.target()))

@@ -180,6 +180,8 @@ public final class SyncService {
       last.blobsLinked = report.blobsLinked();
       last.referrers = report.referrers();
       last.bytes = report.bytes();
+      last.requests = report.requests();
+      last.durationMillis = Duration.between(lastCycleStart, end).toMillis();
       last.errors = report.errors().size();
       status.lastCycle = last;
       if (report.succeeded()) {

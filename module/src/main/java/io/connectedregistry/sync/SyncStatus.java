@@ -57,6 +57,9 @@ public final class SyncStatus {
     public long blobsLinked;
     public long referrers;
     public long bytes;
+    /** HTTP requests sent to the parent's registry API. */
+    public long requests;
+    public long durationMillis;
     public int errors;
   }
 

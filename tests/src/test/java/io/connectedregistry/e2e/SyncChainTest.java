@@ -159,6 +159,8 @@ class SyncChainTest {
     JsonNode again = syncNow(a);
     assertEquals(0, again.path("lastCycle").path("tagsCopied").asLong(), again.toString());
     assertEquals(0, again.path("lastCycle").path("bytes").asLong(), "nothing is transferred twice");
+    assertEquals(1, again.path("lastCycle").path("requests").asLong(),
+        "a sync with nothing new is one request to the change feed: " + again);
   }
 
   @Test
