@@ -11,6 +11,7 @@ import java.nio.file.Path;
  *   metadata.db (+ -wal, -shm)   SQLite: repositories, tags, manifests, links, change log
  *   auth.db (+ -wal, -shm)       SQLite: tokens, scope maps, password hashes (auth.AuthStore)
  *   token-signing.key            HS256 key of the Bearer tokens (auth.TokenService)
+ *   sync-state.json, sync-status.json   connected registry: cursor, synced tags, status (sync)
  *   blobs/sha256/ab/abcdef...    committed blobs, content-addressed, immutable, fsynced
  *   blobs/sha512/..              (same for sha512)
  *   uploads/UUID/data            an upload in progress: bytes received so far
