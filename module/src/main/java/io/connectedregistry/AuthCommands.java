@@ -70,7 +70,7 @@ final class AuthCommands {
               .load(Flags.none().withConfig(config).withData(data).withMode(mode));
       Files.createDirectories(loaded.data());
       return AuthStore.open(
-          loaded.data(), loaded.mode(), Limits.of(loaded.auth()), passwordHasher.get(),
+          loaded.data(), loaded.mode(), Limits.of(loaded.auth(), loaded.parent() != null), passwordHasher.get(),
           Clock.systemUTC());
     }
   }

@@ -49,7 +49,7 @@ public final class RegistryApplication {
     AuthStore authStore;
     AccessControl access;
     try {
-      authStore = AuthStore.open(config.data(), config.mode(), Limits.of(config.auth()),
+      authStore = AuthStore.open(config.data(), config.mode(), Limits.of(config.auth(), config.parent() != null),
           new PasswordHasher(), Clock.systemUTC());
       access = accessControl(config, authStore);
     } catch (RuntimeException e) {

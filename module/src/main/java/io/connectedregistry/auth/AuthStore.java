@@ -284,8 +284,12 @@ public final class AuthStore implements AutoCloseable {
         throw new AuthStoreException(Kind.ALREADY_EXISTS, "token '" + name + "' already exists");
       }
       if (count(c, "SELECT COUNT(*) FROM tokens") >= limits.maxTokens()) {
-        throw new AuthStoreException(Kind.LIMIT_EXCEEDED, "this registry already has "
-            + limits.maxTokens() + " tokens, the maximum; delete one first");
+        throw new AuthStoreException(Kind.LIMIT_EXCEEDED, limits.connectedRegistry()
+            ? "this connected registry already has " + limits.maxTokens() + " client tokens, the"
+                + " maximum for a connected registry (auth.limits.maxClientTokens, at most "
+                + Limits.MAX_CLIENT_TOKENS + "); delete one first"
+            : "this registry already has " + limits.maxTokens() + " tokens, the maximum; delete"
+                + " one first");
       }
       requireScopeMap(c, scopeMapName);
       try (PreparedStatement ps = c.prepareStatement(

@@ -6,16 +6,29 @@ import io.connectedregistry.config.RegistryConfig.AuthConfig;
  * Per-registry limits of the auth store (ACR's numbers). They can be lowered, never raised: the
  * control plane and clients are built for these sizes.
  *
- * <p>Not here: "at most 20 client tokens attached to one connected registry". That is a property
- * of the connected-registry resource in the parent/control plane and is enforced there (later
- * issue), not in the local token table.
+ * <p>A connected registry (one with a parent) holds the client tokens of that one registry: at most
+ * 20 ({@code auth.limits.maxClientTokens}), ACR's limit of client tokens per connected registry.
+ * The control plane, when it defines a connected registry at the parent, will apply the same
+ * number there.
+ *
+ * @param connectedRegistry whether {@code maxTokens} is the connected-registry limit (for messages)
  */
-public record Limits(int maxTokens, int maxScopeMaps, int maxRulesPerScopeMap) {
+public record Limits(int maxTokens, int maxScopeMaps, int maxRulesPerScopeMap,
+    boolean connectedRegistry) {
 
   public static final Limits DEFAULTS = new Limits(20_000, 20_000, 500);
+  public static final int MAX_CLIENT_TOKENS = 20;
 
-  public static Limits of(AuthConfig config) {
-    return new Limits(config.maxTokens(), config.maxScopeMaps(), config.maxRulesPerScopeMap());
+  public Limits(int maxTokens, int maxScopeMaps, int maxRulesPerScopeMap) {
+    this(maxTokens, maxScopeMaps, maxRulesPerScopeMap, false);
+  }
+
+  /** @param connectedRegistry true when the registry has a parent */
+  public static Limits of(AuthConfig config, boolean connectedRegistry) {
+    return connectedRegistry
+        ? new Limits(Math.min(config.maxTokens(), config.maxClientTokens()), config.maxScopeMaps(),
+            config.maxRulesPerScopeMap(), true)
+        : new Limits(config.maxTokens(), config.maxScopeMaps(), config.maxRulesPerScopeMap());
   }
 
   public Limits {

@@ -48,6 +48,7 @@ final class ConfigDraft {
   int maxTokens = 20_000;
   int maxScopeMaps = 20_000;
   int maxRulesPerScopeMap = 500;
+  int maxClientTokens = 20;
 
   RegistryConfig build() {
     // A connected registry is ReadOnly unless told otherwise (the product's default); a root has
@@ -64,6 +65,6 @@ final class ConfigDraft {
         tls,
         new StorageConfig(uploadExpiry, gcInterval, gcGrace),
         new AuthConfig(anonymousPull, List.copyOf(adminTokens), tokenLifetime, failedLoginsPerMinute,
-            maxTokens, maxScopeMaps, maxRulesPerScopeMap));
+            maxTokens, maxScopeMaps, maxRulesPerScopeMap, maxClientTokens));
   }
 }

@@ -39,7 +39,7 @@ final class ConfigFile {
   private static final List<String> AUTH_KEYS =
       List.of("anonymousPull", "adminTokens", "tokenLifetime", "failedLoginsPerMinute", "limits");
   private static final List<String> LIMIT_KEYS =
-      List.of("maxTokens", "maxScopeMaps", "maxRulesPerScopeMap");
+      List.of("maxTokens", "maxScopeMaps", "maxRulesPerScopeMap", "maxClientTokens");
 
   private ConfigFile() {}
 
@@ -155,6 +155,9 @@ final class ConfigFile {
       scalar(limits, "maxScopeMaps", "auth.limits.maxScopeMaps")
           .ifPresent(v -> draft.maxScopeMaps =
               ConfigValues.intBetween("auth.limits.maxScopeMaps", v, 1, 20_000));
+      scalar(limits, "maxClientTokens", "auth.limits.maxClientTokens")
+          .ifPresent(v -> draft.maxClientTokens =
+              ConfigValues.intBetween("auth.limits.maxClientTokens", v, 1, 20));
       scalar(limits, "maxRulesPerScopeMap", "auth.limits.maxRulesPerScopeMap")
           .ifPresent(v -> draft.maxRulesPerScopeMap =
               ConfigValues.intBetween("auth.limits.maxRulesPerScopeMap", v, 1, 500));

@@ -110,6 +110,7 @@ public record RegistryConfig(
    * @param tokenLifetime how long a Bearer token from {@code /oauth2/token} is valid
    * @param failedLoginsPerMinute failed logins one address may make per minute before it is
    *     answered 429
+   * @param maxClientTokens tokens a connected registry (one with a parent) may hold, at most 20
    */
   public record AuthConfig(
       Boolean anonymousPull,
@@ -118,7 +119,8 @@ public record RegistryConfig(
       int failedLoginsPerMinute,
       int maxTokens,
       int maxScopeMaps,
-      int maxRulesPerScopeMap) {
+      int maxRulesPerScopeMap,
+      int maxClientTokens) {
 
     /** What anonymous clients may do, once the listen address is known. */
     public enum Anonymous { FULL, PULL, NONE }

@@ -135,6 +135,25 @@ class AuthStoreTest {
   }
 
   @Test
+  void aConnectedRegistryHoldsAtMostTwentyClientTokens() {
+    io.connectedregistry.config.RegistryConfig.AuthConfig defaults =
+        io.connectedregistry.config.ConfigLoader.defaults().auth();
+    Limits connected = Limits.of(defaults, true);
+    assertEquals(Limits.MAX_CLIENT_TOKENS, connected.maxTokens());
+    assertEquals(20_000, Limits.of(defaults, false).maxTokens(), "a root keeps ACR's registry limit");
+    store = open(Mode.ReadOnly, connected);
+    store.createScopeMap(readAll("readers"));
+    for (int i = 1; i <= Limits.MAX_CLIENT_TOKENS; i++) {
+      store.createToken("client-" + i, "readers", TokenStatus.ENABLED);
+    }
+    AuthStoreException refused = assertThrows(AuthStoreException.class,
+        () -> store.createToken("client-21", "readers", TokenStatus.ENABLED));
+    assertEquals(Kind.LIMIT_EXCEEDED, refused.kind());
+    assertTrue(refused.getMessage().contains("connected registry already has 20 client tokens"),
+        refused.getMessage());
+  }
+
+  @Test
   void limitsCanOnlyBeLowered() {
     assertThrows(IllegalArgumentException.class, () -> new Limits(20_001, 1, 1));
     assertThrows(IllegalArgumentException.class, () -> new Limits(1, 1, 501));
