@@ -2,8 +2,10 @@ package io.connectedregistry.api;
 
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.ErrorCode;
+import io.connectedregistry.oci.RegistryException;
 import io.connectedregistry.oci.MediaTypes;
 import io.connectedregistry.storage.RegistryStorage.OpenBlob;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -13,24 +15,40 @@ import java.io.IOException;
 final class BlobHandler {
   private final Storage storage;
 
-  BlobHandler(Storage storage) {
+  private final PullThrough pullThrough;
+
+  BlobHandler(Storage storage, PullThrough pullThrough) {
     this.storage = storage;
+    this.pullThrough = pullThrough;
   }
 
   void get(RoutingContext ctx) {
     String repository = Paths.repository(ctx);
     Digest digest = Paths.digest(ctx);
     if (ctx.request().method() == HttpMethod.HEAD) {
-      storage.call(s -> s.blobSize(repository, digest)).onSuccess(size -> {
-        if (size.isEmpty()) {
-          ctx.fail(ErrorCode.BLOB_UNKNOWN.exception(digest + " in " + repository));
-          return;
-        }
-        headers(ctx.response(), digest).putHeader("Content-Length", String.valueOf(size.get())).end();
-      }).onFailure(ctx::fail);
+      storage.call(s -> s.blobSize(repository, digest))
+          .compose(size -> size.isPresent() ? Future.succeededFuture(size)
+              : pullThrough.blob(repository, digest, unknown(repository, digest))
+                  .compose(v -> storage.call(s -> s.blobSize(repository, digest))))
+          .onSuccess(size -> {
+            if (size.isEmpty()) {
+              ctx.fail(unknown(repository, digest));
+              return;
+            }
+            headers(ctx.response(), digest).putHeader("Content-Length", String.valueOf(size.get())).end();
+          }).onFailure(ctx::fail);
       return;
     }
-    storage.call(s -> s.openBlob(repository, digest)).onSuccess(blob -> send(ctx, digest, blob)).onFailure(ctx::fail);
+    storage.call(s -> s.openBlob(repository, digest))
+        .recover(e -> e instanceof RegistryException missing && missing.code() == ErrorCode.BLOB_UNKNOWN
+            ? pullThrough.blob(repository, digest, missing)
+                .compose(v -> storage.call(s -> s.openBlob(repository, digest)))
+            : Future.failedFuture(e))
+        .onSuccess(blob -> send(ctx, digest, blob)).onFailure(ctx::fail);
+  }
+
+  private static RuntimeException unknown(String repository, Digest digest) {
+    return ErrorCode.BLOB_UNKNOWN.exception(digest + " in " + repository);
   }
 
   private static void send(RoutingContext ctx, Digest digest, OpenBlob blob) {

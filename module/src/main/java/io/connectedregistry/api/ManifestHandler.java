@@ -19,9 +19,11 @@ final class ManifestHandler {
   static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
   private final Storage storage;
+  private final PullThrough pullThrough;
 
-  ManifestHandler(Storage storage) {
+  ManifestHandler(Storage storage, PullThrough pullThrough) {
     this.storage = storage;
+    this.pullThrough = pullThrough;
   }
 
   void get(RoutingContext ctx) {
@@ -33,11 +35,20 @@ final class ManifestHandler {
       return;
     }
     storage.call(s -> s.manifest(repository, reference)).onSuccess(found -> {
-      if (found.isEmpty()) {
-        ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " in " + repository));
+      if (found.isPresent()) {
+        serve(ctx, reference, found.get());
         return;
       }
-      serve(ctx, reference, found.get());
+      RuntimeException unknown = ErrorCode.MANIFEST_UNKNOWN.exception(reference + " in " + repository);
+      pullThrough.manifest(repository, reference, unknown)
+          .compose(fetched -> storage.call(s -> s.manifest(repository, reference)))
+          .onSuccess(fetched -> {
+            if (fetched.isEmpty()) {
+              ctx.fail(unknown);
+            } else {
+              serve(ctx, reference, fetched.get());
+            }
+          }).onFailure(ctx::fail);
     }).onFailure(ctx::fail);
   }
 

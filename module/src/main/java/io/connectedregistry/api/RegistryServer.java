@@ -45,13 +45,14 @@ public final class RegistryServer {
     TokenHandler token = new TokenHandler(access, authWorker);
     AdminHandler admin = new AdminHandler(access, authWorker);
     SyncStatusHandler syncStatus = new SyncStatusHandler(sync);
+    PullThrough pullThrough = new PullThrough(sync);
     RegistryServer server = new RegistryServer(vertx, worker, authWorker);
     // Tokens edited by the CLI (another process) or the admin API take effect within a second.
     server.changeTimer = vertx.setPeriodic(1000, id -> authWorker.executeBlocking(access::checkForChanges, false)
         .onFailure(e -> LOG.warn("cannot check the auth store for changes: {}", e.toString())));
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx
-        .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus),
+        .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus, pullThrough),
             new DeploymentOptions().setInstances(instances))
         .map(id -> {
           server.deploymentId = id;

@@ -16,12 +16,14 @@ final class RegistryVerticle extends VerticleBase {
   private final TokenHandler token;
   private final AdminHandler admin;
   private final SyncStatusHandler sync;
+  private final PullThrough pullThrough;
   private HttpServer server;
   private CertificateReloader reloader;
 
   RegistryVerticle(RegistryConfig config, Storage storage, AuthHandler auth, TokenHandler token,
-      AdminHandler admin, SyncStatusHandler sync) {
+      AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough) {
     this.admin = admin;
+    this.pullThrough = pullThrough;
     this.sync = sync;
     this.config = config;
     this.storage = storage;
@@ -45,7 +47,7 @@ final class RegistryVerticle extends VerticleBase {
       }
     }
     server = vertx.createHttpServer(options).requestHandler(
-        Routes.create(vertx, storage, config.mode(), auth, token, admin, sync));
+        Routes.create(vertx, storage, config.mode(), auth, token, admin, sync, pullThrough));
     return server.listen().compose(listening -> tls == null || !ownsReload() ? Future.succeededFuture()
         : (reloader = new CertificateReloader(vertx, server, tls)).start());
   }

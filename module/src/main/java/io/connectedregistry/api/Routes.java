@@ -20,10 +20,10 @@ final class Routes {
   private Routes() {}
 
   static Router create(Vertx vertx, Storage storage, Mode mode, AuthHandler auth, TokenHandler token,
-      AdminHandler admin, SyncStatusHandler sync) {
-    BlobHandler blobs = new BlobHandler(storage);
+      AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough) {
+    BlobHandler blobs = new BlobHandler(storage, pullThrough);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
-    ManifestHandler manifests = new ManifestHandler(storage);
+    ManifestHandler manifests = new ManifestHandler(storage, pullThrough);
     TagsHandler tags = new TagsHandler(storage);
     CatalogHandler catalog = new CatalogHandler(storage);
     ReferrersHandler referrers = new ReferrersHandler(storage);

@@ -4,6 +4,8 @@ import io.connectedregistry.auth.RepositoryPattern;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.config.RegistryConfig.Mode;
 import io.connectedregistry.config.RegistryConfig.ParentConfig;
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.Reference;
 import io.connectedregistry.storage.RegistryStorage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -42,6 +45,8 @@ public final class SyncService {
   private final TransferCounter counter = new TransferCounter();
   private final Clock clock;
   private final SyncStatus status;
+  /** Null unless {@code sync.onDemand}. */
+  private final OnDemandFetcher onDemand;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private boolean running;
   private boolean manualPending;
@@ -65,11 +70,13 @@ public final class SyncService {
     status.connectionState = "Offline";
     BandwidthLimiter bandwidth = config.sync().bandwidth() > 0
         ? new BandwidthLimiter(config.sync().bandwidth()) : BandwidthLimiter.UNLIMITED;
-    this.sync = new DownstreamSync(caller, storage, worker, state,
-        config.sync().repositories().stream().map(RepositoryPattern::of).toList(),
-        new TagFilter(config.sync().tags()),
-        new BlobFetcher(caller, storage, worker, counter, bandwidth), counter,
-        config.mode() == Mode.ReadOnly);
+    List<RepositoryPattern> scope =
+        config.sync().repositories().stream().map(RepositoryPattern::of).toList();
+    BlobFetcher blobs = new BlobFetcher(caller, storage, worker, counter, bandwidth);
+    this.sync = new DownstreamSync(caller, storage, worker, state, scope,
+        new TagFilter(config.sync().tags()), blobs, counter, config.mode() == Mode.ReadOnly);
+    this.onDemand = config.sync().onDemand()
+        ? new OnDemandFetcher(context, caller, storage, worker, scope, state, blobs) : null;
   }
 
   /** Starts syncing from the parent of {@code config} (which must have one). */
@@ -79,9 +86,10 @@ public final class SyncService {
     if (config.sync().repositories().isEmpty()) {
       LOG.warn("sync.repositories is empty: nothing will be synchronised from {}", service.status.parent);
     }
-    LOG.info("syncing {} from {} (schedule '{}'{})", config.sync().repositories(),
+    LOG.info("syncing {} from {} (schedule '{}'{}{})", config.sync().repositories(),
         service.status.parent, config.sync().schedule(),
-        config.sync().window() == null ? "" : ", window " + config.sync().window());
+        config.sync().window() == null ? "" : ", window " + config.sync().window(),
+        config.sync().onDemand() ? ", on-demand pull-through" : "");
     service.context.runOnContext(v -> service.tick("Startup"));
     return service;
   }
@@ -94,6 +102,25 @@ public final class SyncService {
       endpoint = endpoint.withCredentials(parent.username(), parent.password());
     }
     return parent.caBundle() == null ? endpoint : endpoint.withCaBundle(parent.caBundle());
+  }
+
+  /** Whether a pull of {@code repository} that misses locally may fetch from the parent. */
+  public boolean pullsThrough(String repository) {
+    return onDemand != null && onDemand.covers(repository);
+  }
+
+  /**
+   * On-demand pull-through of a manifest (and its image). Fails with {@link
+   * ParentUnavailableException} at once when the parent is known to be down, or with a 404
+   * {@link ParentStatusException} when the parent does not have it either.
+   */
+  public Future<Void> fetchManifest(String repository, Reference reference) {
+    return onDemand.manifest(repository, reference);
+  }
+
+  /** On-demand pull-through of one blob. */
+  public Future<Void> fetchBlob(String repository, Digest digest) {
+    return onDemand.blob(repository, digest);
   }
 
   /** Starts a cycle now (after the running one, if any), ignoring the schedule and window. */
