@@ -65,6 +65,8 @@ public final class DownstreamSync {
   private final TransferCounter counter;
   private final BlobFetcher blobs;
   private final boolean mirrorManifestDeletes;
+  private final java.time.Duration messageTtl;
+  private final java.time.Clock clock;
 
   /**
    * @param mirrorManifestDeletes delete a manifest the parent deleted (a ReadOnly registry holds
@@ -73,6 +75,21 @@ public final class DownstreamSync {
   public DownstreamSync(ParentCaller caller, RegistryStorage storage, WorkerExecutor worker,
       SyncState state, List<RepositoryPattern> scope, TagFilter tags, BlobFetcher blobs,
       TransferCounter counter, boolean mirrorManifestDeletes) {
+    this(caller, storage, worker, state, scope, tags, blobs, counter, mirrorManifestDeletes,
+        java.time.Duration.ofDays(2), java.time.Clock.systemUTC());
+  }
+
+  /**
+   * @param messageTtl how old (by the parent's timestamp) a change of the parent's feed may get
+   *     while it keeps failing; older, it is given up (reported as expired, never silently) so the
+   *     changes after it can be applied
+   */
+  public DownstreamSync(ParentCaller caller, RegistryStorage storage, WorkerExecutor worker,
+      SyncState state, List<RepositoryPattern> scope, TagFilter tags, BlobFetcher blobs,
+      TransferCounter counter, boolean mirrorManifestDeletes, java.time.Duration messageTtl,
+      java.time.Clock clock) {
+    this.messageTtl = messageTtl;
+    this.clock = clock;
     this.caller = caller;
     this.storage = storage;
     this.worker = worker;
@@ -114,13 +131,13 @@ public final class DownstreamSync {
           return listAndCopy();
         }
         feed = true;
-        if (state.cursor() == 0) {
+        if (!state.following()) {
           // Never synced from this feed: copy everything, then follow the feed from where it stood
           // before the copy began (changes made during the copy are applied again: idempotent).
           long head = first.get().head();
           return listAndCopy().compose(v -> {
             if (completed()) {
-              state.cursor(head);
+              state.follow(head);
             }
             return save();
           });
@@ -286,6 +303,18 @@ public final class DownstreamSync {
             }
             if (e instanceof ParentStatusException status && status.status() == 404) {
               // Gone at the parent since (a later change says so): nothing to copy.
+              return advance(change);
+            }
+            java.time.Instant now = clock.instant();
+            if (change.timestamp() != null
+                && java.time.Duration.between(change.timestamp(), now).compareTo(messageTtl) > 0) {
+              String what = change.action() + " " + repository
+                  + (change.tag() == null ? "@" + change.digest() : ":" + change.tag());
+              errors.add("change " + change.sequence() + " (" + what + ", made at the parent "
+                  + change.timestamp() + ") expired: still failing after sync.messageTtl "
+                  + messageTtl + "; last error: " + e.getMessage());
+              LOG.error("giving up change {} ({}, made {}): older than sync.messageTtl {} and still"
+                  + " failing: {}", change.sequence(), what, change.timestamp(), messageTtl, e.toString());
               return advance(change);
             }
             // Stop at the first failed change so it is retried next cycle, in order.

@@ -15,8 +15,12 @@ import java.util.Optional;
  */
 public final class ListChanges {
 
-  /** One tag or manifest event at the parent. {@code tag} is null for manifest events. */
-  public record Change(long sequence, String repository, String action, String tag, String digest) {}
+  /**
+   * One tag or manifest event at the parent. {@code tag} is null for manifest events;
+   * {@code timestamp} is when the parent recorded it (null if it did not say).
+   */
+  public record Change(long sequence, String repository, String action, String tag, String digest,
+      java.time.Instant timestamp) {}
 
   /** A page of the feed: its changes, the last sequence examined, whether more follow, the head. */
   public record Page(List<Change> changes, long last, boolean more, long head) {}
@@ -48,8 +52,10 @@ public final class ListChanges {
     JsonArray array = json.getJsonArray("changes", new JsonArray());
     for (int i = 0; i < array.size(); i++) {
       JsonObject c = array.getJsonObject(i);
+      String timestamp = c.getString("timestamp");
       changes.add(new Change(c.getLong("sequence"), c.getString("repository"),
-          c.getString("action"), c.getString("tag"), c.getString("digest")));
+          c.getString("action"), c.getString("tag"), c.getString("digest"),
+          timestamp == null ? null : java.time.Instant.parse(timestamp)));
     }
     long last = json.getLong("last", 0L);
     return new Page(changes, last, json.getBoolean("more", false), json.getLong("head", last));

@@ -74,7 +74,8 @@ public final class SyncService {
         config.sync().repositories().stream().map(RepositoryPattern::of).toList();
     BlobFetcher blobs = new BlobFetcher(caller, storage, worker, counter, bandwidth);
     this.sync = new DownstreamSync(caller, storage, worker, state, scope,
-        new TagFilter(config.sync().tags()), blobs, counter, config.mode() == Mode.ReadOnly);
+        new TagFilter(config.sync().tags()), blobs, counter, config.mode() == Mode.ReadOnly,
+        config.sync().messageTtl(), clock);
     this.onDemand = config.sync().onDemand()
         ? new OnDemandFetcher(context, caller, storage, worker, scope, state, blobs) : null;
   }

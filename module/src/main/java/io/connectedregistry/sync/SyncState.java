@@ -30,6 +30,8 @@ public final class SyncState {
   /** The persisted shape. */
   public static final class Data {
     public long cursor;
+    /** True once everything was copied by listing and the cursor names the feed's position. */
+    public boolean following;
     /** The parent the cursor belongs to: a different parent starts over. */
     public String parent;
     public Map<String, Map<String, String>> synced = new TreeMap<>();
@@ -60,6 +62,7 @@ public final class SyncState {
     if (data.parent != null && !data.parent.equals(parent)) {
       // Another parent's sequence numbers mean nothing here; tags it gave stay ours to mirror.
       data.cursor = 0;
+      data.following = false;
     }
     data.parent = parent;
     return new SyncState(file, data);
@@ -71,6 +74,17 @@ public final class SyncState {
 
   public void cursor(long sequence) {
     data.cursor = sequence;
+  }
+
+  /** Whether this registry follows the parent's change feed (else: copy everything first). */
+  public boolean following() {
+    return data.following;
+  }
+
+  /** Everything was copied as of the feed's {@code head}: follow the feed from there. */
+  public void follow(long head) {
+    data.cursor = head;
+    data.following = true;
   }
 
   /** The digest sync last gave {@code tag}, or null when sync did not create it. */
