@@ -62,7 +62,7 @@ public final class RegistryApplication {
     try {
       if (config.parent() != null) {
         // Same pool as the API's storage calls (shared by name): sync writes like a client push.
-        sync = SyncService.start(vertx, config, storage,
+        sync = SyncService.create(vertx, config, storage,
             vertx.createSharedWorkerExecutor(RegistryServer.STORAGE_POOL, RegistryServer.STORAGE_WORKERS),
             Clock.systemUTC());
       }
@@ -77,6 +77,10 @@ public final class RegistryApplication {
       throw e;
     }
     RegistryApplication app = new RegistryApplication(vertx, storage, authStore, server, sync);
+    if (sync != null) {
+      // After the server is up: start-up work and the first cycle do not compete for the CPU.
+      sync.start();
+    }
     app.scheduleGarbageCollection(config);
     String scheme = config.tls() == null ? "http" : "https";
     LOG.info("connected registry listening on {}://{} (mode {}, data {}) ready in {} ms",

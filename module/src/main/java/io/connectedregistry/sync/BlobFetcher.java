@@ -32,6 +32,12 @@ public final class BlobFetcher {
   private final WorkerExecutor worker;
   private final TransferCounter counter;
   private final BandwidthLimiter bandwidth;
+  /**
+   * Downloads cut short by an unreachable parent, by repository@digest → upload id: the next
+   * attempt resumes there with Range instead of fetching the bytes again. In memory only; after a
+   * restart the upload is simply left to expire ({@code storage.uploadExpiry}).
+   */
+  private final java.util.Map<String, String> partial = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param alreadyPresent true when storage had the blob and nothing was downloaded
@@ -65,9 +71,22 @@ public final class BlobFetcher {
       if (size >= 0) {
         return Future.succeededFuture(new Result(digest, size, 0, true));
       }
-      return blocking(() -> open(localRepository)).compose(upload ->
-          new Download(loop, parentRepository, localRepository, digest, upload).run());
+      String key = localRepository + "@" + digest;
+      String kept = partial.remove(key);
+      return blocking(() -> kept == null ? open(localRepository) : reopen(localRepository, kept))
+          .compose(upload -> new Download(loop, parentRepository, localRepository, digest, upload).run());
     });
+  }
+
+  /** A kept partial download, or a fresh upload when it is gone (expired, or after a restart). */
+  private UploadHandle reopen(String repository, String uploadId) {
+    try {
+      UploadHandle upload = storage.openUpload(repository, uploadId);
+      LOG.debug("resuming a kept download at {} bytes (upload {})", upload.size(), uploadId);
+      return upload;
+    } catch (RuntimeException gone) {
+      return open(repository);
+    }
   }
 
   private UploadHandle open(String repository) {
@@ -152,6 +171,12 @@ public final class BlobFetcher {
       UploadWriter writer = new UploadWriter(loop, worker, upload);
       Promise<Void> body = Promise.promise();
       response.handler(buffer -> {
+        if (body.future().isComplete()) {
+          // The response already failed (a dropped connection) and the resume reads from the
+          // upload's size: bytes still queued in the dead response must not reach the upload.
+          // They do arrive when a pause (bandwidth limit, back-pressure) outlived the drop.
+          return;
+        }
         received += buffer.length();
         counter.received(buffer.length());
         bandwidth.throttle(vertx, response, buffer.length());
@@ -214,6 +239,19 @@ public final class BlobFetcher {
     /** Cancels the upload (nothing half-downloaded stays behind) and fails with {@code cause}. */
     private void discard(Throwable cause) {
       UploadHandle current = upload;
+      if (cause instanceof ParentUnavailableException && current.size() > 0) {
+        // The parent went away mid-blob: keep what arrived for the next attempt.
+        blocking(() -> {
+          current.close();
+          return null;
+        }).onComplete(closed -> {
+          if (closed.succeeded()) {
+            partial.put(localRepository + "@" + digest, current.id());
+          }
+          result.fail(cause);
+        });
+        return;
+      }
       blocking(() -> {
         current.close();
         return storage.cancelUpload(localRepository, current.id());

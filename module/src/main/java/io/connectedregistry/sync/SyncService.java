@@ -80,8 +80,8 @@ public final class SyncService {
         ? new OnDemandFetcher(context, caller, storage, worker, scope, state, blobs) : null;
   }
 
-  /** Starts syncing from the parent of {@code config} (which must have one). */
-  public static SyncService start(Vertx vertx, RegistryConfig config, RegistryStorage storage,
+  /** Prepares sync from the parent of {@code config} (which must have one); {@link #start()} begins it. */
+  public static SyncService create(Vertx vertx, RegistryConfig config, RegistryStorage storage,
       WorkerExecutor worker, Clock clock) {
     SyncService service = new SyncService(vertx, config, storage, worker, clock);
     if (config.sync().repositories().isEmpty()) {
@@ -91,8 +91,12 @@ public final class SyncService {
         service.status.parent, config.sync().schedule(),
         config.sync().window() == null ? "" : ", window " + config.sync().window(),
         config.sync().onDemand() ? ", on-demand pull-through" : "");
-    service.context.runOnContext(v -> service.tick("Startup"));
     return service;
+  }
+
+  /** Begins scheduling: the first cycle runs at once. Call once the registry serves. */
+  public void start() {
+    context.runOnContext(v -> tick("Startup"));
   }
 
   static ParentEndpoint endpoint(ParentConfig parent) {
