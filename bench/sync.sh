@@ -43,11 +43,14 @@ start_ours() { # name port [config]
   for _ in $(seq 150); do curl -fs "http://127.0.0.1:$2/healthz" >/dev/null && return; sleep 0.1; done
   echo "sync.sh: $1 did not start" >&2; exit 1
 }
-wait_synced() { # port -> prints the status JSON once a cycle has ended
+wait_synced() { # port [jq condition] -> prints the status JSON once a cycle has ended
+  # The condition picks the cycle that did the work: a scheduled cycle may follow the first at
+  # once when the first crossed a minute boundary, and then lastCycle describes that one.
+  local cond=${2:-'.lastCycle.tagsCopied > 0'}
   for _ in $(seq 3000); do
     s=$(curl -fs "http://127.0.0.1:$1/_connected/v1/status" || true)
     st=$(jq -r '.syncState // ""' <<<"$s")
-    if [[ $st == Succeeded || $st == Failed ]] && [[ $(jq -r '.lastCycle // empty' <<<"$s") ]]; then echo "$s"; return; fi
+    if [[ $st == Succeeded || $st == Failed ]] && [[ $(jq -r "if .lastCycle then ($cond) else false end" <<<"$s") == true ]]; then echo "$s"; return; fi
     sleep 0.05
   done
   echo "sync.sh: no sync result on $1" >&2; exit 1
