@@ -182,6 +182,9 @@ public final class SyncService {
     lastCycleStart = clock.instant();
     status.syncTrigger = trigger;
     status.syncState = "Syncing";
+    if (!"Offline".equals(status.connectionState)) {
+      status.connectionState = "Syncing";
+    }
     status.lastSyncStartTime = lastCycleStart.toString();
     persist();
     sync.run(() -> stopping.get() || (deadline != null && !clock.instant().isBefore(deadline)))

@@ -83,12 +83,47 @@ class DownstreamSyncTest {
   }
 
   private DownstreamSync.Report cycle(List<String> patterns, TagFilterConfig tags) {
+    return cycle(patterns, tags, () -> false);
+  }
+
+  private DownstreamSync.Report cycle(List<String> patterns, TagFilterConfig tags,
+      java.util.function.BooleanSupplier stop) {
     SyncState state = SyncState.load(dataDir, parent.url());
     DownstreamSync sync = new DownstreamSync(caller, storage, worker, state,
         patterns.stream().map(RepositoryPattern::of).toList(), new TagFilter(tags),
         new BlobFetcher(caller, storage, worker, counter), counter, true);
     return Await.result(vertx.getOrCreateContext().<DownstreamSync.Report>executeBlocking(
-        () -> Await.result(sync.run(() -> false)), false));
+        () -> Await.result(sync.run(stop)), false));
+  }
+
+  @Test
+  void aClosingWindowStopsBetweenImagesAndTheNextCycleCarriesOn() {
+    Path many = shared.resolve("window-" + System.nanoTime());
+    List<String> all = new java.util.ArrayList<>();
+    for (int i = 1; i <= 8; i++) {
+      Images.make(many, "w" + i, "-l", "1K", "-s", "window-" + i + "-" + System.nanoTime());
+      Images.push(many, "w" + i, parent.hostPort(), "window/w", null);
+      all.add("w" + i);
+    }
+    // The window closes once the first image is in: the cycle stops at the next safe point
+    // (images already started finish; no new one starts).
+    DownstreamSync.Report cut = cycle(List.of("window/w"), TagFilterConfig.ALL,
+        () -> storage.tags("window/w", null, 10).map(t -> !t.isEmpty()).orElse(false));
+    assertFalse(cut.complete(), "stopped by the window");
+    assertTrue(cut.errors().isEmpty(), cut.errors().toString());
+    int copied = storage.tags("window/w", null, 10).orElseThrow().size();
+    assertTrue(copied >= 1 && copied < 8, "stopped part-way: " + copied + " of 8 tags");
+    for (String tag : storage.tags("window/w", null, 10).orElseThrow()) {
+      StoredManifest m = local("window/w", tag).orElseThrow();
+      ManifestParser.parse(m.bytes(), m.mediaType(), "sha256").blobs()
+          .forEach(d -> assertTrue(storage.blobSize("window/w", d.digest()).isPresent(),
+              "a visible tag always has its whole image: " + tag));
+    }
+
+    DownstreamSync.Report next = cycle(List.of("window/w"), TagFilterConfig.ALL);
+    assertTrue(next.succeeded(), next.errors().toString());
+    assertEquals(8 - copied, next.tagsCopied(), "the next window copies only the rest");
+    assertEquals(all, storage.tags("window/w", null, 10).orElseThrow());
   }
 
   private Optional<StoredManifest> local(String repository, String reference) {
