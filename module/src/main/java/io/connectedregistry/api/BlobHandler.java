@@ -26,32 +26,49 @@ final class BlobHandler {
     String repository = Paths.repository(ctx);
     Digest digest = Paths.digest(ctx);
     if (ctx.request().method() == HttpMethod.HEAD) {
-      storage.call(s -> s.blobSize(repository, digest))
-          .compose(size -> size.isPresent() ? Future.succeededFuture(size)
-              : pullThrough.blob(repository, digest, unknown(repository, digest))
-                  .compose(v -> storage.call(s -> s.blobSize(repository, digest))))
-          .onSuccess(size -> {
-            if (size.isEmpty()) {
-              ctx.fail(unknown(repository, digest));
-              return;
-            }
-            headers(ctx.response(), digest).putHeader("Content-Length", String.valueOf(size.get())).end();
-          }).onFailure(ctx::fail);
+      storage.call(s -> s.blobSize(repository, digest)).onSuccess(size -> {
+        if (size.isPresent()) {
+          headers(ctx.response(), digest).putHeader("Content-Length", String.valueOf(size.get())).end();
+          return;
+        }
+        pullThrough.blob(repository, digest, unknown(repository, digest))
+            .compose(transfer -> transfer.isPresent() ? transfer.get().length()
+                : storage.call(s -> s.blobSize(repository, digest).orElse(-1L)))
+            .onSuccess(length -> {
+              if (length < 0) {
+                ctx.fail(unknown(repository, digest));
+              } else {
+                headers(ctx.response(), digest).putHeader("Content-Length", String.valueOf(length)).end();
+              }
+            }).onFailure(ctx::fail);
+      }).onFailure(ctx::fail);
       return;
     }
-    storage.call(s -> s.openBlob(repository, digest))
-        .recover(e -> e instanceof RegistryException missing && missing.code() == ErrorCode.BLOB_UNKNOWN
-            ? pullThrough.blob(repository, digest, missing)
-                .compose(v -> storage.call(s -> s.openBlob(repository, digest)))
-            : Future.failedFuture(e))
-        .onSuccess(blob -> send(ctx, digest, blob)).onFailure(ctx::fail);
+    storage.call(s -> s.openBlob(repository, digest)).onSuccess(blob -> send(ctx, digest, blob)).onFailure(e -> {
+      if (!(e instanceof RegistryException missing && missing.code() == ErrorCode.BLOB_UNKNOWN)) {
+        ctx.fail(e);
+        return;
+      }
+      pullThrough.blob(repository, digest, missing).onSuccess(transfer -> {
+        if (transfer.isPresent() && ctx.request().getHeader("Range") == null) {
+          // Still downloading: stream it as it arrives rather than make the client wait.
+          FollowingBlobSender.send(ctx, storage, transfer.get(), digest,
+              () -> storage.call(s -> s.openBlob(repository, digest))
+                  .onSuccess(blob -> send(ctx, digest, blob)).onFailure(ctx::fail));
+          return;
+        }
+        (transfer.isPresent() ? transfer.get().done().<Void>mapEmpty() : Future.<Void>succeededFuture())
+            .compose(v -> storage.call(s -> s.openBlob(repository, digest)))
+            .onSuccess(blob -> send(ctx, digest, blob)).onFailure(ctx::fail);
+      }).onFailure(ctx::fail);
+    });
   }
 
   private static RuntimeException unknown(String repository, Digest digest) {
     return ErrorCode.BLOB_UNKNOWN.exception(digest + " in " + repository);
   }
 
-  private static void send(RoutingContext ctx, Digest digest, OpenBlob blob) {
+  static void send(RoutingContext ctx, Digest digest, OpenBlob blob) {
     HttpServerResponse response = headers(ctx.response(), digest);
     long offset = 0;
     long length = blob.size();
@@ -72,7 +89,7 @@ final class BlobHandler {
     response.sendFile(blob.channel(), offset, length).onComplete(done -> close(blob));
   }
 
-  private static HttpServerResponse headers(HttpServerResponse response, Digest digest) {
+  static HttpServerResponse headers(HttpServerResponse response, Digest digest) {
     return response
         .putHeader("Content-Type", MediaTypes.OCTET_STREAM)
         .putHeader("Docker-Content-Digest", digest.toString())

@@ -40,15 +40,11 @@ final class ManifestHandler {
         return;
       }
       RuntimeException unknown = ErrorCode.MANIFEST_UNKNOWN.exception(reference + " in " + repository);
+      // Pull-through: the parent's exact bytes now; the image is stored in the background.
       pullThrough.manifest(repository, reference, unknown)
-          .compose(fetched -> storage.call(s -> s.manifest(repository, reference)))
-          .onSuccess(fetched -> {
-            if (fetched.isEmpty()) {
-              ctx.fail(unknown);
-            } else {
-              serve(ctx, reference, fetched.get());
-            }
-          }).onFailure(ctx::fail);
+          .onSuccess(parent -> serve(ctx, reference,
+              new StoredManifest(parent.digest(), parent.mediaType(), parent.bytes(), null)))
+          .onFailure(ctx::fail);
     }).onFailure(ctx::fail);
   }
 

@@ -149,6 +149,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
   }
 
   @Override
+  public java.nio.channels.FileChannel readUpload(String repository, String uploadId) {
+    return uploads.read(repository, uploadId);
+  }
+
+  @Override
   public UploadHandle openUpload(String repository, String uploadId) {
     return uploads.open(repository, uploadId);
   }

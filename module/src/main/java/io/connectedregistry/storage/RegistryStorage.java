@@ -48,6 +48,13 @@ public interface RegistryStorage extends AutoCloseable {
   UploadHandle openUpload(String repository, String uploadId);
 
   /**
+   * A read-only view of an upload's bytes while another party writes them (on-demand
+   * pull-through serves a blob as it arrives). The channel stays readable after the upload is
+   * committed or cancelled (the file is renamed or unlinked, not truncated).
+   */
+  java.nio.channels.FileChannel readUpload(String repository, String uploadId);
+
+  /**
    * Verifies the digest, makes the blob durable and links it; the upload is gone afterwards. On a
    * digest mismatch (DIGEST_INVALID) nothing becomes visible and the upload stays as it was.
    */

@@ -101,6 +101,20 @@ final class Uploads {
     }
   }
 
+  /** Read-only, alongside the writer; see {@link RegistryStorage#readUpload}. */
+  FileChannel read(String repository, String id) {
+    if (!isOwnedBy(repository, id)) {
+      throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " is not in progress in " + repository);
+    }
+    try {
+      return FileChannel.open(paths.uploadData(id), StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " was cancelled or expired");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Takes the upload for one request; a second concurrent request on the same upload is refused. */
   UploadHandle open(String repository, String id) {
     if (!isOwnedBy(repository, id)) {

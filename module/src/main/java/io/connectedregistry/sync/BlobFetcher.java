@@ -60,6 +60,53 @@ public final class BlobFetcher {
     this.counter = counter;
   }
 
+  /**
+   * A download in progress, for readers that follow it as it is written (on-demand pull-through):
+   * where the bytes go, how many there will be, and when it ends.
+   */
+  public static final class Transfer {
+    private final String repository;
+    private volatile String uploadId;
+    private final Promise<Long> length = Promise.promise();
+    private final Promise<Result> done = Promise.promise();
+
+    Transfer(String repository, String uploadId) {
+      this.repository = repository;
+      this.uploadId = uploadId;
+    }
+
+    /** The local repository whose upload receives the bytes. */
+    public String repository() {
+      return repository;
+    }
+
+    /**
+     * The upload being written now (null for the moment before it is opened); it changes only if
+     * the download had to start over.
+     */
+    public String uploadId() {
+      return uploadId;
+    }
+
+    /** The blob's size, once the parent's response said it. */
+    public Future<Long> length() {
+      return length.future();
+    }
+
+    /** Completes when the blob is committed; fails when the download is given up. */
+    public Future<Result> done() {
+      return done.future();
+    }
+  }
+
+  /** Downloads in progress, by digest. */
+  private final java.util.Map<Digest, Transfer> transfers = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The download of {@code digest} in progress, if any. */
+  public java.util.Optional<Transfer> transfer(Digest digest) {
+    return java.util.Optional.ofNullable(transfers.get(digest));
+  }
+
   /** Fetches {@code digest} of the parent's {@code repository} into the local repository of that name. */
   public Future<Result> fetch(String repository, Digest digest) {
     return fetch(repository, repository, digest);
@@ -71,10 +118,25 @@ public final class BlobFetcher {
       if (size >= 0) {
         return Future.succeededFuture(new Result(digest, size, 0, true));
       }
+      Transfer transfer = new Transfer(localRepository, null);
+      Transfer running = transfers.putIfAbsent(digest, transfer);
+      if (running != null) {
+        // Already coming down (for another image, another repository or a pull): once is enough.
+        return running.done().compose(r -> blocking(() -> storage.linkExistingBlob(localRepository, digest))
+            .map(linked -> new Result(digest, r.size(), 0, true)));
+      }
       String key = localRepository + "@" + digest;
       String kept = partial.remove(key);
       return blocking(() -> kept == null ? open(localRepository) : reopen(localRepository, kept))
-          .compose(upload -> new Download(loop, parentRepository, localRepository, digest, upload).run());
+          .compose(upload -> {
+            transfer.uploadId = upload.id();
+            return new Download(loop, parentRepository, localRepository, digest, upload, transfer).run();
+          })
+          .onComplete(result -> {
+            transfers.remove(digest, transfer);
+            transfer.length.tryFail("the download of " + digest + " ended before its size was known");
+            transfer.done.handle(result);
+          });
     });
   }
 
@@ -94,6 +156,21 @@ public final class BlobFetcher {
     return storage.openUpload(repository, status.id());
   }
 
+  /** The whole blob's size from a 200 (Content-Length) or a 206 (Content-Range: bytes a-b/total); -1 if unsaid. */
+  static long blobLength(HttpClientResponse response, long offset) {
+    try {
+      if (response.statusCode() == 206) {
+        String range = response.getHeader("Content-Range");
+        int slash = range == null ? -1 : range.lastIndexOf('/');
+        return slash < 0 || range.endsWith("*") ? -1 : Long.parseLong(range.substring(slash + 1).trim());
+      }
+      String length = response.getHeader("Content-Length");
+      return length == null ? -1 : Long.parseLong(length.trim()) + offset;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   private <T> Future<T> blocking(Callable<T> task) {
     return worker.executeBlocking(task, false);
   }
@@ -108,8 +185,11 @@ public final class BlobFetcher {
     private long received;
     private int stalled;
     private final Promise<Result> result = Promise.promise();
+    private final Transfer transfer;
 
-    Download(Context loop, String parentRepository, String localRepository, Digest digest, UploadHandle upload) {
+    Download(Context loop, String parentRepository, String localRepository, Digest digest, UploadHandle upload,
+        Transfer transfer) {
+      this.transfer = transfer;
       this.loop = loop;
       this.parentRepository = parentRepository;
       this.localRepository = localRepository;
@@ -162,12 +242,14 @@ public final class BlobFetcher {
         return open(localRepository);
       }).map(fresh -> {
         upload = fresh;
+        transfer.uploadId = fresh.id();
         return null;
       });
     }
 
     private void stream(HttpClientResponse response) {
       long startSize = upload.size();
+      transfer.length.tryComplete(blobLength(response, startSize));
       UploadWriter writer = new UploadWriter(loop, worker, upload);
       Promise<Void> body = Promise.promise();
       response.handler(buffer -> {

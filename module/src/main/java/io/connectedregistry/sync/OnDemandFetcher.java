@@ -11,12 +11,14 @@ import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * On-demand pull-through ({@code sync.onDemand}): a pull of an in-scope image or blob that is not
- * here yet fetches it from the parent, stores it like sync does (whole, byte-exact), and then the
- * pull is served from local disk. Concurrent pulls of the same content share one fetch. With the
+ * On-demand pull-through ({@code sync.onDemand}): a pull of an in-scope image that is not here yet
+ * gets the parent's manifest at once while the whole image is copied in the background (stored
+ * like sync stores it: whole, byte-exact); the blobs the client then asks for are streamed to it
+ * as they arrive, from the upload being written. Concurrent pulls share one download. With the
  * parent known to be down (circuit open) a miss fails at once: no pull waits on a dead parent.
  */
 final class OnDemandFetcher {
@@ -46,31 +48,89 @@ final class OnDemandFetcher {
     return scope.stream().anyMatch(p -> p.matches(repository));
   }
 
-  /** Fetches a manifest (and its image) into {@code repository}; fails if the parent lacks it. */
-  Future<Void> manifest(String repository, Reference reference) {
-    return once("manifest " + repository + "@" + reference, () -> {
-      if (reference.isDigest()) {
-        return copier.copy(repository, reference.digest(), null);
-      }
-      return new HeadManifest(caller).head(repository, reference).compose(info -> {
-        if (info.isEmpty()) {
-          return Future.failedFuture(notAtParent(repository, reference.toString()));
-        }
-        Future<Digest> digest = info.get().digest() != null
-            ? Future.succeededFuture(info.get().digest())
-            : new GetManifest(caller).get(repository, reference).map(m -> m
-                .orElseThrow(() -> notAtParent(repository, reference.toString())).digest());
-        return digest.compose(d -> copier.copy(repository, d, reference.tag())
-            .onSuccess(v -> state.tagSynced(repository, reference.tag(), d.toString())));
-      });
-    });
+  /**
+   * The manifest from the parent, to serve at once, while its whole image is copied here in the
+   * background (blobs the client asks for next follow those downloads as they arrive). Fails with
+   * a 404 {@link ParentStatusException} when the parent does not have it either.
+   */
+  Future<ParentManifest> manifest(String repository, Reference reference) {
+    return guard("manifest " + repository + "@" + reference).compose(v ->
+        onContext(() -> new GetManifest(caller).get(repository, reference))).map(found -> {
+          ParentManifest manifest = found.orElseThrow(() -> notAtParent(repository, reference.toString()));
+          String tag = reference.isDigest() ? null : reference.tag();
+          once("copy " + repository + "@" + manifest.digest() + ":" + tag,
+              () -> copier.copy(repository, manifest.digest(), tag).onSuccess(x -> {
+                if (tag != null) {
+                  state.tagSynced(repository, tag, manifest.digest().toString());
+                }
+              }));
+          return manifest;
+        });
   }
 
-  /** Fetches one blob of {@code repository}. */
-  Future<Void> blob(String repository, Digest digest) {
-    return once("blob " + digest, () -> worker.executeBlocking(
-        () -> storage.linkExistingBlob(repository, digest), false).compose(linked -> linked
-            ? Future.succeededFuture() : blobs.fetch(repository, digest).mapEmpty()));
+  /**
+   * A blob of {@code repository}: empty once it is stored here (serve it from storage), or the
+   * download in progress to follow as it is written.
+   */
+  Future<Optional<BlobFetcher.Transfer>> blob(String repository, Digest digest) {
+    Optional<BlobFetcher.Transfer> running = blobs.transfer(digest);
+    if (running.isPresent()) {
+      return Future.succeededFuture(running);
+    }
+    Future<Void> fetched = once("blob " + repository + "@" + digest, () -> worker.executeBlocking(
+        () -> storage.blobSize(repository, digest).isPresent()
+            || storage.linkExistingBlob(repository, digest), false).compose(present -> {
+              if (present) {
+                return Future.succeededFuture();
+              }
+              Optional<BlobFetcher.Transfer> other = blobs.transfer(digest);
+              if (other.isPresent()) {
+                // Downloading into another repository (an image copy): wait, then link it here.
+                return other.get().done().compose(r -> worker.executeBlocking(
+                    () -> storage.linkExistingBlob(repository, digest), false)).mapEmpty();
+              }
+              return blobs.fetch(repository, digest).mapEmpty();
+            }));
+    return awaitTransfer(digest, fetched);
+  }
+
+  /** The transfer once it is registered, or empty when the fetch finished without one (or first). */
+  private Future<Optional<BlobFetcher.Transfer>> awaitTransfer(Digest digest, Future<Void> fetched) {
+    Promise<Optional<BlobFetcher.Transfer>> promise = Promise.promise();
+    poll(digest, fetched, promise);
+    return promise.future();
+  }
+
+  private void poll(Digest digest, Future<Void> fetched,
+      Promise<Optional<BlobFetcher.Transfer>> promise) {
+    Optional<BlobFetcher.Transfer> transfer = blobs.transfer(digest);
+    if (transfer.isPresent()) {
+      promise.complete(transfer);
+    } else if (fetched.isComplete()) {
+      if (fetched.succeeded()) {
+        promise.complete(Optional.empty());
+      } else {
+        promise.fail(fetched.cause());
+      }
+    } else {
+      // The upload opens on a worker before the transfer is registered: a few milliseconds.
+      context.owner().setTimer(5, id -> poll(digest, fetched, promise));
+    }
+  }
+
+  private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> work) {
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> work.get().onComplete(promise));
+    return promise.future();
+  }
+
+  /** Fails at once while the parent is known to be down. */
+  private Future<Void> guard(String what) {
+    if (caller.circuitState() == CircuitBreaker.State.OPEN) {
+      return Future.failedFuture(new ParentUnavailableException("parent "
+          + caller.endpoint().baseUrl() + " is unreachable; " + what + " is not here yet", null));
+    }
+    return Future.succeededFuture();
   }
 
   private interface Fetch {
@@ -79,9 +139,9 @@ final class OnDemandFetcher {
 
   /** Runs {@code fetch} on the sync context, once for concurrent requests of the same key. */
   private Future<Void> once(String key, Fetch fetch) {
-    if (caller.circuitState() == CircuitBreaker.State.OPEN) {
-      return Future.failedFuture(new ParentUnavailableException("parent "
-          + caller.endpoint().baseUrl() + " is unreachable; " + key + " is not here yet", null));
+    Future<Void> guarded = guard(key);
+    if (guarded.failed()) {
+      return guarded;
     }
     Promise<Void> promise = Promise.promise();
     Future<Void> running = inFlight.putIfAbsent(key, promise.future());

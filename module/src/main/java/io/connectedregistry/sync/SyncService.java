@@ -115,16 +115,20 @@ public final class SyncService {
   }
 
   /**
-   * On-demand pull-through of a manifest (and its image). Fails with {@link
-   * ParentUnavailableException} at once when the parent is known to be down, or with a 404
-   * {@link ParentStatusException} when the parent does not have it either.
+   * On-demand pull-through of a manifest: the parent's bytes to serve now, while the image is
+   * copied in the background. Fails with {@link ParentUnavailableException} at once when the
+   * parent is known to be down, or with a 404 {@link ParentStatusException} when the parent does
+   * not have it either.
    */
-  public Future<Void> fetchManifest(String repository, Reference reference) {
+  public Future<ParentManifest> fetchManifest(String repository, Reference reference) {
     return onDemand.manifest(repository, reference);
   }
 
-  /** On-demand pull-through of one blob. */
-  public Future<Void> fetchBlob(String repository, Digest digest) {
+  /**
+   * On-demand pull-through of one blob: empty when it is now stored here, else the download in
+   * progress, to follow as it is written ({@link BlobFetcher.Transfer}).
+   */
+  public Future<java.util.Optional<BlobFetcher.Transfer>> fetchBlob(String repository, Digest digest) {
     return onDemand.blob(repository, digest);
   }
 

@@ -108,6 +108,56 @@ class OnDemandPullTest {
 
   @Test
   @Order(2)
+  void aLargeLayerIsStreamedToTheClientWhileItArrives() throws Exception {
+    Path layout = work.resolve("lazy-big");
+    makeImage(layout, "v1", "-l", "16M", "-z", "none", "-s", "on-demand-big");
+    skopeo("copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + layout + ":v1",
+        "docker://" + root.hostPort() + "/lazy/big:v1").assertOk();
+    Path config = work.resolve("slow-child.yaml");
+    Files.writeString(config, "parent:\n  endpoint: \"http://" + root.hostPort() + "\"\n"
+        + "sync:\n  repositories: [\"lazy/*\"]\n  schedule: \"0 0 1 1 *\"\n  onDemand: true\n"
+        + "  bandwidth: 2M\n");
+    try (RegistryProcess slow = RegistryProcess.startFresh("on-demand-slow", "--config", config.toString())) {
+      RegistryClient client = new RegistryClient(slow);
+      // The manifest comes at once (the image is copied behind it)...
+      Response manifest = client.get("/v2/lazy/big/manifests/v1",
+          "Accept", "application/vnd.oci.image.manifest.v1+json");
+      assertEquals(200, manifest.status(), manifest.text());
+      String layer = manifest.json().path("layers").get(0).path("digest").asText();
+      long size = manifest.json().path("layers").get(0).path("size").asLong();
+
+      // ...and the 16 MiB layer streams while it arrives at 2 MiB/s: the first MiB long before the last.
+      java.net.http.HttpResponse<java.io.InputStream> blob = client.http().send(
+          java.net.http.HttpRequest.newBuilder(client.uri("/v2/lazy/big/blobs/" + layer)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+      assertEquals(200, blob.statusCode());
+      assertEquals(String.valueOf(size), blob.headers().firstValue("Content-Length").orElse(""));
+      java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
+      Instant began = Instant.now();
+      Duration firstMib = null;
+      long read = 0;
+      byte[] chunk = new byte[64 * 1024];
+      try (java.io.InputStream in = blob.body()) {
+        int n;
+        while ((n = in.read(chunk)) > 0) {
+          sha256.update(chunk, 0, n);
+          read += n;
+          if (firstMib == null && read >= 1024 * 1024) {
+            firstMib = Duration.between(began, Instant.now());
+          }
+        }
+      }
+      Duration whole = Duration.between(began, Instant.now());
+      assertEquals(size, read);
+      assertEquals(layer, "sha256:" + java.util.HexFormat.of().formatHex(sha256.digest()), "byte-exact");
+      assertTrue(whole.toMillis() >= 5000, "16 MiB at 2 MiB/s cannot arrive in " + whole);
+      assertTrue(firstMib.toMillis() * 3 < whole.toMillis(),
+          "streamed as it arrived: first MiB after " + firstMib + ", whole after " + whole);
+    }
+  }
+
+  @Test
+  @Order(3)
   void outOfScopeAndUnknownImagesStayMisses() {
     RegistryClient client = new RegistryClient(child);
     Response unknown = client.get("/v2/lazy/app/manifests/never-pushed");
@@ -119,7 +169,7 @@ class OnDemandPullTest {
 
   /** Last: it leaves the parent's circuit open for a while. */
   @Test
-  @Order(3)
+  @Order(4)
   void withTheParentDownAMissFailsFastWithAClearError() {
     Path layout = work.resolve("lazy-offline");
     makeImage(layout, "v1", "-l", "4K", "-s", "on-demand-offline");
