@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectedregistry.e2e.support.Command;
 import io.connectedregistry.e2e.support.Digests;
+import io.connectedregistry.e2e.support.Oci;
 import io.connectedregistry.e2e.support.ImageTools;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
@@ -24,7 +25,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -161,6 +164,55 @@ class SyncChainTest {
     assertEquals(0, again.path("lastCycle").path("bytes").asLong(), "nothing is transferred twice");
     assertEquals(1, again.path("lastCycle").path("requests").asLong(),
         "a sync with nothing new is one request to the change feed: " + again);
+  }
+
+  /** Pushes a signature-like artifact whose subject is {@code repo@subjectDigest} (untagged). */
+  private static String pushReferrer(String repo, String subjectDigest, String mediaType, byte[] subjectBytes,
+      String seed) {
+    RegistryClient client = new RegistryClient(root);
+    client.pushBlob(repo, Oci.EMPTY_JSON_BLOB);
+    Oci.Blob payload = Oci.Blob.of(
+        "application/vnd.example.signature", seed.getBytes(StandardCharsets.UTF_8));
+    client.pushBlob(repo, payload.data());
+    Oci.Manifest subject =
+        new Oci.Manifest(mediaType, subjectBytes);
+    assertEquals(subjectDigest, subject.digest());
+    Oci.Manifest sig = Oci.manifest(
+        Oci.IMAGE_MANIFEST, Oci.artifact(
+            "application/vnd.example.signature", subject, Map.of("seed", seed), payload));
+    Response put = client.put("/v2/" + repo + "/manifests/" + sig.digest(), sig.bytes(),
+        "Content-Type", Oci.IMAGE_MANIFEST);
+    assertEquals(201, put.status(), put.text());
+    return sig.digest();
+  }
+
+  private static List<String> referrers(RegistryProcess registry, String repo, String digest) {
+    Response r = new RegistryClient(registry).get("/v2/" + repo + "/referrers/" + digest);
+    assertEquals(200, r.status(), r.text());
+    List<String> found = new ArrayList<>();
+    r.json().path("manifests").forEach(m -> found.add(m.path("digest").asText()));
+    return found;
+  }
+
+  @Test
+  void referrersOfSyncedImagesComeDownToo() {
+    Path layout = work.resolve("signed");
+    String digest = makeImage(layout, "v1", "-l", "4K", "-s", "chain-signed");
+    push(layout, "v1", root, "app/signed:v1", false);
+    Response subject = new RegistryClient(root).get("/v2/app/signed/manifests/v1",
+        "Accept", Oci.IMAGE_MANIFEST);
+    String sig1 = pushReferrer("app/signed", digest, Oci.IMAGE_MANIFEST,
+        subject.body(), "before-sync");
+
+    syncNow(a);
+    assertEquals(List.of(sig1), referrers(a, "app/signed", digest), "a referrer pushed before the sync");
+
+    String sig2 = pushReferrer("app/signed", digest, Oci.IMAGE_MANIFEST,
+        subject.body(), "after-sync");
+    syncNow(a);
+    syncNow(b);
+    assertEquals(Set.of(sig1, sig2), Set.copyOf(referrers(b, "app/signed", digest)),
+        "a referrer pushed later arrives through the change feed, down the chain");
   }
 
   @Test
