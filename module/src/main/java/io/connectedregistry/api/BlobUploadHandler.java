@@ -7,6 +7,7 @@ import io.connectedregistry.oci.InvalidReferenceException;
 import io.connectedregistry.oci.RepositoryName;
 import io.connectedregistry.storage.UploadHandle;
 import io.connectedregistry.storage.UploadStatus;
+import io.connectedregistry.storage.UploadWriteStream;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -19,7 +20,7 @@ import java.util.function.Function;
  * {@code GET} (status) and {@code DELETE} (cancel) on {@code /v2/<name>/blobs/uploads/<id>}.
  *
  * <p>Every handler that may receive a body pauses the request first thing: the body waits in the
- * socket until storage has opened the upload, then streams through {@link UploadBodyWriter}.
+ * socket until storage has opened the upload, then streams through {@link UploadWriteStream}.
  */
 final class BlobUploadHandler {
   private final Storage storage;
@@ -156,7 +157,7 @@ final class BlobUploadHandler {
 
   private Future<Void> receive(RoutingContext ctx, UploadHandle upload) {
     HttpServerRequest request = ctx.request();
-    return request.pipeTo(new UploadBodyWriter(ctx.vertx().getOrCreateContext(), storage.worker(), upload));
+    return request.pipeTo(new UploadWriteStream(ctx.vertx().getOrCreateContext(), storage.worker(), upload));
   }
 
   private Future<Void> release(UploadHandle upload) {

@@ -3,6 +3,7 @@ package io.connectedregistry.sync;
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.storage.RegistryStorage;
 import io.connectedregistry.storage.UploadHandle;
+import io.connectedregistry.storage.UploadWriteStream;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -250,7 +251,9 @@ public final class BlobFetcher {
     private void stream(HttpClientResponse response) {
       long startSize = upload.size();
       transfer.length.tryComplete(blobLength(response, startSize));
-      UploadWriter writer = new UploadWriter(loop, worker, upload);
+      UploadWriteStream writer = new UploadWriteStream(loop, worker, upload);
+      // Resumes the response when the queue has drained (registered once, before any pause).
+      writer.drainHandler(v -> response.resume());
       Promise<Void> body = Promise.promise();
       response.handler(buffer -> {
         if (body.future().isComplete()) {
@@ -263,15 +266,15 @@ public final class BlobFetcher {
         counter.received(buffer.length());
         bandwidth.throttle(vertx, response, buffer.length());
         writer.write(buffer);
-        if (writer.full()) {
+        if (writer.writeQueueFull()) {
           response.pause();
-          writer.onDrain(response::resume);
         }
       });
       response.exceptionHandler(body::tryFail);
       response.endHandler(v -> body.tryComplete());
       response.resume();
-      body.future().transform(ended -> writer.flush().transform(flushed -> {
+      // end(): every byte received so far is in the file (no fsync: commit does that).
+      body.future().transform(ended -> writer.end().transform(flushed -> {
         if (flushed.failed()) {
           return Future.<Boolean>failedFuture(flushed.cause()); // the disk, not the network
         }

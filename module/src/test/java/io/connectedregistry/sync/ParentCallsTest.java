@@ -173,7 +173,7 @@ class ParentCallsTest {
     // 24 MiB is three times the writer's queue bound: the response is paused and resumed.
     Digest big = Images.layers(bigLayout, bigManifest).get(0);
     byte[] expected = Images.bytes(Images.blob(bigLayout, big));
-    assertTrue(expected.length > 3 * UploadWriter.MAX_QUEUED_BYTES);
+    assertTrue(expected.length > 3 * io.connectedregistry.storage.UploadWriteStream.MAX_QUEUED_BYTES);
 
     BlobFetcher.Result result = Await.result(new BlobFetcher(caller, storage, worker, new TransferCounter()).fetch("team/big", big));
 

@@ -1,6 +1,5 @@
-package io.connectedregistry.api;
+package io.connectedregistry.storage;
 
-import io.connectedregistry.storage.UploadHandle;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -14,7 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A request body's way into an upload: buffers arrive on the event loop and are queued; one task at
+ * Bytes' way into an upload from an event loop (a client's request body, or a blob coming down
+ * from the parent): buffers arrive on the event loop and are queued; one task at
  * a time on the storage worker pool takes everything queued, hashes it and writes it with one
  * gathering write. A layer is never held in memory (back-pressure: the pipe pauses the request
  * while more than {@link #MAX_QUEUED_BYTES} wait) and the event loop never touches the disk.
@@ -23,12 +23,12 @@ import java.util.List;
  * which is what the pipe reports. That keeps the per-buffer cost to a queue insert, which matters
  * at hundreds of MiB/s.
  */
-final class UploadBodyWriter implements WriteStream<Buffer> {
+public final class UploadWriteStream implements WriteStream<Buffer> {
   /**
    * Per upload, a sixteenth of the heap (at most 8 MiB): several uploads at once must fit in a
    * small device's heap, and a worker that drains a few MiB per pass already keeps up.
    */
-  static final long MAX_QUEUED_BYTES = Math.min(8L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 16);
+  public static final long MAX_QUEUED_BYTES = Math.min(8L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 16);
 
   private final Context context;
   private final WorkerExecutor worker;
@@ -42,7 +42,7 @@ final class UploadBodyWriter implements WriteStream<Buffer> {
   private Handler<Void> drainHandler;
   private Handler<Throwable> exceptionHandler;
 
-  UploadBodyWriter(Context context, WorkerExecutor worker, UploadHandle upload) {
+  public UploadWriteStream(Context context, WorkerExecutor worker, UploadHandle upload) {
     this.context = context;
     this.worker = worker;
     this.upload = upload;
