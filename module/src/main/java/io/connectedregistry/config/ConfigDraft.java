@@ -1,6 +1,7 @@
 package io.connectedregistry.config;
 
 import io.connectedregistry.config.RegistryConfig.AuthConfig;
+import io.connectedregistry.config.RegistryConfig.HttpConfig;
 import io.connectedregistry.config.RegistryConfig.ListenAddress;
 import io.connectedregistry.config.RegistryConfig.LogLevel;
 import io.connectedregistry.config.RegistryConfig.Mode;
@@ -40,6 +41,15 @@ final class ConfigDraft {
   Duration uploadExpiry = Duration.ofHours(24);
   Duration gcInterval;
   Duration gcGrace = Duration.ofHours(1);
+  long minFreeBytes = 512L * 1024 * 1024;
+  Duration uploadMaxAge = Duration.ofDays(7);
+
+  int maxConnections = HttpConfig.DEFAULTS.maxConnections();
+  Duration headerTimeout = HttpConfig.DEFAULTS.headerTimeout();
+  Duration idleTimeout = HttpConfig.DEFAULTS.idleTimeout();
+  Duration unauthenticatedIdleTimeout = HttpConfig.DEFAULTS.unauthenticatedIdleTimeout();
+  long maxBodyMemory = HttpConfig.DEFAULTS.maxBodyMemory();
+  List<String> trustedProxies = List.of();
 
   Boolean anonymousPull;
   List<String> adminTokens = List.of();
@@ -63,8 +73,10 @@ final class ConfigDraft {
             bandwidth),
         logLevel,
         tls,
-        new StorageConfig(uploadExpiry, gcInterval, gcGrace),
+        new StorageConfig(uploadExpiry, gcInterval, gcGrace, minFreeBytes, uploadMaxAge),
         new AuthConfig(anonymousPull, List.copyOf(adminTokens), tokenLifetime, failedLoginsPerMinute,
-            maxTokens, maxScopeMaps, maxRulesPerScopeMap, maxClientTokens));
+            maxTokens, maxScopeMaps, maxRulesPerScopeMap, maxClientTokens),
+        new HttpConfig(maxConnections, headerTimeout, idleTimeout, unauthenticatedIdleTimeout,
+            maxBodyMemory, trustedProxies));
   }
 }

@@ -28,14 +28,17 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 final class ConfigFile {
 
   private static final List<String> TOP_KEYS =
-      List.of("listen", "data", "mode", "parent", "sync", "logLevel", "tls", "storage", "auth");
+      List.of("listen", "data", "mode", "parent", "sync", "logLevel", "tls", "storage", "auth",
+          "http");
   private static final List<String> PARENT_KEYS =
-      List.of("endpoint", "protocol", "username", "password", "caBundle");
+      List.of("endpoint", "protocol", "username", "password", "caBundle", "tokenRealms");
   private static final List<String> SYNC_KEYS =
       List.of("repositories", "schedule", "window", "messageTtl", "onDemand", "tags", "bandwidth");
   private static final List<String> TAG_KEYS = List.of("include", "exclude", "semver");
   private static final List<String> TLS_KEYS = List.of("certificate", "key", "clientCa");
-  private static final List<String> STORAGE_KEYS = List.of("uploadExpiry", "gcInterval", "gcGrace");
+  private static final List<String> STORAGE_KEYS = List.of("uploadExpiry", "gcInterval", "gcGrace", "minFreeBytes", "uploadMaxAge");
+  private static final List<String> HTTP_KEYS = List.of("maxConnections", "headerTimeout",
+      "idleTimeout", "unauthenticatedIdleTimeout", "maxBodyMemory", "trustedProxies");
   private static final List<String> AUTH_KEYS =
       List.of("anonymousPull", "adminTokens", "tokenLifetime", "failedLoginsPerMinute", "limits");
   private static final List<String> LIMIT_KEYS =
@@ -132,6 +135,34 @@ final class ConfigFile {
     section(root, "tls", TLS_KEYS).ifPresent(node -> draft.tls = tls(node));
     section(root, "storage", STORAGE_KEYS).ifPresent(node -> applyStorage(node, draft));
     section(root, "auth", AUTH_KEYS).ifPresent(node -> applyAuth(node, draft));
+    section(root, "http", HTTP_KEYS).ifPresent(node -> applyHttp(node, draft));
+  }
+
+  private static void applyHttp(JsonNode node, ConfigDraft draft) {
+    scalar(node, "maxConnections", "http.maxConnections")
+        .ifPresent(v -> draft.maxConnections =
+            ConfigValues.intBetween("http.maxConnections", v, 8, 100_000));
+    scalar(node, "headerTimeout", "http.headerTimeout")
+        .ifPresent(v -> draft.headerTimeout =
+            ConfigValues.durationBetween("http.headerTimeout", v, "PT1S", "PT10M"));
+    scalar(node, "idleTimeout", "http.idleTimeout")
+        .ifPresent(v -> draft.idleTimeout =
+            ConfigValues.durationBetween("http.idleTimeout", v, "PT1S", "PT1H"));
+    scalar(node, "unauthenticatedIdleTimeout", "http.unauthenticatedIdleTimeout")
+        .ifPresent(v -> draft.unauthenticatedIdleTimeout =
+            ConfigValues.durationBetween("http.unauthenticatedIdleTimeout", v, "PT1S", "PT10M"));
+    scalar(node, "maxBodyMemory", "http.maxBodyMemory")
+        .ifPresent(v -> draft.maxBodyMemory = ConfigValues.bodyMemory("http.maxBodyMemory", v));
+    JsonNode proxies = node.get("trustedProxies");
+    if (proxies != null && !proxies.isNull()) {
+      List<String> raw = names(proxies, "http.trustedProxies",
+          "a list of addresses or CIDR ranges, e.g. [\"172.18.0.0/16\"]", "an address or CIDR range");
+      List<String> checked = new ArrayList<>();
+      for (int i = 0; i < raw.size(); i++) {
+        checked.add(ConfigValues.addressOrCidr("http.trustedProxies[" + i + "]", raw.get(i)));
+      }
+      draft.trustedProxies = checked;
+    }
   }
 
   private static void applyAuth(JsonNode node, ConfigDraft draft) {
@@ -181,8 +212,18 @@ final class ConfigFile {
         .map(v -> ConfigValues.readableFile("parent.caBundle", v)).orElse(null);
     ParentConfig parent = ConfigValues.parent("parent.endpoint", endpoint, "parent.protocol",
         protocol.orElse(null));
+    List<String> realms = new ArrayList<>();
+    JsonNode realmNode = node.get("tokenRealms");
+    if (realmNode != null && !realmNode.isNull()) {
+      List<String> raw = names(realmNode, "parent.tokenRealms",
+          "a list of https token service addresses, e.g. [\"https://auth.docker.io\"]",
+          "a token service address");
+      for (int i = 0; i < raw.size(); i++) {
+        realms.add(ConfigValues.tokenRealm("parent.tokenRealms[" + i + "]", raw.get(i)));
+      }
+    }
     return new ParentConfig(parent.endpoint(), parent.protocol(), username, password, caBundle,
-        null);
+        null, realms);
   }
 
   private static void applySync(JsonNode node, ConfigDraft draft) {
@@ -261,6 +302,11 @@ final class ConfigFile {
         .ifPresent(v -> draft.gcInterval = ConfigValues.positiveDuration("storage.gcInterval", v));
     scalar(node, "gcGrace", "storage.gcGrace")
         .ifPresent(v -> draft.gcGrace = ConfigValues.nonNegativeDuration("storage.gcGrace", v));
+    scalar(node, "minFreeBytes", "storage.minFreeBytes")
+        .ifPresent(v -> draft.minFreeBytes = ConfigValues.bytes("storage.minFreeBytes", v));
+    scalar(node, "uploadMaxAge", "storage.uploadMaxAge")
+        .ifPresent(v -> draft.uploadMaxAge =
+            ConfigValues.durationBetween("storage.uploadMaxAge", v, "PT1M", "P90D"));
   }
 
   // --- tree helpers ---------------------------------------------------------------------------

@@ -160,6 +160,92 @@ final class ConfigValues {
     }
   }
 
+  /** A size in bytes: a number with an optional K, M or G suffix (powers of 1024). */
+  static long bytes(String key, String raw) {
+    String value = raw.strip();
+    long unit = 1;
+    if (!value.isEmpty()) {
+      switch (Character.toUpperCase(value.charAt(value.length() - 1))) {
+        case 'K' -> unit = 1024;
+        case 'M' -> unit = 1024 * 1024;
+        case 'G' -> unit = 1024L * 1024 * 1024;
+        default -> unit = 1;
+      }
+    }
+    String digits = unit == 1 ? value : value.substring(0, value.length() - 1);
+    try {
+      if (digits.isEmpty() || digits.length() > 15 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        throw new NumberFormatException();
+      }
+      return Math.multiplyExact(Long.parseLong(digits), unit);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new ConfigException(key + ": '" + raw + "' is not a size in bytes (e.g. 512M, 2G)");
+    }
+  }
+
+  /** 0 (derive from the heap) or at least 4 MiB, the largest manifest a client may push. */
+  static long bodyMemory(String key, String raw) {
+    long bytes = bytes(key, raw);
+    if (bytes != 0 && bytes < 4L * 1024 * 1024) {
+      throw new ConfigException(key + ": '" + raw + "' is below 4M, the largest manifest a client"
+          + " may push; 0 means derived from the heap size");
+    }
+    return bytes;
+  }
+
+  /** An IPv4 or IPv6 address, optionally with a /prefix; returned as written. */
+  static String addressOrCidr(String key, String raw) {
+    String value = raw.strip();
+    int slash = value.indexOf('/');
+    String address = slash < 0 ? value : value.substring(0, slash);
+    boolean v4 = address.matches("\\d{1,3}(\\.\\d{1,3}){3}")
+        && Arrays.stream(address.split("\\.")).allMatch(o -> Integer.parseInt(o) <= 255);
+    boolean v6 = !v4 && address.contains(":") && address.matches("[0-9A-Fa-f:.]+");
+    if (!v4 && !v6) {
+      throw new ConfigException(key + ": '" + raw + "' is not an IP address or CIDR range (e.g."
+          + " 172.18.0.1 or 172.18.0.0/16); host names are not accepted");
+    }
+    if (slash >= 0) {
+      String prefix = value.substring(slash + 1);
+      int max = v4 ? 32 : 128;
+      if (!prefix.matches("\\d{1,3}") || Integer.parseInt(prefix) > max) {
+        throw new ConfigException(key + ": '" + raw + "' has a bad prefix length; expected /0../" + max);
+      }
+    }
+    return value;
+  }
+
+  /**
+   * A token service the sync credentials may be sent to: an https URL or HOST[:PORT] (https
+   * implied), returned as {@code host:port}.
+   */
+  static String tokenRealm(String key, String raw) {
+    String value = raw.strip();
+    if (value.contains("://")) {
+      if (!value.regionMatches(true, 0, "https://", 0, 8)) {
+        throw new ConfigException(key + ": '" + raw + "' is not https; sync credentials are sent"
+            + " to another host's token service only over https");
+      }
+      value = value.substring(8);
+      int path = value.indexOf('/');
+      if (path >= 0) {
+        value = value.substring(0, path);
+      }
+    }
+    if (!value.matches("[A-Za-z0-9.-]+(:\\d{1,5})?") || value.startsWith(".") || value.startsWith("-")) {
+      throw new ConfigException(key + ": '" + raw + "' is not an https token service address"
+          + " (e.g. https://auth.docker.io)");
+    }
+    if (!value.contains(":")) {
+      value = value + ":443";
+    }
+    int port = Integer.parseInt(value.substring(value.indexOf(':') + 1));
+    if (port < 1 || port > 65535) {
+      throw new ConfigException(key + ": '" + raw + "' has port " + port + "; the port must be 1..65535");
+    }
+    return value.toLowerCase(java.util.Locale.ROOT);
+  }
+
   /** A five-field UNIX cron expression (cron-utils), e.g. {@code * * * * *} or {@code 0 2 * * *}. */
   static String cron(String key, String raw) {
     nonBlank(key, raw);

@@ -44,7 +44,8 @@ record ConnectionString(String registryName, String tokenName, String tokenPassw
         parentEndpoint, ConfigLoader.CONNECTION_STRING + " ParentEndpointProtocol",
         parentEndpoint.contains("://") ? null : parentProtocol);
     return new ParentConfig(parsed.endpoint(), parsed.protocol(), tokenName, tokenPassword,
-        fromFile == null ? null : fromFile.caBundle(), registryName);
+        fromFile == null ? null : fromFile.caBundle(), registryName,
+        fromFile == null ? null : fromFile.tokenRealms());
   }
 
   private static String required(String origin, Map<String, String> values, String key) {

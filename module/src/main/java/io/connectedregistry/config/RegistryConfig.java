@@ -18,7 +18,8 @@ public record RegistryConfig(
     LogLevel logLevel,
     TlsConfig tls,
     StorageConfig storage,
-    AuthConfig auth) {
+    AuthConfig auth,
+    HttpConfig http) {
 
   public enum Mode { ReadOnly, ReadWrite }
 
@@ -47,19 +48,31 @@ public record RegistryConfig(
    * @param password the sync token's password; never logged ({@link #toString()} hides it)
    * @param caBundle PEM CAs to trust for an https parent; null = the JDK's trust store
    * @param registryName this connected registry's name (from the connection string), or null
+   * @param tokenRealms token services other than the parent's own host:port that may receive the
+   *     sync token's credentials when a Bearer challenge names them, as {@code host:port} (https
+   *     only; Docker Hub's token service lives on another host). Never null
    */
   public record ParentConfig(String endpoint, String protocol, String username, String password,
-      Path caBundle, String registryName) {
+      Path caBundle, String registryName, List<String> tokenRealms) {
+
+    public ParentConfig {
+      tokenRealms = tokenRealms == null ? List.of() : List.copyOf(tokenRealms);
+    }
+
+    public ParentConfig(String endpoint, String protocol, String username, String password,
+        Path caBundle, String registryName) {
+      this(endpoint, protocol, username, password, caBundle, registryName, List.of());
+    }
 
     public ParentConfig(String endpoint, String protocol) {
-      this(endpoint, protocol, null, null, null, null);
+      this(endpoint, protocol, null, null, null, null, List.of());
     }
 
     @Override
     public String toString() {
       return "ParentConfig[endpoint=" + endpoint + ", protocol=" + protocol + ", username="
           + username + ", password=" + (password == null ? "none" : "***") + ", caBundle="
-          + caBundle + ", registryName=" + registryName + "]";
+          + caBundle + ", registryName=" + registryName + ", tokenRealms=" + tokenRealms + "]";
     }
   }
 
@@ -99,8 +112,38 @@ public record RegistryConfig(
    * @param gcInterval how often the garbage collector runs inside the server; null = never
    * @param gcGrace blobs and links younger than this are never collected, so an image being pushed
    *     (layers first, manifest last) is safe
+   * @param minFreeBytes below this much free space on the data folder's file system new uploads
+   *     are refused and sync pauses; pulls go on
+   * @param uploadMaxAge an upload older than this is deleted however recently it grew, so a
+   *     trickling upload cannot hold space (and garbage collection) for ever
    */
-  public record StorageConfig(Duration uploadExpiry, Duration gcInterval, Duration gcGrace) {}
+  public record StorageConfig(Duration uploadExpiry, Duration gcInterval, Duration gcGrace,
+      long minFreeBytes, Duration uploadMaxAge) {}
+
+  /**
+   * Limits of the HTTP server, sized for small devices by default.
+   *
+   * @param maxConnections open connections at most; more are closed at once
+   * @param headerTimeout time a client has to send a request's headers once it starts one (and
+   *     to send the first request of a new connection)
+   * @param idleTimeout an authenticated connection with no traffic this long is closed
+   * @param unauthenticatedIdleTimeout a connection that has not yet authenticated is closed after
+   *     this long without traffic
+   * @param maxBodyMemory bytes of request bodies held in memory at once, all requests together
+   *     (manifests, token and admin requests); 0 = derived from the heap size
+   * @param trustedProxies addresses or CIDR ranges of reverse proxies whose
+   *     {@code X-Forwarded-For} is believed (the IoT Edge API proxy); empty = none
+   */
+  public record HttpConfig(int maxConnections, Duration headerTimeout, Duration idleTimeout,
+      Duration unauthenticatedIdleTimeout, long maxBodyMemory, List<String> trustedProxies) {
+
+    public static final HttpConfig DEFAULTS = new HttpConfig(256, Duration.ofSeconds(10),
+        Duration.ofSeconds(60), Duration.ofSeconds(10), 0, List.of());
+
+    public HttpConfig {
+      trustedProxies = List.copyOf(trustedProxies);
+    }
+  }
 
   /**
    * @param anonymousPull null = decided by the listen address (anonymous clients may do anything

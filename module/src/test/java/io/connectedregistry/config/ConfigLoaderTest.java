@@ -119,7 +119,8 @@ class ConfigLoaderTest {
     assertEquals(LogLevel.Debug, config.logLevel());
     assertEquals(new RegistryConfig.TlsConfig(cert, key, clientCa), config.tls());
     assertEquals(
-        new RegistryConfig.StorageConfig(Duration.ofHours(2), Duration.ofHours(6), Duration.ZERO),
+        new RegistryConfig.StorageConfig(Duration.ofHours(2), Duration.ofHours(6), Duration.ZERO,
+            512L << 20, Duration.ofDays(7)),
         config.storage());
   }
 
@@ -342,6 +343,51 @@ class ConfigLoaderTest {
     assertTrue(message.startsWith("unknown configuration key 'Mode'"), message);
   }
 
+  @Test
+  void the_http_section_sets_connection_limits_timeouts_body_memory_and_trusted_proxies()
+      throws IOException {
+    RegistryConfig config = loadFile("http.yaml", """
+        http:
+          maxConnections: 64
+          headerTimeout: PT5S
+          idleTimeout: PT30S
+          unauthenticatedIdleTimeout: PT3S
+          maxBodyMemory: 8M
+          trustedProxies: [172.18.0.1, '10.0.0.0/8', '::1']
+        """);
+
+    assertEquals(new RegistryConfig.HttpConfig(64, Duration.ofSeconds(5), Duration.ofSeconds(30),
+        Duration.ofSeconds(3), 8L << 20, List.of("172.18.0.1", "10.0.0.0/8", "::1")), config.http());
+    assertEquals(RegistryConfig.HttpConfig.DEFAULTS, load(Flags.none()).http());
+  }
+
+  @Test
+  void free_space_upload_age_and_token_realms_have_defaults_and_can_be_set() throws IOException {
+    RegistryConfig defaults = load(Flags.none());
+    assertEquals(512L << 20, defaults.storage().minFreeBytes());
+    assertEquals(Duration.ofDays(7), defaults.storage().uploadMaxAge());
+
+    RegistryConfig config = loadFile("s.yaml", """
+        storage: {minFreeBytes: 2G, uploadMaxAge: P2D}
+        parent:
+          endpoint: https://registry-1.docker.io
+          tokenRealms: ['https://auth.docker.io/token', 'Auth.Example:8443']
+        """);
+    assertEquals(2L << 30, config.storage().minFreeBytes());
+    assertEquals(Duration.ofDays(2), config.storage().uploadMaxAge());
+    assertEquals(List.of("auth.docker.io:443", "auth.example:8443"), config.parent().tokenRealms());
+  }
+
+  @Test
+  void a_connection_string_keeps_the_files_token_realms() throws IOException {
+    env.put(ConfigLoader.CONNECTION_STRING, "ConnectedRegistryName=edge;SyncTokenName=sync;"
+        + "SyncTokenPassword=pw;ParentGatewayEndpoint=parent.example;ParentEndpointProtocol=https");
+    RegistryConfig config = loadFile("r.yaml",
+        "parent: {endpoint: other.example, tokenRealms: ['https://auth.example']}\n");
+    assertEquals("parent.example", config.parent().endpoint());
+    assertEquals(List.of("auth.example:443"), config.parent().tokenRealms());
+  }
+
   // --- bad values ----------------------------------------------------------------------------
 
   static Stream<Arguments> badFileValues() {
@@ -404,6 +450,18 @@ class ConfigLoaderTest {
         arguments("auth: {limits: {maxRulesPerScopeMap: 501}}",
             "auth.limits.maxRulesPerScopeMap: 501 is not between 1 and 500"),
         arguments("auth: {limits: {tokens: 5}}", "unknown configuration key 'limits.tokens'"),
+        arguments("storage: {minFreeBytes: lots}", "storage.minFreeBytes: 'lots' is not a size in bytes"),
+        arguments("storage: {uploadMaxAge: PT1S}", "storage.uploadMaxAge: 'PT1S' is not between PT1M and P90D"),
+        arguments("http: {maxConnections: 2}", "http.maxConnections: 2 is not between 8 and 100000"),
+        arguments("http: {headerTimeout: PT0S}", "http.headerTimeout: 'PT0S' is not between PT1S and PT10M"),
+        arguments("http: {maxBodyMemory: 1M}", "http.maxBodyMemory: '1M' is below 4M"),
+        arguments("http: {trustedProxies: [proxy.local]}",
+            "http.trustedProxies[0]: 'proxy.local' is not an IP address or CIDR range"),
+        arguments("http: {trustedProxies: ['10.0.0.0/33']}",
+            "http.trustedProxies[0]: '10.0.0.0/33' has a bad prefix length"),
+        arguments("parent: {endpoint: x, tokenRealms: ['http://auth.example']}",
+            "parent.tokenRealms[0]: 'http://auth.example' is not https"),
+        arguments("http: {timeout: PT1S}", "unknown configuration key 'http.timeout'"),
         arguments("- a list", "the top level: expected a mapping"));
   }
 
