@@ -30,6 +30,7 @@ final class OnDemandFetcher {
   private final SyncState state;
   private final ImageCopier copier;
   private final BlobFetcher blobs;
+  private final HeadBlob headBlob;
   private final Map<String, Future<Void>> inFlight = new ConcurrentHashMap<>();
 
   OnDemandFetcher(Context context, ParentCaller caller, RegistryStorage storage,
@@ -41,6 +42,7 @@ final class OnDemandFetcher {
     this.scope = List.copyOf(scope);
     this.state = state;
     this.blobs = blobs;
+    this.headBlob = new HeadBlob(caller);
     this.copier = new ImageCopier(caller, blobs, storage, worker, new ImageCopier.Counts());
   }
 
@@ -70,28 +72,36 @@ final class OnDemandFetcher {
 
   /**
    * A blob of {@code repository}: empty once it is stored here (serve it from storage), or the
-   * download in progress to follow as it is written.
+   * download in progress to follow as it is written. Fails with a 404 {@link ParentStatusException}
+   * when the parent's {@code repository} does not hold it.
+   *
+   * <p>A read must never reach content of another repository. So a blob is served only if this
+   * repository holds it here, or is being downloaded for this repository (from the parent's
+   * repository of that name), or the parent confirms that its repository holds it; only then may
+   * a copy stored here for another repository be linked, or a download started for another
+   * repository be joined. A blob held here only elsewhere thus answers exactly as one that exists
+   * nowhere, and a refused read writes nothing.
    */
   Future<Optional<BlobFetcher.Transfer>> blob(String repository, Digest digest) {
-    Optional<BlobFetcher.Transfer> running = blobs.transfer(digest);
-    if (running.isPresent()) {
-      return Future.succeededFuture(running);
+    Optional<BlobFetcher.Transfer> own = blobs.transfer(digest).filter(t -> t.repository().equals(repository));
+    if (own.isPresent()) {
+      return Future.succeededFuture(own);
     }
-    Future<Void> fetched = once("blob " + repository + "@" + digest, () -> worker.executeBlocking(
-        () -> storage.blobSize(repository, digest).isPresent()
-            || storage.linkExistingBlob(repository, digest), false).compose(present -> {
-              if (present) {
-                return Future.succeededFuture();
+    return guard("blob " + repository + "@" + digest)
+        .compose(v -> worker.executeBlocking(() -> storage.blobSize(repository, digest).isPresent(), false))
+        .compose(here -> here ? Future.succeededFuture(Optional.empty())
+            : onContext(() -> headBlob.exists(repository, digest)).compose(atParent -> {
+              if (!atParent) {
+                return Future.failedFuture(notAtParent(repository, digest));
               }
-              Optional<BlobFetcher.Transfer> other = blobs.transfer(digest);
-              if (other.isPresent()) {
-                // Downloading into another repository (an image copy): wait, then link it here.
-                return other.get().done().compose(r -> worker.executeBlocking(
-                    () -> storage.linkExistingBlob(repository, digest), false)).mapEmpty();
-              }
-              return blobs.fetch(repository, digest).mapEmpty();
+              Future<Void> fetched = once("blob " + repository + "@" + digest, () -> worker.executeBlocking(
+                  () -> storage.blobSize(repository, digest).isPresent()
+                      || storage.linkExistingBlob(repository, digest), false).compose(present -> present
+                          ? Future.succeededFuture()
+                          // Joins a download already running for another repository, if any.
+                          : blobs.fetch(repository, digest).mapEmpty()));
+              return awaitTransfer(digest, fetched);
             }));
-    return awaitTransfer(digest, fetched);
   }
 
   /** The transfer once it is registered, or empty when the fetch finished without one (or first). */
@@ -166,5 +176,10 @@ final class OnDemandFetcher {
   private static ParentStatusException notAtParent(String repository, String reference) {
     return new ParentStatusException("GET", "/v2/" + repository + "/manifests/" + reference, 404,
         "MANIFEST_UNKNOWN", "not at the parent either");
+  }
+
+  private static ParentStatusException notAtParent(String repository, Digest digest) {
+    return new ParentStatusException("HEAD", "/v2/" + repository + "/blobs/" + digest, 404,
+        "BLOB_UNKNOWN", "not at the parent either");
   }
 }
