@@ -108,9 +108,14 @@ class OnDemandIsolationTest {
 
     assertAnswersAsUnknown(client, "x/app", big);
     assertFalse(firstBody.isDone(), "precondition: the y/big download is still in progress");
+    CompletableFuture<Response> ranged = CompletableFuture.supplyAsync(() -> client.get(
+        "/v2/x/shared/blobs/" + big, AuthSupport.concat(xReader.header(), "Range", "bytes=100-199")));
     Response joined = client.get("/v2/x/shared/blobs/" + big, xReader.header());
     assertEquals(200, joined.status(), joined.describe());
     assertArrayEquals(BIG, joined.body(), "x/shared at the parent holds it: served, byte-exact");
+    Response range = ranged.get(60, TimeUnit.SECONDS);
+    assertEquals(206, range.status(), range.describe());
+    assertArrayEquals(java.util.Arrays.copyOfRange(BIG, 100, 200), range.body(), "a range, once it is here");
     assertArrayEquals(BIG, firstBody.get(60, TimeUnit.SECONDS));
     long fetched = bytesTransferred(client) - before;
     assertTrue(fetched < 2L * BIG.length, "one download for both repositories: " + fetched + " bytes");
