@@ -4,6 +4,7 @@ import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.ErrorCode;
 import io.connectedregistry.oci.RegistryException;
 import io.connectedregistry.sync.BlobFetcher;
+import io.connectedregistry.sync.FollowedBlob;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -54,15 +55,16 @@ final class FollowingBlobSender {
   }
 
   /**
-   * Sends the blob following {@code transfer}; runs {@code fallback} (serve from storage) when
-   * the download ends before it can be followed.
+   * Sends the blob following its download; runs {@code fallback} (serve from storage) once the
+   * blob is stored when the download ends before it can be followed.
    */
-  static void send(RoutingContext ctx, Storage storage, BlobFetcher.Transfer transfer, Digest digest,
+  static void send(RoutingContext ctx, Storage storage, FollowedBlob followed, Digest digest,
       Runnable fallback) {
+    BlobFetcher.Transfer transfer = followed.transfer();
     transfer.length().onComplete(known -> {
       if (known.failed() || known.result() <= 0) {
         // Size unknown (or nothing to follow): wait for the whole, verified blob.
-        transfer.done().onComplete(done -> fallback.run());
+        followed.stored().onComplete(done -> fallback.run());
         return;
       }
       String uploadId = transfer.uploadId(); // set before the size is known
@@ -70,7 +72,7 @@ final class FollowingBlobSender {
         if (opened.failed()) {
           // Committed (or given up) meanwhile: storage has the answer.
           if (opened.cause() instanceof RegistryException r && r.code() == ErrorCode.BLOB_UPLOAD_UNKNOWN) {
-            transfer.done().onComplete(done -> fallback.run());
+            followed.stored().onComplete(done -> fallback.run());
           } else {
             ctx.fail(opened.cause());
           }

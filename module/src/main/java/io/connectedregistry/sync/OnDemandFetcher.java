@@ -82,10 +82,10 @@ final class OnDemandFetcher {
    * repository be joined. A blob held here only elsewhere thus answers exactly as one that exists
    * nowhere, and a refused read writes nothing.
    */
-  Future<Optional<BlobFetcher.Transfer>> blob(String repository, Digest digest) {
+  Future<Optional<FollowedBlob>> blob(String repository, Digest digest) {
     Optional<BlobFetcher.Transfer> own = blobs.transfer(digest).filter(t -> t.repository().equals(repository));
     if (own.isPresent()) {
-      return Future.succeededFuture(own);
+      return Future.succeededFuture(own.map(t -> new FollowedBlob(t, t.done().mapEmpty())));
     }
     return guard("blob " + repository + "@" + digest)
         .compose(v -> worker.executeBlocking(() -> storage.blobSize(repository, digest).isPresent(), false))
@@ -105,17 +105,16 @@ final class OnDemandFetcher {
   }
 
   /** The transfer once it is registered, or empty when the fetch finished without one (or first). */
-  private Future<Optional<BlobFetcher.Transfer>> awaitTransfer(Digest digest, Future<Void> fetched) {
-    Promise<Optional<BlobFetcher.Transfer>> promise = Promise.promise();
+  private Future<Optional<FollowedBlob>> awaitTransfer(Digest digest, Future<Void> fetched) {
+    Promise<Optional<FollowedBlob>> promise = Promise.promise();
     poll(digest, fetched, promise);
     return promise.future();
   }
 
-  private void poll(Digest digest, Future<Void> fetched,
-      Promise<Optional<BlobFetcher.Transfer>> promise) {
+  private void poll(Digest digest, Future<Void> fetched, Promise<Optional<FollowedBlob>> promise) {
     Optional<BlobFetcher.Transfer> transfer = blobs.transfer(digest);
     if (transfer.isPresent()) {
-      promise.complete(transfer);
+      promise.complete(transfer.map(t -> new FollowedBlob(t, fetched)));
     } else if (fetched.isComplete()) {
       if (fetched.succeeded()) {
         promise.complete(Optional.empty());
