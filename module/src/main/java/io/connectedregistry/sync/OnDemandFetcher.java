@@ -89,19 +89,28 @@ final class OnDemandFetcher {
     }
     return guard("blob " + repository + "@" + digest)
         .compose(v -> worker.executeBlocking(() -> storage.blobSize(repository, digest).isPresent(), false))
-        .compose(here -> here ? Future.succeededFuture(Optional.empty())
-            : onContext(() -> headBlob.exists(repository, digest)).compose(atParent -> {
-              if (!atParent) {
-                return Future.failedFuture(notAtParent(repository, digest));
-              }
-              Future<Void> fetched = once("blob " + repository + "@" + digest, () -> worker.executeBlocking(
-                  () -> storage.blobSize(repository, digest).isPresent()
-                      || storage.linkExistingBlob(repository, digest), false).compose(present -> present
-                          ? Future.succeededFuture()
-                          // Joins a download already running for another repository, if any.
-                          : blobs.fetch(repository, digest).mapEmpty()));
-              return awaitTransfer(digest, fetched);
-            }));
+        .compose(here -> here ? Future.succeededFuture(Optional.empty()) : confirmedByParent(repository, digest));
+  }
+
+  /** Asks the parent's {@code repository} first: content here is reached only on its yes. */
+  private Future<Optional<FollowedBlob>> confirmedByParent(String repository, Digest digest) {
+    return onContext(() -> headBlob.exists(repository, digest)).compose(atParent -> {
+      if (!atParent) {
+        return Future.failedFuture(notAtParent(repository, digest));
+      }
+      Future<Void> fetched = once("blob " + repository + "@" + digest, () -> bring(repository, digest));
+      return awaitTransfer(digest, fetched);
+    });
+  }
+
+  /**
+   * Links a copy stored here for another repository, or downloads the blob (joining a download
+   * already running for another repository, then linking it).
+   */
+  private Future<Void> bring(String repository, Digest digest) {
+    return worker.executeBlocking(() -> storage.blobSize(repository, digest).isPresent()
+            || storage.linkExistingBlob(repository, digest), false)
+        .compose(present -> present ? Future.succeededFuture() : blobs.fetch(repository, digest).mapEmpty());
   }
 
   /** The transfer once it is registered, or empty when the fetch finished without one (or first). */
