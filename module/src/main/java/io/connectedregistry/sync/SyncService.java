@@ -126,9 +126,11 @@ public final class SyncService {
 
   /**
    * On-demand pull-through of one blob: empty when it is now stored here, else the download in
-   * progress, to follow as it is written ({@link BlobFetcher.Transfer}).
+   * progress, to follow as it is written ({@link FollowedBlob}). Fails with a 404
+   * {@link ParentStatusException} when the parent's {@code repository} does not hold it, whatever
+   * other repositories here hold.
    */
-  public Future<java.util.Optional<BlobFetcher.Transfer>> fetchBlob(String repository, Digest digest) {
+  public Future<java.util.Optional<FollowedBlob>> fetchBlob(String repository, Digest digest) {
     return onDemand.blob(repository, digest);
   }
 
