@@ -116,31 +116,39 @@ final class AuthHandler {
   /** Operator actions (start a sync now): an admin token, or anyone where anonymous may do everything. */
   Handler<RoutingContext> operator() {
     return ctx -> resolve(ctx, principal -> {
-      if (access.isAdmin(principal) || (principal instanceof Principal.Anonymous anonymous
-          && anonymous.actions().containsAll(EnumSet.allOf(Action.class)))) {
+      if (access.isOperator(principal)) {
         ctx.next();
-      } else if (principal instanceof Principal.Anonymous) {
-        challenge(ctx, null, null, "an admin token is needed to start a sync");
       } else {
-        ctx.fail(ErrorCode.DENIED.exception(
-            "token '" + principal.displayName() + "' is not an admin token (auth.adminTokens)"));
+        refuseNonAdmin(ctx, principal);
       }
     });
   }
 
-  /** The admin API: a token named in {@code auth.adminTokens}. */
+  /** The admin API: Basic credentials of a token named in {@code auth.adminTokens}. */
   Handler<RoutingContext> admin() {
     return ctx -> resolve(ctx, principal -> {
       if (access.isAdmin(principal)) {
         ctx.next();
-      } else if (principal instanceof Principal.Anonymous) {
-        ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"connected-registry admin\"");
-        ctx.fail(ErrorCode.UNAUTHORIZED.exception("the admin API needs an admin token's credentials"));
       } else {
-        ctx.fail(ErrorCode.DENIED.exception(
-            "token '" + principal.displayName() + "' is not an admin token (auth.adminTokens)"));
+        refuseNonAdmin(ctx, principal);
       }
     });
+  }
+
+  /**
+   * 401 with a Basic challenge when an admin's password could help (no credentials, or a Bearer
+   * token, which never carries admin rights); 403 for a token that is not an admin token.
+   */
+  private static void refuseNonAdmin(RoutingContext ctx, Principal principal) {
+    if (principal instanceof Principal.Basic) {
+      ctx.fail(ErrorCode.DENIED.exception(
+          "token '" + principal.displayName() + "' is not an admin token (auth.adminTokens)"));
+      return;
+    }
+    ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"connected-registry admin\"");
+    ctx.fail(ErrorCode.UNAUTHORIZED.exception(principal instanceof Principal.Bearer
+        ? "operator calls take an admin token's name and password (Basic), not a Bearer token"
+        : "operator calls need an admin token's credentials"));
   }
 
   private interface Decision {

@@ -73,9 +73,10 @@ class TokenServiceTest {
   @Test
   void refreshAndAccessTokensAreNotInterchangeable() {
     TokenService service = TokenService.open(data, Duration.ofMinutes(5));
-    String refresh = service.issueRefresh("puller", null, NOW).token();
+    String refresh = service.issueRefresh("puller", "password-1", null, NOW).token();
     String access = service.issueAccess("puller", null, Map.of(), false, NOW).token();
-    assertEquals("puller", service.verifyRefresh(refresh, NOW.plusSeconds(3600)).orElseThrow());
+    assertEquals(new TokenService.Refresh("puller", "password-1"),
+        service.verifyRefresh(refresh, NOW.plusSeconds(3600)).orElseThrow());
     assertTrue(service.verifyAccess(refresh, NOW).isEmpty());
     assertTrue(service.verifyRefresh(access, NOW).isEmpty());
     assertTrue(service.verifyRefresh(refresh, NOW.plus(TokenService.REFRESH_LIFETIME)).isEmpty());
