@@ -44,7 +44,7 @@ public final class RegistryServer {
     AuthHandler auth = new AuthHandler(access, authWorker);
     TokenHandler token = new TokenHandler(access, authWorker);
     AdminHandler admin = new AdminHandler(access, authWorker);
-    SyncStatusHandler syncStatus = new SyncStatusHandler(sync);
+    SyncStatusHandler syncStatus = new SyncStatusHandler(sync, access);
     PullThrough pullThrough = new PullThrough(sync);
     RegistryServer server = new RegistryServer(vertx, worker, authWorker);
     // Tokens edited by the CLI (another process) or the admin API take effect within a second.
