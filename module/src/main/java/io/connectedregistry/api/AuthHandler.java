@@ -7,7 +7,6 @@ import io.connectedregistry.auth.Principal;
 import io.connectedregistry.auth.Scope;
 import io.connectedregistry.oci.ErrorCode;
 import io.vertx.core.Handler;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,18 +24,21 @@ import java.util.Set;
  * than its token holds. A caller whose token simply lacks the action gets 403 {@code DENIED}.
  *
  * <p>Known credentials are checked on the event loop from memory; new ones go to the small
- * {@code registry-auth} pool (PBKDF2 is slow on purpose), with the request paused meanwhile so no
- * body byte is lost.
+ * {@code registry-auth} pool (PBKDF2 is slow on purpose) through the bounded {@link LoginQueue},
+ * with the request paused meanwhile so no body byte is lost. Failed logins are throttled per
+ * client address, as seen through trusted proxies ({@link ClientAddress}).
  */
 final class AuthHandler {
   private static final String PRINCIPAL = "registry.principal";
 
   private final AccessControl access;
-  private final WorkerExecutor worker;
+  private final LoginQueue logins;
+  private final ClientAddress clients;
 
-  AuthHandler(AccessControl access, WorkerExecutor worker) {
+  AuthHandler(AccessControl access, LoginQueue logins, ClientAddress clients) {
     this.access = access;
-    this.worker = worker;
+    this.logins = logins;
+    this.clients = clients;
   }
 
   /** The caller of a request that passed one of this class's handlers. */
@@ -173,8 +175,8 @@ final class AuthHandler {
     boolean hasBody = request.method() == HttpMethod.POST || request.method() == HttpMethod.PUT
         || request.method() == HttpMethod.PATCH;
     request.pause();
-    String address = clientAddress(request);
-    worker.executeBlocking(() -> access.resolve(authorization, address), false)
+    String address = clients.of(request);
+    logins.submit(() -> access.resolve(authorization, address))
         .onComplete(result -> {
           if (!hasBody) {
             request.resume();
@@ -183,6 +185,8 @@ final class AuthHandler {
             decide(ctx, result.result(), decision);
           } else if (result.cause() instanceof LoginException e) {
             refuse(ctx, e);
+          } else if (result.cause() instanceof LoginQueue.Full) {
+            LoginQueue.refuse(ctx);
           } else {
             ctx.fail(result.cause());
           }
@@ -203,8 +207,7 @@ final class AuthHandler {
       case THROTTLED -> {
         ctx.response().putHeader("Retry-After",
             String.valueOf(access.throttle().retryAfter().toSeconds()));
-        ctx.fail(ErrorCode.TOOMANYREQUESTS.exception(
-            "too many failed logins from this address; try again later"));
+        ctx.fail(ErrorCode.TOOMANYREQUESTS.exception("too many failed logins; try again later"));
       }
       case INVALID_TOKEN -> challenge(ctx, null, "invalid_token",
           "the Bearer token is invalid or expired; log in again");
@@ -246,7 +249,8 @@ final class AuthHandler {
     return ctx.request().isSSL() ? "https" : "http";
   }
 
-  static String clientAddress(HttpServerRequest request) {
-    return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+  /** The client's address, through trusted proxies ({@link ClientAddress}). */
+  String clientAddress(HttpServerRequest request) {
+    return clients.of(request);
   }
 }

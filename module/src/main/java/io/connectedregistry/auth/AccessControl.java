@@ -173,8 +173,8 @@ public final class AccessControl {
   /** Checks a token name and password (the token endpoint's password grant); blocking. */
   public Principal.Basic login(String name, String password, String address) {
     if (throttle.throttled(address)) {
-      throw new LoginException(Kind.THROTTLED,
-          "too many failed logins from " + address + "; refused without checking");
+      throw new LoginException(Kind.THROTTLED, "too many failed logins from " + address
+          + " or in all; refused without checking");
     }
     Result result = authenticator.authenticate(name, password, clock.instant());
     if (result instanceof Refused refused) {
