@@ -3,6 +3,7 @@ package io.connectedregistry.sync;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -61,6 +62,18 @@ public record ParentEndpoint(
 
   public ParentEndpoint withTimeouts(Duration connectTimeout, Duration idleTimeout) {
     return new ParentEndpoint(scheme, host, port, username, password, caBundle, connectTimeout, idleTimeout);
+  }
+
+  /** Whether {@code url} is on this parent's host and port (any scheme). */
+  public boolean isParent(URI url) {
+    return authority().equalsIgnoreCase(authorityOf(url));
+  }
+
+  /** {@code host:port} of a URL, lowercase, the port made explicit: how URLs are compared with the parent's. */
+  static String authorityOf(URI uri) {
+    int port = uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    String host = uri.getHost() == null ? null : uri.getHost().toLowerCase(Locale.ROOT);
+    return (host != null && host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
   }
 
   public boolean tls() {
