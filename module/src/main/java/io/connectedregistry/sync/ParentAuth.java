@@ -6,6 +6,8 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,6 +21,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * credentials go with every request; after a {@code Bearer} challenge a token is fetched from the
  * realm (the Docker token flow), cached per scope until it expires, and sent up front with later
  * requests of that scope. Secrets are never logged and never part of an exception message.
+ *
+ * <p>The realm is whatever the challenge names, so the credentials go only to a realm the
+ * configuration trusts ({@link ParentEndpoint#mayReceiveCredentials}): the parent's own host and
+ * port, or an https host of {@code parent.tokenRealms}. Any other realm fails the call with a 401
+ * naming the realm's host, without contacting it: asking it anonymously instead would hand back a
+ * token without the sync token's rights, and the failures that follow would blame the credentials
+ * rather than the configuration. Without credentials there is nothing to leak, and any realm is
+ * asked anonymously.
  */
 final class ParentAuth {
   /** The token spec's default lifetime when the token server does not say. */
@@ -84,6 +94,24 @@ final class ParentAuth {
   }
 
   private Future<CachedToken> fetchToken(AuthChallenge challenge, ParentRequest request, String scope) {
+    URI realm;
+    try {
+      realm = new URI(challenge.realm());
+    } catch (URISyntaxException e) {
+      realm = null;
+    }
+    if (realm == null || realm.getHost() == null
+        || !("http".equalsIgnoreCase(realm.getScheme()) || "https".equalsIgnoreCase(realm.getScheme()))) {
+      return Future.failedFuture(new ParentStatusException(request.method().name(), request.loggable(), 401,
+          "UNAUTHORIZED", "the Bearer challenge's realm is not an http(s) URL"));
+    }
+    // Named without its path and query: only where the credentials would have gone.
+    String realmHost = realm.getScheme().toLowerCase(Locale.ROOT) + "://" + ParentEndpoint.authorityOf(realm);
+    if (endpoint.hasCredentials() && !endpoint.mayReceiveCredentials(realm)) {
+      return Future.failedFuture(new ParentStatusException(request.method().name(), request.loggable(), 401,
+          "UNAUTHORIZED", "the Bearer realm " + realmHost + " is neither the parent's own host and port nor an"
+          + " https host in parent.tokenRealms; the sync credentials were not sent there"));
+    }
     StringBuilder url = new StringBuilder(challenge.realm());
     char separator = challenge.realm().contains("?") ? '&' : '?';
     if (challenge.service() != null) {
