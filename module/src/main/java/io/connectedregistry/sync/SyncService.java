@@ -102,7 +102,7 @@ public final class SyncService {
   static ParentEndpoint endpoint(ParentConfig parent) {
     String url = parent.endpoint().contains("://") ? parent.endpoint()
         : parent.protocol() + "://" + parent.endpoint();
-    ParentEndpoint endpoint = ParentEndpoint.of(url);
+    ParentEndpoint endpoint = ParentEndpoint.of(url).withTokenRealms(parent.tokenRealms());
     if (parent.username() != null) {
       endpoint = endpoint.withCredentials(parent.username(), parent.password());
     }
