@@ -101,8 +101,8 @@ public final class DiskSpace {
     if (free < minFreeBytes) {
       appendedSinceCheck.addAndGet(-bytes); // refused: not written
       throw ErrorCode.INSUFFICIENT_STORAGE.exception("the data folder's file system has " + describe(free)
-          + " free, below storage.minFreeBytes (" + describe(minFreeBytes) + "): " + what
-          + " refused until space is freed (delete images, then collect garbage); pulls go on");
+          + " free, below storage.minFreeBytes = " + describe(minFreeBytes) + ": " + what
+          + " are refused until space is freed (delete images, then collect garbage); pulls go on");
     }
   }
 
@@ -183,8 +183,8 @@ public final class DiskSpace {
   RegistryException outOfSpace(String what) {
     refresh();
     return ErrorCode.INSUFFICIENT_STORAGE.exception("the data folder's file system is full (" + describe(usable)
-        + " free" + (minFreeBytes > 0 ? ", storage.minFreeBytes is " + describe(minFreeBytes) : "") + "): "
-        + what + "; nothing was stored; free space (delete images, then collect garbage) and retry");
+        + " free" + (minFreeBytes > 0 ? "; storage.minFreeBytes = " + describe(minFreeBytes) : "") + "): could not "
+        + what + "; free space (delete images, then collect garbage) and retry");
   }
 
   /**

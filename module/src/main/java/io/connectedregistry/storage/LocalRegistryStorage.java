@@ -211,7 +211,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
       return size;
     } catch (IOException e) {
       if (DiskSpace.isOutOfSpace(e)) {
-        throw space.outOfSpace("committing upload " + upload.id() + " (it stays as it was: retry the PUT)");
+        throw space.outOfSpace("commit upload " + upload.id() + " (it stays as it was: retry the PUT)");
       }
       throw new StorageException("cannot commit upload " + upload.id() + ": " + e.getMessage(), e);
     }

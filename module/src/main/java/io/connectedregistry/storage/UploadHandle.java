@@ -70,7 +70,7 @@ public final class UploadHandle implements AutoCloseable {
     for (ByteBuffer b : data) {
       total += b.remaining();
     }
-    owner.space().requireRoom(total, "new upload bytes");
+    owner.space().requireRoom(total, "new blob bytes");
     MessageDigest before = copy(hash.sha256);
     hash.valid = false; // until the write is known complete
     ByteBuffer staging = STAGING.get();
@@ -92,7 +92,7 @@ public final class UploadHandle implements AutoCloseable {
       staging.clear();
       restore(hash.size, before);
       if (DiskSpace.isOutOfSpace(e)) {
-        throw owner.space().outOfSpace("writing to upload " + id);
+        throw owner.space().outOfSpace("write to upload " + id + " (the failed bytes were not kept)");
       }
       throw e;
     }
