@@ -13,6 +13,7 @@ import io.connectedregistry.auth.ScopeMapRule;
 import io.connectedregistry.config.ConfigLoader;
 import io.connectedregistry.config.ConfigLoader.Flags;
 import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.storage.DiskSpace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -69,6 +70,7 @@ final class AuthCommands {
           ConfigLoader.fromSystemEnvironment()
               .load(Flags.none().withConfig(config).withData(data).withMode(mode));
       Files.createDirectories(loaded.data());
+      DiskSpace.releaseReserveIfFull(loaded.data()); // a full disk must not stop a token change
       return AuthStore.open(
           loaded.data(), loaded.mode(), Limits.of(loaded.auth(), loaded.parent() != null), passwordHasher.get(),
           Clock.systemUTC());

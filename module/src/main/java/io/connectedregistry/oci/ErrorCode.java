@@ -25,6 +25,9 @@ public enum ErrorCode {
   RANGE_INVALID(416, "requested range not satisfiable"),
   MANIFEST_TOO_LARGE(413, "manifest too large"),
   PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
+  // The spec has no code for a full disk; 507 is RFC 4918's "Insufficient Storage" (distribution
+  // answers 500). Below storage.minFreeBytes, or on a real ENOSPC: new bytes are refused, pulls go on.
+  INSUFFICIENT_STORAGE(507, "insufficient storage"),
   // The token endpoint and the admin API (outside /v2/), in the same shape.
   REQUEST_INVALID(400, "request invalid"),
   RESOURCE_UNKNOWN(404, "resource unknown"),
