@@ -278,8 +278,9 @@ public final class LocalRegistryStorage implements RegistryStorage {
   @Override
   public void checkWritable() {
     metadata.ping();
-    Path probe = paths.uploadsRoot().resolve(".probe");
     try {
+      // A file of its own per probe: probes run at once (several kubelets, a load balancer).
+      Path probe = Files.createTempFile(paths.uploadsRoot(), ".probe-", null);
       Files.write(probe, new byte[] {1});
       Files.delete(probe);
     } catch (IOException e) {
