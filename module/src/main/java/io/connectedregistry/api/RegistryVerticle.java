@@ -47,7 +47,7 @@ final class RegistryVerticle extends VerticleBase {
       }
     }
     server = vertx.createHttpServer(options).requestHandler(
-        Routes.create(vertx, storage, config.mode(), auth, token, admin, sync, pullThrough));
+        Routes.create(vertx, storage, config.mode(), config.listen(), auth, token, admin, sync, pullThrough));
     return server.listen().compose(listening -> tls == null || !ownsReload() ? Future.succeededFuture()
         : (reloader = new CertificateReloader(vertx, server, tls)).start());
   }

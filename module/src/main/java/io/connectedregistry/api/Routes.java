@@ -1,6 +1,7 @@
 package io.connectedregistry.api;
 
 import io.connectedregistry.auth.Action;
+import io.connectedregistry.config.RegistryConfig.ListenAddress;
 import io.connectedregistry.config.RegistryConfig.Mode;
 import io.connectedregistry.oci.ErrorCode;
 import io.vertx.core.Handler;
@@ -19,8 +20,8 @@ final class Routes {
 
   private Routes() {}
 
-  static Router create(Vertx vertx, Storage storage, Mode mode, AuthHandler auth, TokenHandler token,
-      AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough) {
+  static Router create(Vertx vertx, Storage storage, Mode mode, ListenAddress listen, AuthHandler auth,
+      TokenHandler token, AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough) {
     BlobHandler blobs = new BlobHandler(storage, pullThrough);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage, pullThrough);
@@ -31,6 +32,7 @@ final class Routes {
 
     Router router = Router.router(vertx);
     router.route().handler(Routes::commonHeaders);
+    router.route().handler(new CrossSiteGuard(listen.isLoopback())::handle);
     router.get("/healthz").handler(health::alive);
     router.get("/readyz").handler(health::ready);
     if (mode == Mode.ReadOnly) {
@@ -80,8 +82,16 @@ final class Routes {
     return router;
   }
 
+  /**
+   * On every answer, errors included. A manifest is served with the media type its pusher chose:
+   * a browser must neither guess another type (nosniff) nor run what it renders (a sandbox without
+   * sources), since the registry's origin may hold the browser's credentials for it.
+   */
   private static void commonHeaders(RoutingContext ctx) {
-    ctx.response().putHeader("Docker-Distribution-API-Version", "registry/2.0");
+    ctx.response()
+        .putHeader("Docker-Distribution-API-Version", "registry/2.0")
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .putHeader("Content-Security-Policy", "default-src 'none'; sandbox");
     ctx.next();
   }
 
