@@ -66,9 +66,10 @@ public final class LocalRegistryStorage implements RegistryStorage {
     StoragePaths paths = new StoragePaths(dataDir);
     FileChannel lockChannel = null;
     try {
-      Files.createDirectories(paths.root());
-      Files.createDirectories(paths.blobsRoot());
-      Files.createDirectories(paths.trash());
+      Fsync.createDirectories(paths.root());
+      PrivateFiles.folder(paths.root());
+      Fsync.createDirectories(paths.blobsRoot());
+      Fsync.createDirectories(paths.trash());
       lockChannel = FileChannel.open(paths.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock;
       try {
@@ -80,6 +81,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
         throw new StorageException("the data folder " + paths.root()
             + " is in use by another registry process; stop it first or use another --data folder");
       }
+      PrivateFiles.database(paths.metadataDatabase());
       MetadataStore metadata = new MetadataStore(paths.metadataDatabase());
       LocalRegistryStorage storage =
           new LocalRegistryStorage(paths, options, lockChannel, lock, metadata, new Uploads(paths));
@@ -188,10 +190,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   private void moveDurably(Path source, Path target) throws IOException {
     Path dir = target.getParent();
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir);
-      Fsync.directory(dir.getParent());
-    }
+    Fsync.createDirectories(dir);
     try {
       Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
