@@ -7,6 +7,8 @@ import io.connectedregistry.oci.ErrorCode;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -83,16 +85,28 @@ final class Routes {
   }
 
   /**
+   * Requests Vert.x cannot parse (headers or URI too long, not HTTP) never reach the router: their
+   * empty 400/414/431 answers get the same protective headers.
+   */
+  static void invalidRequest(HttpServerRequest request) {
+    protect(request.response());
+    HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(request);
+  }
+
+  /**
    * On every answer, errors included. A manifest is served with the media type its pusher chose:
    * a browser must neither guess another type (nosniff) nor run what it renders (a sandbox without
    * sources), since the registry's origin may hold the browser's credentials for it.
    */
   private static void commonHeaders(RoutingContext ctx) {
-    ctx.response()
-        .putHeader("Docker-Distribution-API-Version", "registry/2.0")
+    protect(ctx.response()).putHeader("Docker-Distribution-API-Version", "registry/2.0");
+    ctx.next();
+  }
+
+  private static HttpServerResponse protect(HttpServerResponse response) {
+    return response
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Content-Security-Policy", "default-src 'none'; sandbox");
-    ctx.next();
   }
 
   private static void base(RoutingContext ctx) {

@@ -143,6 +143,18 @@ class HttpHardeningTest {
   }
 
   @Test
+  void requestsTooBrokenToRouteGetNosniffToo() {
+    List<RawAnswer> answers = List.of(
+        raw("GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + "a".repeat(20_000) + "\r\nConnection: close\r\n\r\n"),
+        raw("GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+        raw("NOT HTTP AT ALL\r\n\r\n"));
+    for (RawAnswer r : answers) {
+      assertTrue(r.status() >= 400 && r.status() < 500, r::toString);
+      assertTrue(r.head().toLowerCase().contains("x-content-type-options: nosniff"), r::toString);
+    }
+  }
+
+  @Test
   void answersOfARegistryThatRequiresTokensCarryNosniffToo() {
     RegistryProcess auth = AuthSupport.prepareWithConfig("hardening-auth", "auth:\n  anonymousPull: false\n");
     try {
