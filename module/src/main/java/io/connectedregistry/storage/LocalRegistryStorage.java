@@ -66,7 +66,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
     StoragePaths paths = new StoragePaths(dataDir);
     FileChannel lockChannel = null;
     try {
-      Fsync.createDirectories(paths.root());
+      // The folder above the data folder may not be ours to read (and so to fsync): created plainly.
       PrivateFiles.folder(paths.root());
       Fsync.createDirectories(paths.blobsRoot());
       Fsync.createDirectories(paths.trash());
