@@ -21,8 +21,9 @@ import java.util.TreeMap;
  * put it, is deleted when the parent drops it; a tag a client pushed here is never touched.
  *
  * <p>Written whole to a temporary file, fsynced, renamed, and the folder fsynced: a crash leaves
- * the old state or the new one, and a write that returned survives a power cut. Not thread-safe: changed from the sync context only, which takes a {@link #snapshot()}
- * there and writes it on a worker.
+ * the old state or the new one, and a write that returned survives a power cut. Not thread-safe:
+ * changed from the sync context only, which takes a {@link #snapshot()} there and writes it on a
+ * worker.
  */
 public final class SyncState {
   public static final String FILE_NAME = "sync-state.json";
