@@ -82,9 +82,10 @@ public final class LocalRegistryStorage implements RegistryStorage {
     StoragePaths paths = new StoragePaths(dataDir);
     FileChannel lockChannel = null;
     try {
-      Files.createDirectories(paths.root());
-      Files.createDirectories(paths.blobsRoot());
-      Files.createDirectories(paths.trash());
+      // The folder above the data folder may not be ours to read (and so to fsync): created plainly.
+      PrivateFiles.folder(paths.root());
+      Fsync.createDirectories(paths.blobsRoot());
+      Fsync.createDirectories(paths.trash());
       lockChannel = FileChannel.open(paths.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock;
       try {
@@ -97,6 +98,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
             + " is in use by another registry process; stop it first or use another --data folder");
       }
       DiskSpace space = new DiskSpace(paths, options.minFreeBytes()); // first: frees the reserve on a full disk
+      PrivateFiles.database(paths.metadataDatabase());
       MetadataStore metadata = new MetadataStore(paths.metadataDatabase());
       LocalRegistryStorage storage = new LocalRegistryStorage(paths, options, lockChannel, lock, space, metadata);
       storage.recoverTrash();
@@ -219,10 +221,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   private void moveDurably(Path source, Path target) throws IOException {
     Path dir = target.getParent();
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir);
-      Fsync.directory(dir.getParent());
-    }
+    Fsync.createDirectories(dir);
     try {
       Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
@@ -312,14 +311,18 @@ public final class LocalRegistryStorage implements RegistryStorage {
   @Override
   public void checkWritable() {
     metadata.ping();
-    Path probe = paths.uploadsRoot().resolve(".probe");
+    Path probe = null;
     try {
+      // A file of its own per probe: probes run at once (several kubelets, a load balancer).
+      probe = Files.createTempFile(paths.uploadsRoot(), ".probe-", null);
       Files.write(probe, new byte[] {1});
       Files.delete(probe);
     } catch (IOException e) {
       if (DiskSpace.isOutOfSpace(e)) {
         // Full, not broken: pulls are served all the same, and writes answer 507 by themselves.
-        probe.toFile().delete();
+        if (probe != null) {
+          probe.toFile().delete();
+        }
         return;
       }
       throw new StorageException("the data folder is not writable: " + e.getMessage(), e);
