@@ -197,6 +197,12 @@ public final class BlobFetcher {
     private UploadHandle upload;
     private long received;
     private int stalled;
+    /**
+     * The most bytes the upload ever held: progress means passing it. Measured from each attempt's
+     * start instead, a parent that ignores Range and always drops at the same byte would look like
+     * progress on every restart from zero, for ever.
+     */
+    private long furthest;
     private final Promise<Result> result = Promise.promise();
     private final Transfer transfer;
 
@@ -324,7 +330,9 @@ public final class BlobFetcher {
     }
 
     private void resumeAfterDrop(long startSize, Throwable cause) {
-      stalled = upload.size() > startSize ? 0 : stalled + 1;
+      boolean progressed = upload.size() > Math.max(startSize, furthest);
+      furthest = Math.max(furthest, upload.size());
+      stalled = progressed ? 0 : stalled + 1;
       if (stalled > MAX_STALLED_RESUMES || !ParentCaller.isTransient(cause)) {
         discard(cause);
         return;

@@ -243,4 +243,27 @@ class ParentBoundsTest {
       assertEquals(0, uploads.count(), "the cut-off download leaves no upload behind");
     }
   }
+
+  @Test
+  void aParentThatIgnoresRangeAndAlwaysDropsAtTheSamePlaceIsGivenUp() {
+    byte[] blob = new byte[256 * 1024];
+    Arrays.fill(blob, (byte) 'x');
+    Digest digest = Digest.sha256(blob);
+    String path = "/v2/" + REPO + "/blobs/" + digest;
+    // Every GET (with or without Range) answers 200 for the whole blob, sends half, and drops.
+    parent.on(path, request -> {
+      request.response().putHeader("Content-Length", Integer.toString(blob.length));
+      request.response().write(io.vertx.core.buffer.Buffer.buffer(Arrays.copyOf(blob, blob.length / 2)))
+          .onComplete(w -> vertx.setTimer(50, t -> request.connection().close()));
+    });
+
+    BlobFetcher fetcher = new BlobFetcher(caller, storage, worker, new TransferCounter());
+    Promise<BlobFetcher.Result> fetched = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> fetcher.fetch(REPO, REPO, digest, blob.length).onComplete(fetched));
+    Throwable failure = Await.failure(fetched.future());
+
+    assertTrue(parent.requests(path).size() <= 20,
+        "gave up after a bounded number of tries, not " + parent.requests(path).size() + ": " + failure);
+    assertFalse(storage.blobSize(REPO, digest).isPresent());
+  }
 }
