@@ -132,36 +132,31 @@ final class ConfigValues {
 
   /** Bytes per second: a number with an optional K, M or G suffix (powers of 1024); 0 = off. */
   static long bandwidth(String key, String raw) {
-    String value = raw.strip();
-    long unit = 1;
-    if (!value.isEmpty()) {
-      switch (Character.toUpperCase(value.charAt(value.length() - 1))) {
-        case 'K' -> unit = 1024;
-        case 'M' -> unit = 1024 * 1024;
-        case 'G' -> unit = 1024L * 1024 * 1024;
-        default -> unit = 1;
-      }
-    }
-    String digits = unit == 1 ? value : value.substring(0, value.length() - 1);
+    long bytes;
     try {
-      long number = Long.parseLong(digits);
-      if (number < 0) {
-        throw new NumberFormatException();
-      }
-      long bytes = Math.multiplyExact(number, unit);
-      if (bytes != 0 && bytes < 16 * 1024) {
-        throw new ConfigException(key + ": '" + raw + "' is below 16K bytes per second, too"
-            + " little to sync anything; 0 means unlimited");
-      }
-      return bytes;
+      bytes = withSuffix(raw);
     } catch (NumberFormatException | ArithmeticException e) {
       throw new ConfigException(key + ": '" + raw + "' is not bytes per second (e.g. 500K, 2M;"
           + " 0 = unlimited)");
     }
+    if (bytes != 0 && bytes < 16 * 1024) {
+      throw new ConfigException(key + ": '" + raw + "' is below 16K bytes per second, too"
+          + " little to sync anything; 0 means unlimited");
+    }
+    return bytes;
   }
 
   /** A size in bytes: a number with an optional K, M or G suffix (powers of 1024). */
   static long bytes(String key, String raw) {
+    try {
+      return withSuffix(raw);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new ConfigException(key + ": '" + raw + "' is not a size in bytes (e.g. 512M, 2G)");
+    }
+  }
+
+  /** Digits with an optional K, M or G suffix (powers of 1024); throws on anything else. */
+  private static long withSuffix(String raw) {
     String value = raw.strip();
     long unit = 1;
     if (!value.isEmpty()) {
@@ -173,14 +168,10 @@ final class ConfigValues {
       }
     }
     String digits = unit == 1 ? value : value.substring(0, value.length() - 1);
-    try {
-      if (digits.isEmpty() || digits.length() > 15 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        throw new NumberFormatException();
-      }
-      return Math.multiplyExact(Long.parseLong(digits), unit);
-    } catch (NumberFormatException | ArithmeticException e) {
-      throw new ConfigException(key + ": '" + raw + "' is not a size in bytes (e.g. 512M, 2G)");
+    if (digits.isEmpty() || digits.length() > 15 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new NumberFormatException(raw);
     }
+    return Math.multiplyExact(Long.parseLong(digits), unit);
   }
 
   /** 0 (derive from the heap) or at least 4 MiB, the largest manifest a client may push. */
