@@ -25,6 +25,7 @@ public enum ErrorCode {
   RANGE_INVALID(416, "requested range not satisfiable"),
   MANIFEST_TOO_LARGE(413, "manifest too large"),
   PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
+  REQUEST_TIMEOUT(408, "request timeout"),
   // The token endpoint and the admin API (outside /v2/), in the same shape.
   REQUEST_INVALID(400, "request invalid"),
   RESOURCE_UNKNOWN(404, "resource unknown"),
