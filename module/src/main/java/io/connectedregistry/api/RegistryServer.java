@@ -41,10 +41,11 @@ public final class RegistryServer {
     // (or a guesser) never starves blob and manifest I/O.
     WorkerExecutor authWorker = vertx.createSharedWorkerExecutor("registry-auth", AUTH_WORKERS);
     Storage calls = new Storage(storage, worker);
-    AuthHandler auth = new AuthHandler(access, authWorker);
-    TokenHandler token = new TokenHandler(access, authWorker);
+    LoginQueue logins = new LoginQueue(authWorker, LoginQueue.CAPACITY);
+    AuthHandler auth = new AuthHandler(access, logins, new ClientAddress(config.http().trustedProxies()));
+    TokenHandler token = new TokenHandler(access, logins, auth);
     AdminHandler admin = new AdminHandler(access, authWorker);
-    SyncStatusHandler syncStatus = new SyncStatusHandler(sync);
+    SyncStatusHandler syncStatus = new SyncStatusHandler(sync, access);
     PullThrough pullThrough = new PullThrough(sync);
     // One for all server instances: the caps hold for the process, not per event loop.
     long heap = Runtime.getRuntime().maxMemory();

@@ -60,10 +60,12 @@ final class RegistryVerticle extends VerticleBase {
         options.setTrustOptions(CertificateReloader.trust(tls)).setClientAuth(ClientAuth.REQUIRED);
       }
     }
-    Router router = Routes.create(vertx, storage, config.mode(), auth, token, admin, sync, pullThrough);
+    Router router = Routes.create(vertx, storage, config.mode(), config.listen(), auth, token, admin, sync,
+        pullThrough);
     // Before every other route: the connection's timers and the body budget see each request.
     router.route().order(-1).handler(limits::requestStarted);
-    server = vertx.createHttpServer(options).connectionHandler(limits::connected).requestHandler(router);
+    server = vertx.createHttpServer(options).invalidRequestHandler(Routes::invalidRequest)
+        .connectionHandler(limits::connected).requestHandler(router);
     return server.listen().compose(listening -> tls == null || !ownsReload() ? Future.succeededFuture()
         : (reloader = new CertificateReloader(vertx, server, tls)).start());
   }

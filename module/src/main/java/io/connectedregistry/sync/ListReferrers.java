@@ -3,11 +3,8 @@ package io.connectedregistry.sync;
 import io.connectedregistry.oci.Descriptor;
 import io.connectedregistry.oci.Digest;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,27 +21,22 @@ public final class ListReferrers {
   }
 
   /** Empty when the parent has no referrers API; otherwise the descriptors (maybe none). */
-  public Future<Optional<List<Descriptor>>> list(String repository, Digest subject) {
+  public Future<Optional<Listing<Descriptor>>> list(String repository, Digest subject) {
     return PagedListing.all(caller, "/v2/" + repository + "/referrers/" + subject, Scopes.pull(repository),
-        ListReferrers::descriptors);
+        "manifests", ListReferrers::descriptor);
   }
 
-  private static List<Descriptor> descriptors(JsonObject index) {
-    List<Descriptor> out = new ArrayList<>();
-    JsonArray manifests = index.getJsonArray("manifests");
-    if (manifests == null) {
-      return out;
+  /** One entry of the index; a digest off the grammar (or an entry that is not an object) is refused. */
+  private static Descriptor descriptor(Object element) {
+    if (!(element instanceof JsonObject m)) {
+      throw new IllegalArgumentException("a referrer that is not a descriptor");
     }
-    for (int i = 0; i < manifests.size(); i++) {
-      JsonObject m = manifests.getJsonObject(i);
-      Map<String, String> annotations = new HashMap<>();
-      JsonObject a = m.getJsonObject("annotations");
-      if (a != null) {
-        a.forEach(e -> annotations.put(e.getKey(), String.valueOf(e.getValue())));
-      }
-      out.add(new Descriptor(m.getString("mediaType"), Digest.parse(m.getString("digest")),
-          m.getLong("size", -1L), m.getString("artifactType"), annotations));
+    Map<String, String> annotations = new HashMap<>();
+    JsonObject a = m.getJsonObject("annotations");
+    if (a != null) {
+      a.forEach(e -> annotations.put(e.getKey(), String.valueOf(e.getValue())));
     }
-    return out;
+    return new Descriptor(m.getString("mediaType"), Digest.parse(m.getString("digest")),
+        m.getLong("size", -1L), m.getString("artifactType"), annotations);
   }
 }

@@ -178,7 +178,7 @@ class HttpLimitsTest {
     send(s, "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: " + (4 * MIB + 1) + "\r\n\r\n");
 
     String answer = readResponse(s);
-    assertTrue(answer.startsWith("HTTP/1.1 413") && answer.contains("MANIFEST_TOO_LARGE"), answer);
+    assertTrue(answer.startsWith("HTTP/1.1 413") && answer.contains("MANIFEST_INVALID"), answer);
     assertNotNull(closedWithin(s, Duration.ofSeconds(5)), "closed rather than reading the body");
     assertEquals(0, limits.bodies().used());
   }
