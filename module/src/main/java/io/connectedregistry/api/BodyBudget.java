@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>One instance serves every server instance of a registry; lock-free.
  */
 final class BodyBudget {
-  /** The largest manifest a client may push: a budget smaller than that could never take one. */
+  /** The least http.maxBodyMemory takes (the largest manifest's size, as the configuration checks). */
   static final long MIN_BYTES = 4L * 1024 * 1024;
 
   private final long capacity;
@@ -25,12 +25,13 @@ final class BodyBudget {
   }
 
   /**
-   * {@code http.maxBodyMemory}, or when that is 0 a quarter of the heap, at least one largest
-   * manifest. A quarter leaves the rest of the heap for what handling those bodies costs (a handler
-   * copies a manifest to parse it) and for everything else the registry keeps.
+   * {@code http.maxBodyMemory}, or when that is 0 a third of the heap, at least 4 MiB. Bodies are
+   * counted with what handling them costs (see {@link BodyReader#MANIFEST_WEIGHT}); the rest of
+   * the heap is the registry's own (about 8 MiB idle under the small-device settings), the
+   * manifest cache (an eighth) and the connections (8 to 15 KiB each).
    */
   static BodyBudget of(long configured, long maxHeap) {
-    return new BodyBudget(configured > 0 ? configured : Math.max(MIN_BYTES, maxHeap / 4));
+    return new BodyBudget(configured > 0 ? configured : Math.max(MIN_BYTES, maxHeap / 3));
   }
 
   long capacity() {

@@ -17,8 +17,10 @@ import java.util.List;
  * <ul>
  *   <li>Memory grows with the bytes that arrive, never with the declared length, and is drawn
  *       from the server's one {@link BodyBudget} until the answer is sent: over it, 503
- *       {@code UNAVAILABLE} with {@code Retry-After}.
- *   <li>Past {@code limit} (declared or received): 413 {@code MANIFEST_TOO_LARGE}.
+ *       {@code UNAVAILABLE} with {@code Retry-After}. A manifest counts what handling it costs
+ *       ({@link #MANIFEST_WEIGHT} times its bytes).
+ *   <li>Past {@code limit} (declared or received), or past what the whole budget could hold: 413
+ *       {@code MANIFEST_TOO_LARGE}.
  *   <li>A body that does not arrive in time: 408 {@code REQUEST_TIMEOUT}. Unauthenticated callers
  *       get {@code http.unauthenticatedIdleTimeout} for the whole body (a token form is a few
  *       hundred bytes), callers with a token {@code http.idleTimeout} between two chunks.
@@ -31,26 +33,47 @@ final class BodyReader {
   /** What a client refused for lack of body memory is told to wait: bodies in memory are short-lived. */
   static final int RETRY_AFTER_SECONDS = 2;
 
+  /**
+   * Heap a manifest takes per byte while it is handled: the bytes received, the handler's copy,
+   * and what parsing makes of them (Jackson's buffers for a long annotation, a descriptor per
+   * layer). Measured under the small-device settings (-Xmx24m, about 16 MiB free): one manifest
+   * with a 3 MB annotation, one listing 4 MB of layers, or four 1 MB manifests at once exhausted
+   * the heap.
+   */
+  static final int MANIFEST_WEIGHT = 6;
+
   private BodyReader() {}
 
+  /** A token form or an admin request: counted as the bytes that arrive. */
   static Future<Buffer> read(RoutingContext ctx, int limit) {
+    return read(ctx, limit, 1);
+  }
+
+  /** A manifest: each byte that arrives counts {@link #MANIFEST_WEIGHT} times. */
+  static Future<Buffer> readManifest(RoutingContext ctx, int limit) {
+    return read(ctx, limit, MANIFEST_WEIGHT);
+  }
+
+  private static Future<Buffer> read(RoutingContext ctx, int limit, int weight) {
+    HttpLimits limits = HttpLimits.of(ctx);
+    // A body the budget could never hold is too large here, however long its client would wait.
+    int largest = (int) Math.min(limit, limits.bodies().capacity() / weight);
     String length = ctx.request().getHeader("Content-Length");
     if (length != null) {
       try {
-        if (Long.parseLong(length) > limit) {
+        if (Long.parseLong(length) > largest) {
           closeAfterAnswer(ctx);
-          return Future.failedFuture(tooLarge(limit));
+          return Future.failedFuture(tooLarge(largest, limit));
         }
       } catch (NumberFormatException e) {
         return Future.failedFuture(ErrorCode.SIZE_INVALID.exception("Content-Length is not a number"));
       }
     }
-    HttpLimits limits = HttpLimits.of(ctx);
     BodyBudget.Lease lease = limits.bodies().lease();
     // Held until the answer is sent: the handler works on the body (or a copy) until then.
     ctx.addEndHandler(done -> lease.close());
     boolean authenticated = HttpLimits.authenticated(ctx);
-    return new Reading(ctx, limit, lease, limits.bodyTimeout(ctx), authenticated).start();
+    return new Reading(ctx, largest, limit, weight, lease, limits.bodyTimeout(ctx), authenticated).start();
   }
 
   /**
@@ -66,15 +89,19 @@ final class BodyReader {
     return failure instanceof RegistryException e && e.code() == ErrorCode.MANIFEST_TOO_LARGE;
   }
 
-  private static RuntimeException tooLarge(int limit) {
-    return ErrorCode.MANIFEST_TOO_LARGE.exception("a manifest may be at most " + limit + " bytes");
+  private static RuntimeException tooLarge(int largest, int limit) {
+    return ErrorCode.MANIFEST_TOO_LARGE.exception("a manifest may be at most " + largest + " bytes"
+        + (largest < limit ? " on this registry: handling a larger one needs more memory than"
+            + " http.maxBodyMemory allows (a larger heap raises it)" : ""));
   }
 
   /** One body being read; touched only on the request's event loop. */
   private static final class Reading {
     private final RoutingContext ctx;
     private final HttpServerRequest request;
+    private final int largest;
     private final int limit;
+    private final int weight;
     private final BodyBudget.Lease lease;
     private final Duration timeout;
     /** Callers with a token may take their time as long as bytes keep coming. */
@@ -85,10 +112,13 @@ final class BodyReader {
     private long since = System.nanoTime();
     private long timer = -1;
 
-    Reading(RoutingContext ctx, int limit, BodyBudget.Lease lease, Duration timeout, boolean resetOnProgress) {
+    Reading(RoutingContext ctx, int largest, int limit, int weight, BodyBudget.Lease lease, Duration timeout,
+        boolean resetOnProgress) {
       this.ctx = ctx;
       this.request = ctx.request();
+      this.largest = largest;
       this.limit = limit;
+      this.weight = weight;
       this.lease = lease;
       this.timeout = timeout;
       this.resetOnProgress = resetOnProgress;
@@ -113,11 +143,11 @@ final class BodyReader {
       if (done()) {
         return; // refused already: the rest is dropped as it comes
       }
-      if (received + chunk.length() > limit) {
-        fail(tooLarge(limit));
+      if (received + chunk.length() > largest) {
+        fail(tooLarge(largest, limit));
         return;
       }
-      if (!lease.grow(chunk.length())) {
+      if (!lease.grow((long) chunk.length() * weight)) {
         ctx.response().putHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
         fail(ErrorCode.UNAVAILABLE.exception("the registry holds as many request bodies in memory as"
             + " it may (http.maxBodyMemory); try again shortly"));

@@ -134,8 +134,9 @@ public record RegistryConfig(
    *     credentials is closed after this long without a request; a body such a client sends into
    *     memory (a token form) must arrive within it
    * @param maxBodyMemory bytes of request bodies held in memory at once, all requests together
-   *     (manifests, token and admin requests), counted as bytes arrive; over it a request is
-   *     answered 503 with Retry-After. 0 = a quarter of the heap, at least 4 MiB
+   *     (manifests, token and admin requests), counted as bytes arrive (a manifest's six times,
+   *     for what parsing it costs); over it a request is answered 503 with Retry-After, and a
+   *     manifest larger than a sixth of it 413. 0 = a third of the heap, at least 4 MiB
    * @param trustedProxies addresses or CIDR ranges of reverse proxies whose
    *     {@code X-Forwarded-For} is believed (the IoT Edge API proxy); empty = none
    */

@@ -19,9 +19,9 @@ class BodyBudgetTest {
   private static final long MIB = 1024 * 1024;
 
   @Test
-  void unsetItIsAQuarterOfTheHeapButAlwaysRoomForTheLargestManifest() {
-    assertEquals(6 * MIB, BodyBudget.of(0, 24 * MIB).capacity());
-    assertEquals(64 * MIB, BodyBudget.of(0, 256 * MIB).capacity());
+  void unsetItIsAThirdOfTheHeapButAtLeast4MiB() {
+    assertEquals(8 * MIB, BodyBudget.of(0, 24 * MIB).capacity());
+    assertEquals(96 * MIB, BodyBudget.of(0, 288 * MIB).capacity());
     assertEquals(4 * MIB, BodyBudget.of(0, 8 * MIB).capacity());
     assertEquals(10 * MIB, BodyBudget.of(10 * MIB, 24 * MIB).capacity(), "a configured budget wins");
     assertThrows(IllegalArgumentException.class, () -> new BodyBudget(MIB));

@@ -60,6 +60,9 @@ class HttpLimitsTest {
     router.post("/body").handler(ctx -> BodyReader.read(ctx, 4 * MIB)
         .onSuccess(body -> ctx.response().end(String.valueOf(body.length())))
         .onFailure(ctx::fail));
+    router.put("/manifest").handler(ctx -> BodyReader.readManifest(ctx, 4 * MIB)
+        .onSuccess(body -> ctx.response().end(String.valueOf(body.length())))
+        .onFailure(ctx::fail));
     router.route().failureHandler(FailureHandler::handle);
     HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
             .setHttp2ClearTextEnabled(false))
@@ -181,6 +184,26 @@ class HttpLimitsTest {
     assertTrue(answer.startsWith("HTTP/1.1 413") && answer.contains("MANIFEST_INVALID"), answer);
     assertNotNull(closedWithin(s, Duration.ofSeconds(5)), "closed rather than reading the body");
     assertEquals(0, limits.bodies().used());
+  }
+
+  @Test
+  void aManifestCountsWhatParsingItCostsAndOneTheBudgetCouldNeverHoldIs413() throws Exception {
+    start(8, LONG, LONG);
+    int largest = 4 * MIB / BodyReader.MANIFEST_WEIGHT;
+    Socket tooLarge = connect();
+    send(tooLarge, "PUT /manifest HTTP/1.1\r\nHost: x\r\nContent-Length: " + (largest + 1) + "\r\n\r\n");
+    String refused = readResponse(tooLarge);
+    assertTrue(refused.startsWith("HTTP/1.1 413") && refused.contains("at most " + largest + " bytes on this registry"),
+        refused);
+
+    Socket s = connect();
+    send(s, "PUT /manifest HTTP/1.1\r\nHost: x\r\nContent-Length: " + largest + "\r\n\r\n" + "m".repeat(1000));
+    awaitTrue(() -> limits.bodies().used() == 1000L * BodyReader.MANIFEST_WEIGHT, "1000 bytes count "
+        + BodyReader.MANIFEST_WEIGHT + " times (used: " + limits.bodies().used() + ")");
+    send(s, "m".repeat(largest - 1000));
+    String answer = readResponse(s);
+    assertTrue(answer.startsWith("HTTP/1.1 200") && answer.endsWith("\r\n\r\n" + largest), answer);
+    awaitTrue(() -> limits.bodies().used() == 0, "given back");
   }
 
   // ------------------------------------------------------------------------------------------
