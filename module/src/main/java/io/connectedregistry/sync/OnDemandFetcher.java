@@ -94,23 +94,26 @@ final class OnDemandFetcher {
 
   /** Asks the parent's {@code repository} first: content here is reached only on its yes. */
   private Future<Optional<FollowedBlob>> confirmedByParent(String repository, Digest digest) {
-    return onContext(() -> headBlob.exists(repository, digest)).compose(atParent -> {
-      if (!atParent) {
+    return onContext(() -> headBlob.check(repository, digest)).compose(atParent -> {
+      if (!atParent.exists()) {
         return Future.failedFuture(notAtParent(repository, digest));
       }
-      Future<Void> fetched = once("blob " + repository + "@" + digest, () -> bring(repository, digest));
+      Future<Void> fetched = once("blob " + repository + "@" + digest,
+          () -> bring(repository, digest, atParent.size()));
       return awaitTransfer(digest, fetched);
     });
   }
 
   /**
    * Links a copy stored here for another repository, or downloads the blob (joining a download
-   * already running for another repository, then linking it).
+   * already running for another repository, then linking it). The download stops at the size the
+   * parent's HEAD gave, so a parent cannot stream without end into the disk.
    */
-  private Future<Void> bring(String repository, Digest digest) {
+  private Future<Void> bring(String repository, Digest digest, long size) {
     return worker.executeBlocking(() -> storage.blobSize(repository, digest).isPresent()
             || storage.linkExistingBlob(repository, digest), false)
-        .compose(present -> present ? Future.succeededFuture() : blobs.fetch(repository, digest).mapEmpty());
+        .compose(present -> present ? Future.succeededFuture()
+            : blobs.fetch(repository, repository, digest, size).mapEmpty());
   }
 
   /** The transfer once it is registered, or empty when the fetch finished without one (or first). */

@@ -40,6 +40,10 @@ public record ParentEndpoint(
       throw new IllegalArgumentException("parent scheme must be http or https, not " + scheme);
     }
     Objects.requireNonNull(host, "host");
+    // URI.getHost() keeps an IPv6 literal's brackets; authority() adds them, so keep the bare form.
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("parent port out of range: " + port);
     }

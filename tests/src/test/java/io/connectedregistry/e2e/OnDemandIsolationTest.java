@@ -59,11 +59,12 @@ class OnDemandIsolationTest {
     assumeFalse(RegistryProcess.isReferenceDistribution(), "sync is this project's own");
     root = RegistryProcess.startFresh("isolation-root");
     child = AuthSupport.prepareWithConfig("isolation-child", "mode: ReadOnly\n"
-        + "auth:\n  anonymousPull: false\n"
+        + "auth:\n  anonymousPull: false\n  adminTokens: [reader]\n"
         + "parent:\n  endpoint: \"http://" + root.hostPort() + "\"\n"
         + "sync:\n  repositories: [\"x/*\", \"y/*\"]\n  schedule: \"0 0 1 1 *\"\n  onDemand: true\n"
         + "  bandwidth: 1M\n");
     xReader = createToken(child, "x-reader", "--repository", "x/*", "content/read", "metadata/read");
+    // An admin token too: the sync status's totals and last cycle are for operators.
     everything = createToken(child, "reader", "--repository", "*", "content/read", "metadata/read");
     child.start();
     awaitFirstCycle();
