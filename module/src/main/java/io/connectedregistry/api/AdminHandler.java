@@ -6,7 +6,6 @@ import io.connectedregistry.auth.AuthStoreException;
 import io.connectedregistry.auth.PasswordSlot;
 import io.connectedregistry.auth.ScopeMapRule;
 import io.connectedregistry.oci.ErrorCode;
-import io.connectedregistry.oci.RegistryException;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.DecodeException;
@@ -104,8 +103,8 @@ final class AdminHandler {
 
   private static void withBody(RoutingContext ctx, BodyConsumer consumer) {
     ctx.request().pause();
-    BodyReader.read(ctx.request(), BODY_LIMIT)
-        .recover(e -> Future.failedFuture(e instanceof RegistryException ? ErrorCode.REQUEST_INVALID
+    BodyReader.read(ctx, BODY_LIMIT)
+        .recover(e -> Future.failedFuture(BodyReader.isTooLarge(e) ? ErrorCode.REQUEST_INVALID
             .exception("the body is larger than " + BODY_LIMIT + " bytes") : e))
         .onSuccess(buffer -> {
           JsonObject body;

@@ -97,7 +97,7 @@ final class ManifestHandler {
     String repository = Paths.repository(ctx);
     Reference reference = Reference.parse(ctx.pathParam("reference"));
     String contentType = ctx.request().getHeader("Content-Type");
-    BodyReader.read(ctx.request(), MAX_MANIFEST_BYTES)
+    BodyReader.readManifest(ctx, MAX_MANIFEST_BYTES)
         .compose(body -> storage.call(s -> {
           // Parsing and hashing up to 4 MiB: on the worker, like all other heavy lifting.
           String algorithm = reference.isDigest() ? reference.digest().algorithm() : "sha256";

@@ -47,13 +47,26 @@ public final class RegistryServer {
     AdminHandler admin = new AdminHandler(access, authWorker);
     SyncStatusHandler syncStatus = new SyncStatusHandler(sync, access);
     PullThrough pullThrough = new PullThrough(sync);
+    // One for all server instances: the caps hold for the process, not per event loop.
+    long heap = Runtime.getRuntime().maxMemory();
+    HttpLimits limits = new HttpLimits(vertx, config.http(), BodyBudget.of(config.http().maxBodyMemory(), heap));
+    if (limits.bodies().capacity() > heap / 2) {
+      LOG.warn("http.maxBodyMemory ({} MiB) is more than half the heap ({} MiB): request bodies can exhaust"
+          + " memory; leave it 0 (a third of the heap) or raise -Xmx", limits.bodies().capacity() >> 20, heap >> 20);
+    }
+    LOG.info("HTTP limits: {} connections, {} KiB of request bodies in memory (manifests up to {} KiB),"
+            + " header timeout {} s, idle timeout {} s ({} s before authentication)",
+        config.http().maxConnections(), limits.bodies().capacity() / 1024,
+        Math.min(ManifestHandler.MAX_MANIFEST_BYTES, limits.bodies().capacity() / BodyReader.MANIFEST_WEIGHT) / 1024,
+        config.http().headerTimeout().toSeconds(), config.http().idleTimeout().toSeconds(),
+        config.http().unauthenticatedIdleTimeout().toSeconds());
     RegistryServer server = new RegistryServer(vertx, worker, authWorker);
     // Tokens edited by the CLI (another process) or the admin API take effect within a second.
     server.changeTimer = vertx.setPeriodic(1000, id -> authWorker.executeBlocking(access::checkForChanges, false)
         .onFailure(e -> LOG.warn("cannot check the auth store for changes: {}", e.toString())));
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx
-        .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus, pullThrough),
+        .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus, pullThrough, limits),
             new DeploymentOptions().setInstances(instances))
         .map(id -> {
           server.deploymentId = id;

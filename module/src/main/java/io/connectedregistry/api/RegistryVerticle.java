@@ -7,6 +7,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.util.concurrent.TimeUnit;
 
 /** One HTTP server on one event loop; several instances share the port (Vert.x balances connections). */
 final class RegistryVerticle extends VerticleBase {
@@ -17,12 +19,14 @@ final class RegistryVerticle extends VerticleBase {
   private final AdminHandler admin;
   private final SyncStatusHandler sync;
   private final PullThrough pullThrough;
+  private final HttpLimits limits;
   private HttpServer server;
   private CertificateReloader reloader;
 
   RegistryVerticle(RegistryConfig config, Storage storage, AuthHandler auth, TokenHandler token,
-      AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough) {
+      AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough, HttpLimits limits) {
     this.admin = admin;
+    this.limits = limits;
     this.pullThrough = pullThrough;
     this.sync = sync;
     this.config = config;
@@ -38,7 +42,17 @@ final class RegistryVerticle extends VerticleBase {
         .setPort(config.listen().port())
         .setHandle100ContinueAutomatically(true)
         .setCompressionSupported(false)
-        .setIdleTimeout(300);
+        // HTTP/1.1 only (registry clients speak it over plain HTTP). With h2c on, Vert.x creates
+        // the connection only once the first bytes tell HTTP/1.1 from an HTTP/2 preface, so a
+        // client sending nothing would escape HttpLimits' header timer and connection count.
+        .setHttp2ClearTextEnabled(false)
+        // No byte either way for this long, even within a request: closed. Limits between
+        // requests, and for clients without a token, are HttpLimits' timers.
+        .setIdleTimeout((int) config.http().idleTimeout().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        // The TLS handshake comes before the connection handler, so before HttpLimits' header timer.
+        .setSslHandshakeTimeout(config.http().headerTimeout().toMillis())
+        .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
     TlsConfig tls = config.tls();
     if (tls != null) {
       options.setSsl(true).setKeyCertOptions(CertificateReloader.keyCert(tls));
@@ -46,8 +60,12 @@ final class RegistryVerticle extends VerticleBase {
         options.setTrustOptions(CertificateReloader.trust(tls)).setClientAuth(ClientAuth.REQUIRED);
       }
     }
-    server = vertx.createHttpServer(options).invalidRequestHandler(Routes::invalidRequest).requestHandler(
-        Routes.create(vertx, storage, config.mode(), config.listen(), auth, token, admin, sync, pullThrough));
+    Router router = Routes.create(vertx, storage, config.mode(), config.listen(), auth, token, admin, sync,
+        pullThrough);
+    // Before every other route: the connection's timers and the body budget see each request.
+    router.route().order(-1).handler(limits::requestStarted);
+    server = vertx.createHttpServer(options).invalidRequestHandler(Routes::invalidRequest)
+        .connectionHandler(limits::connected).requestHandler(router);
     return server.listen().compose(listening -> tls == null || !ownsReload() ? Future.succeededFuture()
         : (reloader = new CertificateReloader(vertx, server, tls)).start());
   }
@@ -68,6 +86,6 @@ final class RegistryVerticle extends VerticleBase {
       vertx.sharedData().getLocalMap("registry.tls.reload").remove(deploymentID());
     }
     // Graceful: stop accepting, let in-flight requests finish (bounded), then close.
-    return server == null ? Future.succeededFuture() : server.shutdown(30, java.util.concurrent.TimeUnit.SECONDS);
+    return server == null ? Future.succeededFuture() : server.shutdown(30, TimeUnit.SECONDS);
   }
 }

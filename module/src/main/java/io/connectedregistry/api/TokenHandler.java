@@ -70,9 +70,9 @@ final class TokenHandler {
 
   void post(RoutingContext ctx) {
     String address = auth.clientAddress(ctx.request());
-    BodyReader.read(ctx.request(), FORM_LIMIT)
-        .recover(e -> Future.failedFuture(ErrorCode.REQUEST_INVALID.exception(
-            "the form is larger than " + FORM_LIMIT + " bytes")))
+    BodyReader.read(ctx, FORM_LIMIT)
+        .recover(e -> Future.failedFuture(BodyReader.isTooLarge(e) ? ErrorCode.REQUEST_INVALID.exception(
+            "the form is larger than " + FORM_LIMIT + " bytes") : e))
         .compose(body -> {
           Map<String, List<String>> form =
               new QueryStringDecoder(body.toString(StandardCharsets.UTF_8), false).parameters();

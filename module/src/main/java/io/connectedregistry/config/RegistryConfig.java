@@ -123,14 +123,20 @@ public record RegistryConfig(
   /**
    * Limits of the HTTP server, sized for small devices by default.
    *
-   * @param maxConnections open connections at most; more are closed at once
-   * @param headerTimeout time a client has to send a request's headers once it starts one (and
-   *     to send the first request of a new connection)
-   * @param idleTimeout an authenticated connection with no traffic this long is closed
-   * @param unauthenticatedIdleTimeout a connection that has not yet authenticated is closed after
-   *     this long without traffic
+   * @param maxConnections open connections at most; more are closed at once. An open connection
+   *     costs about 8 KiB of heap (15 KiB with TLS): 256 of them fit a 24 MiB heap
+   * @param headerTimeout time a new connection has to deliver its first request's headers (on a
+   *     kept-alive connection the idle timeout bounds the next request's headers); also the TLS
+   *     handshake timeout
+   * @param idleTimeout an authenticated connection with no traffic this long is closed (also
+   *     within a request: no byte either way)
+   * @param unauthenticatedIdleTimeout a connection none of whose requests carried valid
+   *     credentials is closed after this long without a request; a body such a client sends into
+   *     memory (a token form) must arrive within it
    * @param maxBodyMemory bytes of request bodies held in memory at once, all requests together
-   *     (manifests, token and admin requests); 0 = derived from the heap size
+   *     (manifests, token and admin requests), counted as bytes arrive (a manifest's six times,
+   *     for what parsing it costs); over it a request is answered 503 with Retry-After, and a
+   *     manifest larger than a sixth of it 413. 0 = a third of the heap, at least 4 MiB
    * @param trustedProxies addresses or CIDR ranges of reverse proxies whose
    *     {@code X-Forwarded-For} is believed (the IoT Edge API proxy); empty = none
    */

@@ -29,6 +29,7 @@ public enum ErrorCode {
    */
   MANIFEST_TOO_LARGE(413, "MANIFEST_INVALID", "manifest invalid"),
   PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
+  REQUEST_TIMEOUT(408, "request timeout"),
   // The spec has no code for a full disk; 507 is RFC 4918's "Insufficient Storage" (distribution
   // answers 500). Below storage.minFreeBytes, or on a real ENOSPC: new bytes are refused, pulls go on.
   INSUFFICIENT_STORAGE(507, "insufficient storage"),

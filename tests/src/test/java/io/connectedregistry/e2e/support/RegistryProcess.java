@@ -95,6 +95,18 @@ public final class RegistryProcess implements AutoCloseable {
     return p;
   }
 
+  /**
+   * {@code module/small-device.jvmopts}, the JVM settings shipped for small devices (and in the
+   * container images); pass {@code "@" + path} to {@link #withJvmArgs} to run the registry with them.
+   */
+  public static Path smallDeviceJvmOptions() {
+    Path options = jar().getParent().getParent().resolve("small-device.jvmopts");
+    if (!Files.isRegularFile(options)) {
+      throw new AssertionError("small-device JVM options not found at " + options);
+    }
+    return options;
+  }
+
   // ------------------------------------------------------------------------------------------
   // lifecycle
 
