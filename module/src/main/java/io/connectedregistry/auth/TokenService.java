@@ -100,6 +100,7 @@ public final class TokenService {
         REFRESH_LIFETIME.toSeconds());
   }
 
+  /** What an access token says; empty for anything else (never an exception, whatever the string). */
   public Optional<Verified> verifyAccess(String token, Instant now) {
     return verify(token, "access", now);
   }
