@@ -1,9 +1,12 @@
 package io.connectedregistry.sync;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,21 +46,41 @@ public final class ListChanges {
       if (response.statusCode() != 200) {
         return ParentCaller.failure(request, response);
       }
-      return ParentCaller.body(response).map(body -> Optional.of(page(body.toJsonObject())));
+      return ParentCaller.body(response).map(body -> Optional.of(page(body)));
     });
   }
 
-  private static Page page(JsonObject json) {
-    List<Change> changes = new ArrayList<>();
-    JsonArray array = json.getJsonArray("changes", new JsonArray());
-    for (int i = 0; i < array.size(); i++) {
-      JsonObject c = array.getJsonObject(i);
-      String timestamp = c.getString("timestamp");
-      changes.add(new Change(c.getLong("sequence"), c.getString("repository"),
-          c.getString("action"), c.getString("tag"), c.getString("digest"),
-          timestamp == null ? null : java.time.Instant.parse(timestamp)));
+  /**
+   * One page of the feed as the parent sent it.
+   *
+   * @throws IllegalArgumentException when it is not a page of the feed: not JSON, a field of the
+   *     wrong type, a change without its sequence, repository or action
+   */
+  static Page page(Buffer body) {
+    try {
+      JsonObject json = body.toJsonObject();
+      List<Change> changes = new ArrayList<>();
+      JsonArray array = json.getJsonArray("changes", new JsonArray());
+      for (int i = 0; i < array.size(); i++) {
+        JsonObject c = array.getJsonObject(i);
+        if (c == null || c.getLong("sequence") == null || c.getString("repository") == null
+            || c.getString("action") == null) {
+          throw malformed("changes[" + i + "] lacks its sequence, repository or action");
+        }
+        String timestamp = c.getString("timestamp");
+        changes.add(new Change(c.getLong("sequence"), c.getString("repository"),
+            c.getString("action"), c.getString("tag"), c.getString("digest"),
+            timestamp == null ? null : java.time.Instant.parse(timestamp)));
+      }
+      long last = json.getLong("last", 0L);
+      return new Page(changes, last, json.getBoolean("more", false), json.getLong("head", last));
+    } catch (DecodeException | ClassCastException | DateTimeParseException e) {
+      // What Vert.x's typed getters and Instant.parse throw for a value of the wrong shape.
+      throw malformed(e.getMessage());
     }
-    long last = json.getLong("last", 0L);
-    return new Page(changes, last, json.getBoolean("more", false), json.getLong("head", last));
+  }
+
+  private static IllegalArgumentException malformed(String detail) {
+    return new IllegalArgumentException("the parent's change feed is malformed: " + detail);
   }
 }

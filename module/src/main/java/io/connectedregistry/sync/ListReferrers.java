@@ -29,22 +29,36 @@ public final class ListReferrers {
         ListReferrers::descriptors);
   }
 
-  private static List<Descriptor> descriptors(JsonObject index) {
-    List<Descriptor> out = new ArrayList<>();
-    JsonArray manifests = index.getJsonArray("manifests");
-    if (manifests == null) {
-      return out;
-    }
-    for (int i = 0; i < manifests.size(); i++) {
-      JsonObject m = manifests.getJsonObject(i);
-      Map<String, String> annotations = new HashMap<>();
-      JsonObject a = m.getJsonObject("annotations");
-      if (a != null) {
-        a.forEach(e -> annotations.put(e.getKey(), String.valueOf(e.getValue())));
+  /**
+   * The descriptors of a referrers index as the parent sent it.
+   *
+   * @throws IllegalArgumentException when it is not one: a field of the wrong type, an entry that
+   *     is not an object, a digest that is not one
+   */
+  static List<Descriptor> descriptors(JsonObject index) {
+    try {
+      List<Descriptor> out = new ArrayList<>();
+      JsonArray manifests = index.getJsonArray("manifests");
+      if (manifests == null) {
+        return out;
       }
-      out.add(new Descriptor(m.getString("mediaType"), Digest.parse(m.getString("digest")),
-          m.getLong("size", -1L), m.getString("artifactType"), annotations));
+      for (int i = 0; i < manifests.size(); i++) {
+        JsonObject m = manifests.getJsonObject(i);
+        if (m == null) {
+          throw new IllegalArgumentException("the parent's referrers are malformed: manifests[" + i + "] is null");
+        }
+        Map<String, String> annotations = new HashMap<>();
+        JsonObject a = m.getJsonObject("annotations");
+        if (a != null) {
+          a.forEach(e -> annotations.put(e.getKey(), String.valueOf(e.getValue())));
+        }
+        out.add(new Descriptor(m.getString("mediaType"), Digest.parse(m.getString("digest")),
+            m.getLong("size", -1L), m.getString("artifactType"), annotations));
+      }
+      return out;
+    } catch (ClassCastException wrongType) {
+      // What Vert.x's typed getters throw for a value of the wrong shape.
+      throw new IllegalArgumentException("the parent's referrers are malformed: " + wrongType.getMessage());
     }
-    return out;
   }
 }

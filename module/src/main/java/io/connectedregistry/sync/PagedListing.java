@@ -76,13 +76,26 @@ final class PagedListing {
     return body.length() == 0 ? new JsonObject() : new JsonObject(body);
   }
 
+  /**
+   * The strings of {@code field} (tags, repositories).
+   *
+   * @throws IllegalArgumentException when it is not an array of strings
+   */
   static List<String> strings(JsonObject json, String field) {
     List<String> out = new ArrayList<>();
-    var array = json.getJsonArray(field);
-    if (array != null) {
-      for (int i = 0; i < array.size(); i++) {
-        out.add(array.getString(i));
+    try {
+      var array = json.getJsonArray(field);
+      if (array != null) {
+        for (int i = 0; i < array.size(); i++) {
+          String value = array.getString(i);
+          if (value == null) {
+            throw new IllegalArgumentException("'" + field + "' of the parent's list holds a null");
+          }
+          out.add(value);
+        }
       }
+    } catch (ClassCastException wrongType) {
+      throw new IllegalArgumentException("'" + field + "' of the parent's list is not an array of strings");
     }
     return out;
   }

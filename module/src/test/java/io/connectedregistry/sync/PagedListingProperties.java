@@ -45,11 +45,35 @@ class PagedListingProperties {
     targetOrNull(piece.repeat(count / piece.length() + 1));
   }
 
+  @Property(tries = 1000)
+  void anyJsonIsAListOfStringsOrAnIllegalArgument(@ForAll("lists") io.vertx.core.json.JsonObject json) {
+    try {
+      PagedListing.strings(json, "tags").forEach(org.junit.jupiter.api.Assertions::assertNotNull);
+    } catch (IllegalArgumentException expected) {
+      // the documented refusal
+    }
+  }
+
+  @net.jqwik.api.Example
+  void aListThatIsNotAnArrayOfStringsIsAnIllegalArgument() {
+    for (String body : java.util.List.of("{\"tags\":\"x\"}", "{\"tags\":[null]}", "{\"tags\":{}}")) {
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> PagedListing.strings(new io.vertx.core.json.JsonObject(body), "tags"), body);
+    }
+  }
+
   private static void targetOrNull(String header) {
     String target = PagedListing.nextLink(header);
     if (target != null) {
       assertTrue(!target.isEmpty() && header.contains("<" + target + ">"), target);
     }
+  }
+
+  @Provide
+  Arbitrary<io.vertx.core.json.JsonObject> lists() {
+    Arbitrary<Object> tags = Arbitraries.oneOf(ParentJson.values(),
+        ParentJson.values().list().ofMaxSize(4).map(l -> (Object) new io.vertx.core.json.JsonArray(l)));
+    return tags.map(t -> io.vertx.core.json.JsonObject.of("name", "a", "tags", t));
   }
 
   @Provide
