@@ -141,8 +141,15 @@ public final class TokenService {
   }
 
   private Optional<Verified> verify(String token, String use, Instant now) {
+    SignedJWT jwt;
     try {
-      SignedJWT jwt = SignedJWT.parse(token);
+      jwt = SignedJWT.parse(token);
+    } catch (ParseException | RuntimeException malformed) {
+      // Any client sends these. Besides ParseException, nimbus throws unchecked exceptions for
+      // some malformed tokens (a header that is JSON null: NullPointerException).
+      return Optional.empty();
+    }
+    try {
       if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm()) || !jwt.verify(verifier)) {
         return Optional.empty();
       }

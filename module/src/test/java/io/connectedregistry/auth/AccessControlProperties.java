@@ -3,6 +3,7 @@ package io.connectedregistry.auth;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.connectedregistry.auth.LoginException.Kind;
 import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
@@ -20,6 +21,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -112,6 +114,13 @@ class AccessControlProperties {
     String header = scheme + " " + Base64.getEncoder().encodeToString(
         ("puller:" + password).getBytes(StandardCharsets.UTF_8));
     assertEquals("puller", access.resolve(header, "192.0.2.1").tokenName());
+  }
+
+  @Example
+  void aBearerTokenWhoseHeaderIsJsonNullIsAnInvalidToken() {
+    // "null" in base64url: this threw NullPointerException out of the JWT parser (a 500 for any client).
+    LoginException e = assertThrows(LoginException.class, () -> access.resolve("Bearer bnVsbA.e30.AAAA", "192.0.2.1"));
+    assertEquals(Kind.INVALID_TOKEN, e.kind());
   }
 
   private static void resolvedOrRefused(String header) {

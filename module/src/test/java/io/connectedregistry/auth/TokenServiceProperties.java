@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.From;
 import net.jqwik.api.Property;
@@ -84,6 +85,15 @@ class TokenServiceProperties {
   @Property(tries = 300)
   void aTokenOfAnyHeaderAndClaimsBytesIsEmpty(@ForAll("hostileJson") byte[] header, @ForAll("hostileJson") byte[] claims) {
     String token = base64url(header) + "." + base64url(claims) + "." + base64url(new byte[32]);
+    assertTrue(service.verifyAccess(token, NOW).isEmpty());
+    assertTrue(service.verifyRefresh(token, NOW).isEmpty());
+  }
+
+  @Example
+  void aTokenWhoseHeaderIsJsonNullIsEmpty() {
+    // nimbus-jose-jwt threw NullPointerException from SignedJWT.parse for this header.
+    String token = base64url("null".getBytes(StandardCharsets.UTF_8)) + "." + base64url("{}".getBytes(
+        StandardCharsets.UTF_8)) + "." + base64url(new byte[32]);
     assertTrue(service.verifyAccess(token, NOW).isEmpty());
     assertTrue(service.verifyRefresh(token, NOW).isEmpty());
   }
