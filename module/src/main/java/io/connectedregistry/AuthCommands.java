@@ -13,8 +13,9 @@ import io.connectedregistry.auth.ScopeMapRule;
 import io.connectedregistry.config.ConfigLoader;
 import io.connectedregistry.config.ConfigLoader.Flags;
 import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.storage.DiskSpace;
+import io.connectedregistry.storage.PrivateFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,7 +69,8 @@ final class AuthCommands {
       RegistryConfig loaded =
           ConfigLoader.fromSystemEnvironment()
               .load(Flags.none().withConfig(config).withData(data).withMode(mode));
-      Files.createDirectories(loaded.data());
+      PrivateFiles.folder(loaded.data());
+      DiskSpace.releaseReserveIfFull(loaded.data()); // a full disk must not stop a token change
       return AuthStore.open(
           loaded.data(), loaded.mode(), Limits.of(loaded.auth(), loaded.parent() != null), passwordHasher.get(),
           Clock.systemUTC());

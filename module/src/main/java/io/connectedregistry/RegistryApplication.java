@@ -81,6 +81,7 @@ public final class RegistryApplication {
       // After the server is up: start-up work and the first cycle do not compete for the CPU.
       sync.start();
     }
+    app.watchDiskSpace();
     app.scheduleGarbageCollection(config);
     String scheme = config.tls() == null ? "http" : "https";
     LOG.info("connected registry listening on {}://{} (mode {}, data {}) ready in {} ms",
@@ -109,9 +110,19 @@ public final class RegistryApplication {
         Clock.systemUTC());
   }
 
+  private void watchDiskSpace() {
+    // Measured once a second off the event loop: requests and sync read the last value, and a
+    // disk that something else filled gets the space reserve back within a second.
+    vertx.setPeriodic(1000, id -> vertx.executeBlocking(() -> {
+      storage.diskSpace().refresh();
+      return null;
+    }, false));
+  }
+
   private void scheduleGarbageCollection(RegistryConfig config) {
     // Stale uploads expire even when full garbage collection is off: they only cost disk.
-    long sweep = Math.min(Duration.ofHours(1).toMillis(), config.storage().uploadExpiry().toMillis());
+    long sweep = Math.min(Duration.ofHours(1).toMillis(),
+        Math.min(config.storage().uploadExpiry().toMillis(), config.storage().uploadMaxAge().toMillis()));
     vertx.setPeriodic(sweep, id -> vertx.executeBlocking(storage::expireUploads, false)
         .onFailure(e -> LOG.error("expiring stale uploads failed", e)));
     Duration interval = config.storage().gcInterval();
@@ -156,7 +167,7 @@ public final class RegistryApplication {
   }
 
   private static LocalRegistryStorage.Options storageOptions(RegistryConfig config) {
-    return new LocalRegistryStorage.Options(
-        config.storage().uploadExpiry(), config.storage().gcGrace(), Clock.systemUTC());
+    return new LocalRegistryStorage.Options(config.storage().uploadExpiry(), config.storage().gcGrace(),
+        config.storage().uploadMaxAge(), config.storage().minFreeBytes(), Clock.systemUTC());
   }
 }

@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 
 /**
  * The admin API under {@code /_connected/v1/admin/}: the {@code token} and {@code scope-map} CLI
- * over HTTP, for the control plane. Only tokens named in {@code auth.adminTokens} may call it.
+ * over HTTP, for the control plane. Only Basic credentials of tokens named in
+ * {@code auth.adminTokens} may call it (a Bearer token never does, see {@code AccessControl.isAdmin}).
  * Bodies and answers are JSON in the CLI's shapes; errors in the registry's one error shape.
  *
  * <pre>

@@ -7,7 +7,6 @@ import io.connectedregistry.auth.Principal;
 import io.connectedregistry.auth.Scope;
 import io.connectedregistry.oci.ErrorCode;
 import io.vertx.core.Handler;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,18 +24,21 @@ import java.util.Set;
  * than its token holds. A caller whose token simply lacks the action gets 403 {@code DENIED}.
  *
  * <p>Known credentials are checked on the event loop from memory; new ones go to the small
- * {@code registry-auth} pool (PBKDF2 is slow on purpose), with the request paused meanwhile so no
- * body byte is lost.
+ * {@code registry-auth} pool (PBKDF2 is slow on purpose) through the bounded {@link LoginQueue},
+ * with the request paused meanwhile so no body byte is lost. Failed logins are throttled per
+ * client address, as seen through trusted proxies ({@link ClientAddress}).
  */
 final class AuthHandler {
   private static final String PRINCIPAL = "registry.principal";
 
   private final AccessControl access;
-  private final WorkerExecutor worker;
+  private final LoginQueue logins;
+  private final ClientAddress clients;
 
-  AuthHandler(AccessControl access, WorkerExecutor worker) {
+  AuthHandler(AccessControl access, LoginQueue logins, ClientAddress clients) {
     this.access = access;
-    this.worker = worker;
+    this.logins = logins;
+    this.clients = clients;
   }
 
   /** The caller of a request that passed one of this class's handlers. */
@@ -116,31 +118,39 @@ final class AuthHandler {
   /** Operator actions (start a sync now): an admin token, or anyone where anonymous may do everything. */
   Handler<RoutingContext> operator() {
     return ctx -> resolve(ctx, principal -> {
-      if (access.isAdmin(principal) || (principal instanceof Principal.Anonymous anonymous
-          && anonymous.actions().containsAll(EnumSet.allOf(Action.class)))) {
+      if (access.isOperator(principal)) {
         ctx.next();
-      } else if (principal instanceof Principal.Anonymous) {
-        challenge(ctx, null, null, "an admin token is needed to start a sync");
       } else {
-        ctx.fail(ErrorCode.DENIED.exception(
-            "token '" + principal.displayName() + "' is not an admin token (auth.adminTokens)"));
+        refuseNonAdmin(ctx, principal);
       }
     });
   }
 
-  /** The admin API: a token named in {@code auth.adminTokens}. */
+  /** The admin API: Basic credentials of a token named in {@code auth.adminTokens}. */
   Handler<RoutingContext> admin() {
     return ctx -> resolve(ctx, principal -> {
       if (access.isAdmin(principal)) {
         ctx.next();
-      } else if (principal instanceof Principal.Anonymous) {
-        ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"connected-registry admin\"");
-        ctx.fail(ErrorCode.UNAUTHORIZED.exception("the admin API needs an admin token's credentials"));
       } else {
-        ctx.fail(ErrorCode.DENIED.exception(
-            "token '" + principal.displayName() + "' is not an admin token (auth.adminTokens)"));
+        refuseNonAdmin(ctx, principal);
       }
     });
+  }
+
+  /**
+   * 401 with a Basic challenge when an admin's password could help (no credentials, or a Bearer
+   * token, which never carries admin rights); 403 for a token that is not an admin token.
+   */
+  private static void refuseNonAdmin(RoutingContext ctx, Principal principal) {
+    if (principal instanceof Principal.Basic) {
+      ctx.fail(ErrorCode.DENIED.exception(
+          "token '" + principal.displayName() + "' is not an admin token (auth.adminTokens)"));
+      return;
+    }
+    ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"connected-registry admin\"");
+    ctx.fail(ErrorCode.UNAUTHORIZED.exception(principal instanceof Principal.Bearer
+        ? "operator calls take an admin token's name and password (Basic), not a Bearer token"
+        : "operator calls need an admin token's credentials"));
   }
 
   private interface Decision {
@@ -165,8 +175,8 @@ final class AuthHandler {
     boolean hasBody = request.method() == HttpMethod.POST || request.method() == HttpMethod.PUT
         || request.method() == HttpMethod.PATCH;
     request.pause();
-    String address = clientAddress(request);
-    worker.executeBlocking(() -> access.resolve(authorization, address), false)
+    String address = clients.of(request);
+    logins.submit(() -> access.resolve(authorization, address))
         .onComplete(result -> {
           if (!hasBody) {
             request.resume();
@@ -175,6 +185,8 @@ final class AuthHandler {
             decide(ctx, result.result(), decision);
           } else if (result.cause() instanceof LoginException e) {
             refuse(ctx, e);
+          } else if (result.cause() instanceof LoginQueue.Full) {
+            LoginQueue.refuse(ctx);
           } else {
             ctx.fail(result.cause());
           }
@@ -195,8 +207,7 @@ final class AuthHandler {
       case THROTTLED -> {
         ctx.response().putHeader("Retry-After",
             String.valueOf(access.throttle().retryAfter().toSeconds()));
-        ctx.fail(ErrorCode.TOOMANYREQUESTS.exception(
-            "too many failed logins from this address; try again later"));
+        ctx.fail(ErrorCode.TOOMANYREQUESTS.exception("too many failed logins; try again later"));
       }
       case INVALID_TOKEN -> challenge(ctx, null, "invalid_token",
           "the Bearer token is invalid or expired; log in again");
@@ -238,7 +249,8 @@ final class AuthHandler {
     return ctx.request().isSSL() ? "https" : "http";
   }
 
-  static String clientAddress(HttpServerRequest request) {
-    return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+  /** The client's address, through trusted proxies ({@link ClientAddress}). */
+  String clientAddress(HttpServerRequest request) {
+    return clients.of(request);
   }
 }

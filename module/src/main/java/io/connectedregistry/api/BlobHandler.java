@@ -32,7 +32,7 @@ final class BlobHandler {
           return;
         }
         pullThrough.blob(repository, digest, unknown(repository, digest))
-            .compose(transfer -> transfer.isPresent() ? transfer.get().length()
+            .compose(followed -> followed.isPresent() ? followed.get().transfer().length()
                 : storage.call(s -> s.blobSize(repository, digest).orElse(-1L)))
             .onSuccess(length -> {
               if (length < 0) {
@@ -49,15 +49,15 @@ final class BlobHandler {
         ctx.fail(e);
         return;
       }
-      pullThrough.blob(repository, digest, missing).onSuccess(transfer -> {
-        if (transfer.isPresent() && ctx.request().getHeader("Range") == null) {
+      pullThrough.blob(repository, digest, missing).onSuccess(followed -> {
+        if (followed.isPresent() && ctx.request().getHeader("Range") == null) {
           // Still downloading: stream it as it arrives rather than make the client wait.
-          FollowingBlobSender.send(ctx, storage, transfer.get(), digest,
+          FollowingBlobSender.send(ctx, storage, followed.get(), digest,
               () -> storage.call(s -> s.openBlob(repository, digest))
                   .onSuccess(blob -> send(ctx, digest, blob)).onFailure(ctx::fail));
           return;
         }
-        (transfer.isPresent() ? transfer.get().done().<Void>mapEmpty() : Future.<Void>succeededFuture())
+        (followed.isPresent() ? followed.get().stored() : Future.<Void>succeededFuture())
             .compose(v -> storage.call(s -> s.openBlob(repository, digest)))
             .onSuccess(blob -> send(ctx, digest, blob)).onFailure(ctx::fail);
       }).onFailure(ctx::fail);

@@ -4,6 +4,7 @@ import io.connectedregistry.auth.Action;
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.ErrorCode;
 import io.connectedregistry.oci.InvalidReferenceException;
+import io.connectedregistry.oci.RegistryException;
 import io.connectedregistry.oci.RepositoryName;
 import io.connectedregistry.storage.UploadHandle;
 import io.connectedregistry.storage.UploadStatus;
@@ -98,6 +99,8 @@ final class BlobUploadHandler {
    * Opens the upload, checks the chunk continues it, streams the body in, runs {@code then} and
    * releases the upload — before the answer goes out, since the client's next request may come at
    * once. Fails with RANGE_INVALID (nothing written) when the chunk does not continue the upload.
+   * A body refused for lack of space (507) is rolled back whole: the upload is as the client last
+   * saw it acknowledged, resumable from there, and the space is free again.
    */
   private <T> Future<T> receiveInto(
       RoutingContext ctx, String repository, String id, Function<UploadHandle, Future<T>> then) {
@@ -105,9 +108,19 @@ final class BlobUploadHandler {
       RuntimeException refused = rangeRefusal(ctx, upload);
       Future<T> work = refused != null
           ? Future.failedFuture(refused)
-          : receive(ctx, upload).compose(v -> then.apply(upload));
+          : receive(ctx, upload).recover(e -> rollBackIfOutOfSpace(upload, e)).compose(v -> then.apply(upload));
       return work.eventually(() -> release(upload));
     });
+  }
+
+  private Future<Void> rollBackIfOutOfSpace(UploadHandle upload, Throwable failure) {
+    if (!(failure instanceof RegistryException r && r.code() == ErrorCode.INSUFFICIENT_STORAGE)) {
+      return Future.failedFuture(failure);
+    }
+    return storage.call(s -> {
+      upload.rollBack();
+      return null;
+    }).transform(rolledBack -> Future.failedFuture(failure));
   }
 
   void status(RoutingContext ctx) {

@@ -68,7 +68,7 @@ final class FailureHandler {
       return;
     }
     ErrorCode code = error.code();
-    JsonObject entry = new JsonObject().put("code", code.name()).put("message", code.message());
+    JsonObject entry = new JsonObject().put("code", code.code()).put("message", code.message());
     if (error.detail() != null) {
       entry.put("detail", error.detail());
     }

@@ -4,12 +4,14 @@ import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.ErrorCode;
 import io.connectedregistry.oci.RegistryException;
 import io.connectedregistry.sync.BlobFetcher;
+import io.connectedregistry.sync.FollowedBlob;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
 
 /**
  * Streams a blob that is still being downloaded from the parent (on-demand pull-through): it
@@ -17,9 +19,11 @@ import java.nio.channels.FileChannel;
  * waiting for the whole layer. The file is only appended to and stays readable after its commit
  * (a rename), so a reader never sees anything but a prefix of the blob.
  *
- * <p>If the download is given up (parent gone, digest mismatch) or starts over in a new upload,
- * the connection is closed mid-body: the client sees a short read and retries, never wrong bytes
- * that look complete.
+ * <p>The sender hashes what it sends and holds back the last chunk until the whole blob hashed to
+ * the digest asked for: a parent that sends wrong bytes of the right length, or a short blob with
+ * a Content-Length to match, never gives the client a complete-looking wrong blob. On such a
+ * mismatch, or when the download is given up (parent gone) or starts over in a new upload, the
+ * connection is closed mid-body: the client sees a short read and retries.
  */
 final class FollowingBlobSender {
   private static final int CHUNK = 256 * 1024;
@@ -32,12 +36,17 @@ final class FollowingBlobSender {
   private final String uploadId;
   private final long length;
   private final FileChannel channel;
+  private final Digest digest;
+  /** What was read so far; used by one worker task at a time (each read waits for the last). */
+  private final MessageDigest hasher;
   private long position;
   private boolean closed;
 
   private FollowingBlobSender(RoutingContext ctx, Storage storage, BlobFetcher.Transfer transfer,
-      String uploadId, long length, FileChannel channel) {
+      String uploadId, long length, FileChannel channel, Digest digest) {
     this.ctx = ctx;
+    this.digest = digest;
+    this.hasher = digest.newHasher();
     this.storage = storage;
     this.transfer = transfer;
     this.uploadId = uploadId;
@@ -46,14 +55,16 @@ final class FollowingBlobSender {
   }
 
   /**
-   * Sends the blob following {@code transfer}; runs {@code fallback} (serve from storage) when
-   * the download ends before it can be followed.
+   * Sends the blob following its download; runs {@code fallback} (serve from storage) once the
+   * blob is stored when the download ends before it can be followed.
    */
-  static void send(RoutingContext ctx, Storage storage, BlobFetcher.Transfer transfer, Digest digest,
+  static void send(RoutingContext ctx, Storage storage, FollowedBlob followed, Digest digest,
       Runnable fallback) {
+    BlobFetcher.Transfer transfer = followed.transfer();
     transfer.length().onComplete(known -> {
-      if (known.failed() || known.result() < 0) {
-        transfer.done().onComplete(done -> fallback.run()); // size unknown: wait for the whole blob
+      if (known.failed() || known.result() <= 0) {
+        // Size unknown (or nothing to follow): wait for the whole, verified blob.
+        followed.stored().onComplete(done -> fallback.run());
         return;
       }
       String uploadId = transfer.uploadId(); // set before the size is known
@@ -61,7 +72,7 @@ final class FollowingBlobSender {
         if (opened.failed()) {
           // Committed (or given up) meanwhile: storage has the answer.
           if (opened.cause() instanceof RegistryException r && r.code() == ErrorCode.BLOB_UPLOAD_UNKNOWN) {
-            transfer.done().onComplete(done -> fallback.run());
+            followed.stored().onComplete(done -> fallback.run());
           } else {
             ctx.fail(opened.cause());
           }
@@ -70,7 +81,7 @@ final class FollowingBlobSender {
         BlobHandler.headers(ctx.response(), digest)
             .putHeader("Content-Length", String.valueOf(known.result()));
         FollowingBlobSender sender = new FollowingBlobSender(ctx, storage, transfer, uploadId,
-            known.result(), opened.result());
+            known.result(), opened.result(), digest);
         ctx.response().closeHandler(v -> sender.close());
         sender.next();
       });
@@ -82,10 +93,12 @@ final class FollowingBlobSender {
       return;
     }
     if (position >= length) {
-      ctx.response().end();
+      ctx.response().end(); // the last chunk was sent only after the digest matched
       close();
       return;
     }
+    // Taken before the read: a download that had ended by then adds nothing the read missed.
+    boolean ended = transfer.done().isComplete();
     storage.call(s -> read()).onComplete(read -> {
       if (closed) {
         return;
@@ -106,9 +119,9 @@ final class FollowingBlobSender {
         }
         return;
       }
-      // Caught up with the download: wait for more, unless it has ended badly.
-      if ((transfer.done().isComplete() && transfer.done().failed())
-          || !uploadId.equals(transfer.uploadId())) {
+      // Caught up with the download: wait for more, unless it has ended (short of the length
+      // announced) or started over in another upload.
+      if (ended || !uploadId.equals(transfer.uploadId())) {
         abort();
         return;
       }
@@ -116,7 +129,10 @@ final class FollowingBlobSender {
     });
   }
 
-  /** On a worker: what the file has beyond {@code position}, at most a chunk. */
+  /**
+   * On a worker: what the file has beyond {@code position}, at most a chunk, hashed. The chunk
+   * that completes the length is returned only if the whole blob matches the digest.
+   */
   private Buffer read() throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(CHUNK, length - position));
     int n = channel.read(buffer, position);
@@ -126,6 +142,13 @@ final class FollowingBlobSender {
     buffer.flip();
     byte[] bytes = new byte[buffer.remaining()];
     buffer.get(bytes);
+    hasher.update(bytes);
+    if (position + n == length) {
+      Digest actual = Digest.fromHasher(digest.algorithm(), hasher);
+      if (!actual.equals(digest)) {
+        throw new IOException("the parent's bytes hash to " + actual + ", not " + digest);
+      }
+    }
     return Buffer.buffer(bytes);
   }
 

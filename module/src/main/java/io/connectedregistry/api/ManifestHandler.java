@@ -2,8 +2,10 @@ package io.connectedregistry.api;
 
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.ErrorCode;
+import io.connectedregistry.oci.InvalidReferenceException;
 import io.connectedregistry.oci.Manifest;
 import io.connectedregistry.oci.ManifestParser;
+import io.connectedregistry.oci.MediaTypeSyntax;
 import io.connectedregistry.oci.Reference;
 import io.connectedregistry.storage.StoredManifest;
 import io.vertx.core.buffer.Buffer;
@@ -28,7 +30,10 @@ final class ManifestHandler {
 
   void get(RoutingContext ctx) {
     String repository = Paths.repository(ctx);
-    Reference reference = Reference.parse(ctx.pathParam("reference"));
+    Reference reference = existingReference(ctx, repository);
+    if (reference == null) {
+      return;
+    }
     Optional<StoredManifest> cached = storage.cachedManifest(repository, reference);
     if (cached.isPresent()) {
       serve(ctx, reference, cached.get());
@@ -48,7 +53,27 @@ final class ManifestHandler {
     }).onFailure(ctx::fail);
   }
 
+  /**
+   * The reference of a GET, HEAD or DELETE, or null (the request answered 404) when it is no tag
+   * and no digest: such a manifest cannot exist, so it is not found (the conformance suite asks
+   * this of {@code .INVALID_MANIFEST_NAME}). A PUT still refuses it with 400 TAG_INVALID.
+   */
+  private static Reference existingReference(RoutingContext ctx, String repository) {
+    String text = ctx.pathParam("reference");
+    try {
+      return Reference.parse(text);
+    } catch (InvalidReferenceException e) {
+      ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(e.getMessage() + " in " + repository));
+      return null;
+    }
+  }
+
   private static void serve(RoutingContext ctx, Reference reference, StoredManifest manifest) {
+    if (!MediaTypeSyntax.isTypeAndSubtype(manifest.mediaType())) {
+      // Stored before media types were checked, or sent so by a parent: never echoed as a header.
+      ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " has an invalid media type; push it again"));
+      return;
+    }
     List<String> accept = ctx.request().headers().getAll("Accept");
     if (!Accept.allows(accept, manifest.mediaType())) {
       ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " is a " + manifest.mediaType()
@@ -101,7 +126,10 @@ final class ManifestHandler {
 
   void delete(RoutingContext ctx) {
     String repository = Paths.repository(ctx);
-    Reference reference = Reference.parse(ctx.pathParam("reference"));
+    Reference reference = existingReference(ctx, repository);
+    if (reference == null) {
+      return;
+    }
     storage.call(s -> s.deleteManifest(repository, reference)).onSuccess(deleted -> {
       if (!deleted) {
         ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " in " + repository));

@@ -3,7 +3,7 @@ package io.connectedregistry.api;
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.ErrorCode;
 import io.connectedregistry.oci.Reference;
-import io.connectedregistry.sync.BlobFetcher;
+import io.connectedregistry.sync.FollowedBlob;
 import io.connectedregistry.sync.ParentManifest;
 import io.connectedregistry.sync.ParentStatusException;
 import io.connectedregistry.sync.ParentUnavailableException;
@@ -33,7 +33,7 @@ final class PullThrough {
   }
 
   /** Empty when the blob is now stored here; else the download to follow; or fails with {@code miss}. */
-  Future<Optional<BlobFetcher.Transfer>> blob(String repository, Digest digest, RuntimeException miss) {
+  Future<Optional<FollowedBlob>> blob(String repository, Digest digest, RuntimeException miss) {
     if (sync == null || !sync.pullsThrough(repository)) {
       return Future.failedFuture(miss);
     }

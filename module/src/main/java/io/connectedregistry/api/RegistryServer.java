@@ -41,10 +41,11 @@ public final class RegistryServer {
     // (or a guesser) never starves blob and manifest I/O.
     WorkerExecutor authWorker = vertx.createSharedWorkerExecutor("registry-auth", AUTH_WORKERS);
     Storage calls = new Storage(storage, worker);
-    AuthHandler auth = new AuthHandler(access, authWorker);
-    TokenHandler token = new TokenHandler(access, authWorker);
+    LoginQueue logins = new LoginQueue(authWorker, LoginQueue.CAPACITY);
+    AuthHandler auth = new AuthHandler(access, logins, new ClientAddress(config.http().trustedProxies()));
+    TokenHandler token = new TokenHandler(access, logins, auth);
     AdminHandler admin = new AdminHandler(access, authWorker);
-    SyncStatusHandler syncStatus = new SyncStatusHandler(sync);
+    SyncStatusHandler syncStatus = new SyncStatusHandler(sync, access);
     PullThrough pullThrough = new PullThrough(sync);
     RegistryServer server = new RegistryServer(vertx, worker, authWorker);
     // Tokens edited by the CLI (another process) or the admin API take effect within a second.

@@ -46,8 +46,8 @@ final class RegistryVerticle extends VerticleBase {
         options.setTrustOptions(CertificateReloader.trust(tls)).setClientAuth(ClientAuth.REQUIRED);
       }
     }
-    server = vertx.createHttpServer(options).requestHandler(
-        Routes.create(vertx, storage, config.mode(), auth, token, admin, sync, pullThrough));
+    server = vertx.createHttpServer(options).invalidRequestHandler(Routes::invalidRequest).requestHandler(
+        Routes.create(vertx, storage, config.mode(), config.listen(), auth, token, admin, sync, pullThrough));
     return server.listen().compose(listening -> tls == null || !ownsReload() ? Future.succeededFuture()
         : (reloader = new CertificateReloader(vertx, server, tls)).start());
   }

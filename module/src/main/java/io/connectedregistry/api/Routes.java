@@ -1,11 +1,14 @@
 package io.connectedregistry.api;
 
 import io.connectedregistry.auth.Action;
+import io.connectedregistry.config.RegistryConfig.ListenAddress;
 import io.connectedregistry.config.RegistryConfig.Mode;
 import io.connectedregistry.oci.ErrorCode;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -19,8 +22,8 @@ final class Routes {
 
   private Routes() {}
 
-  static Router create(Vertx vertx, Storage storage, Mode mode, AuthHandler auth, TokenHandler token,
-      AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough) {
+  static Router create(Vertx vertx, Storage storage, Mode mode, ListenAddress listen, AuthHandler auth,
+      TokenHandler token, AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough) {
     BlobHandler blobs = new BlobHandler(storage, pullThrough);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage, pullThrough);
@@ -31,6 +34,7 @@ final class Routes {
 
     Router router = Router.router(vertx);
     router.route().handler(Routes::commonHeaders);
+    router.route().handler(new CrossSiteGuard(listen.isLoopback())::handle);
     router.get("/healthz").handler(health::alive);
     router.get("/readyz").handler(health::ready);
     if (mode == Mode.ReadOnly) {
@@ -80,9 +84,29 @@ final class Routes {
     return router;
   }
 
+  /**
+   * Requests Vert.x cannot parse (headers or URI too long, not HTTP) never reach the router: their
+   * empty 400/414/431 answers get the same protective headers.
+   */
+  static void invalidRequest(HttpServerRequest request) {
+    protect(request.response());
+    HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(request);
+  }
+
+  /**
+   * On every answer, errors included. A manifest is served with the media type its pusher chose:
+   * a browser must neither guess another type (nosniff) nor run what it renders (a sandbox without
+   * sources), since the registry's origin may hold the browser's credentials for it.
+   */
   private static void commonHeaders(RoutingContext ctx) {
-    ctx.response().putHeader("Docker-Distribution-API-Version", "registry/2.0");
+    protect(ctx.response()).putHeader("Docker-Distribution-API-Version", "registry/2.0");
     ctx.next();
+  }
+
+  private static HttpServerResponse protect(HttpServerResponse response) {
+    return response
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .putHeader("Content-Security-Policy", "default-src 'none'; sandbox");
   }
 
   private static void base(RoutingContext ctx) {

@@ -1,25 +1,40 @@
 package io.connectedregistry.api;
 
+import io.connectedregistry.auth.AccessControl;
+import io.connectedregistry.auth.Principal;
 import io.connectedregistry.oci.ErrorCode;
 import io.connectedregistry.sync.SyncService;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
 /**
  * {@code GET /_connected/v1/status}: the sync status (see {@code sync.SyncStatus}); a root
  * registry answers that it has no parent. {@code POST /_connected/v1/sync}: start a sync now
  * (202), for operators.
+ *
+ * <p>The status is filtered by the caller, like the catalog. Operators (an admin token, or anyone
+ * where anonymous callers may do everything) see all of it. Others see the state of sync and the
+ * tag counts of the repositories they may read, nothing more: the parent's address and the sync
+ * token's name, the error texts (which name both, and repositories), the cursor and the last
+ * cycle's totals over every repository are for operators.
  */
 final class SyncStatusHandler {
   static final String STATUS = "/_connected/v1/status";
   static final String SYNC = "/_connected/v1/sync";
 
+  /** The fields anyone who may read something sees; a field added to the status stays hidden until listed here. */
+  private static final List<String> PUBLIC_FIELDS = List.of("connectionState", "syncState", "syncTrigger",
+      "lastSyncStartTime", "lastSyncEndTime", "lastSuccessfulSyncEndTime", "nextSyncWindow");
+
   private final SyncService sync;
+  private final AccessControl access;
 
   /** @param sync null for a root registry */
-  SyncStatusHandler(SyncService sync) {
+  SyncStatusHandler(SyncService sync, AccessControl access) {
     this.sync = sync;
+    this.access = access;
   }
 
   void status(RoutingContext ctx) {
@@ -28,8 +43,36 @@ final class SyncStatusHandler {
           .end(new JsonObject().put("role", "root").put("connectionState", "Online").encode());
       return;
     }
-    sync.status().onSuccess(bytes -> ctx.response().putHeader("Content-Type", "application/json")
-        .putHeader("Cache-Control", "no-store").end(Buffer.buffer(bytes))).onFailure(ctx::fail);
+    Principal caller = AuthHandler.principal(ctx);
+    boolean operator = access.isOperator(caller);
+    sync.status().onSuccess(bytes -> {
+      Buffer body = Buffer.buffer(bytes);
+      if (!operator) {
+        body = visibleTo(caller, new JsonObject(body)).toBuffer();
+      }
+      ctx.response().putHeader("Content-Type", "application/json")
+          .putHeader("Cache-Control", "no-store").end(body);
+    }).onFailure(ctx::fail);
+  }
+
+  /** The part of the full status {@code caller}, who is not an operator, may see. */
+  private static JsonObject visibleTo(Principal caller, JsonObject status) {
+    JsonObject shown = new JsonObject();
+    for (String field : PUBLIC_FIELDS) {
+      if (status.getValue(field) != null) {
+        shown.put(field, status.getValue(field));
+      }
+    }
+    JsonObject repositories = new JsonObject();
+    JsonObject all = status.getJsonObject("repositories");
+    if (all != null) {
+      all.forEach(entry -> {
+        if (caller.maySee(entry.getKey())) {
+          repositories.put(entry.getKey(), entry.getValue());
+        }
+      });
+    }
+    return shown.put("repositories", repositories);
   }
 
   void trigger(RoutingContext ctx) {

@@ -8,7 +8,6 @@ import io.connectedregistry.auth.TokenService;
 import io.connectedregistry.oci.ErrorCode;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -34,11 +33,13 @@ final class TokenHandler {
   private static final int FORM_LIMIT = 64 * 1024;
 
   private final AccessControl access;
-  private final WorkerExecutor worker;
+  private final LoginQueue logins;
+  private final AuthHandler auth;
 
-  TokenHandler(AccessControl access, WorkerExecutor worker) {
+  TokenHandler(AccessControl access, LoginQueue logins, AuthHandler auth) {
     this.access = access;
-    this.worker = worker;
+    this.logins = logins;
+    this.auth = auth;
   }
 
   void get(RoutingContext ctx) {
@@ -46,7 +47,7 @@ final class TokenHandler {
     String service = ctx.request().getParam("service");
     Scope.Request scopes = Scope.parse(ctx.request().params().getAll("scope"));
     boolean offline = "true".equals(ctx.request().getParam("offline_token"));
-    String address = AuthHandler.clientAddress(ctx.request());
+    String address = auth.clientAddress(ctx.request());
     if (authorization == null || authorization.isBlank()) {
       if (access.anonymous().actions().isEmpty()) {
         basicChallenge(ctx, "credentials required: log in with a token name and password");
@@ -59,16 +60,16 @@ final class TokenHandler {
       basicChallenge(ctx, "the token endpoint takes Basic credentials");
       return;
     }
-    worker.executeBlocking(() -> {
+    logins.submit(() -> {
       String[] credentials = AccessControl.decodeBasic(authorization);
       Principal.Basic principal = access.login(credentials[0], credentials[1], address);
       return new Answer(access.issue(principal, scopes, service),
           offline ? access.issueRefresh(principal, service) : null);
-    }, false).onComplete(result -> respond(ctx, result, false));
+    }).onComplete(result -> respond(ctx, result, false));
   }
 
   void post(RoutingContext ctx) {
-    String address = AuthHandler.clientAddress(ctx.request());
+    String address = auth.clientAddress(ctx.request());
     BodyReader.read(ctx.request(), FORM_LIMIT)
         .recover(e -> Future.failedFuture(ErrorCode.REQUEST_INVALID.exception(
             "the form is larger than " + FORM_LIMIT + " bytes")))
@@ -82,19 +83,19 @@ final class TokenHandler {
           if ("password".equals(grant)) {
             String username = first(form, "username");
             String password = first(form, "password");
-            return worker.executeBlocking(() -> {
+            return logins.submit(() -> {
               Principal.Basic principal = access.login(username, password, address);
               return new Answer(access.issue(principal, scopes, service),
                   offline ? access.issueRefresh(principal, service) : null);
-            }, false);
+            });
           }
           if ("refresh_token".equals(grant)) {
             String refreshToken = first(form, "refresh_token");
-            return worker.executeBlocking(() -> {
+            return logins.submit(() -> {
               Principal principal = access.refresh(refreshToken, address);
               // The client keeps its refresh token; a new one is issued only when asked for.
               return new Answer(access.issue(principal, scopes, service), null);
-            }, false);
+            });
           }
           return Future.failedFuture(ErrorCode.REQUEST_INVALID.exception(
               "grant_type must be password or refresh_token"));
@@ -111,11 +112,12 @@ final class TokenHandler {
       if (e.kind() == LoginException.Kind.THROTTLED) {
         ctx.response().putHeader("Retry-After",
             String.valueOf(access.throttle().retryAfter().toSeconds()));
-        ctx.fail(ErrorCode.TOOMANYREQUESTS.exception(
-            "too many failed logins from this address; try again later"));
+        ctx.fail(ErrorCode.TOOMANYREQUESTS.exception("too many failed logins; try again later"));
       } else {
         basicChallenge(ctx, "invalid credentials");
       }
+    } else if (result.cause() instanceof LoginQueue.Full) {
+      LoginQueue.refuse(ctx);
     } else {
       ctx.fail(result.cause());
     }

@@ -103,8 +103,23 @@ public final class AccessControl {
     return tokens;
   }
 
+  /**
+   * Basic credentials of a token named in {@code auth.adminTokens}. Never a Bearer token, whatever
+   * token it was issued to: Bearer tokens carry repository scopes for registry clients (docker, a
+   * child's sync), which cache them and pass them around; operator power stays with the admin's
+   * password. Basic logins are cached, so this costs an admin client nothing per request.
+   */
   public boolean isAdmin(Principal principal) {
-    return principal.tokenName() != null && adminTokens.contains(principal.tokenName());
+    return principal instanceof Principal.Basic && adminTokens.contains(principal.tokenName());
+  }
+
+  /**
+   * May see the whole sync status and start a sync: an admin, or anyone where anonymous callers
+   * may do everything (a registry on loopback without tokens).
+   */
+  public boolean isOperator(Principal principal) {
+    return isAdmin(principal) || (principal instanceof Principal.Anonymous a
+        && a.actions().containsAll(EnumSet.allOf(Action.class)));
   }
 
   /**
@@ -158,8 +173,8 @@ public final class AccessControl {
   /** Checks a token name and password (the token endpoint's password grant); blocking. */
   public Principal.Basic login(String name, String password, String address) {
     if (throttle.throttled(address)) {
-      throw new LoginException(Kind.THROTTLED,
-          "too many failed logins from " + address + "; refused without checking");
+      throw new LoginException(Kind.THROTTLED, "too many failed logins from " + address
+          + " or in all; refused without checking");
     }
     Result result = authenticator.authenticate(name, password, clock.instant());
     if (result instanceof Refused refused) {
@@ -220,28 +235,46 @@ public final class AccessControl {
     return tokens.issueAccess(principal.tokenName(), service, granted, catalog, clock.instant());
   }
 
-  /** A refresh token for a principal that logged in with a password. */
+  /** A refresh token for a principal that logged in with a password, bound to that password. */
   public TokenService.Issued issueRefresh(Principal.Basic principal, String service) {
-    return tokens.issueRefresh(principal.tokenName(), service, clock.instant());
+    return tokens.issueRefresh(principal.tokenName(), principal.login().password().fingerprint(),
+        service, clock.instant());
   }
 
-  /** The token endpoint's refresh grant: the token as it is now; blocking. */
+  /**
+   * The token endpoint's refresh grant: the token as it is now, if the password the refresh token
+   * was issued for is still in place and unexpired (so regenerating or deleting a leaked password
+   * also revokes the refresh tokens it gave); blocking.
+   */
   public Principal refresh(String refreshToken, String address) {
     if (throttle.throttled(address)) {
-      throw new LoginException(Kind.THROTTLED, "too many failed logins from " + address);
+      throw new LoginException(Kind.THROTTLED,
+          "too many failed logins from " + address + " or in all");
     }
-    Optional<String> name = tokens.verifyRefresh(refreshToken, clock.instant());
-    if (name.isEmpty()) {
+    Instant now = clock.instant();
+    Optional<TokenService.Refresh> grant = tokens.verifyRefresh(refreshToken, now);
+    if (grant.isEmpty()) {
       throttle.failed(address);
       throw new LoginException(Kind.UNAUTHENTICATED, "refresh token is not valid or expired");
     }
-    Result current = authenticator.current(name.get());
+    String name = grant.get().subject();
+    Result current = authenticator.current(name);
     if (current instanceof Refused refused) {
       throttle.failed(address);
       throw new LoginException(Kind.UNAUTHENTICATED,
-          "refresh token of '" + name.get() + "' no longer valid: " + refused.reason());
+          "refresh token of '" + name + "' no longer valid: " + refused.reason());
     }
-    return new Principal.Basic((Authenticated) current);
+    Authenticated token = (Authenticated) current;
+    Optional<TokenPassword> password = token.token().passwords().stream()
+        .filter(p -> p.fingerprint().equals(grant.get().passwordFingerprint()) && !p.expiredAt(now))
+        .findFirst();
+    if (password.isEmpty()) {
+      throttle.failed(address);
+      throw new LoginException(Kind.UNAUTHENTICATED, "refresh token of '" + name
+          + "' no longer valid: the password it was issued for was replaced, deleted or expired");
+    }
+    return new Principal.Basic(new Authenticated(token.token(), token.scopeMap(), token.readOnly(),
+        password.get()));
   }
 
   /**

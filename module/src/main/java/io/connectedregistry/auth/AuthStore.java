@@ -2,6 +2,7 @@ package io.connectedregistry.auth;
 
 import io.connectedregistry.auth.AuthStoreException.Kind;
 import io.connectedregistry.config.RegistryConfig.Mode;
+import io.connectedregistry.storage.PrivateFiles;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -77,6 +78,7 @@ public final class AuthStore implements AutoCloseable {
   public static AuthStore open(Path dataDirectory, Mode mode, Limits limits,
       PasswordHasher hasher, Clock clock) {
     Path file = dataDirectory.resolve(FILE_NAME);
+    PrivateFiles.database(file);
     try {
       Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
       try (Statement s = c.createStatement()) {

@@ -4,6 +4,7 @@ import io.connectedregistry.config.RegistryConfig.Mode;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -30,12 +31,11 @@ public final class Authenticator {
   /**
    * A successful login: the token and the scope map it had at that moment. On a ReadOnly registry
    * only read actions are ever allowed, even from a scope map defined before the mode changed.
+   *
+   * @param password the password that matched; null when the token was looked up without one
+   *     ({@link #current})
    */
-  /**
-   * @param validUntil when the password used expires (null: never); a cached login must not
-   *     outlive it
-   */
-  public record Authenticated(Token token, ScopeMap scopeMap, boolean readOnly, Instant validUntil)
+  public record Authenticated(Token token, ScopeMap scopeMap, boolean readOnly, TokenPassword password)
       implements Result {
     public Set<Action> allowed(String repository) {
       Set<Action> granted = scopeMap.allowed(repository);
@@ -46,13 +46,18 @@ public final class Authenticator {
       granted.stream().filter(Action::isRead).forEach(reads::add);
       return Collections.unmodifiableSet(reads);
     }
+
+    /** When the password used expires (null: never, or no password); a cached login must not outlive it. */
+    public Instant validUntil() {
+      return password == null ? null : password.expires().orElse(null);
+    }
   }
 
   public record Refused(Reason reason) implements Result {}
 
   private final AuthStore store;
   private final PasswordHasher hasher;
-  /** Verified when the token is unknown, so timing does not tell which token names exist. */
+  /** Verified in place of missing passwords, so timing does not tell which token names exist. */
   private final PasswordHash decoy;
 
   public Authenticator(AuthStore store, PasswordHasher hasher) {
@@ -61,34 +66,38 @@ public final class Authenticator {
     this.decoy = hasher.hash(hasher.generatePassword());
   }
 
+  /**
+   * Every call costs the same number of PBKDF2 runs, one per password slot, whether the name is
+   * unknown, the token has one password or two, or the password is right: otherwise the response
+   * time would tell a guesser which token names exist and how many passwords they hold.
+   */
   public Result authenticate(String name, String password, Instant now) {
     Optional<Token> found = name == null ? Optional.empty() : store.token(name);
-    if (found.isEmpty() || password == null) {
-      hasher.verify(password == null ? "" : password, decoy);
-      return new Refused(Reason.UNKNOWN_TOKEN);
-    }
-    Token token = found.get();
+    String guess = password == null ? "" : password;
+    List<TokenPassword> passwords = found.map(Token::passwords).orElse(List.of());
     // Check the password before the status so a disabled token costs a guesser the same time.
+    TokenPassword matched = null;
     boolean matchedExpired = false;
-    boolean matched = false;
-    Instant validUntil = null;
-    for (TokenPassword p : token.passwords()) {
-      if (hasher.verify(password, p.hash())) {
+    for (TokenPassword p : passwords) {
+      if (hasher.verify(guess, p.hash())) {
         if (p.expiredAt(now)) {
           matchedExpired = true;
-        } else {
-          matched = true;
-          validUntil = p.expires().orElse(null);
+        } else if (matched == null) {
+          matched = p;
         }
       }
     }
-    if (token.passwords().isEmpty()) {
-      hasher.verify(password, decoy);
+    for (int run = passwords.size(); run < PasswordSlot.values().length; run++) {
+      hasher.verify(guess, decoy);
     }
+    if (found.isEmpty() || password == null) {
+      return new Refused(Reason.UNKNOWN_TOKEN);
+    }
+    Token token = found.get();
     if (!token.enabled()) {
       return new Refused(Reason.DISABLED);
     }
-    if (!matched) {
+    if (matched == null) {
       return new Refused(matchedExpired ? Reason.PASSWORD_EXPIRED : Reason.WRONG_PASSWORD);
     }
     Optional<ScopeMap> scopeMap = store.scopeMap(token.scopeMapName());
@@ -96,7 +105,7 @@ public final class Authenticator {
       // Cannot happen through the store (a map in use cannot be deleted); refuse rather than guess.
       return new Refused(Reason.UNKNOWN_TOKEN);
     }
-    return new Authenticated(token, scopeMap.get(), store.mode() == Mode.ReadOnly, validUntil);
+    return new Authenticated(token, scopeMap.get(), store.mode() == Mode.ReadOnly, matched);
   }
 
   /**

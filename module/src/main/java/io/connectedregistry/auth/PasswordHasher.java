@@ -21,7 +21,7 @@ import javax.crypto.spec.PBEKeySpec;
  * <p>Generated passwords carry 256 random bits, so the slow hash protects operator-chosen
  * passwords set through {@code setPassword}, not generated ones.
  */
-public final class PasswordHasher {
+public class PasswordHasher {
 
   public static final int DEFAULT_ITERATIONS = 210_000;
   private static final int SALT_BYTES = 16;

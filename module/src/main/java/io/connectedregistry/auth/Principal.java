@@ -27,6 +27,15 @@ public sealed interface Principal {
     return allowed(repository);
   }
 
+  /**
+   * Whether the caller may learn that {@code repository} exists and what it holds (in listings
+   * such as the sync status): it may read it, or could get a Bearer token that does.
+   */
+  default boolean maySee(String repository) {
+    Set<Action> actions = obtainable(repository);
+    return actions.contains(Action.CONTENT_READ) || actions.contains(Action.METADATA_READ);
+  }
+
   /** Whether {@code GET /v2/_catalog} is open to this caller (the list is still filtered). */
   boolean mayListCatalog();
 

@@ -46,6 +46,7 @@ public final class TokenService {
   static final String ISSUER = "connected-registry";
   /** Refresh tokens (OAuth2 {@code access_type=offline}) last a day; each use checks the token. */
   static final Duration REFRESH_LIFETIME = Duration.ofDays(1);
+  private static final String PASSWORD_CLAIM = "pwd";
 
   /** What a verified token says. {@code subject} is null for an anonymous token. */
   public record Verified(
@@ -94,20 +95,35 @@ public final class TokenService {
     return new Issued(sign(claims.build(), "access"), now, lifetime.toSeconds());
   }
 
-  /** A refresh token: names the token only; every use re-checks it and re-grants the scopes. */
-  public Issued issueRefresh(String subject, String audience, Instant now) {
-    return new Issued(sign(base(subject, audience, now, REFRESH_LIFETIME).build(), "refresh"), now,
-        REFRESH_LIFETIME.toSeconds());
+  /** What a verified refresh token says: the token, and the password it was issued for. */
+  public record Refresh(String subject, String passwordFingerprint) {}
+
+  /**
+   * A refresh token: names the token and the password that logged in ({@link
+   * TokenPassword#fingerprint}); every use re-checks both and re-grants the scopes.
+   */
+  public Issued issueRefresh(String subject, String passwordFingerprint, String audience, Instant now) {
+    JWTClaimsSet.Builder claims = base(subject, audience, now, REFRESH_LIFETIME)
+        .claim(PASSWORD_CLAIM, passwordFingerprint);
+    return new Issued(sign(claims.build(), "refresh"), now, REFRESH_LIFETIME.toSeconds());
   }
 
   /** What an access token says; empty for anything else (never an exception, whatever the string). */
   public Optional<Verified> verifyAccess(String token, Instant now) {
-    return verify(token, "access", now);
+    return verify(token, "access", now).flatMap(TokenService::access);
   }
 
-  /** The token name a refresh token was issued to, if it is genuine and not expired. */
-  public Optional<String> verifyRefresh(String token, Instant now) {
-    return verify(token, "refresh", now).map(Verified::subject);
+  /**
+   * The token and password a refresh token was issued for, if it is genuine and not expired.
+   * Refresh tokens without a password (issued before they carried one) are refused: their owners
+   * log in again.
+   */
+  public Optional<Refresh> verifyRefresh(String token, Instant now) {
+    return verify(token, "refresh", now).flatMap(claims -> {
+      Object password = claims.getClaim(PASSWORD_CLAIM);
+      return claims.getSubject() != null && password instanceof String p && !p.isEmpty()
+          ? Optional.of(new Refresh(claims.getSubject(), p)) : Optional.empty();
+    });
   }
 
   private static JWTClaimsSet.Builder base(String subject, String audience, Instant now,
@@ -140,7 +156,8 @@ public final class TokenService {
     return jwt.serialize();
   }
 
-  private Optional<Verified> verify(String token, String use, Instant now) {
+  /** The claims of a token signed here, of the given use, valid at {@code now}. */
+  private Optional<JWTClaimsSet> verify(String token, String use, Instant now) {
     SignedJWT jwt;
     try {
       jwt = SignedJWT.parse(token);
@@ -165,6 +182,15 @@ public final class TokenService {
           || (notBefore != null && now.isBefore(notBefore.toInstant()))) {
         return Optional.empty();
       }
+      return Optional.of(claims);
+    } catch (ParseException | JOSEException | IllegalArgumentException | ClassCastException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The grants of a verified access token; a malformed grant voids the token. */
+  private static Optional<Verified> access(JWTClaimsSet claims) {
+    try {
       Map<String, Set<Action>> granted = new LinkedHashMap<>();
       boolean catalog = false;
       Object access = claims.getClaim("access");
@@ -173,11 +199,11 @@ public final class TokenService {
           if (!(entry instanceof Map<?, ?> map)) {
             continue;
           }
-          Object type2 = map.get("type");
+          Object type = map.get("type");
           Object name = map.get("name");
-          if ("registry".equals(type2) && "catalog".equals(name)) {
+          if ("registry".equals(type) && "catalog".equals(name)) {
             catalog = true;
-          } else if ("repository".equals(type2) && name instanceof String repository
+          } else if ("repository".equals(type) && name instanceof String repository
               && map.get("actions") instanceof List<?> actions) {
             EnumSet<Action> set = EnumSet.noneOf(Action.class);
             for (Object action : actions) {
@@ -187,8 +213,9 @@ public final class TokenService {
           }
         }
       }
-      return Optional.of(new Verified(claims.getSubject(), granted, catalog, expires.toInstant()));
-    } catch (ParseException | JOSEException | IllegalArgumentException | ClassCastException e) {
+      return Optional.of(new Verified(claims.getSubject(), granted, catalog,
+          claims.getExpirationTime().toInstant()));
+    } catch (IllegalArgumentException | ClassCastException e) {
       return Optional.empty();
     }
   }

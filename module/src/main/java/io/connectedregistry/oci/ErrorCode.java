@@ -23,8 +23,15 @@ public enum ErrorCode {
   TOOMANYREQUESTS(429, "too many requests"),
   // Not in the spec's table, but the statuses it prescribes for these cases.
   RANGE_INVALID(416, "requested range not satisfiable"),
-  MANIFEST_TOO_LARGE(413, "manifest too large"),
+  /**
+   * The spec asks for 413 and names no code; clients treat a code outside its table as UNKNOWN,
+   * so the answer says MANIFEST_INVALID (as zot does).
+   */
+  MANIFEST_TOO_LARGE(413, "MANIFEST_INVALID", "manifest invalid"),
   PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
+  // The spec has no code for a full disk; 507 is RFC 4918's "Insufficient Storage" (distribution
+  // answers 500). Below storage.minFreeBytes, or on a real ENOSPC: new bytes are refused, pulls go on.
+  INSUFFICIENT_STORAGE(507, "insufficient storage"),
   // The token endpoint and the admin API (outside /v2/), in the same shape.
   REQUEST_INVALID(400, "request invalid"),
   RESOURCE_UNKNOWN(404, "resource unknown"),
@@ -34,15 +41,28 @@ public enum ErrorCode {
   UNKNOWN(500, "unknown error");
 
   private final int status;
+  private final String code;
   private final String message;
 
   ErrorCode(int status, String message) {
     this.status = status;
+    this.code = name();
+    this.message = message;
+  }
+
+  ErrorCode(int status, String code, String message) {
+    this.status = status;
+    this.code = code;
     this.message = message;
   }
 
   public int status() {
     return status;
+  }
+
+  /** The {@code code} clients see: the constant's name, except where a spec code says the same. */
+  public String code() {
+    return code;
   }
 
   public String message() {

@@ -55,6 +55,12 @@ public final class ManifestParser {
     String header = contentType == null ? null : contentType.split(";", 2)[0].trim();
     if (header != null && (header.isEmpty() || header.equals("*/*"))) {
       header = null;
+    } else if (header != null && !MediaTypeSyntax.isContentType(contentType)) {
+      throw invalid("Content-Type is not a media type (RFC 6838 type/subtype, RFC 9110 parameters)");
+    }
+    if (root.mediaType != null && !MediaTypeSyntax.isTypeAndSubtype(root.mediaType)) {
+      // Served back as the Content-Type of every pull: it must be a plain type/subtype.
+      throw invalid("mediaType is not an RFC 6838 type/subtype without parameters");
     }
     String mediaType;
     if (root.mediaType != null && header != null && !root.mediaType.equals(header)) {

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * Reclaims what nothing references:
  *
  * <ol>
- *   <li>uploads untouched for longer than the upload expiry;
+ *   <li>uploads that have not grown for longer than the upload expiry, and uploads started longer
+ *       ago than the maximum upload age however recently they grew;
  *   <li>repository links to blobs that no manifest of that repository references;
  *   <li>blobs that no repository links, and blob files without a metadata row (a crash between
  *       rename and commit).
@@ -28,7 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * Nothing younger than the cutoff is touched: the cutoff is the grace period ago, or the start of
  * the oldest upload still in progress if earlier, because a client pushes layers before the
- * manifest that references them.
+ * manifest that references them. Only an upload that grew within the upload expiry counts as in
+ * progress, and none lives longer than the maximum age, so a trickling or stalled upload holds
+ * collection back for a bounded time only.
  *
  * <p>Crash safety: inside one metadata write transaction each blob file is first renamed into
  * {@code trash/}, then its row deleted. If the process dies before the commit, the rows come back
@@ -51,13 +54,15 @@ final class GarbageCollector {
   }
 
   int expireUploads() {
+    Instant now = options.clock().instant();
     int expired = 0;
-    for (String id : uploads.untouchedSince(options.clock().instant().minus(options.uploadExpiry()))) {
+    for (String id : uploads.expired(now.minus(options.uploadExpiry()), now.minus(options.uploadMaxAge()))) {
       uploads.delete(id);
       expired++;
     }
     if (expired > 0) {
-      LOG.info("deleted {} uploads untouched for more than {}", expired, options.uploadExpiry());
+      LOG.info("deleted {} uploads that did not grow for {} or were started more than {} ago", expired,
+          options.uploadExpiry(), options.uploadMaxAge());
     }
     return expired;
   }
@@ -66,7 +71,7 @@ final class GarbageCollector {
     Instant now = options.clock().instant();
     int uploadsExpired = expireUploads();
     Instant cutoff = now.minus(options.gcGrace());
-    Instant oldestUpload = uploads.oldestStart().orElse(cutoff);
+    Instant oldestUpload = uploads.oldestActiveStart(now.minus(options.uploadExpiry())).orElse(cutoff);
     if (oldestUpload.isBefore(cutoff)) {
       cutoff = oldestUpload;
     }

@@ -31,8 +31,22 @@ import org.slf4j.LoggerFactory;
 public final class LocalRegistryStorage implements RegistryStorage {
   private static final Logger LOG = LoggerFactory.getLogger(LocalRegistryStorage.class);
 
-  /** Options that change how storage behaves; everything else is fixed by the layout. */
-  public record Options(Duration uploadExpiry, Duration gcGrace, Clock clock) {
+  /**
+   * Options that change how storage behaves; everything else is fixed by the layout.
+   *
+   * @param uploadExpiry an upload that has not grown for this long is deleted, and stops holding
+   *     back garbage collection
+   * @param uploadMaxAge an upload started longer ago than this is deleted however recently it grew
+   * @param minFreeBytes below this much free space new bytes are refused ({@link DiskSpace}); 0 = off
+   */
+  public record Options(Duration uploadExpiry, Duration gcGrace, Duration uploadMaxAge, long minFreeBytes,
+      Clock clock) {
+    /** The configuration's defaults for the upload ages, without a free-space floor. */
+    public Options(Duration uploadExpiry, Duration gcGrace, Clock clock) {
+      this(uploadExpiry, gcGrace, Duration.ofDays(7), 0, clock);
+    }
+
+    /** For tests: the configuration's defaults, without a free-space floor. */
     public static Options defaults() {
       return new Options(Duration.ofHours(24), Duration.ofHours(1), Clock.systemUTC());
     }
@@ -43,19 +57,21 @@ public final class LocalRegistryStorage implements RegistryStorage {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final MetadataStore metadata;
+  private final DiskSpace space;
   private final Uploads uploads;
   /** An eighth of the heap, at most 32 MiB: a small device's heap is mostly request buffers. */
   private final ManifestCache manifestCache =
       new ManifestCache(Math.min(32L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 8));
 
   private LocalRegistryStorage(StoragePaths paths, Options options, FileChannel lockChannel, FileLock lock,
-      MetadataStore metadata, Uploads uploads) {
+      DiskSpace space, MetadataStore metadata) throws IOException {
     this.paths = paths;
     this.options = options;
     this.lockChannel = lockChannel;
     this.lock = lock;
+    this.space = space;
     this.metadata = metadata;
-    this.uploads = uploads;
+    this.uploads = new Uploads(paths, space);
   }
 
   /**
@@ -66,9 +82,10 @@ public final class LocalRegistryStorage implements RegistryStorage {
     StoragePaths paths = new StoragePaths(dataDir);
     FileChannel lockChannel = null;
     try {
-      Files.createDirectories(paths.root());
-      Files.createDirectories(paths.blobsRoot());
-      Files.createDirectories(paths.trash());
+      // The folder above the data folder may not be ours to read (and so to fsync): created plainly.
+      PrivateFiles.folder(paths.root());
+      Fsync.createDirectories(paths.blobsRoot());
+      Fsync.createDirectories(paths.trash());
       lockChannel = FileChannel.open(paths.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock;
       try {
@@ -80,9 +97,10 @@ public final class LocalRegistryStorage implements RegistryStorage {
         throw new StorageException("the data folder " + paths.root()
             + " is in use by another registry process; stop it first or use another --data folder");
       }
+      DiskSpace space = new DiskSpace(paths, options.minFreeBytes()); // first: frees the reserve on a full disk
+      PrivateFiles.database(paths.metadataDatabase());
       MetadataStore metadata = new MetadataStore(paths.metadataDatabase());
-      LocalRegistryStorage storage =
-          new LocalRegistryStorage(paths, options, lockChannel, lock, metadata, new Uploads(paths));
+      LocalRegistryStorage storage = new LocalRegistryStorage(paths, options, lockChannel, lock, space, metadata);
       storage.recoverTrash();
       return storage;
     } catch (IOException e) {
@@ -99,6 +117,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   public StoragePaths paths() {
     return paths;
+  }
+
+  @Override
+  public DiskSpace diskSpace() {
+    return space;
   }
 
   // ---- blobs ----
@@ -140,6 +163,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   @Override
   public UploadStatus startUpload(String repository) {
+    space.requireRoom(0, "new uploads");
     return uploads.start(repository);
   }
 
@@ -160,6 +184,8 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   @Override
   public long commitUpload(UploadHandle upload, Digest expected) {
+    // No free-space check: the bytes are already on disk, and a rename and a row need no more.
+    upload.requireNotGone();
     try {
       Digest actual = upload.digest(expected.algorithm());
       if (!actual.equals(expected)) {
@@ -173,6 +199,10 @@ public final class LocalRegistryStorage implements RegistryStorage {
         // Under the metadata write lock: the garbage collector cannot remove this blob's file
         // between the existence check and the insert below.
         if (!Files.exists(target)) {
+          if (!Files.exists(source)) {
+            upload.requireNotGone();
+            throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + upload.id() + " was cancelled or expired");
+          }
           moveDurably(source, target);
         }
         MetadataStore.insertBlobAndLink(c, upload.repository(), expected, size);
@@ -182,16 +212,16 @@ public final class LocalRegistryStorage implements RegistryStorage {
       uploads.delete(upload.id());
       return size;
     } catch (IOException e) {
+      if (DiskSpace.isOutOfSpace(e)) {
+        throw space.outOfSpace("commit upload " + upload.id() + " (it stays as it was: retry the PUT)");
+      }
       throw new StorageException("cannot commit upload " + upload.id() + ": " + e.getMessage(), e);
     }
   }
 
   private void moveDurably(Path source, Path target) throws IOException {
     Path dir = target.getParent();
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir);
-      Fsync.directory(dir.getParent());
-    }
+    Fsync.createDirectories(dir);
     try {
       Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
@@ -209,6 +239,8 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   @Override
   public void putManifest(String repository, Manifest manifest, String tag) {
+    // Refused below the floor like blobs: small, but a client could push them without end.
+    space.requireRoom(manifest.bytes().length, "new manifests");
     List<Digest> missing = metadata.putManifest(repository, manifest, tag);
     manifestCache.invalidate(repository);
     if (!missing.isEmpty()) {
@@ -267,6 +299,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   @Override
   public GcReport collectGarbage() {
+    space.refresh(); // on a full disk, gives the reserve back first: collecting writes metadata too
     return new GarbageCollector(paths, metadata, uploads, options).run();
   }
 
@@ -278,11 +311,20 @@ public final class LocalRegistryStorage implements RegistryStorage {
   @Override
   public void checkWritable() {
     metadata.ping();
-    Path probe = paths.uploadsRoot().resolve(".probe");
+    Path probe = null;
     try {
+      // A file of its own per probe: probes run at once (several kubelets, a load balancer).
+      probe = Files.createTempFile(paths.uploadsRoot(), ".probe-", null);
       Files.write(probe, new byte[] {1});
       Files.delete(probe);
     } catch (IOException e) {
+      if (DiskSpace.isOutOfSpace(e)) {
+        // Full, not broken: pulls are served all the same, and writes answer 507 by themselves.
+        if (probe != null) {
+          probe.toFile().delete();
+        }
+        return;
+      }
       throw new StorageException("the data folder is not writable: " + e.getMessage(), e);
     }
   }

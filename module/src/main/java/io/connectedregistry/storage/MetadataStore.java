@@ -148,6 +148,11 @@ final class MetadataStore implements AutoCloseable {
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {
+        if (DiskSpace.isOutOfSpace(e)) {
+          // SQLite rolled back: nothing changed. Answered 507, like any write refused for space.
+          throw io.connectedregistry.oci.ErrorCode.INSUFFICIENT_STORAGE.exception(
+              "the data folder's file system is full; nothing was changed");
+        }
         throw new StorageException("metadata write failed", e);
       }
     }

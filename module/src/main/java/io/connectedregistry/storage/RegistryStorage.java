@@ -40,6 +40,7 @@ public interface RegistryStorage extends AutoCloseable {
 
   // ---- uploads ----
 
+  /** Throws INSUFFICIENT_STORAGE below the free-space floor. */
   UploadStatus startUpload(String repository);
 
   Optional<UploadStatus> uploadStatus(String repository, String uploadId);
@@ -56,7 +57,8 @@ public interface RegistryStorage extends AutoCloseable {
 
   /**
    * Verifies the digest, makes the blob durable and links it; the upload is gone afterwards. On a
-   * digest mismatch (DIGEST_INVALID) nothing becomes visible and the upload stays as it was.
+   * digest mismatch (DIGEST_INVALID) nothing becomes visible and the upload stays as it was. Not
+   * refused below the free-space floor: the bytes are already written.
    */
   long commitUpload(UploadHandle upload, Digest expected);
 
@@ -64,7 +66,10 @@ public interface RegistryStorage extends AutoCloseable {
 
   // ---- manifests, tags, referrers ----
 
-  /** Stores a parsed manifest, tagging it when {@code tag} is not null. Throws MANIFEST_BLOB_UNKNOWN. */
+  /**
+   * Stores a parsed manifest, tagging it when {@code tag} is not null. Throws MANIFEST_BLOB_UNKNOWN,
+   * or INSUFFICIENT_STORAGE below the free-space floor.
+   */
   void putManifest(String repository, Manifest manifest, String tag);
 
   Optional<StoredManifest> manifest(String repository, Reference reference);
@@ -96,8 +101,14 @@ public interface RegistryStorage extends AutoCloseable {
   /** Deletes uploads untouched for longer than the upload expiry; returns how many. */
   int expireUploads();
 
-  /** Throws when the store cannot take writes (disk gone, database closed). */
+  /**
+   * Throws when the store cannot take writes (disk gone, database closed). A full disk is not
+   * such a failure: pulls go on, and writes answer 507 by themselves.
+   */
   void checkWritable();
+
+  /** Free space on the data folder's file system and its floor ({@code storage.minFreeBytes}). */
+  DiskSpace diskSpace();
 
   @Override
   void close();

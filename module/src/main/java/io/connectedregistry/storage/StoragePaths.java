@@ -17,6 +17,7 @@ import java.nio.file.Path;
  *   uploads/UUID/data            an upload in progress: bytes received so far
  *   uploads/UUID/repository      the repository it was started in (and its start time = mtime)
  *   trash/                       blobs the garbage collector is removing (restored or purged on open)
+ *   space-reserve                a few MiB the registry gives back when the disk is full (DiskSpace)
  *   .lock                        held by the process that owns the store
  * </pre>
  *
@@ -65,6 +66,10 @@ public final class StoragePaths {
 
   public Path trash() {
     return root.resolve("trash");
+  }
+
+  public Path spaceReserve() {
+    return root.resolve("space-reserve");
   }
 
   public Path lockFile() {

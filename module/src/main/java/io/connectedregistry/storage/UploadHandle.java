@@ -1,6 +1,7 @@
 package io.connectedregistry.storage;
 
 import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.ErrorCode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,6 +19,10 @@ public final class UploadHandle implements AutoCloseable {
   private final FileChannel channel;
   private final Uploads.HashState hash;
   private final long startSize;
+  /** The hash of the first {@link #startSize} bytes, for {@link #rollBack()}. */
+  private final MessageDigest startHash;
+  /** Set when the upload is deleted (cancelled, expired) while this request holds it. */
+  private volatile boolean gone;
   private boolean closed;
 
   UploadHandle(Uploads owner, String id, String repository, FileChannel channel, Uploads.HashState hash) {
@@ -27,6 +32,7 @@ public final class UploadHandle implements AutoCloseable {
     this.channel = channel;
     this.hash = hash;
     this.startSize = hash.size;
+    this.startHash = copy(hash.sha256);
   }
 
   public String id() {
@@ -52,25 +58,44 @@ public final class UploadHandle implements AutoCloseable {
     append(new ByteBuffer[] {data});
   }
 
-  /** Blocking: appends and hashes several buffers, written through a per-thread direct buffer. */
+  /**
+   * Blocking: appends and hashes several buffers, written through a per-thread direct buffer. All
+   * or nothing: a failed write (a full disk) is cut off the file again, so file and hash still
+   * agree. Throws INSUFFICIENT_STORAGE below the free-space floor or when the disk is full, and
+   * BLOB_UPLOAD_UNKNOWN once the upload was cancelled or expired under this request.
+   */
   public void append(ByteBuffer[] data) throws IOException {
-    hash.valid = false; // until the write is known complete: a failure leaves file and hash apart
+    requireNotGone();
     long total = 0;
-    ByteBuffer staging = STAGING.get();
-    staging.clear();
     for (ByteBuffer b : data) {
       total += b.remaining();
-      hash.sha256.update(b.duplicate());
-      while (b.hasRemaining()) {
-        if (!staging.hasRemaining()) {
-          writeFully(staging);
-        }
-        int n = Math.min(staging.remaining(), b.remaining());
-        staging.put(b.slice(b.position(), n));
-        b.position(b.position() + n);
-      }
     }
-    writeFully(staging);
+    owner.space().requireRoom(total, "new blob bytes");
+    MessageDigest before = copy(hash.sha256);
+    hash.valid = false; // until the write is known complete
+    ByteBuffer staging = STAGING.get();
+    staging.clear();
+    try {
+      for (ByteBuffer b : data) {
+        hash.sha256.update(b.duplicate());
+        while (b.hasRemaining()) {
+          if (!staging.hasRemaining()) {
+            writeFully(staging);
+          }
+          int n = Math.min(staging.remaining(), b.remaining());
+          staging.put(b.slice(b.position(), n));
+          b.position(b.position() + n);
+        }
+      }
+      writeFully(staging);
+    } catch (IOException e) {
+      staging.clear();
+      restore(hash.size, before);
+      if (DiskSpace.isOutOfSpace(e)) {
+        throw owner.space().outOfSpace("write to upload " + id + " (the failed bytes were not kept)");
+      }
+      throw e;
+    }
     hash.size += total;
     hash.unflushed += total;
     hash.valid = true;
@@ -116,6 +141,51 @@ public final class UploadHandle implements AutoCloseable {
 
   FileChannel channel() {
     return channel;
+  }
+
+  /**
+   * Blocking: forgets everything this request appended, giving the space back; the upload is as
+   * its client last saw it acknowledged, and resumable from there. For a request refused for lack
+   * of space.
+   */
+  public void rollBack() throws IOException {
+    restore(startSize, startHash);
+    if (!hash.valid) {
+      throw new IOException("could not cut upload " + id + " back to " + startSize + " bytes");
+    }
+  }
+
+  /** Cuts the file back to {@code size} bytes hashed by {@code digest}; on failure the hash stays invalid. */
+  private void restore(long size, MessageDigest digest) {
+    try {
+      channel.truncate(size);
+      channel.position(size);
+      hash.sha256 = copy(digest);
+      hash.size = size;
+      hash.valid = true;
+    } catch (IOException e) {
+      hash.valid = false; // the next request re-hashes what is on disk
+    }
+  }
+
+  void markGone() {
+    gone = true;
+  }
+
+  /** Throws BLOB_UPLOAD_UNKNOWN once the upload was cancelled or expired under this request. */
+  void requireNotGone() {
+    if (gone) {
+      throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " was cancelled or expired"
+          + " (an upload may live storage.uploadMaxAge at most)");
+    }
+  }
+
+  private static MessageDigest copy(MessageDigest digest) {
+    try {
+      return (MessageDigest) digest.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Blocking: closes the file and releases the upload for the next request. Idempotent. */

@@ -36,7 +36,7 @@ final class Uploads {
 
   /** Running hash of an upload's bytes; {@code valid} is false when it may not match the file. */
   static final class HashState {
-    final MessageDigest sha256 = Digest.newMessageDigest("sha256");
+    MessageDigest sha256 = Digest.newMessageDigest("sha256");
     long size;
     boolean valid = true;
     /** Bytes written since the last background flush was started, across requests. */
@@ -53,12 +53,20 @@ final class Uploads {
     return t;
   });
   private final StoragePaths paths;
+  private final DiskSpace space;
   private final ConcurrentHashMap<String, HashState> idle = new ConcurrentHashMap<>();
   private final Set<String> busy = ConcurrentHashMap.newKeySet();
+  /** The handle of each busy upload, so deleting one under its request stops that request. */
+  private final ConcurrentHashMap<String, UploadHandle> handles = new ConcurrentHashMap<>();
 
-  Uploads(StoragePaths paths) throws IOException {
+  Uploads(StoragePaths paths, DiskSpace space) throws IOException {
     this.paths = paths;
+    this.space = space;
     Files.createDirectories(paths.uploadsRoot());
+  }
+
+  DiskSpace space() {
+    return space;
   }
 
   UploadStatus start(String repository) {
@@ -132,7 +140,9 @@ final class Uploads {
         state = rehash(channel, size);
       }
       channel.position(size);
-      return new UploadHandle(this, id, repository, channel, state);
+      UploadHandle handle = new UploadHandle(this, id, repository, channel, state);
+      handles.put(id, handle);
+      return handle;
     } catch (NoSuchFileException e) {
       busy.remove(id);
       closeQuietly(channel);
@@ -193,6 +203,7 @@ final class Uploads {
   }
 
   void release(String id, HashState state) {
+    handles.remove(id);
     if (state.valid && Files.exists(paths.upload(id))) {
       idle.put(id, state);
     }
@@ -208,24 +219,54 @@ final class Uploads {
     return true;
   }
 
+  /** Deletes an upload; a request still writing to it fails on its next write (BLOB_UPLOAD_UNKNOWN). */
   void delete(String id) {
     idle.remove(id);
+    UploadHandle open = handles.get(id);
+    if (open != null) {
+      open.markGone();
+    }
     deleteTree(paths.upload(id));
   }
 
-  /** Uploads untouched since {@code cutoff} and not in use: the garbage collector deletes them. */
-  List<String> untouchedSince(Instant cutoff) {
+  /**
+   * Uploads the garbage collector deletes: those not in use that have not grown since
+   * {@code untouchedSince}, and those started before {@code startedBefore} whatever they do (a
+   * trickle of bytes must not keep an upload, and the space and collection it holds, for ever).
+   */
+  List<String> expired(Instant untouchedSince, Instant startedBefore) {
     List<String> result = new ArrayList<>();
+    for (UploadTimes u : list()) {
+      if (u.started().isBefore(startedBefore) || (!busy.contains(u.id()) && u.grew().isBefore(untouchedSince))) {
+        result.add(u.id());
+      }
+    }
+    return result;
+  }
+
+  /**
+   * When the oldest upload that grew since {@code activeSince} was started: its client may push
+   * the manifest that links the blobs it pushed before, so those are not collected yet. An upload
+   * that has stopped growing holds nothing back, even while a request keeps it open.
+   */
+  Optional<Instant> oldestActiveStart(Instant activeSince) {
+    return list().stream()
+        .filter(u -> !u.grew().isBefore(activeSince))
+        .map(UploadTimes::started)
+        .min(Comparator.naturalOrder());
+  }
+
+  /** An upload's start (the mtime of its repository file) and last growth (of its data file). */
+  private record UploadTimes(String id, Instant started, Instant grew) {}
+
+  private List<UploadTimes> list() {
+    List<UploadTimes> result = new ArrayList<>();
     try (Stream<Path> dirs = Files.list(paths.uploadsRoot())) {
       for (Path dir : (Iterable<Path>) dirs::iterator) {
-        String id = dir.getFileName().toString();
-        if (busy.contains(id)) {
-          continue;
-        }
-        Path data = dir.resolve("data");
-        Path marker = Files.exists(data) ? data : dir;
-        if (Files.getLastModifiedTime(marker).toInstant().isBefore(cutoff)) {
-          result.add(id);
+        Instant started = mtime(dir.resolve("repository"), dir);
+        Instant grew = mtime(dir.resolve("data"), dir);
+        if (started != null && grew != null) {
+          result.add(new UploadTimes(dir.getFileName().toString(), started, grew));
         }
       }
     } catch (IOException e) {
@@ -234,22 +275,16 @@ final class Uploads {
     return result;
   }
 
-  /** When the oldest upload still present was started; uploads may still link blobs until done. */
-  Optional<Instant> oldestStart() {
-    try (Stream<Path> dirs = Files.list(paths.uploadsRoot())) {
-      return dirs.map(d -> d.resolve("repository"))
-          .filter(Files::exists)
-          .map(p -> {
-            try {
-              return Files.getLastModifiedTime(p).toInstant();
-            } catch (IOException e) {
-              return Instant.now();
-            }
-          })
-          .min(Comparator.naturalOrder());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  /** The mtime of {@code file}, else of {@code fallback} (an upload half-created), else null (gone). */
+  private static Instant mtime(Path file, Path fallback) {
+    for (Path p : new Path[] {file, fallback}) {
+      try {
+        return Files.getLastModifiedTime(p).toInstant();
+      } catch (IOException e) {
+        // try the next; a folder deleted meanwhile has neither
+      }
     }
+    return null;
   }
 
   static void deleteTree(Path root) {

@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * digest check and durable commit as a client push. Streams (never holds a blob in memory), runs
  * every storage call on {@code worker}, and resumes a dropped connection with
  * {@code Range: bytes=<received>-} (from 0 if the parent ignores the range). Bytes that do not hash
- * to the digest asked for are discarded with a {@link DigestMismatchException}.
+ * to the digest asked for are discarded with a {@link DigestMismatchException}. With the size the
+ * manifest's descriptor gives, the download stops at that size: a parent that declares or sends
+ * more is cut off before it fills the disk.
  */
 public final class BlobFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(BlobFetcher.class);
@@ -108,16 +110,24 @@ public final class BlobFetcher {
     return java.util.Optional.ofNullable(transfers.get(digest));
   }
 
-  /** Fetches {@code digest} of the parent's {@code repository} into the local repository of that name. */
+  /**
+   * Fetches {@code digest} of the parent's {@code repository} into the local repository of that
+   * name, its size unknown (bounded only by the digest check at the end).
+   */
   public Future<Result> fetch(String repository, Digest digest) {
-    return fetch(repository, repository, digest);
+    return fetch(repository, repository, digest, -1);
   }
 
   public Future<Result> fetch(String parentRepository, String localRepository, Digest digest) {
+    return fetch(parentRepository, localRepository, digest, -1);
+  }
+
+  /** @param size the size its descriptor gives (the download stops there), or -1 when unknown */
+  public Future<Result> fetch(String parentRepository, String localRepository, Digest digest, long size) {
     Context loop = vertx.getOrCreateContext();
-    return blocking(() -> storage.blobSize(localRepository, digest).orElse(-1L)).compose(size -> {
-      if (size >= 0) {
-        return Future.succeededFuture(new Result(digest, size, 0, true));
+    return blocking(() -> storage.blobSize(localRepository, digest).orElse(-1L)).compose(stored -> {
+      if (stored >= 0) {
+        return Future.succeededFuture(new Result(digest, stored, 0, true));
       }
       Transfer transfer = new Transfer(localRepository, null);
       Transfer running = transfers.putIfAbsent(digest, transfer);
@@ -131,7 +141,7 @@ public final class BlobFetcher {
       return blocking(() -> kept == null ? open(localRepository) : reopen(localRepository, kept))
           .compose(upload -> {
             transfer.uploadId = upload.id();
-            return new Download(loop, parentRepository, localRepository, digest, upload, transfer).run();
+            return new Download(loop, parentRepository, localRepository, digest, size, upload, transfer).run();
           })
           .onComplete(result -> {
             transfers.remove(digest, transfer);
@@ -195,14 +205,17 @@ public final class BlobFetcher {
     private final String parentRepository;
     private final String localRepository;
     private final Digest digest;
+    /** The descriptor's size, or -1. */
+    private final long expected;
     private UploadHandle upload;
     private long received;
     private int stalled;
     private final Promise<Result> result = Promise.promise();
     private final Transfer transfer;
 
-    Download(Context loop, String parentRepository, String localRepository, Digest digest, UploadHandle upload,
-        Transfer transfer) {
+    Download(Context loop, String parentRepository, String localRepository, Digest digest, long expected,
+        UploadHandle upload, Transfer transfer) {
+      this.expected = expected;
       this.transfer = transfer;
       this.loop = loop;
       this.parentRepository = parentRepository;
@@ -263,7 +276,15 @@ public final class BlobFetcher {
 
     private void stream(HttpClientResponse response) {
       long startSize = upload.size();
-      transfer.length.tryComplete(blobLength(response, startSize));
+      long declared = blobLength(response, startSize);
+      if (expected >= 0 && (declared >= 0 && declared != expected || startSize > expected)) {
+        ParentCaller.discard(response);
+        discard(tooLong("the parent declares " + declared + " bytes for a blob whose descriptor gives "
+            + expected + "; not downloaded"));
+        return;
+      }
+      transfer.length.tryComplete(expected >= 0 ? expected : declared);
+      long[] position = {startSize};
       UploadWriteStream writer = new UploadWriteStream(loop, worker, upload);
       // Resumes the response when the queue has drained (registered once, before any pause).
       writer.drainHandler(v -> response.resume());
@@ -275,6 +296,14 @@ public final class BlobFetcher {
           // They do arrive when a pause (bandwidth limit, back-pressure) outlived the drop.
           return;
         }
+        if (expected >= 0 && position[0] + buffer.length() > expected) {
+          // More than the descriptor allows: stop reading, drop the connection, keep nothing.
+          body.tryFail(tooLong("the parent sent more than the " + expected
+              + " bytes the blob's descriptor gives; download stopped"));
+          response.request().reset();
+          return;
+        }
+        position[0] += buffer.length();
         received += buffer.length();
         counter.received(buffer.length());
         bandwidth.throttle(vertx, response, buffer.length());
@@ -301,6 +330,10 @@ public final class BlobFetcher {
           resumeAfterDrop(startSize, body.future().cause());
         }
       });
+    }
+
+    private ParentStatusException tooLong(String detail) {
+      return new ParentStatusException("GET", "/v2/" + parentRepository + "/blobs/" + digest, 200, null, detail);
     }
 
     private void resumeAfterDrop(long startSize, Throwable cause) {

@@ -3,6 +3,7 @@ package io.connectedregistry.sync;
 import io.connectedregistry.auth.RepositoryPattern;
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.Reference;
+import io.connectedregistry.oci.RepositoryName;
 import io.connectedregistry.storage.RegistryStorage;
 import io.connectedregistry.storage.StoredManifest;
 import io.vertx.core.Future;
@@ -46,6 +47,11 @@ public final class DownstreamSync {
   private static final int PARALLEL_REPOSITORIES = 6;
   private static final int PARALLEL_TAGS = 3;
   private static final int PAGE_SIZE = 1000;
+  /**
+   * Feed pages ({@link #PAGE_SIZE} changes each) one cycle applies; then it ends and the next
+   * carries on from the cursor, so a parent whose feed says "more" forever cannot hold a cycle.
+   */
+  private static final int MAX_FEED_PAGES_PER_CYCLE = 100;
 
   /** What one cycle did. {@code complete} is false when it stopped at a safe point. */
   public record Report(boolean feed, int repositories, long tagsCopied, long tagsDeleted,
@@ -67,6 +73,12 @@ public final class DownstreamSync {
   private final boolean mirrorManifestDeletes;
   private final java.time.Duration messageTtl;
   private final java.time.Clock clock;
+  /**
+   * The failing change that came without a usable timestamp, and when it first failed here: its
+   * age for {@code messageTtl} (in memory; after a restart it starts again). Sync context only.
+   */
+  private long failingSequence = -1;
+  private java.time.Instant failingSince;
 
   /**
    * @param mirrorManifestDeletes delete a manifest the parent deleted (a ReadOnly registry holds
@@ -114,6 +126,9 @@ public final class DownstreamSync {
     final AtomicLong tagsCopied = new AtomicLong();
     final AtomicLong tagsDeleted = new AtomicLong();
     final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+    /** Entries of the parent's listings off the OCI grammar: reported, but they never hold a cycle back. */
+    final List<String> refused = Collections.synchronizedList(new ArrayList<>());
+    int feedPages;
     final long bytesBefore = counter.blobBytes();
     final long requestsBefore = caller.requestsSent();
     final Set<String> repositories = Collections.synchronizedSet(new HashSet<>());
@@ -178,7 +193,8 @@ public final class DownstreamSync {
         return Future.succeededFuture(new ArrayList<>(names));
       }
       return new ListCatalog(caller, PAGE_SIZE).list().map(catalog -> {
-        for (String repository : catalog) {
+        refused.addAll(catalog.refused());
+        for (String repository : catalog.entries()) {
           if (inScope(repository)) {
             names.add(repository);
           }
@@ -190,7 +206,9 @@ public final class DownstreamSync {
     Future<Void> syncRepository(String repository) {
       repositories.add(repository);
       return new ListTags(caller, PAGE_SIZE).list(repository).compose(found -> {
-        List<String> parentTags = found.orElse(List.of()).stream().filter(tags::accepts).toList();
+        found.ifPresent(listing -> refused.addAll(listing.refused()));
+        List<String> parentTags = found.map(Listing::entries).orElse(List.of()).stream()
+            .filter(tags::accepts).toList();
         List<Callable<Future<Void>>> copies = new ArrayList<>();
         for (String tag : parentTags) {
           copies.add(() -> stopped() ? Future.succeededFuture() : syncTag(repository, tag));
@@ -261,6 +279,7 @@ public final class DownstreamSync {
     // ---- change feed: a parent of this project ----
 
     Future<Void> applyFeed(ListChanges.Page page) {
+      feedPages++;
       Future<Void> chain = Future.succeededFuture();
       for (ListChanges.Change change : page.changes()) {
         chain = chain.compose(v -> stopped() ? Future.succeededFuture() : apply(change));
@@ -270,32 +289,35 @@ public final class DownstreamSync {
           return save();
         }
         state.cursor(Math.max(state.cursor(), page.last()));
-        return save().compose(s -> page.more()
+        return save().compose(s -> page.more() && feedPages < MAX_FEED_PAGES_PER_CYCLE
             ? new ListChanges(caller, PAGE_SIZE).after(state.cursor())
                 .compose(next -> next.isEmpty() ? Future.succeededFuture() : applyFeed(next.get()))
             : Future.succeededFuture());
       });
     }
 
-    /** Applies one change; on success the cursor may pass it. */
+    /**
+     * Applies one change; on success the cursor may pass it. A change that fails (a parent error,
+     * or values off the OCI grammar) stops the feed here, to keep the changes in order, until it
+     * is older than {@code messageTtl}; then it is given up, reported as expired.
+     */
     Future<Void> apply(ListChanges.Change change) {
       String repository = change.repository();
-      if (!inScope(repository)) {
+      boolean named = validName(repository);
+      if ((change.invalid() == null || named) && (repository == null || !inScope(repository))) {
         return advance(change);
       }
-      repositories.add(repository);
-      Future<Void> applied = switch (change.action()) {
-        case "tag_set" -> tags.accepts(change.tag())
-            ? copyTag(repository, change.tag(), Digest.parse(change.digest()))
-            : Future.succeededFuture();
-        case "tag_deleted" -> deleteSyncedTag(repository, change.tag());
-        case "manifest_put" -> copier.copy(repository, Digest.parse(change.digest()), null);
-        case "manifest_deleted" -> mirrorManifestDeletes
-            ? blocking(() -> storage.deleteManifest(repository, Reference.parse(change.digest())))
-                .mapEmpty()
-            : Future.succeededFuture();
-        default -> Future.succeededFuture(); // a newer parent's event: nothing to do here
-      };
+      if (named) {
+        repositories.add(repository);
+      }
+      Future<Void> applied;
+      try {
+        applied = change.invalid() != null
+            ? Future.failedFuture(new IllegalArgumentException(change.invalid()))
+            : applyValid(change);
+      } catch (RuntimeException e) {
+        applied = Future.failedFuture(e);
+      }
       return applied.compose(v -> advance(change))
           .recover(e -> {
             if (e instanceof ParentUnavailableException) {
@@ -306,21 +328,49 @@ public final class DownstreamSync {
               return advance(change);
             }
             java.time.Instant now = clock.instant();
-            if (change.timestamp() != null
-                && java.time.Duration.between(change.timestamp(), now).compareTo(messageTtl) > 0) {
-              String what = change.action() + " " + repository
-                  + (change.tag() == null ? "@" + change.digest() : ":" + change.tag());
-              errors.add("change " + change.sequence() + " (" + what + ", made at the parent "
-                  + change.timestamp() + ") expired: still failing after sync.messageTtl "
-                  + messageTtl + "; last error: " + e.getMessage());
-              LOG.error("giving up change {} ({}, made {}): older than sync.messageTtl {} and still"
-                  + " failing: {}", change.sequence(), what, change.timestamp(), messageTtl, e.toString());
+            java.time.Instant since = failingSince(change, now);
+            if (java.time.Duration.between(since, now).compareTo(messageTtl) > 0) {
+              String made = change.timestamp() != null ? "made at the parent " + change.timestamp()
+                  : "failing here since " + since;
+              errors.add("change " + change.sequence() + " (" + change.describe() + ", " + made
+                  + ") expired: still failing after sync.messageTtl " + messageTtl + "; last error: "
+                  + e.getMessage());
+              LOG.error("giving up change {} ({}, {}): older than sync.messageTtl {} and still"
+                  + " failing: {}", change.sequence(), change.describe(), made, messageTtl, e.toString());
               return advance(change);
             }
             // Stop at the first failed change so it is retried next cycle, in order.
             stopped = true;
-            return recordFailure(repository, change.tag(), e);
+            return recordFailure(String.valueOf(repository), change.tag(), e);
           });
+    }
+
+    Future<Void> applyValid(ListChanges.Change change) {
+      String repository = change.repository();
+      return switch (change.action()) {
+        case "tag_set" -> tags.accepts(change.tag())
+            ? copyTag(repository, change.tag(), change.digest())
+            : Future.succeededFuture();
+        case "tag_deleted" -> deleteSyncedTag(repository, change.tag());
+        case "manifest_put" -> copier.copy(repository, change.digest(), null);
+        case "manifest_deleted" -> mirrorManifestDeletes
+            ? blocking(() -> storage.deleteManifest(repository, new Reference(null, change.digest())))
+                .mapEmpty()
+            : Future.succeededFuture();
+        default -> Future.succeededFuture(); // a newer parent's event: nothing to do here
+      };
+    }
+
+    /** How old a failing change is: by the parent's timestamp, else since it first failed here. */
+    java.time.Instant failingSince(ListChanges.Change change, java.time.Instant now) {
+      if (change.timestamp() != null) {
+        return change.timestamp();
+      }
+      if (failingSequence != change.sequence()) {
+        failingSequence = change.sequence();
+        failingSince = now;
+      }
+      return failingSince;
     }
 
     Future<Void> advance(ListChanges.Change change) {
@@ -366,10 +416,13 @@ public final class DownstreamSync {
     }
 
     Report report() {
+      List<String> all = new ArrayList<>(errors);
+      all.addAll(refused);
+      all.addAll(counts.refused);
       return new Report(feed, repositories.size(), tagsCopied.get(), tagsDeleted.get(),
           counts.manifests.get(), counts.blobsFetched.get(), counts.blobsLinked.get(),
           counts.referrers.get(), counter.blobBytes() - bytesBefore,
-          caller.requestsSent() - requestsBefore, List.copyOf(errors),
+          caller.requestsSent() - requestsBefore, List.copyOf(all),
           !stopped);
     }
   }
@@ -381,6 +434,15 @@ public final class DownstreamSync {
       }
     }
     return false;
+  }
+
+  private static boolean validName(String repository) {
+    try {
+      RepositoryName.of(repository);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private Set<String> stateRepositories() {

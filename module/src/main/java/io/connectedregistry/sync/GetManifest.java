@@ -1,6 +1,7 @@
 package io.connectedregistry.sync;
 
 import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.InvalidReferenceException;
 import io.connectedregistry.oci.Reference;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
@@ -28,27 +29,26 @@ public final class GetManifest {
       if (response.statusCode() != 200) {
         return ParentCaller.failure(request, response);
       }
-      String length = response.getHeader("Content-Length");
-      if (length != null && Long.parseLong(length) > ManifestRequests.MAX_BYTES) {
-        return ParentCaller.discard(response).compose(v -> Future.failedFuture(new ParentStatusException(
-            "GET", request.loggable(), 200, "MANIFEST_TOO_LARGE", length + " bytes")));
-      }
       String mediaType = response.getHeader("Content-Type");
-      String claimed = response.getHeader("Docker-Content-Digest");
-      return ParentCaller.body(response).map(body -> {
+      Digest claimed;
+      try {
+        String header = response.getHeader("Docker-Content-Digest");
+        claimed = header == null ? null : Digest.parse(header);
+      } catch (InvalidReferenceException e) {
+        return ParentCaller.discard(response).compose(v -> Future.failedFuture(new ParentStatusException(
+            "GET", request.loggable(), 200, null, "Docker-Content-Digest: " + e.getMessage())));
+      }
+      // Checked while reading: a chunked body has no Content-Length to refuse up front.
+      return ParentCaller.body(request, response, ManifestRequests.MAX_BYTES, "MANIFEST_TOO_LARGE").map(body -> {
         byte[] bytes = body.getBytes();
-        if (bytes.length > ManifestRequests.MAX_BYTES) {
-          throw new ParentStatusException("GET", request.loggable(), 200, "MANIFEST_TOO_LARGE", bytes.length + " bytes");
-        }
         String what = "manifest " + reference + " of " + repository;
-        Digest expected = reference.isDigest() ? reference.digest()
-            : claimed != null ? Digest.parse(claimed) : null;
+        Digest expected = reference.isDigest() ? reference.digest() : claimed;
         Digest actual = Digest.of(expected == null ? "sha256" : expected.algorithm(), bytes);
         if (expected != null && !expected.equals(actual)) {
           throw new DigestMismatchException(what, expected, actual, bytes.length);
         }
-        if (claimed != null && !Digest.parse(claimed).equals(Digest.of(Digest.parse(claimed).algorithm(), bytes))) {
-          throw new DigestMismatchException(what, Digest.parse(claimed), actual, bytes.length);
+        if (claimed != null && !claimed.equals(Digest.of(claimed.algorithm(), bytes))) {
+          throw new DigestMismatchException(what, claimed, actual, bytes.length);
         }
         return Optional.of(new ParentManifest(bytes, mediaType, actual));
       });

@@ -32,10 +32,9 @@ public final class HeadManifest {
 
   private static ManifestInfo info(HttpClientResponse response) {
     String digest = response.getHeader("Docker-Content-Digest");
-    String length = response.getHeader("Content-Length");
     return new ManifestInfo(
-        digest == null ? null : Digest.parse(digest),
+        digest == null ? null : Digest.parse(digest), // a digest off the grammar fails the call, clearly
         response.getHeader("Content-Type"),
-        length == null ? -1 : Long.parseLong(length));
+        BoundedBody.declaredLength(response));
   }
 }

@@ -30,6 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ImageCopier {
   /** Blobs of one image downloaded at once. */
   private static final int PARALLEL_BLOBS = 4;
+  /**
+   * Referrers (and their referrers) copied with one image: real images carry a handful
+   * (signatures, SBOMs, attestations); this ends a parent that makes up new ones without end.
+   */
+  static final int MAX_REFERRERS_PER_IMAGE = 1_000;
 
   /** What a sync cycle copied, for the report and status. */
   static final class Counts {
@@ -37,6 +42,8 @@ final class ImageCopier {
     final AtomicLong blobsFetched = new AtomicLong();
     final AtomicLong blobsLinked = new AtomicLong();
     final AtomicLong referrers = new AtomicLong();
+    /** Referrer entries of the parent off the OCI grammar: skipped, and reported. */
+    final List<String> refused = java.util.Collections.synchronizedList(new ArrayList<>());
   }
 
   private final GetManifest getManifest;
@@ -63,8 +70,11 @@ final class ImageCopier {
    * (null: untagged), with its referrers.
    */
   Future<Void> copy(String repository, Digest digest, String tag) {
+    // Every manifest of this image's referrer walk: a parent may list a manifest as its own
+    // referrer, or two as each other's; each is copied and asked about once.
+    Set<Digest> walked = new java.util.HashSet<>(Set.of(digest));
     return copyManifest(repository, digest, tag, Set.of())
-        .compose(v -> copyReferrers(repository, digest));
+        .compose(v -> copyReferrers(repository, digest, walked));
   }
 
   private Future<Void> copyManifest(String repository, Digest digest, String tag, Set<Digest> path) {
@@ -114,12 +124,13 @@ final class ImageCopier {
   private Future<Void> ensureBlobs(String repository, List<Descriptor> needed) {
     List<Callable<Future<Void>>> tasks = new ArrayList<>();
     for (Descriptor blob : needed) {
-      tasks.add(() -> ensureBlob(repository, blob.digest()));
+      tasks.add(() -> ensureBlob(repository, blob.digest(), blob.size()));
     }
     return Bounded.all(tasks, PARALLEL_BLOBS);
   }
 
-  private Future<Void> ensureBlob(String repository, Digest digest) {
+  /** @param size the descriptor's size: the download stops there */
+  private Future<Void> ensureBlob(String repository, Digest digest, long size) {
     return blocking(() -> storage.blobSize(repository, digest).isPresent()
         || storage.linkExistingBlob(repository, digest)).compose(present -> {
           if (present) {
@@ -132,7 +143,7 @@ final class ImageCopier {
             return running.compose(v -> blocking(() -> storage.linkExistingBlob(repository, digest)))
                 .mapEmpty();
           }
-          Future<Void> download = blobs.fetch(repository, digest).map(result -> {
+          Future<Void> download = blobs.fetch(repository, repository, digest, size).map(result -> {
             (result.alreadyPresent() ? counts.blobsLinked : counts.blobsFetched).incrementAndGet();
             return (Void) null;
           });
@@ -141,14 +152,22 @@ final class ImageCopier {
         });
   }
 
-  private Future<Void> copyReferrers(String repository, Digest subject) {
+  private Future<Void> copyReferrers(String repository, Digest subject, Set<Digest> walked) {
     return listReferrers.list(repository, subject).compose(found -> {
+      found.ifPresent(listing -> counts.refused.addAll(listing.refused()));
       Future<Void> chain = Future.succeededFuture();
-      for (Descriptor referrer : found.orElse(List.of())) {
+      for (Descriptor referrer : found.map(Listing::entries).orElse(List.of())) {
+        if (!walked.add(referrer.digest())) {
+          continue; // already copied in this walk: a cycle (or a repeat) at the parent
+        }
+        if (walked.size() > MAX_REFERRERS_PER_IMAGE + 1) {
+          return Future.failedFuture(new ParentStatusException("GET", "/v2/" + repository + "/referrers/" + subject,
+              200, null, "more than " + MAX_REFERRERS_PER_IMAGE + " referrers for one image; not copying more"));
+        }
         chain = chain.compose(v -> copyManifest(repository, referrer.digest(), null, Set.of())
             .onSuccess(x -> counts.referrers.incrementAndGet())
             // A signature of a signature is a referrer too.
-            .compose(x -> copyReferrers(repository, referrer.digest())));
+            .compose(x -> copyReferrers(repository, referrer.digest(), walked)));
       }
       return chain;
     });

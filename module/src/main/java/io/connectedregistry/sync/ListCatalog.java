@@ -1,9 +1,12 @@
 package io.connectedregistry.sync;
 
+import io.connectedregistry.oci.RepositoryName;
 import io.vertx.core.Future;
-import java.util.List;
 
-/** {@code GET /v2/_catalog?n=..}: the parent's repositories, following the pages (to expand wildcards). */
+/**
+ * {@code GET /v2/_catalog?n=..}: the parent's repositories, following the pages (to expand
+ * wildcards). Names off the distribution spec's grammar are refused (named in the listing).
+ */
 public final class ListCatalog {
   private final ParentCaller caller;
   private final int pageSize;
@@ -14,10 +17,10 @@ public final class ListCatalog {
   }
 
   /** Fails with a 404 {@link ParentStatusException} when the parent has no catalog API. */
-  public Future<List<String>> list() {
+  public Future<Listing<String>> list() {
     String target = "/v2/_catalog?n=" + pageSize;
-    return PagedListing.all(caller, target, Scopes.CATALOG,
-            json -> PagedListing.strings(json, "repositories"))
+    return PagedListing.all(caller, target, Scopes.CATALOG, "repositories",
+            element -> RepositoryName.of(PagedListing.string(element)).value())
         .map(found -> found.orElseThrow(() ->
             new ParentStatusException("GET", "/v2/_catalog", 404, null, "the parent has no catalog API")));
   }

@@ -3,11 +3,8 @@ package io.connectedregistry.sync;
 import io.connectedregistry.oci.Descriptor;
 import io.connectedregistry.oci.Digest;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,41 +21,32 @@ public final class ListReferrers {
   }
 
   /** Empty when the parent has no referrers API; otherwise the descriptors (maybe none). */
-  public Future<Optional<List<Descriptor>>> list(String repository, Digest subject) {
+  public Future<Optional<Listing<Descriptor>>> list(String repository, Digest subject) {
     return PagedListing.all(caller, "/v2/" + repository + "/referrers/" + subject, Scopes.pull(repository),
-        ListReferrers::descriptors);
+        "manifests", ListReferrers::descriptor);
   }
 
   /**
-   * The descriptors of a referrers index as the parent sent it.
+   * One entry of the index.
    *
-   * @throws IllegalArgumentException when it is not one: a field of the wrong type, an entry that
-   *     is not an object, a digest that is not one
+   * @throws IllegalArgumentException for an entry that is not a descriptor: not an object, a
+   *     field of the wrong type, a digest off the grammar
    */
-  static List<Descriptor> descriptors(JsonObject index) {
+  static Descriptor descriptor(Object element) {
+    if (!(element instanceof JsonObject m)) {
+      throw new IllegalArgumentException("a referrer that is not a descriptor");
+    }
     try {
-      List<Descriptor> out = new ArrayList<>();
-      JsonArray manifests = index.getJsonArray("manifests");
-      if (manifests == null) {
-        return out;
+      Map<String, String> annotations = new HashMap<>();
+      JsonObject a = m.getJsonObject("annotations");
+      if (a != null) {
+        a.forEach(e -> annotations.put(e.getKey(), String.valueOf(e.getValue())));
       }
-      for (int i = 0; i < manifests.size(); i++) {
-        JsonObject m = manifests.getJsonObject(i);
-        if (m == null) {
-          throw new IllegalArgumentException("the parent's referrers are malformed: manifests[" + i + "] is null");
-        }
-        Map<String, String> annotations = new HashMap<>();
-        JsonObject a = m.getJsonObject("annotations");
-        if (a != null) {
-          a.forEach(e -> annotations.put(e.getKey(), String.valueOf(e.getValue())));
-        }
-        out.add(new Descriptor(m.getString("mediaType"), Digest.parse(m.getString("digest")),
-            m.getLong("size", -1L), m.getString("artifactType"), annotations));
-      }
-      return out;
+      return new Descriptor(m.getString("mediaType"), Digest.parse(m.getString("digest")),
+          m.getLong("size", -1L), m.getString("artifactType"), annotations);
     } catch (ClassCastException wrongType) {
-      // What Vert.x's typed getters throw for a value of the wrong shape.
-      throw new IllegalArgumentException("the parent's referrers are malformed: " + wrongType.getMessage());
+      // What Vert.x's typed getters throw for a value of the wrong shape ({"size":"x"}).
+      throw new IllegalArgumentException("a referrer whose fields are not of a descriptor's types");
     }
   }
 }

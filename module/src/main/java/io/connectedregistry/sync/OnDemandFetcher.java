@@ -30,6 +30,7 @@ final class OnDemandFetcher {
   private final SyncState state;
   private final ImageCopier copier;
   private final BlobFetcher blobs;
+  private final HeadBlob headBlob;
   private final Map<String, Future<Void>> inFlight = new ConcurrentHashMap<>();
 
   OnDemandFetcher(Context context, ParentCaller caller, RegistryStorage storage,
@@ -41,6 +42,7 @@ final class OnDemandFetcher {
     this.scope = List.copyOf(scope);
     this.state = state;
     this.blobs = blobs;
+    this.headBlob = new HeadBlob(caller);
     this.copier = new ImageCopier(caller, blobs, storage, worker, new ImageCopier.Counts());
   }
 
@@ -70,42 +72,58 @@ final class OnDemandFetcher {
 
   /**
    * A blob of {@code repository}: empty once it is stored here (serve it from storage), or the
-   * download in progress to follow as it is written.
+   * download in progress to follow as it is written. Fails with a 404 {@link ParentStatusException}
+   * when the parent's {@code repository} does not hold it.
+   *
+   * <p>A read must never reach content of another repository. So a blob is served only if this
+   * repository holds it here, or is being downloaded for this repository (from the parent's
+   * repository of that name), or the parent confirms that its repository holds it; only then may
+   * a copy stored here for another repository be linked, or a download started for another
+   * repository be joined. A blob held here only elsewhere thus answers exactly as one that exists
+   * nowhere, and a refused read writes nothing.
    */
-  Future<Optional<BlobFetcher.Transfer>> blob(String repository, Digest digest) {
-    Optional<BlobFetcher.Transfer> running = blobs.transfer(digest);
-    if (running.isPresent()) {
-      return Future.succeededFuture(running);
+  Future<Optional<FollowedBlob>> blob(String repository, Digest digest) {
+    Optional<BlobFetcher.Transfer> own = blobs.transfer(digest).filter(t -> t.repository().equals(repository));
+    if (own.isPresent()) {
+      return Future.succeededFuture(own.map(t -> new FollowedBlob(t, t.done().mapEmpty())));
     }
-    Future<Void> fetched = once("blob " + repository + "@" + digest, () -> worker.executeBlocking(
-        () -> storage.blobSize(repository, digest).isPresent()
-            || storage.linkExistingBlob(repository, digest), false).compose(present -> {
-              if (present) {
-                return Future.succeededFuture();
-              }
-              Optional<BlobFetcher.Transfer> other = blobs.transfer(digest);
-              if (other.isPresent()) {
-                // Downloading into another repository (an image copy): wait, then link it here.
-                return other.get().done().compose(r -> worker.executeBlocking(
-                    () -> storage.linkExistingBlob(repository, digest), false)).mapEmpty();
-              }
-              return blobs.fetch(repository, digest).mapEmpty();
-            }));
-    return awaitTransfer(digest, fetched);
+    return guard("blob " + repository + "@" + digest)
+        .compose(v -> worker.executeBlocking(() -> storage.blobSize(repository, digest).isPresent(), false))
+        .compose(here -> here ? Future.succeededFuture(Optional.empty()) : confirmedByParent(repository, digest));
+  }
+
+  /** Asks the parent's {@code repository} first: content here is reached only on its yes. */
+  private Future<Optional<FollowedBlob>> confirmedByParent(String repository, Digest digest) {
+    return onContext(() -> headBlob.exists(repository, digest)).compose(atParent -> {
+      if (!atParent) {
+        return Future.failedFuture(notAtParent(repository, digest));
+      }
+      Future<Void> fetched = once("blob " + repository + "@" + digest, () -> bring(repository, digest));
+      return awaitTransfer(digest, fetched);
+    });
+  }
+
+  /**
+   * Links a copy stored here for another repository, or downloads the blob (joining a download
+   * already running for another repository, then linking it).
+   */
+  private Future<Void> bring(String repository, Digest digest) {
+    return worker.executeBlocking(() -> storage.blobSize(repository, digest).isPresent()
+            || storage.linkExistingBlob(repository, digest), false)
+        .compose(present -> present ? Future.succeededFuture() : blobs.fetch(repository, digest).mapEmpty());
   }
 
   /** The transfer once it is registered, or empty when the fetch finished without one (or first). */
-  private Future<Optional<BlobFetcher.Transfer>> awaitTransfer(Digest digest, Future<Void> fetched) {
-    Promise<Optional<BlobFetcher.Transfer>> promise = Promise.promise();
+  private Future<Optional<FollowedBlob>> awaitTransfer(Digest digest, Future<Void> fetched) {
+    Promise<Optional<FollowedBlob>> promise = Promise.promise();
     poll(digest, fetched, promise);
     return promise.future();
   }
 
-  private void poll(Digest digest, Future<Void> fetched,
-      Promise<Optional<BlobFetcher.Transfer>> promise) {
+  private void poll(Digest digest, Future<Void> fetched, Promise<Optional<FollowedBlob>> promise) {
     Optional<BlobFetcher.Transfer> transfer = blobs.transfer(digest);
     if (transfer.isPresent()) {
-      promise.complete(transfer);
+      promise.complete(transfer.map(t -> new FollowedBlob(t, fetched)));
     } else if (fetched.isComplete()) {
       if (fetched.succeeded()) {
         promise.complete(Optional.empty());
@@ -166,5 +184,10 @@ final class OnDemandFetcher {
   private static ParentStatusException notAtParent(String repository, String reference) {
     return new ParentStatusException("GET", "/v2/" + repository + "/manifests/" + reference, 404,
         "MANIFEST_UNKNOWN", "not at the parent either");
+  }
+
+  private static ParentStatusException notAtParent(String repository, Digest digest) {
+    return new ParentStatusException("HEAD", "/v2/" + repository + "/blobs/" + digest, 404,
+        "BLOB_UNKNOWN", "not at the parent either");
   }
 }

@@ -1,5 +1,6 @@
 package io.connectedregistry.sync;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
@@ -16,6 +17,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.StreamResetException;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemTrustOptions;
@@ -196,7 +198,7 @@ public final class ParentCaller implements AutoCloseable {
     }
     URI next = URI.create(absolute(request.target())).resolve(location);
     // Blob redirects usually point at object storage, which refuses (or would learn) our credentials.
-    String nextAuthorization = endpoint.authority().equals(authorityOf(next)) ? authorization : null;
+    String nextAuthorization = endpoint.isParent(next) ? authorization : null;
     ParentRequest redirected = new ParentRequest(request.method(), next.toString(), request.scope(),
         request.headers(), null, null);
     return discard(response)
@@ -216,7 +218,7 @@ public final class ParentCaller implements AutoCloseable {
         .setFollowRedirects(false);
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(request.headers());
     // Credentials go only to the parent itself, whatever a Link or Location header points at.
-    if (authorization != null && endpoint.authority().equals(authorityOf(URI.create(absolute(request.target()))))) {
+    if (authorization != null && endpoint.isParent(URI.create(absolute(request.target())))) {
       headers.set("Authorization", authorization);
     }
     options.setHeaders(headers);
@@ -252,56 +254,90 @@ public final class ParentCaller implements AutoCloseable {
    */
   String uploadLocation(String location) {
     URI resolved = URI.create(endpoint.baseUrl() + "/").resolve(location);
-    if (!endpoint.authority().equals(authorityOf(resolved))) {
+    if (!endpoint.isParent(resolved)) {
       throw new ParentStatusException("POST", "upload", 202, null,
-          "upload location on another host (" + authorityOf(resolved) + ") is not supported");
+          "upload location on another host (" + ParentEndpoint.authorityOf(resolved) + ") is not supported");
     }
     return resolved.toString();
   }
 
-  private String authorityOf(URI uri) {
-    int port = uri.getPort() != -1 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
-    String host = uri.getHost();
-    return (host != null && host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+  // ---- helpers for readers: every body read from the parent is bounded ----
+
+  /**
+   * Error bodies are a line or two of OCI error JSON; only their first code and message (or 200
+   * characters of text) are kept, so a few KiB is plenty.
+   */
+  static final long MAX_ERROR_BYTES = 8 * 1024;
+  /**
+   * Bodies nobody needs (404s, challenges, redirects) are small; up to this much is read so the
+   * connection can be reused, a longer one is dropped with its connection.
+   */
+  static final long MAX_DISCARDED_BYTES = 64 * 1024;
+
+  /**
+   * The whole body of {@code request}'s answer, at most {@code max} bytes; a longer one fails with
+   * a {@link ParentStatusException} (error code {@code tooLargeCode}, may be null) without being
+   * read further.
+   */
+  public static Future<Buffer> body(ParentRequest request, HttpClientResponse response, long max, String tooLargeCode) {
+    return BoundedBody.read(response, max, () -> new ParentStatusException(request.method().name(),
+        request.loggable(), response.statusCode(), tooLargeCode,
+        "the body is larger than " + max + " bytes; not read further"));
   }
 
-  // ---- helpers for readers ----
-
-  /** Reads the whole (small) body: manifests, tag lists, errors. */
-  public static Future<Buffer> body(HttpClientResponse response) {
-    Future<Buffer> body = response.body();
-    response.resume();
-    return body;
+  /** The body as a JSON object (at most {@code max} bytes); not JSON fails with a {@link ParentStatusException}. */
+  public static Future<JsonObject> json(ParentRequest request, HttpClientResponse response, long max) {
+    return body(request, response, max, null).map(body -> jsonObject(request, response.statusCode(), body));
   }
 
-  /** Reads and drops the body, so the connection can be reused. */
+  /**
+   * {@code body} as a JSON object (empty for an empty body).
+   *
+   * @throws ParentStatusException when it is not one (not JSON, not an object, nested too deep)
+   */
+  static JsonObject jsonObject(ParentRequest request, int status, Buffer body) {
+    try {
+      return body.length() == 0 ? new JsonObject() : new JsonObject(body);
+    } catch (RuntimeException notJson) {
+      throw new ParentStatusException(request.method().name(), request.loggable(), status,
+          null, "the body is not a JSON object");
+    }
+  }
+
+  /** Drops the body: read (up to a few KiB) so the connection can be reused, else closed. */
   public static Future<Void> discard(HttpClientResponse response) {
-    response.handler(b -> { });
-    Future<Void> end = response.end();
-    response.resume();
-    return end;
+    return BoundedBody.discard(response, MAX_DISCARDED_BYTES);
   }
 
   /** Fails with a {@link ParentStatusException} built from the response's status and OCI error body. */
   public static <T> Future<T> failure(ParentRequest request, HttpClientResponse response) {
-    return body(response).transform(read -> {
+    String tooLarge = "(an error body larger than " + MAX_ERROR_BYTES + " bytes, not read)";
+    return BoundedBody.read(response, MAX_ERROR_BYTES, () -> new IllegalStateException(tooLarge)).transform(read -> {
       String code = null;
       String detail = null;
-      Buffer buffer = read.succeeded() ? read.result() : Buffer.buffer();
-      try {
-        JsonArray errors = new JsonObject(buffer).getJsonArray("errors");
-        if (errors != null && !errors.isEmpty()) {
-          JsonObject first = errors.getJsonObject(0);
-          code = first.getString("code");
-          detail = first.getString("message");
+      if (read.failed()) {
+        detail = read.cause() instanceof IllegalStateException ? tooLarge : null;
+      } else {
+        Buffer buffer = read.result();
+        try {
+          JsonArray errors = new JsonObject(buffer).getJsonArray("errors");
+          if (errors != null && !errors.isEmpty()) {
+            JsonObject first = errors.getJsonObject(0);
+            code = shorten(first.getString("code"));
+            detail = shorten(first.getString("message"));
+          }
+        } catch (RuntimeException notJson) {
+          detail = shorten(buffer.toString());
         }
-      } catch (RuntimeException notJson) {
-        String text = buffer.toString();
-        detail = text.length() > 200 ? text.substring(0, 200) + "..." : text;
       }
       return Future.failedFuture(new ParentStatusException(
           request.method().name(), request.loggable(), response.statusCode(), code, detail));
     });
+  }
+
+  /** The parent's words as they go into logs and the status: 200 characters at most. */
+  private static String shorten(String text) {
+    return text == null || text.length() <= 200 ? text : text.substring(0, 200) + "...";
   }
 
   /** Connection errors, timeouts, 429 and 5xx: what another try may fix (not TLS trust failures). */
@@ -315,6 +351,9 @@ public final class ParentCaller implements AutoCloseable {
       }
       if (t instanceof SSLHandshakeException) {
         return false; // a certificate the CA bundle does not trust stays untrusted: say so at once
+      }
+      if (t instanceof DecodeException || t instanceof JsonProcessingException) {
+        return false; // a body that is not JSON (Jackson's errors are IOExceptions) stays so next time
       }
       if (t instanceof IOException || t instanceof TimeoutException
           || t instanceof HttpClosedException || t instanceof StreamResetException) {

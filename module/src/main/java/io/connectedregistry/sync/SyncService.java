@@ -6,6 +6,7 @@ import io.connectedregistry.config.RegistryConfig.Mode;
 import io.connectedregistry.config.RegistryConfig.ParentConfig;
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.Reference;
+import io.connectedregistry.storage.DiskSpace;
 import io.connectedregistry.storage.RegistryStorage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -32,11 +33,14 @@ public final class SyncService {
   private static final Logger LOG = LoggerFactory.getLogger(SyncService.class);
   /** The scheduler re-checks at least this often, so a changed clock or a missed timer heals. */
   private static final Duration MAX_SLEEP = Duration.ofMinutes(1);
+  /** How often sync looks at the free space between cycles, to pause or resume (see watchSpace). */
+  private static final Duration SPACE_RECHECK = Duration.ofSeconds(2);
 
   private final Vertx vertx;
   private final Context context;
   private final Path data;
   private final RegistryStorage storage;
+  private final DiskSpace space;
   private final WorkerExecutor worker;
   private final ParentCaller caller;
   private final SyncSchedule schedule;
@@ -52,6 +56,7 @@ public final class SyncService {
   private boolean manualPending;
   private Instant lastCycleStart;
   private long timer = -1;
+  private long spaceWatch = -1;
 
   private SyncService(Vertx vertx, RegistryConfig config, RegistryStorage storage,
       WorkerExecutor worker, Clock clock) {
@@ -59,6 +64,7 @@ public final class SyncService {
     this.context = vertx.getOrCreateContext();
     this.data = config.data();
     this.storage = storage;
+    this.space = storage.diskSpace();
     this.worker = worker;
     this.clock = clock;
     ParentEndpoint endpoint = endpoint(config.parent());
@@ -96,13 +102,16 @@ public final class SyncService {
 
   /** Begins scheduling: the first cycle runs at once. Call once the registry serves. */
   public void start() {
-    context.runOnContext(v -> tick("Startup"));
+    context.runOnContext(v -> {
+      tick("Startup");
+      spaceWatch = vertx.setPeriodic(SPACE_RECHECK.toMillis(), id -> watchSpace());
+    });
   }
 
   static ParentEndpoint endpoint(ParentConfig parent) {
     String url = parent.endpoint().contains("://") ? parent.endpoint()
         : parent.protocol() + "://" + parent.endpoint();
-    ParentEndpoint endpoint = ParentEndpoint.of(url);
+    ParentEndpoint endpoint = ParentEndpoint.of(url).withTokenRealms(parent.tokenRealms());
     if (parent.username() != null) {
       endpoint = endpoint.withCredentials(parent.username(), parent.password());
     }
@@ -126,9 +135,11 @@ public final class SyncService {
 
   /**
    * On-demand pull-through of one blob: empty when it is now stored here, else the download in
-   * progress, to follow as it is written ({@link BlobFetcher.Transfer}).
+   * progress, to follow as it is written ({@link FollowedBlob}). Fails with a 404
+   * {@link ParentStatusException} when the parent's {@code repository} does not hold it, whatever
+   * other repositories here hold.
    */
-  public Future<java.util.Optional<BlobFetcher.Transfer>> fetchBlob(String repository, Digest digest) {
+  public Future<java.util.Optional<FollowedBlob>> fetchBlob(String repository, Digest digest) {
     return onDemand.blob(repository, digest);
   }
 
@@ -137,6 +148,8 @@ public final class SyncService {
     context.runOnContext(v -> {
       if (running) {
         manualPending = true;
+      } else if (pausedForSpace()) {
+        manualPending = true; // runs once the space is back
       } else {
         vertx.cancelTimer(timer);
         runCycle("Manual", null);
@@ -168,6 +181,15 @@ public final class SyncService {
     if (stopping.get() || running) {
       return;
     }
+    vertx.cancelTimer(timer);
+    if (pausedForSpace()) {
+      return; // watchSpace() ticks again once the space is back
+    }
+    if (manualPending) {
+      manualPending = false;
+      runCycle("Manual", null);
+      return;
+    }
     SyncSchedule.Decision decision = schedule.next(lastCycleStart);
     if (decision.runNow()) {
       runCycle(lastCycleStart == null ? trigger : "Schedule", decision.deadline());
@@ -191,16 +213,12 @@ public final class SyncService {
     }
     status.lastSyncStartTime = lastCycleStart.toString();
     persist();
-    sync.run(() -> stopping.get() || (deadline != null && !clock.instant().isBefore(deadline)))
+    // Low on space, the cycle stops between images (as at a window's end) and sync pauses.
+    sync.run(() -> stopping.get() || space.isLow() || (deadline != null && !clock.instant().isBefore(deadline)))
         .onComplete(result -> {
           running = false;
           finished(result.succeeded() ? result.result() : null, result.cause());
-          if (manualPending) {
-            manualPending = false;
-            runCycle("Manual", null);
-          } else {
-            tick("Schedule");
-          }
+          tick("Schedule"); // a pending manual trigger runs first, unless paused for space
         });
   }
 
@@ -245,6 +263,55 @@ public final class SyncService {
     persist();
   }
 
+  /**
+   * Every few seconds, between cycles: says in the status at once when the space runs short, not
+   * at the next scheduled cycle, and resumes as soon as it is back (a cycle that fell due meanwhile,
+   * or a manual trigger, runs then).
+   */
+  private void watchSpace() {
+    if (stopping.get() || running) {
+      return;
+    }
+    boolean wasPaused = status.paused != null;
+    if (!pausedForSpace() && wasPaused) {
+      tick("Schedule");
+    }
+  }
+
+  /**
+   * True while the data folder has less than {@code storage.minFreeBytes} free: sync would only
+   * be refused (507) and would take the last space a pull-serving registry has. Keeps the status
+   * saying so; clears it when the space is back. On the sync context; reads the last measure.
+   */
+  private boolean pausedForSpace() {
+    if (!space.isLow()) {
+      if (status.paused != null) {
+        LOG.info("sync: {} free again on the data folder; resuming", DiskSpace.describe(space.freeBytes()));
+        status.paused = null;
+        status.syncState = "Pending";
+        persist();
+      }
+      return false;
+    }
+    boolean starting = status.paused == null;
+    if (starting) {
+      status.paused = new SyncStatus.Paused();
+      status.paused.reason = "InsufficientStorage";
+      status.paused.since = clock.instant().toString();
+    }
+    status.paused.freeBytes = space.freeBytes();
+    status.paused.minFreeBytes = space.minFreeBytes();
+    status.paused.description = "sync is paused: the data folder's file system has " + DiskSpace.describe(space.freeBytes())
+        + " free, below storage.minFreeBytes (" + DiskSpace.describe(space.minFreeBytes())
+        + "); it resumes by itself when space is freed (delete images, then collect garbage)";
+    status.syncState = "Paused";
+    if (starting) {
+      LOG.warn("{}", status.paused.description);
+      persist(); // may fail on a full disk: the status is served from memory all the same
+    }
+    return true;
+  }
+
   private void error(String code, String description, Instant when) {
     SyncStatus.StatusDetails details = new SyncStatus.StatusDetails();
     details.type = "Sync";
@@ -267,7 +334,10 @@ public final class SyncService {
   /** Stops scheduling; a running cycle stops at its next safe point. */
   public void stop() {
     stopping.set(true);
-    context.runOnContext(v -> vertx.cancelTimer(timer));
+    context.runOnContext(v -> {
+      vertx.cancelTimer(timer);
+      vertx.cancelTimer(spaceWatch);
+    });
     caller.close();
   }
 }

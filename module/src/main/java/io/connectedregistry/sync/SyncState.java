@@ -1,6 +1,7 @@
 package io.connectedregistry.sync;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectedregistry.storage.Fsync;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -19,9 +20,10 @@ import java.util.TreeMap;
  * mirroring a deletion safe: only a tag that came from the parent, and still points where sync
  * put it, is deleted when the parent drops it; a tag a client pushed here is never touched.
  *
- * <p>Written whole to a temporary file, fsynced and renamed: a crash leaves the old state or the
- * new one. Not thread-safe: changed from the sync context only, which takes a {@link #snapshot()}
- * there and writes it on a worker.
+ * <p>Written whole to a temporary file, fsynced, renamed, and the folder fsynced: a crash leaves
+ * the old state or the new one, and a write that returned survives a power cut. Not thread-safe:
+ * changed from the sync context only, which takes a {@link #snapshot()} there and writes it on a
+ * worker.
  */
 public final class SyncState {
   public static final String FILE_NAME = "sync-state.json";
@@ -136,7 +138,6 @@ public final class SyncState {
     if (snapshot.number() <= written) {
       return;
     }
-    written = snapshot.number();
     byte[] bytes = snapshot.bytes();
     Path temp = file.resolveSibling(FILE_NAME + ".tmp");
     try {
@@ -149,9 +150,12 @@ public final class SyncState {
         channel.force(true);
       }
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Fsync.directory(file.getParent());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }
+    // Only now: a snapshot whose write failed is written by the next try, not skipped as done.
+    written = snapshot.number();
   }
 
   /** Blocking: snapshot and write, for callers that own the state alone (tests, start-up). */

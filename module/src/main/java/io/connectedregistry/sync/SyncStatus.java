@@ -27,7 +27,10 @@ public final class SyncStatus {
 
   /** Online, Offline (parent unreachable), Syncing, Unhealthy (parent refuses us). */
   public String connectionState = "Offline";
-  /** Pending, Syncing, Succeeded, Failed, TimedOut (stopped by the window's end). */
+  /**
+   * Pending, Syncing, Succeeded, Failed, TimedOut (stopped by the window's end), Paused (waiting
+   * for free space: see {@link #paused}).
+   */
   public String syncState = "Pending";
   /** Schedule, Manual or Startup: what started the last cycle. */
   public String syncTrigger;
@@ -45,6 +48,21 @@ public final class SyncStatus {
   public Map<String, Integer> repositories = new TreeMap<>();
   public LastCycle lastCycle;
   public StatusDetails lastError;
+  /** Set while sync waits for free space on the data folder; null (absent) otherwise. */
+  public Paused paused;
+
+  /** Why sync is not running now, and what it waits for. */
+  public static final class Paused {
+    /** InsufficientStorage: less than storage.minFreeBytes free on the data folder's file system. */
+    public String reason;
+    public String description;
+    /** Free bytes at the last measure. */
+    public long freeBytes;
+    /** The floor it waits for (storage.minFreeBytes). */
+    public long minFreeBytes;
+    /** When the pause began. */
+    public String since;
+  }
 
   /** The counts of the last cycle. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -205,6 +205,48 @@ class AccessControlTest {
   }
 
   @Test
+  void aRefreshTokenDiesWithThePasswordItCameFrom() {
+    AccessControl access = access(Anonymous.NONE, 10);
+    String second = store.generatePassword("puller", PasswordSlot.PASSWORD2, Optional.empty()).password();
+    String fromFirst = access.issueRefresh(access.login("puller", pullerPassword, ADDRESS), "svc").token();
+    String fromSecond = access.issueRefresh(access.login("puller", second, ADDRESS), "svc").token();
+    assertEquals("puller", access.refresh(fromFirst, ADDRESS).tokenName());
+    assertEquals("puller", access.refresh(fromSecond, ADDRESS).tokenName());
+
+    store.generatePassword("puller", PasswordSlot.PASSWORD1, Optional.empty());
+    assertEquals(Kind.UNAUTHENTICATED, assertThrows(LoginException.class,
+        () -> access.refresh(fromFirst, ADDRESS), "password 1 was regenerated").kind());
+    assertEquals("puller", access.refresh(fromSecond, ADDRESS).tokenName(),
+        "password 2 is untouched, so is its refresh token");
+
+    store.deletePassword("puller", PasswordSlot.PASSWORD2);
+    assertThrows(LoginException.class, () -> access.refresh(fromSecond, ADDRESS),
+        "password 2 was deleted");
+  }
+
+  @Test
+  void aRefreshTokenEndsWhenItsPasswordExpires() {
+    AccessControl access = access(Anonymous.NONE, 10);
+    String refresh = access.issueRefresh(access.login("pusher", pusherPassword, ADDRESS), "svc").token();
+    clock.now = clock.now.plusSeconds(59);
+    assertEquals("pusher", access.refresh(refresh, ADDRESS).tokenName());
+    clock.now = clock.now.plusSeconds(1);
+    assertThrows(LoginException.class, () -> access.refresh(refresh, ADDRESS));
+  }
+
+  /** A Bearer token carries repository scopes only; the admin API wants the admin's password. */
+  @Test
+  void aBearerTokenOfAnAdminTokenIsNotAnAdmin() {
+    AccessControl access = access(Anonymous.NONE, 10);
+    Principal admin = access.resolve(basic("pusher", pusherPassword), ADDRESS);
+    assertTrue(access.isAdmin(admin));
+    String jwt = access.issue(admin, Scope.parse(List.of("repository:app/web:pull")), "svc").token();
+    Principal bearer = access.resolve("Bearer " + jwt, ADDRESS);
+    assertEquals("pusher", bearer.tokenName());
+    assertFalse(access.isAdmin(bearer));
+  }
+
+  @Test
   void onlyNamedTokensAreAdmins() {
     AccessControl access = access(Anonymous.FULL, 10);
     assertTrue(access.isAdmin(access.resolve(basic("pusher", pusherPassword), ADDRESS)));

@@ -13,7 +13,9 @@ import io.connectedregistry.config.RegistryConfig.Mode;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -100,6 +102,58 @@ class AuthenticatorTest {
     assertEquals(Reason.PASSWORD_EXPIRED,
         refusal(authenticator.authenticate("puller", old, later)));
     assertInstanceOf(Authenticated.class, authenticator.authenticate("puller", fresh, later));
+  }
+
+  /** The real hasher, counting the PBKDF2 runs of {@link #verify}. */
+  static final class CountingHasher extends PasswordHasher {
+    int verifications;
+
+    CountingHasher() {
+      super(1_000);
+    }
+
+    @Override
+    public boolean verify(String password, PasswordHash stored) {
+      verifications++;
+      return super.verify(password, stored);
+    }
+  }
+
+  /**
+   * Timing must not tell which token names exist or how many passwords a token has: every login
+   * costs as many PBKDF2 runs as a token with both slots filled, right or wrong.
+   */
+  @Test
+  void everyLoginCostsTwoPbkdf2RunsWhateverTheNameAndSlots() {
+    CountingHasher counting = new CountingHasher();
+    Authenticator timed = new Authenticator(store, counting);
+    store.createToken("one-slot", "app-readers", TokenStatus.ENABLED);
+    String one = store.generatePassword("one-slot", PasswordSlot.PASSWORD1, Optional.empty()).password();
+    store.createToken("two-slots", "app-readers", TokenStatus.ENABLED);
+    String first = store.generatePassword("two-slots", PasswordSlot.PASSWORD1, Optional.empty()).password();
+    store.generatePassword("two-slots", PasswordSlot.PASSWORD2, Optional.empty());
+    store.createToken("second-only", "app-readers", TokenStatus.DISABLED);
+    store.generatePassword("second-only", PasswordSlot.PASSWORD2, Optional.empty());
+
+    record Attempt(String what, String name, String password) {}
+    List<Attempt> attempts = List.of(
+        new Attempt("unknown name", "nobody-here", "guess"),
+        new Attempt("no name, no password", null, null),
+        new Attempt("token without passwords", "puller", "guess"),
+        new Attempt("one slot, wrong password", "one-slot", "guess"),
+        new Attempt("one slot, right password", "one-slot", one),
+        new Attempt("two slots, wrong password", "two-slots", "guess"),
+        new Attempt("two slots, right password", "two-slots", first),
+        new Attempt("disabled, slot 2 only", "second-only", "guess"));
+    Map<String, Integer> runs = new LinkedHashMap<>();
+    Map<String, Integer> expected = new LinkedHashMap<>();
+    for (Attempt a : attempts) {
+      counting.verifications = 0;
+      timed.authenticate(a.name(), a.password(), NOW);
+      runs.put(a.what(), counting.verifications);
+      expected.put(a.what(), 2);
+    }
+    assertEquals(expected, runs, "PBKDF2 runs per login attempt");
   }
 
   @Test

@@ -7,12 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Date;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -73,12 +80,26 @@ class TokenServiceTest {
   @Test
   void refreshAndAccessTokensAreNotInterchangeable() {
     TokenService service = TokenService.open(data, Duration.ofMinutes(5));
-    String refresh = service.issueRefresh("puller", null, NOW).token();
+    String refresh = service.issueRefresh("puller", "password-1", null, NOW).token();
     String access = service.issueAccess("puller", null, Map.of(), false, NOW).token();
-    assertEquals("puller", service.verifyRefresh(refresh, NOW.plusSeconds(3600)).orElseThrow());
+    assertEquals(new TokenService.Refresh("puller", "password-1"),
+        service.verifyRefresh(refresh, NOW.plusSeconds(3600)).orElseThrow());
     assertTrue(service.verifyAccess(refresh, NOW).isEmpty());
     assertTrue(service.verifyRefresh(access, NOW).isEmpty());
     assertTrue(service.verifyRefresh(refresh, NOW.plus(TokenService.REFRESH_LIFETIME)).isEmpty());
+  }
+
+  /** Refresh tokens issued before they named their password cannot be revoked with it: refused. */
+  @Test
+  void aRefreshTokenWithoutItsPasswordIsRefused() throws Exception {
+    TokenService service = TokenService.open(data, Duration.ofMinutes(5));
+    byte[] key = Files.readAllBytes(data.resolve(TokenService.KEY_FILE));
+    SignedJWT old = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256)
+        .type(new JOSEObjectType("refresh+jwt")).build(),
+        new JWTClaimsSet.Builder().issuer("connected-registry").subject("puller")
+            .issueTime(Date.from(NOW)).expirationTime(Date.from(NOW.plusSeconds(3600))).build());
+    old.sign(new MACSigner(key));
+    assertTrue(service.verifyRefresh(old.serialize(), NOW).isEmpty());
   }
 
   @Test

@@ -58,7 +58,7 @@ class BasicAuthTest {
   void rightCredentialsAreAccepted() {
     ParentCaller caller = caller("sync", "s3cret-pw");
     Await.result(new Ping(caller).ping());
-    assertEquals(List.of("v1"), Await.result(new ListTags(caller, 100).list("secure/app")).orElseThrow());
+    assertEquals(List.of("v1"), Await.result(new ListTags(caller, 100).list("secure/app")).orElseThrow().entries());
     assertEquals(pushed, Await.result(new GetManifest(caller).get("secure/app", Reference.parse("v1"))).orElseThrow().digest());
   }
 

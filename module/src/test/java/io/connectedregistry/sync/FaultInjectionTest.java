@@ -165,7 +165,7 @@ class FaultInjectionTest {
         .whenScenarioStateIs("once").willSetStateTo("twice")
         .willReturn(aResponse().withStatus(503)));
 
-    assertEquals(Optional.of(List.of("v1")), Await.result(new ListTags(caller, 100).list("team/app")));
+    assertEquals(Optional.of(List.of("v1")), Await.result(new ListTags(caller, 100).list("team/app")).map(Listing::entries));
     wireMock.verify(3, getRequestedFor(urlPathEqualTo(tags)));
   }
 

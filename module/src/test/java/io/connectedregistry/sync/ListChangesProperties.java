@@ -1,103 +1,171 @@
 package io.connectedregistry.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.RepositoryName;
+import io.connectedregistry.oci.Tag;
 import io.connectedregistry.sync.ListChanges.Change;
+import io.connectedregistry.sync.ListChanges.Page;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
-import net.jqwik.api.From;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.Size;
 
 /**
- * {@link ListChanges#page} reads the change feed of a parent: whatever the body, a page or
- * {@link IllegalArgumentException} — never a ClassCastException, NullPointerException or a JSON
- * or date parser's exception.
+ * {@link ListChanges#page} reads the change feed of a parent: whatever the body, a page whose
+ * changes are valid or marked invalid, or a {@link ParentStatusException} — never a
+ * ClassCastException, NullPointerException or a JSON or date parser's exception.
  */
 class ListChangesProperties {
+  private static final ParentRequest REQUEST =
+      ParentRequest.of(HttpMethod.GET, "/_connected/v1/changes?after=0&limit=100", Scopes.CATALOG);
+  private static final Set<String> KNOWN = Set.of("tag_set", "tag_deleted", "manifest_put", "manifest_deleted");
 
   @Property(tries = 300)
-  void aGeneratedPageParsesToItsChanges(@ForAll @Size(max = 10) List<@From("changes") Change> changes,
-      @ForAll boolean more) {
+  void aGeneratedPageParsesToItsChanges(@ForAll("changeLists") List<Change> changes, @ForAll boolean more) {
     JsonArray array = new JsonArray();
-    for (ListChanges.Change c : changes) {
+    for (Change c : changes) {
       JsonObject o = JsonObject.of("sequence", c.sequence(), "repository", c.repository(), "action", c.action());
       if (c.tag() != null) {
         o.put("tag", c.tag());
       }
-      o.put("digest", c.digest());
+      if (c.digest() != null) {
+        o.put("digest", c.digest().toString());
+      }
       if (c.timestamp() != null) {
         o.put("timestamp", c.timestamp().toString());
       }
       array.add(o);
     }
-    long last = changes.isEmpty() ? 0 : changes.get(changes.size() - 1).sequence();
-    Buffer body = JsonObject.of("changes", array, "last", last, "more", more, "head", last + 5).toBuffer();
+    long last = (changes.isEmpty() ? 0 : changes.get(changes.size() - 1).sequence()) + (more ? 1 : 0);
+    JsonObject json = JsonObject.of("changes", array, "last", last, "more", more, "head", last + 5);
 
-    ListChanges.Page page = ListChanges.page(body);
-
-    assertEquals(new ListChanges.Page(changes, last, more, last + 5), page);
+    assertEquals(new Page(changes, last, more, last + 5), ListChanges.page(REQUEST, json, 0));
   }
 
   @Example
-  void malformedChangesAreAnIllegalArgument() {
+  void aPageThatCannotBeFollowedIsAParentStatusException() {
     for (String body : List.of("{\"changes\":[{}]}", "{\"changes\":[1]}", "{\"changes\":[null]}",
-        "{\"changes\":[{\"sequence\":1,\"repository\":\"a\",\"action\":\"tag_set\",\"timestamp\":\"x\"}]}",
-        "{\"changes\":\"x\"}", "{\"last\":\"x\"}", "[]", "not json")) {
-      assertThrows(IllegalArgumentException.class, () -> ListChanges.page(Buffer.buffer(body)), body);
+        "{\"changes\":[{\"sequence\":2,\"action\":\"x\"},{\"sequence\":1,\"action\":\"x\"}],\"last\":2}",
+        "{\"changes\":[{\"sequence\":\"1\",\"action\":\"x\"}],\"last\":1}",
+        "{\"changes\":\"x\"}", "{\"last\":\"x\"}", "{\"last\":0,\"more\":true}", "[]", "not json")) {
+      assertThrows(ParentStatusException.class, () -> read(Buffer.buffer(body)), body);
     }
   }
 
+  @Example
+  void aChangeOffTheGrammarIsMarkedInvalidNotThrown() {
+    String digest = "sha256:" + "b".repeat(64);
+    for (String change : List.of("\"repository\":\"A B\",\"tag\":\"t\",\"digest\":\"" + digest + "\"",
+        "\"repository\":\"a\",\"tag\":\"-t\",\"digest\":\"" + digest + "\"",
+        "\"repository\":\"a\",\"tag\":\"t\",\"digest\":\"sha256:x\"", "\"repository\":1,\"tag\":[],\"digest\":{}")) {
+      Page page = read(Buffer.buffer("{\"changes\":[{\"sequence\":1,\"action\":\"tag_set\"," + change + "}],\"last\":1}"));
+      assertNotNull(page.changes().get(0).invalid(), change);
+      assertNull(page.changes().get(0).digest(), change);
+    }
+  }
+
+  @Example
+  void anUnreadableTimestampIsNone() {
+    Page page = read(Buffer.buffer("{\"changes\":[{\"sequence\":1,\"repository\":\"a\",\"action\":\"tag_set\","
+        + "\"tag\":\"t\",\"digest\":\"sha256:" + "b".repeat(64) + "\",\"timestamp\":\"x\"}],\"last\":1}"));
+    assertNull(page.changes().get(0).timestamp());
+    assertNull(page.changes().get(0).invalid());
+  }
+
   @Property(tries = 1000)
-  void anyJsonInAnyFieldIsAPageOrAnIllegalArgument(@ForAll("pages") JsonObject json) {
+  void anyJsonInAnyFieldIsAPageOrAParentStatusException(@ForAll("pages") JsonObject json) {
     pageOrRefused(json.toBuffer());
   }
 
   @Property(tries = 500)
-  void anyBytesAreAPageOrAnIllegalArgument(@ForAll @Size(max = 300) byte[] bytes) {
+  void anyBytesAreAPageOrAParentStatusException(@ForAll @Size(max = 300) byte[] bytes) {
     pageOrRefused(Buffer.buffer(bytes));
   }
 
   @Property(tries = 500)
-  void anyTextIsAPageOrAnIllegalArgument(@ForAll @Size(max = 300) String text) {
+  void anyTextIsAPageOrAParentStatusException(@ForAll @Size(max = 300) String text) {
     pageOrRefused(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8)));
   }
 
+  private static Page read(Buffer body) {
+    return ListChanges.page(REQUEST, ParentCaller.jsonObject(REQUEST, 200, body), 0);
+  }
+
+  /** A page's sequences ascend past the cursor, and a change not marked invalid holds valid values. */
   private static void pageOrRefused(Buffer body) {
+    Page page;
     try {
-      ListChanges.Page page = ListChanges.page(body);
-      page.changes().forEach(c -> assertTrue(c.repository() != null && c.action() != null));
-    } catch (IllegalArgumentException expected) {
-      assertTrue(expected.getMessage().startsWith("the parent's change feed is malformed"), expected.getMessage());
+      page = read(body);
+    } catch (ParentStatusException expected) {
+      return;
     }
+    long previous = 0;
+    for (Change c : page.changes()) {
+      assertTrue(c.sequence() > previous, c::toString);
+      previous = c.sequence();
+      if (c.invalid() == null && KNOWN.contains(c.action())) {
+        RepositoryName.of(c.repository());
+        if (c.action().startsWith("tag_")) {
+          Tag.validate(c.tag());
+        } else {
+          assertNotNull(c.digest(), c::toString);
+        }
+      }
+    }
+    assertTrue(page.last() >= previous && page.head() >= page.last(), page::toString);
   }
 
   @Provide
-  Arbitrary<ListChanges.Change> changes() {
+  Arbitrary<List<Change>> changeLists() {
     Arbitrary<Instant> times = Arbitraries.longs().between(0, 4_000_000_000L).map(Instant::ofEpochSecond).injectNull(0.2);
-    return Combinators.combine(Arbitraries.longs().between(1, Long.MAX_VALUE), Arbitraries.strings().alpha().ofMinLength(1)
-            .ofMaxLength(10), Arbitraries.of("tag_set", "tag_deleted", "manifest_put", "manifest_deleted", "new_kind"),
-        Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(10).injectNull(0.3),
-        Arbitraries.of("sha256:" + "b".repeat(64)), times)
-        .as(ListChanges.Change::new);
+    Arbitrary<String> names = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(10);
+    Arbitrary<Digest> digests = Arbitraries.bytes().array(byte[].class).ofMaxSize(8).map(Digest::sha256);
+    Arbitrary<Change> change = Combinators.combine(Arbitraries.longs().between(1, 1_000_000), names,
+            Arbitraries.of("tag_set", "tag_deleted", "manifest_put", "manifest_deleted", "new_kind"),
+            names, digests.injectNull(0.3), times)
+        .as((gap, repository, action, tag, digest, time) -> {
+          // What the parser keeps: a tag for tag actions only, a digest where the action reads one.
+          boolean tagged = action.startsWith("tag_");
+          Digest kept = action.equals("new_kind") ? null
+              : action.equals("tag_deleted") ? digest : digest == null ? Digest.sha256(new byte[0]) : digest;
+          return new Change(gap, repository, action, tagged ? tag : null, kept, time, null);
+        });
+    // Sequences ascend: each generated one is the gap after the one before.
+    return change.list().ofMaxSize(10).map(list -> {
+      List<Change> out = new ArrayList<>();
+      long sequence = 0;
+      for (Change c : list) {
+        sequence += c.sequence();
+        out.add(new Change(sequence, c.repository(), c.action(), c.tag(), c.digest(), c.timestamp(), null));
+      }
+      return out;
+    });
   }
 
   @Provide
   Arbitrary<JsonObject> pages() {
-    Arbitrary<Object> change = Arbitraries.oneOf(ParentJson.values(), changes().map(c -> (Object) JsonObject.of(
-        "sequence", c.sequence(), "repository", c.repository(), "action", c.action())));
+    Arbitrary<Object> change = Arbitraries.oneOf(ParentJson.values(), changeLists().map(l -> l.isEmpty()
+        ? (Object) JsonObject.of() : JsonObject.of("sequence", l.get(0).sequence(), "repository", l.get(0).repository(),
+            "action", l.get(0).action(), "tag", "t", "digest", "sha256:" + "b".repeat(64))));
     Arbitrary<Object> changeList = change.list().ofMaxSize(4).map(l -> (Object) new JsonArray(l));
     return Combinators.combine(Arbitraries.oneOf(changeList, ParentJson.values()), ParentJson.values(),
         ParentJson.values(), ParentJson.values())

@@ -20,39 +20,41 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.Size;
 
 /**
- * {@link ListReferrers#descriptors} reads the parent's referrers index: descriptors or
- * {@link IllegalArgumentException}, never a ClassCastException or NullPointerException.
+ * {@link ListReferrers#descriptor} reads one entry of the parent's referrers index: a descriptor or
+ * {@link IllegalArgumentException} (which {@link PagedListing} turns into a refused entry), never a
+ * ClassCastException or NullPointerException.
  */
 class ListReferrersProperties {
 
   @Property(tries = 300)
   void aGeneratedIndexParsesToItsDescriptors(@ForAll @Size(max = 10) List<@From("descriptors") Descriptor> descriptors) {
-    JsonArray manifests = new JsonArray();
+    List<Descriptor> read = new java.util.ArrayList<>();
     for (Descriptor d : descriptors) {
       JsonObject o = JsonObject.of("mediaType", d.mediaType(), "digest", d.digest().toString(), "size", d.size());
       if (d.artifactType() != null) {
         o.put("artifactType", d.artifactType());
       }
       o.put("annotations", new JsonObject(Map.copyOf(d.annotations())));
-      manifests.add(o);
+      read.add(ListReferrers.descriptor(new JsonObject(o.encode())));
     }
-    assertEquals(descriptors, ListReferrers.descriptors(JsonObject.of("schemaVersion", 2, "manifests", manifests)));
+    assertEquals(descriptors, read);
   }
 
   @Example
   void malformedEntriesAreAnIllegalArgument() {
-    for (String body : List.of("{\"manifests\":[1]}", "{\"manifests\":[null]}", "{\"manifests\":\"x\"}",
-        "{\"manifests\":[{\"digest\":\"x\"}]}", "{\"manifests\":[{\"digest\":\"sha256:" + "a".repeat(64)
-            + "\",\"size\":\"x\"}]}", "{\"manifests\":[{\"digest\":\"sha256:" + "a".repeat(64)
-            + "\",\"annotations\":[]}]}")) {
-      assertThrows(IllegalArgumentException.class, () -> ListReferrers.descriptors(new JsonObject(body)), body);
+    for (String entry : List.of("1", "null", "\"x\"", "[]", "{}", "{\"digest\":\"x\"}",
+        "{\"digest\":\"sha256:" + "a".repeat(64) + "\",\"size\":\"x\"}",
+        "{\"digest\":\"sha256:" + "a".repeat(64) + "\",\"annotations\":[]}",
+        "{\"digest\":\"sha256:" + "a".repeat(64) + "\",\"mediaType\":{}}")) {
+      Object element = new JsonArray("[" + entry + "]").getValue(0);
+      assertThrows(IllegalArgumentException.class, () -> ListReferrers.descriptor(element), entry);
     }
   }
 
   @Property(tries = 1000)
-  void anyJsonIsDescriptorsOrAnIllegalArgument(@ForAll("indexes") JsonObject index) {
+  void anyJsonIsADescriptorOrAnIllegalArgument(@ForAll("entries") Object entry) {
     try {
-      ListReferrers.descriptors(index);
+      ListReferrers.descriptor(entry);
     } catch (IllegalArgumentException expected) {
       // the documented refusal (InvalidReferenceException, for a bad digest, is one too)
     }
@@ -68,10 +70,10 @@ class ListReferrersProperties {
   }
 
   @Provide
-  Arbitrary<JsonObject> indexes() {
-    Arbitrary<Object> entry = Arbitraries.oneOf(ParentJson.values(), ParentJson.values().map(annotations -> (Object)
-        JsonObject.of("mediaType", "m", "digest", "sha256:" + "a".repeat(64), "size", 1, "annotations", annotations)));
-    return Arbitraries.oneOf(entry.list().ofMaxSize(4).map(l -> (Object) new JsonArray(l)), ParentJson.values())
-        .map(manifests -> JsonObject.of("manifests", manifests));
+  Arbitrary<Object> entries() {
+    return Arbitraries.oneOf(ParentJson.values(), Combinators.combine(ParentJson.values(), ParentJson.values(),
+        ParentJson.values(), ParentJson.values()).as((mediaType, size, annotations, artifactType) -> (Object)
+        JsonObject.of("mediaType", mediaType, "digest", "sha256:" + "a".repeat(64), "size", size,
+            "annotations", annotations, "artifactType", artifactType)));
   }
 }

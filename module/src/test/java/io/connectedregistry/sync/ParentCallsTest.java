@@ -92,7 +92,7 @@ class ParentCallsTest {
   @Test
   void tagsAreListed() {
     // distribution 2.8 ignores n for tags (one page, unsorted): pagination is in WireMockParentTest.
-    List<String> all = Await.result(new ListTags(caller, 2).list("team/app")).orElseThrow();
+    List<String> all = Await.result(new ListTags(caller, 2).list("team/app")).orElseThrow().entries();
     assertEquals(tags, all.stream().sorted().toList());
   }
 
@@ -103,11 +103,9 @@ class ParentCallsTest {
 
   @Test
   void catalogListsEveryRepositoryAcrossPages() {
-    var firstPage = Await.result(PagedListing.page(caller, "/v2/_catalog?n=1", Scopes.CATALOG,
-        json -> PagedListing.strings(json, "repositories"))).orElseThrow();
-    assertEquals(List.of("other/app"), firstPage.items());
-    assertNotNull(firstPage.next(), "distribution links to the next page of the catalog");
-    List<String> all = Await.result(new ListCatalog(caller, 1).list());
+    long before = caller.requestsSent();
+    List<String> all = Await.result(new ListCatalog(caller, 1).list()).entries();
+    assertTrue(caller.requestsSent() - before >= 2, "distribution links to the next page of the catalog");
     // Other tests push more repositories; these two are there from the start.
     assertTrue(all.containsAll(List.of("other/app", "team/app")), all.toString());
     assertEquals(all.stream().sorted().distinct().toList(), all, "each page continues where the last ended");

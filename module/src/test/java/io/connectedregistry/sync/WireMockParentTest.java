@@ -85,11 +85,11 @@ class WireMockParentTest {
     stubTokenServer("tok-1", true);
     ListTags tags = new ListTags(caller(true), 100);
 
-    assertEquals(Optional.of(List.of("v1")), Await.result(tags.list("team/app")));
+    assertEquals(Optional.of(List.of("v1")), Await.result(tags.list("team/app")).map(Listing::entries));
     wireMock.verify(1, getRequestedFor(urlPathEqualTo("/token")));
     wireMock.verify(2, getRequestedFor(urlPathEqualTo(TAGS))); // challenge, then with the token
 
-    assertEquals(Optional.of(List.of("v1")), Await.result(tags.list("team/app")));
+    assertEquals(Optional.of(List.of("v1")), Await.result(tags.list("team/app")).map(Listing::entries));
     wireMock.verify(1, getRequestedFor(urlPathEqualTo("/token")));
     wireMock.verify(3, getRequestedFor(urlPathEqualTo(TAGS))); // cached token sent up front
   }
@@ -106,7 +106,7 @@ class WireMockParentTest {
     stubTagsRequiring("tok-2");
     stubTokenServer("tok-2", true);
 
-    assertEquals(Optional.of(List.of("v1")), Await.result(tags.list("team/app")));
+    assertEquals(Optional.of(List.of("v1")), Await.result(tags.list("team/app")).map(Listing::entries));
     wireMock.verify(2, getRequestedFor(urlPathEqualTo("/token")));
     wireMock.verify(1, getRequestedFor(urlPathEqualTo(TAGS)).withHeader("Authorization", equalTo("Bearer tok-2")));
   }
@@ -115,7 +115,7 @@ class WireMockParentTest {
   void anonymousTokenIsFetchedWithoutCredentials() {
     stubTagsRequiring("anon");
     stubTokenServer("anon", false);
-    assertEquals(Optional.of(List.of("v1")), Await.result(new ListTags(caller(false), 100).list("team/app")));
+    assertEquals(Optional.of(List.of("v1")), Await.result(new ListTags(caller(false), 100).list("team/app")).map(Listing::entries));
     wireMock.verify(1, getRequestedFor(urlPathEqualTo("/token")).withHeader("Authorization", absent()));
   }
 
@@ -138,7 +138,7 @@ class WireMockParentTest {
         .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
             .withBody("{\"name\":\"team/app\",\"tags\":[\"c\"]}")));
 
-    assertEquals(Optional.of(List.of("a", "b", "c")), Await.result(new ListTags(caller(false), 2).list("team/app")));
+    assertEquals(Optional.of(List.of("a", "b", "c")), Await.result(new ListTags(caller(false), 2).list("team/app")).map(Listing::entries));
     wireMock.verify(1, getRequestedFor(urlPathEqualTo(TAGS)).withQueryParam("n", equalTo("2")).withQueryParam("last", absent()));
   }
 
@@ -183,7 +183,7 @@ class WireMockParentTest {
                 + "\",\"size\":123,\"artifactType\":\"application/vnd.example.sig\","
                 + "\"annotations\":{\"org.example\":\"yes\"}}]}")));
 
-    List<Descriptor> referrers = Await.result(new ListReferrers(caller(false)).list("team/app", subject)).orElseThrow();
+    List<Descriptor> referrers = Await.result(new ListReferrers(caller(false)).list("team/app", subject)).orElseThrow().entries();
     assertEquals(1, referrers.size());
     assertEquals(signature, referrers.get(0).digest());
     assertEquals(123, referrers.get(0).size());

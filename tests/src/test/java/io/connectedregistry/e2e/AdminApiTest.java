@@ -117,15 +117,68 @@ class AdminApiTest {
     Response list = status(adminGet("/tokens"), 200);
     assertEquals(List.of("plain-user", "root-admin"), tokenNames().stream().sorted().toList(), list::describe);
     assertNoSecrets(list);
+  }
 
-    // A Bearer token of the admin token works too; one of a non-admin does not.
-    String scope = RegistryClient.encode("repository:app/x:pull");
-    String adminBearer = status(client.get("/oauth2/token?service=x&scope=" + scope, root.header()), 200)
-        .json().path("token").asText();
-    status(client.get(ADMIN + "/tokens", bearer(adminBearer)), 200);
-    String plainBearer = status(client.get("/oauth2/token?service=x&scope=" + scope, plain.header()), 200)
-        .json().path("token").asText();
-    error(client.get(ADMIN + "/tokens", bearer(plainBearer)), 403, "DENIED");
+  /**
+   * A Bearer token carries repository scopes for registry clients; whatever token it came from, it
+   * does not open the admin API, which takes the admin token's own credentials (Basic).
+   */
+  @Test
+  void aBearerTokenNeverOpensTheAdminApi() {
+    for (String scope : List.of("repository:app/x:pull", "repository:*:*", "registry:catalog:*")) {
+      String adminBearer = status(client.get("/oauth2/token?service=x&scope=" + RegistryClient.encode(scope),
+          root.header()), 200).json().path("token").asText();
+      Response refused = error(client.get(ADMIN + "/tokens", bearer(adminBearer)), 401, "UNAUTHORIZED");
+      assertEquals("Basic realm=\"connected-registry admin\"", refused.headerOrNull("WWW-Authenticate"),
+          refused::describe);
+      error(client.post(ADMIN + "/tokens",
+          "{\"name\":\"bearer-made\",\"repositories\":[{\"repository\":\"*\",\"actions\":[\"content/read\"]}]}"
+              .getBytes(StandardCharsets.UTF_8), AuthSupport.concat(bearer(adminBearer), "Content-Type",
+              "application/json")), 401, "UNAUTHORIZED");
+    }
+    assertFalse(tokenNames().contains("bearer-made"), "a refused call must not create anything");
+    String plainBearer = status(client.get("/oauth2/token?service=x&scope="
+        + RegistryClient.encode("repository:app/x:pull"), plain.header()), 200).json().path("token").asText();
+    error(client.get(ADMIN + "/tokens", bearer(plainBearer)), 401, "UNAUTHORIZED");
+    // Basic credentials of the admin token still work.
+    status(adminGet("/tokens"), 200);
+  }
+
+  /** A refresh token stops working when the password it was issued for is regenerated or deleted. */
+  @Test
+  void aRefreshTokenIsRevokedWithThePasswordSlotItCameFrom() {
+    Response created = status(adminSend("POST", "/tokens", "{\"name\":\"refresh-user\",\"repositories\":"
+        + "[{\"repository\":\"app/*\",\"actions\":[\"content/read\"]}]}"), 201);
+    Credentials first = new Credentials("refresh-user", created.json().path("password").asText());
+    Credentials second = first.withPassword(status(adminSend("POST", "/tokens/refresh-user/passwords/2", "{}"), 200)
+        .json().path("password").asText());
+    String fromFirst = refreshToken(first);
+    String fromSecond = refreshToken(second);
+    status(refresh(fromFirst), 200);
+    status(refresh(fromSecond), 200);
+
+    // Password 1 regenerated (e.g. it leaked): its refresh tokens die with it; password 2's live on.
+    status(adminSend("POST", "/tokens/refresh-user/passwords/1", "{}"), 200);
+    error(refresh(fromFirst), 401, "UNAUTHORIZED");
+    status(refresh(fromSecond), 200);
+
+    // Password 2 deleted: the same.
+    status(client.delete(ADMIN + "/tokens/refresh-user/passwords/2", root.header()), 204);
+    error(refresh(fromSecond), 401, "UNAUTHORIZED");
+  }
+
+  private static String refreshToken(Credentials c) {
+    Response r = status(client.post("/oauth2/token", ("grant_type=password&username=" + c.name() + "&password="
+        + RegistryClient.encode(c.password()) + "&service=x&access_type=offline").getBytes(StandardCharsets.UTF_8),
+        "Content-Type", "application/x-www-form-urlencoded"), 200);
+    String token = r.json().path("refresh_token").asText();
+    assertFalse(token.isEmpty(), r::describe);
+    return token;
+  }
+
+  private static Response refresh(String refreshToken) {
+    return client.post("/oauth2/token", ("grant_type=refresh_token&service=x&refresh_token=" + refreshToken)
+        .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/x-www-form-urlencoded");
   }
 
   @Test

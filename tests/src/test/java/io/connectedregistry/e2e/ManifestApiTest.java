@@ -385,15 +385,21 @@ class ManifestApiTest {
     body(client.get("/v2/" + repo + "/manifests/big", "Accept", Oci.IMAGE_MANIFEST), bytes);
   }
 
+  /**
+   * 413, as the spec's "Pushing Manifests" asks of a registry that enforces a size limit; the spec
+   * names no code for it, so the answer carries one from its table (MANIFEST_INVALID, what zot
+   * answers too) rather than a private one that clients would treat as UNKNOWN.
+   */
   @Test
-  void aManifestLargerThan4MiBIsRefusedWith413() {
+  void aManifestLargerThan4MiBIsRefusedWith413AndACodeFromTheSpecTable() {
     String repo = repo("too-big");
     Blob[] b = pushBlobs(repo);
     byte[] bytes = paddedManifest(b, FOUR_MIB + 1);
 
     Response r = client.put("/v2/" + repo + "/manifests/big", bytes, "Content-Type", Oci.IMAGE_MANIFEST);
 
-    status(r, 413);
+    error(r, 413, "MANIFEST_INVALID");
+    assertTrue(SPEC_ERROR_CODES.containsAll(r.errorCodes()), () -> "codes outside the spec's table: " + r);
     status(client.head("/v2/" + repo + "/manifests/big"), 404);
   }
 
@@ -404,6 +410,131 @@ class ManifestApiTest {
     int base = Oci.bytes(m).length;
     ((ObjectNode) m.get("annotations")).put("pad", "p".repeat(size - base));
     return Oci.bytes(m);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // media types: served back as Content-Type, so checked against RFC 6838 at push time
+
+  @Test
+  void aManifestWhoseMediaTypeIsNotAnRfc6838NameIsRefusedAndNothingIsStored() {
+    String repo = repo("bad-media-type");
+    Blob[] b = pushBlobs(repo);
+    List<String> bad = List.of(
+        Oci.IMAGE_MANIFEST + "\r\nX-Injected: yes",   // header injection
+        Oci.IMAGE_MANIFEST + "\u0000",                 // a control character
+        "application/vnd.oci.image.manifest.v1+json; charset=utf-8", // parameters are not stored
+        "application/",                                // no subtype
+        "application",                                 // no slash
+        "application/vnd oci",                         // space
+        "application/<script>",                        // not a restricted-name character
+        "text/" + "x".repeat(128),                     // subtype longer than 127
+        "application/v\u00e9");                        // not ASCII
+    for (String mediaType : bad) {
+      ObjectNode m = Oci.imageManifest(b[0], b[1]);
+      m.put("mediaType", mediaType);
+      byte[] bytes = Oci.bytes(m);
+
+      Response put = client.put("/v2/" + repo + "/manifests/v1", bytes);
+
+      error(put, 400, "MANIFEST_INVALID");
+      error(client.get("/v2/" + repo + "/manifests/v1"), 404, "MANIFEST_UNKNOWN");
+      error(client.get("/v2/" + repo + "/manifests/" + Digests.sha256(bytes)), 404, "MANIFEST_UNKNOWN");
+    }
+    // The same media types given only as the request's Content-Type (no mediaType field).
+    for (String contentType : List.of("application/", "application", "application/<script>",
+        "text/" + "x".repeat(128), "application/x; =broken")) {
+      ObjectNode m = Oci.imageManifest(b[0], b[1]);
+      m.remove("mediaType");
+      byte[] bytes = Oci.bytes(m);
+
+      Response put = client.put("/v2/" + repo + "/manifests/v2", bytes, "Content-Type", contentType);
+
+      error(put, 400, "MANIFEST_INVALID");
+      error(client.get("/v2/" + repo + "/manifests/v2"), 404, "MANIFEST_UNKNOWN");
+      error(client.get("/v2/" + repo + "/manifests/" + Digests.sha256(bytes)), 404, "MANIFEST_UNKNOWN");
+    }
+    JsonNode tags = client.get("/v2/" + repo + "/tags/list").json().path("tags");
+    assertTrue(tags.isMissingNode() || tags.isNull() || tags.isEmpty(), () -> "no tag may exist: " + tags);
+  }
+
+  @Test
+  void aValidMediaTypeWithRestrictedNameCharactersAndContentTypeParametersIsAccepted() {
+    String repo = repo("odd-media-type");
+    Blob[] b = pushBlobs(repo);
+    // Every restricted-name character of RFC 6838 section 4.2, in a type no registry knows.
+    String unusual = "application/vnd.x!#$&-^_.+json";
+    ObjectNode m = Oci.imageManifest(b[0], b[1]);
+    m.put("mediaType", unusual);
+    byte[] bytes = Oci.bytes(m);
+
+    status(client.put("/v2/" + repo + "/manifests/odd", bytes, "Content-Type", unusual + "; charset=\"utf-8\""), 201);
+
+    Response get = body(client.get("/v2/" + repo + "/manifests/odd"), bytes);
+    header(get, "Content-Type", unusual);
+    header(get, "X-Content-Type-Options", "nosniff");
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // conformance: what the distribution-spec suite (v1.1.1 and main) checks about odd references
+
+  /** setup.go: {@code nonexistentManifest = ".INVALID_MANIFEST_NAME"}, a reference no tag can be. */
+  private static final String CONFORMANCE_NONEXISTENT = ".INVALID_MANIFEST_NAME";
+
+  /** The error codes of the spec's table (and setup.go's errorCodes, which adds TAG_INVALID, MANIFEST_UNVERIFIED). */
+  private static final List<String> SPEC_ERROR_CODES = List.of("BLOB_UNKNOWN", "BLOB_UPLOAD_INVALID",
+      "BLOB_UPLOAD_UNKNOWN", "DIGEST_INVALID", "MANIFEST_BLOB_UNKNOWN", "MANIFEST_INVALID", "MANIFEST_UNKNOWN",
+      "MANIFEST_UNVERIFIED", "NAME_INVALID", "NAME_UNKNOWN", "SIZE_INVALID", "TAG_INVALID", "UNAUTHORIZED",
+      "DENIED", "UNSUPPORTED", "TOOMANYREQUESTS");
+
+  /**
+   * conformance 01_pull_test.go, "Pull manifests": "HEAD request to nonexistent manifest should
+   * return 404" and "GET nonexistent manifest should return 404"; 02_push_test.go, "Manifest
+   * Upload": "GET nonexistent manifest should return 404". Each sends the request without an Accept
+   * header to a repository that holds manifests and expects exactly 404: a reference that cannot
+   * exist is not found.
+   */
+  @Test
+  void getAndHeadOfAReferenceThatCannotExistAnswer404() {
+    String repo = repo("conformance");
+    Manifest m = newImage(repo);
+    client.pushManifest(repo, "tagtest0", m.mediaType(), m.bytes());
+    String path = "/v2/" + repo + "/manifests/" + CONFORMANCE_NONEXISTENT;
+
+    status(client.head(path), 404);
+    error(client.get(path), 404, "MANIFEST_UNKNOWN");
+    // Nor in a repository that does not exist, nor for other references no tag or digest can be.
+    error(client.get("/v2/" + repo("never-pushed") + "/manifests/" + CONFORMANCE_NONEXISTENT), 404,
+        "MANIFEST_UNKNOWN", "NAME_UNKNOWN");
+    for (String ref : List.of("-dash", "t".repeat(129), "sha256:totallywrong", "md5:abc")) {
+      status(client.head("/v2/" + repo + "/manifests/" + ref), 404);
+      error(client.get("/v2/" + repo + "/manifests/" + ref), 404, "MANIFEST_UNKNOWN");
+    }
+  }
+
+  /**
+   * conformance 01_pull_test.go, "Error codes": "400 response body should contain OCI-conforming
+   * JSON message" (GET of {@code sha256:totallywrong} with a body: 400 or 404, and a 400 carries a
+   * code of its list); the v1.0 suite's 07_error_codes_test.go sends the same as a PUT and wants
+   * exactly 400. A PUT under an invalid tag keeps its 400 (TAG_INVALID) and stores nothing.
+   */
+  @Test
+  void aPutUnderAnInvalidReferenceIsRefusedWith400AndACodeFromTheSpecTable() {
+    String repo = repo("conformance-put");
+    Manifest m = newImage(repo);
+    byte[] garbage = "blablabla".getBytes(StandardCharsets.UTF_8);
+
+    Response get = client.send("GET", "/v2/" + repo + "/manifests/sha256:totallywrong",
+        java.net.http.HttpRequest.BodyPublishers.ofByteArray(garbage), "Content-Type", Oci.IMAGE_MANIFEST);
+    assertTrue(get.status() == 400 || get.status() == 404, get::describe);
+    Response put = client.put("/v2/" + repo + "/manifests/sha256:totallywrong", garbage,
+        "Content-Type", Oci.IMAGE_MANIFEST);
+    status(put, 400);
+    assertTrue(SPEC_ERROR_CODES.containsAll(put.errorCodes()) && !put.errorCodes().isEmpty(), put::describe);
+
+    Response invalidTag = client.put("/v2/" + repo + "/manifests/" + CONFORMANCE_NONEXISTENT, m.bytes(),
+        "Content-Type", Oci.IMAGE_MANIFEST);
+    error(invalidTag, 400, "TAG_INVALID");
+    error(client.get("/v2/" + repo + "/manifests/" + m.digest()), 404, "MANIFEST_UNKNOWN");
   }
 
   // ------------------------------------------------------------------------------------------

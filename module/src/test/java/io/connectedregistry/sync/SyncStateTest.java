@@ -1,0 +1,59 @@
+package io.connectedregistry.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SyncStateTest {
+  @TempDir Path data;
+
+  @Test
+  void aSnapshotWhoseWriteFailedIsWrittenWhenTriedAgain() throws Exception {
+    SyncState state = SyncState.load(data, "https://parent.example");
+    state.cursor(42);
+    state.tagSynced("app", "v1", "sha256:" + "a".repeat(64));
+    SyncState.Snapshot snapshot = state.snapshot();
+    // A folder where the temporary file goes: the write fails (as it would on a full disk).
+    Path obstacle = data.resolve(SyncState.FILE_NAME + ".tmp");
+    Files.createDirectory(obstacle);
+
+    assertThrows(UncheckedIOException.class, () -> state.write(snapshot));
+    assertNull(fileCursor(), "nothing may be on disk after a failed write");
+
+    Files.delete(obstacle);
+    state.write(snapshot);
+
+    assertEquals(42L, fileCursor(), "the snapshot whose write failed must be written on the next try");
+    SyncState reloaded = SyncState.load(data, "https://parent.example");
+    assertEquals(42L, reloaded.cursor());
+    assertEquals("sha256:" + "a".repeat(64), reloaded.syncedDigest("app", "v1"));
+  }
+
+  @Test
+  void anOlderSnapshotNeverOverwritesANewerOne() {
+    SyncState state = SyncState.load(data, "https://parent.example");
+    state.cursor(1);
+    SyncState.Snapshot older = state.snapshot();
+    state.cursor(2);
+    SyncState.Snapshot newer = state.snapshot();
+
+    state.write(newer);
+    state.write(older);
+
+    assertEquals(2L, SyncState.load(data, "https://parent.example").cursor());
+  }
+
+  private Long fileCursor() throws Exception {
+    Path file = data.resolve(SyncState.FILE_NAME);
+    if (!Files.exists(file)) {
+      return null;
+    }
+    return SyncState.load(data, "https://parent.example").cursor();
+  }
+}
