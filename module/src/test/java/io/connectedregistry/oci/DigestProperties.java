@@ -1,16 +1,18 @@
 package io.connectedregistry.oci;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link Digest#parse} reads digests from URLs, query parameters, manifests and the parent's
@@ -18,49 +20,55 @@ import net.jqwik.api.constraints.IntRange;
  */
 class DigestProperties {
 
-  @Property
-  void aGeneratedSha256OrSha512DigestParsesToItself(@ForAll("validDigests") String text) {
-    Digest digest = Digest.parse(text);
-    assertEquals(text, digest.toString());
-    assertEquals(text.substring(0, text.indexOf(':')), digest.algorithm());
+  @Test
+  void aGeneratedSha256OrSha512DigestParsesToItself() {
+    qt().withExamples(500).forAll(validDigests()).checkAssert(text -> {
+      Digest digest = Digest.parse(text);
+      assertEquals(text, digest.toString());
+      assertEquals(text.substring(0, text.indexOf(':')), digest.algorithm());
+    });
   }
 
-  @Property(tries = 200)
-  void theDigestOfAnyContentParsesBackToItself(@ForAll byte[] content) {
-    Digest digest = Digest.sha256(content);
-    assertEquals(digest, Digest.parse(digest.toString()));
+  @Test
+  void theDigestOfAnyContentParsesBackToItself() {
+    qt().withExamples(200).forAll(bytes(0, 300)).checkAssert(content -> {
+      Digest digest = Digest.sha256(content);
+      assertEquals(digest, Digest.parse(digest.toString()));
+    });
   }
 
-  @Property(tries = 1000)
-  void anyStringIsADigestOrRefusedAsOne(@ForAll String text) {
-    parseOrRefuse(text);
+  @Test
+  void anyStringIsADigestOrRefusedAsOne() {
+    qt().withExamples(1000).forAll(anyStrings(300)).checkAssert(DigestProperties::parseOrRefuse);
   }
 
-  @Property(tries = 1000)
-  void stringsOfTheGrammarsAlphabetAreADigestOrRefusedAsOne(@ForAll("grammarShaped") String text) {
-    parseOrRefuse(text);
+  @Test
+  void stringsOfTheGrammarsAlphabetAreADigestOrRefusedAsOne() {
+    qt().withExamples(1000).forAll(strings("sha256:512abcdefABCDEF+._-=\n\u0000é", 0, 300))
+        .checkAssert(DigestProperties::parseOrRefuse);
   }
 
-  @Property(tries = 50)
-  void aHugeDigestIsRefusedAsOne(@ForAll @IntRange(min = 1, max = 100_000) int components,
-      @ForAll("separators") String separator) {
-    // Many algorithm components made the grammar's regex recurse once per component.
-    String text = "a" + (separator + "a").repeat(components) + ":" + "0".repeat(64);
-    parseOrRefuse(text);
-    String hex = "sha256:" + "a".repeat(components);
-    parseOrRefuse(hex);
+  @Test
+  void aHugeDigestIsRefusedAsOne() {
+    qt().withExamples(50).forAll(integers().between(1, 100_000), pick("+", ".", "_", "-"))
+        .checkAssert((components, separator) -> {
+          // Many algorithm components made the grammar's regex recurse once per component.
+          parseOrRefuse("a" + (separator + "a").repeat(components) + ":" + "0".repeat(64));
+          parseOrRefuse("sha256:" + "a".repeat(components));
+        });
   }
 
-  @Example
+  @Test
   void aDigestWithTenThousandAlgorithmComponentsIsRefusedNotAStackOverflow() {
     String text = "a" + ".a".repeat(10_000) + ":" + "0".repeat(64);
     InvalidReferenceException e = assertThrows(InvalidReferenceException.class, () -> Digest.parse(text));
     assertEquals("digest", e.kind());
   }
 
-  @Property(tries = 300)
-  void invalidUtf8DecodedAsTextIsRefused(@ForAll byte[] bytes) {
-    parseOrRefuse("sha256:" + new String(bytes, StandardCharsets.UTF_8));
+  @Test
+  void invalidUtf8DecodedAsTextIsRefused() {
+    qt().withExamples(300).forAll(bytes(0, 300))
+        .checkAssert(bytes -> parseOrRefuse("sha256:" + new String(bytes, StandardCharsets.UTF_8)));
   }
 
   private static void parseOrRefuse(String text) {
@@ -72,20 +80,8 @@ class DigestProperties {
     }
   }
 
-  @Provide
-  Arbitrary<String> validDigests() {
-    Arbitrary<String> sha256 = Arbitraries.strings().withChars("0123456789abcdef").ofLength(64).map(h -> "sha256:" + h);
-    Arbitrary<String> sha512 = Arbitraries.strings().withChars("0123456789abcdef").ofLength(128).map(h -> "sha512:" + h);
-    return Arbitraries.oneOf(sha256, sha512);
-  }
-
-  @Provide
-  Arbitrary<String> grammarShaped() {
-    return Arbitraries.strings().withChars("sha256:512abcdefABCDEF+._-=\n\u0000é").ofMaxLength(300);
-  }
-
-  @Provide
-  Arbitrary<String> separators() {
-    return Arbitraries.of("+", ".", "_", "-");
+  private static Gen<String> validDigests() {
+    return Generate.oneOf(strings("0123456789abcdef", 64, 64).map(h -> "sha256:" + h),
+        strings("0123456789abcdef", 128, 128).map(h -> "sha512:" + h));
   }
 }

@@ -1,9 +1,21 @@
 package io.connectedregistry.oci;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.joined;
+import static io.connectedregistry.Generators.nullable;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.unicodeStrings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static org.quicktheories.generators.SourceDSL.maps;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -15,17 +27,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.From;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link ManifestParser#parse} reads what clients push and what the parent serves: whatever the
@@ -40,76 +44,82 @@ class ManifestParserProperties {
   /** A descriptor as a generator draws it. */
   record Desc(String mediaType, Digest digest, long size, Map<String, String> annotations) {}
 
-  @Property(tries = 200, edgeCases = EdgeCasesMode.NONE)
-  void aGeneratedImageManifestParsesToItsConfigLayersSubjectAndAnnotations(
-      @ForAll("descriptors") Desc config, @ForAll @Size(max = 10) List<@From("descriptors") Desc> layers,
-      @ForAll("maybeDescriptor") Desc subject, @ForAll("annotations") Map<String, String> annotations,
-      @ForAll boolean docker) {
-    String mediaType = docker ? MediaTypes.DOCKER_MANIFEST : MediaTypes.OCI_MANIFEST;
-    byte[] bytes = json(g -> {
-      g.writeStartObject();
-      g.writeNumberField("schemaVersion", 2);
-      g.writeStringField("mediaType", mediaType);
-      g.writeFieldName("config");
-      write(g, config);
-      g.writeArrayFieldStart("layers");
-      for (Desc layer : layers) {
-        write(g, layer);
-      }
-      g.writeEndArray();
-      if (subject != null) {
-        g.writeFieldName("subject");
-        write(g, subject);
-      }
-      g.writeFieldName("annotations");
-      writeMap(g, annotations);
-      g.writeObjectFieldStart("unknownField");
-      g.writeArrayFieldStart("nested");
-      g.writeNumber(1.5);
-      g.writeEndArray();
-      g.writeEndObject();
-      g.writeEndObject();
+  /** An image manifest as a generator draws it. */
+  record Image(Desc config, List<Desc> layers, Desc subject, Map<String, String> annotations, boolean docker) {}
+
+  @Test
+  void aGeneratedImageManifestParsesToItsConfigLayersSubjectAndAnnotations() {
+    Gen<Image> images = descriptors().zip(lists().of(descriptors()).ofSizeBetween(0, 10), nullable(descriptors(), 30),
+        annotations(), booleans().all(), Image::new);
+    qt().withExamples(200).forAll(images).checkAssert(image -> {
+      String mediaType = image.docker() ? MediaTypes.DOCKER_MANIFEST : MediaTypes.OCI_MANIFEST;
+      byte[] bytes = json(g -> {
+        g.writeStartObject();
+        g.writeNumberField("schemaVersion", 2);
+        g.writeStringField("mediaType", mediaType);
+        g.writeFieldName("config");
+        write(g, image.config());
+        g.writeArrayFieldStart("layers");
+        for (Desc layer : image.layers()) {
+          write(g, layer);
+        }
+        g.writeEndArray();
+        if (image.subject() != null) {
+          g.writeFieldName("subject");
+          write(g, image.subject());
+        }
+        g.writeFieldName("annotations");
+        writeMap(g, image.annotations());
+        g.writeObjectFieldStart("unknownField");
+        g.writeArrayFieldStart("nested");
+        g.writeNumber(1.5);
+        g.writeEndArray();
+        g.writeEndObject();
+        g.writeEndObject();
+      });
+
+      Manifest m = ManifestParser.parse(bytes, mediaType + "; charset=utf-8", "sha256");
+
+      assertEquals(mediaType, m.mediaType());
+      assertEquals(Digest.sha256(bytes), m.digest());
+      assertTrue(Arrays.equals(bytes, m.bytes()));
+      List<Desc> blobs = new ArrayList<>();
+      blobs.add(image.config());
+      blobs.addAll(image.layers());
+      assertEquals(blobs, m.blobs().stream().map(ManifestParserProperties::desc).toList());
+      assertEquals(List.of(), m.manifests());
+      assertEquals(image.subject(), m.subject() == null ? null : desc(m.subject()));
+      assertEquals(image.annotations(), m.annotations());
+      assertEquals(image.docker() ? null : image.config().mediaType(), m.artifactType());
     });
-
-    Manifest m = ManifestParser.parse(bytes, mediaType + "; charset=utf-8", "sha256");
-
-    assertEquals(mediaType, m.mediaType());
-    assertEquals(Digest.sha256(bytes), m.digest());
-    assertTrue(Arrays.equals(bytes, m.bytes()));
-    List<Desc> blobs = new ArrayList<>();
-    blobs.add(config);
-    blobs.addAll(layers);
-    assertEquals(blobs, m.blobs().stream().map(ManifestParserProperties::desc).toList());
-    assertEquals(List.of(), m.manifests());
-    assertEquals(subject, m.subject() == null ? null : desc(m.subject()));
-    assertEquals(annotations, m.annotations());
-    assertEquals(docker ? null : config.mediaType(), m.artifactType());
   }
 
-  @Property(tries = 200, edgeCases = EdgeCasesMode.NONE)
-  void aGeneratedIndexParsesToItsChildren(@ForAll @Size(max = 10) List<@From("descriptors") Desc> children,
-      @ForAll boolean sha512) {
-    byte[] bytes = json(g -> {
-      g.writeStartObject();
-      g.writeNumberField("schemaVersion", 2);
-      g.writeArrayFieldStart("manifests");
-      for (Desc child : children) {
-        write(g, child);
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    });
+  @Test
+  void aGeneratedIndexParsesToItsChildren() {
+    qt().withExamples(200).forAll(lists().of(descriptors()).ofSizeBetween(0, 10), booleans().all())
+        .checkAssert((children, sha512) -> {
+          byte[] bytes = json(g -> {
+            g.writeStartObject();
+            g.writeNumberField("schemaVersion", 2);
+            g.writeArrayFieldStart("manifests");
+            for (Desc child : children) {
+              write(g, child);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+          });
 
-    Manifest m = ManifestParser.parse(bytes, null, sha512 ? "sha512" : "sha256");
+          Manifest m = ManifestParser.parse(bytes, null, sha512 ? "sha512" : "sha256");
 
-    assertEquals(MediaTypes.OCI_INDEX, m.mediaType());
-    assertEquals(Digest.of(sha512 ? "sha512" : "sha256", bytes), m.digest());
-    assertEquals(children, m.manifests().stream().map(ManifestParserProperties::desc).toList());
-    assertEquals(List.of(), m.blobs());
-    assertNull(m.subject());
+          assertEquals(MediaTypes.OCI_INDEX, m.mediaType());
+          assertEquals(Digest.of(sha512 ? "sha512" : "sha256", bytes), m.digest());
+          assertEquals(children, m.manifests().stream().map(ManifestParserProperties::desc).toList());
+          assertEquals(List.of(), m.blobs());
+          assertNull(m.subject());
+        });
   }
 
-  @Example
+  @Test
   void anImageWithFiftyThousandLayersParses() {
     StringBuilder layers = new StringBuilder();
     String layer = "{\"mediaType\":\"l\",\"digest\":\"sha256:" + "a".repeat(64) + "\",\"size\":1}";
@@ -122,71 +132,77 @@ class ManifestParserProperties {
 
   // --- hostile input: success or MANIFEST_INVALID, nothing else -------------------------------
 
-  @Property(tries = 1000)
-  void anyBytesAreAManifestOrRefusedAsInvalid(@ForAll @Size(max = 2000) byte[] bytes) {
-    parsedOrInvalid(bytes);
+  @Test
+  void anyBytesAreAManifestOrRefusedAsInvalid() {
+    qt().withExamples(1000).forAll(bytes(0, 2000)).checkAssert(ManifestParserProperties::parsedOrInvalid);
   }
 
-  @Property(tries = 1000)
-  void anyTextIsAManifestOrRefusedAsInvalid(@ForAll @Size(max = 2000) String text,
-      @ForAll("contentTypes") String contentType) {
-    parsedOrInvalid(text.getBytes(StandardCharsets.UTF_8), contentType);
+  @Test
+  void anyTextIsAManifestOrRefusedAsInvalid() {
+    qt().withExamples(1000).forAll(anyStrings(2000), contentTypes())
+        .checkAssert((text, contentType) -> parsedOrInvalid(text.getBytes(StandardCharsets.UTF_8), contentType));
   }
 
-  @Property(tries = 1000)
-  void aMutatedValidManifestIsAManifestOrRefusedAsInvalid(@ForAll("mutatedManifests") byte[] bytes) {
-    parsedOrInvalid(bytes);
+  @Test
+  void aMutatedValidManifestIsAManifestOrRefusedAsInvalid() {
+    qt().withExamples(1000).forAll(mutatedManifests()).checkAssert(ManifestParserProperties::parsedOrInvalid);
   }
 
-  @Property(tries = 1000)
-  void jsonBuiltFromManifestPiecesIsAManifestOrRefusedAsInvalid(@ForAll("manifestShapedJson") String text) {
-    parsedOrInvalid(text.getBytes(StandardCharsets.UTF_8));
+  @Test
+  void jsonBuiltFromManifestPiecesIsAManifestOrRefusedAsInvalid() {
+    qt().withExamples(1000).forAll(manifestShapedJson())
+        .checkAssert(text -> parsedOrInvalid(text.getBytes(StandardCharsets.UTF_8)));
   }
 
-  @Property(tries = 60)
-  void deepNestingIsRefusedAsInvalid(@ForAll @IntRange(min = 1_000, max = 20_000) int depth,
-      @ForAll("nestingPlaces") String place, @ForAll boolean objects) {
-    String open = objects ? "{\"a\":" : "[";
-    String close = objects ? "}" : "]";
-    String nested = open.repeat(depth) + "1" + close.repeat(depth);
-    assertInvalid(place.replace("X", nested));
+  @Test
+  void deepNestingIsRefusedAsInvalid() {
+    qt().withExamples(60).forAll(integers().between(1_000, 20_000), nestingPlaces(), booleans().all())
+        .checkAssert((depth, place, objects) -> {
+          String open = objects ? "{\"a\":" : "[";
+          String close = objects ? "}" : "]";
+          String nested = open.repeat(depth) + "1" + close.repeat(depth);
+          assertInvalid(place.replace("X", nested));
+        });
   }
 
-  @Example
+  @Test
   void tenThousandNestedArraysAreRefusedAsInvalid() {
     assertInvalid("[".repeat(10_000) + "]".repeat(10_000));
     assertInvalid(imageWith(",\"x\":" + "[".repeat(10_000) + "]".repeat(10_000)));
   }
 
-  @Property(tries = 100)
-  void aDuplicateKeyAnywhereIsRefusedAsInvalid(@ForAll("duplicatedKeys") String json) {
-    assertInvalid(json);
+  @Test
+  void aDuplicateKeyAnywhereIsRefusedAsInvalid() {
+    qt().withExamples(100).forAll(duplicatedKeys()).checkAssert(ManifestParserProperties::assertInvalid);
   }
 
-  @Property(tries = 100)
-  void overlongNumbersAreAManifestOrRefusedAsInvalid(@ForAll("overlongNumbers") String number,
-      @ForAll("numberPlaces") String place) {
-    parsedOrInvalid(place.replace("N", number).getBytes(StandardCharsets.UTF_8));
+  @Test
+  void overlongNumbersAreAManifestOrRefusedAsInvalid() {
+    qt().withExamples(100).forAll(overlongNumbers(), numberPlaces())
+        .checkAssert((number, place) -> parsedOrInvalid(place.replace("N", number).getBytes(StandardCharsets.UTF_8)));
   }
 
-  @Property(tries = 300)
-  void controlCharactersAndInvalidUtf8InStringsAreAManifestOrRefusedAsInvalid(
-      @ForAll @Size(min = 1, max = 20) byte[] raw, @ForAll("stringPlaces") String place) {
-    // Raw bytes (unescaped control characters, broken UTF-8 sequences) inside a JSON string.
-    byte[] before = place.substring(0, place.indexOf('S')).getBytes(StandardCharsets.UTF_8);
-    byte[] after = place.substring(place.indexOf('S') + 1).getBytes(StandardCharsets.UTF_8);
-    byte[] bytes = new byte[before.length + raw.length + after.length];
-    System.arraycopy(before, 0, bytes, 0, before.length);
-    System.arraycopy(raw, 0, bytes, before.length, raw.length);
-    System.arraycopy(after, 0, bytes, before.length + raw.length, after.length);
-    parsedOrInvalid(bytes);
+  @Test
+  void controlCharactersAndInvalidUtf8InStringsAreAManifestOrRefusedAsInvalid() {
+    qt().withExamples(300).forAll(bytes(1, 20), stringPlaces()).checkAssert((raw, place) -> {
+      // Raw bytes (unescaped control characters, broken UTF-8 sequences) inside a JSON string.
+      byte[] before = place.substring(0, place.indexOf('S')).getBytes(StandardCharsets.UTF_8);
+      byte[] after = place.substring(place.indexOf('S') + 1).getBytes(StandardCharsets.UTF_8);
+      byte[] bytes = new byte[before.length + raw.length + after.length];
+      System.arraycopy(before, 0, bytes, 0, before.length);
+      System.arraycopy(raw, 0, bytes, before.length, raw.length);
+      System.arraycopy(after, 0, bytes, before.length + raw.length, after.length);
+      parsedOrInvalid(bytes);
+    });
   }
 
-  @Property(tries = 20)
-  void hugeArraysOfJunkAreAManifestOrRefusedAsInvalid(@ForAll @IntRange(min = 10_000, max = 100_000) int count,
-      @ForAll("junkElements") String element, @ForAll("arrayPlaces") String place) {
-    String array = "[" + (element + ",").repeat(count - 1) + element + "]";
-    parsedOrInvalid(place.replace("A", array).getBytes(StandardCharsets.UTF_8));
+  @Test
+  void hugeArraysOfJunkAreAManifestOrRefusedAsInvalid() {
+    qt().withExamples(20).forAll(integers().between(10_000, 100_000), junkElements(), arrayPlaces())
+        .checkAssert((count, element, place) -> {
+          String array = "[" + (element + ",").repeat(count - 1) + element + "]";
+          parsedOrInvalid(place.replace("A", array).getBytes(StandardCharsets.UTF_8));
+        });
   }
 
   // --- helpers --------------------------------------------------------------------------------
@@ -263,40 +279,29 @@ class ManifestParserProperties {
 
   // --- generators -----------------------------------------------------------------------------
 
-  @Provide
-  Arbitrary<Desc> descriptors() {
-    Arbitrary<String> mediaTypes = Arbitraries.oneOf(
-        Arbitraries.of(MediaTypes.OCI_MANIFEST, "application/vnd.oci.image.layer.v1.tar+gzip", "application/x.y"),
-        Arbitraries.strings().ofMaxLength(40));
-    Arbitrary<Digest> digests = Arbitraries.bytes().array(byte[].class).ofMaxSize(16).map(Digest::sha256);
-    Arbitrary<Long> sizes = Arbitraries.longs().between(0, Long.MAX_VALUE);
-    return Combinators.combine(mediaTypes, digests, sizes, annotations()).as(Desc::new);
+  private static Gen<Desc> descriptors() {
+    Gen<String> mediaTypes = Generate.oneOf(
+        pick(MediaTypes.OCI_MANIFEST, "application/vnd.oci.image.layer.v1.tar+gzip", "application/x.y"),
+        unicodeStrings(0, 40));
+    Gen<Digest> digests = bytes(0, 16).map(Digest::sha256);
+    return mediaTypes.zip(digests, longs().between(0, Long.MAX_VALUE), annotations(), Desc::new);
   }
 
-  @Provide
-  Arbitrary<Desc> maybeDescriptor() {
-    return descriptors().injectNull(0.3);
+  private static Gen<Map<String, String>> annotations() {
+    return maps().of(unicodeStrings(0, 20), unicodeStrings(0, 40)).ofSizeBetween(0, 4);
   }
 
-  @Provide
-  Arbitrary<Map<String, String>> annotations() {
-    return Arbitraries.maps(Arbitraries.strings().ofMaxLength(20), Arbitraries.strings().ofMaxLength(40)).ofMaxSize(4);
+  private static Gen<String> contentTypes() {
+    return nullable(Generate.oneOf(pick(MediaTypes.OCI_MANIFEST, MediaTypes.OCI_INDEX, "*/*", "", ";", " ; x"),
+        anyStrings(60)), 20);
   }
 
-  @Provide
-  Arbitrary<String> contentTypes() {
-    return Arbitraries.oneOf(Arbitraries.of(MediaTypes.OCI_MANIFEST, MediaTypes.OCI_INDEX, "*/*", "", ";", " ; x"),
-        Arbitraries.strings().ofMaxLength(60)).injectNull(0.2);
-  }
-
-  @Provide
-  Arbitrary<byte[]> mutatedManifests() {
+  private static Gen<byte[]> mutatedManifests() {
     byte[] base = imageWith(",\"subject\":" + DESCRIPTOR + ",\"annotations\":{\"a\":\"b\"},\"manifests\":["
         + DESCRIPTOR + "]").getBytes(StandardCharsets.UTF_8);
-    Arbitrary<int[]> edit = Combinators.combine(Arbitraries.integers().between(0, 3),
-        Arbitraries.integers().between(0, base.length - 1), Arbitraries.integers().between(0, 255))
-        .as((kind, at, value) -> new int[] {kind, at, value});
-    return edit.list().ofMinSize(1).ofMaxSize(8).map(edits -> {
+    Gen<int[]> edit = integers().between(0, 3).zip(integers().between(0, base.length - 1),
+        integers().between(0, 255), (kind, at, value) -> new int[] {kind, at, value});
+    return lists().of(edit).ofSizeBetween(1, 8).map(edits -> {
       byte[] bytes = base.clone();
       for (int[] e : edits) {
         int at = Math.min(e[1], bytes.length - 1);
@@ -322,29 +327,26 @@ class ManifestParserProperties {
         }
       }
       return bytes;
-    });
+    }).describedAs(b -> new String(b, StandardCharsets.ISO_8859_1));
   }
 
   /** Random JSON-ish text assembled from the tokens a manifest is made of. */
-  @Provide
-  Arbitrary<String> manifestShapedJson() {
-    Arbitrary<String> token = Arbitraries.of("{", "}", "[", "]", ",", ":", "\"schemaVersion\"", "2", "\"mediaType\"",
-        "\"config\"", "\"layers\"", "\"blobs\"", "\"manifests\"", "\"subject\"", "\"annotations\"", "\"digest\"",
-        "\"size\"", "\"urls\"", "\"artifactType\"", "\"sha256:" + "c".repeat(64) + "\"", "-1", "1e400", "null",
-        "true", "\"\"", "\"" + MediaTypes.OCI_INDEX + "\"", DESCRIPTOR, "99999999999999999999", "0.5");
-    return token.list().ofMaxSize(40).map(tokens -> String.join("", tokens));
+  private static Gen<String> manifestShapedJson() {
+    return joined(pick("{", "}", "[", "]", ",", ":", "\"schemaVersion\"", "2",
+        "\"mediaType\"", "\"config\"", "\"layers\"", "\"blobs\"", "\"manifests\"", "\"subject\"",
+        "\"annotations\"", "\"digest\"", "\"size\"", "\"urls\"", "\"artifactType\"",
+        "\"sha256:" + "c".repeat(64) + "\"", "-1", "1e400", "null", "true", "\"\"", "\"" + MediaTypes.OCI_INDEX + "\"",
+        DESCRIPTOR, "99999999999999999999", "0.5"), 40);
   }
 
-  @Provide
-  Arbitrary<String> nestingPlaces() {
-    return Arbitraries.of("X", "{\"schemaVersion\":X}", imageWith(",\"x\":X"), imageWith(",\"annotations\":X"),
+  private static Gen<String> nestingPlaces() {
+    return pick("X", "{\"schemaVersion\":X}", imageWith(",\"x\":X"), imageWith(",\"annotations\":X"),
         "{\"schemaVersion\":2,\"layers\":X}", "{\"schemaVersion\":2,\"manifests\":[X]}",
         imageWith(",\"subject\":{\"mediaType\":\"m\",\"platform\":X}"), "{\"config\":{\"urls\":X}}");
   }
 
-  @Provide
-  Arbitrary<String> duplicatedKeys() {
-    return Arbitraries.of(
+  private static Gen<String> duplicatedKeys() {
+    return pick(
         imageWith(",\"schemaVersion\":2"), imageWith(",\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\""),
         imageWith(",\"config\":" + DESCRIPTOR), imageWith(",\"layers\":[]"), imageWith(",\"x\":1,\"x\":2"),
         imageWith(",\"annotations\":{\"a\":\"1\",\"a\":\"2\"}"),
@@ -355,36 +357,30 @@ class ManifestParserProperties {
         imageWith(",\"x\":{\"y\":{\"z\":1,\"z\":1}}"));
   }
 
-  @Provide
-  Arbitrary<String> overlongNumbers() {
-    Arbitrary<Integer> length = Arbitraries.integers().between(1, 50_000);
-    return Combinators.combine(Arbitraries.of("", "-", "0.", "1e", "1e-", "-0."), length, Arbitraries.of("9", "1", "0"))
-        .as((prefix, n, digit) -> prefix + digit.repeat(n));
+  private static Gen<String> overlongNumbers() {
+    return pick("", "-", "0.", "1e", "1e-", "-0.").zip(integers().between(1, 50_000), pick("9", "1", "0"),
+        (prefix, n, digit) -> prefix + digit.repeat(n));
   }
 
-  @Provide
-  Arbitrary<String> numberPlaces() {
-    return Arbitraries.of("{\"schemaVersion\":N}", "N", imageWith(",\"x\":N"), imageWith(",\"x\":[N,N]"),
+  private static Gen<String> numberPlaces() {
+    return pick("{\"schemaVersion\":N}", "N", imageWith(",\"x\":N"), imageWith(",\"x\":[N,N]"),
         "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"m\",\"digest\":\"sha256:" + "b".repeat(64)
             + "\",\"size\":N}}", "{\"schemaVersion\":2,\"manifests\":[],\"mediaType\":N}");
   }
 
-  @Provide
-  Arbitrary<String> stringPlaces() {
-    return Arbitraries.of("{\"schemaVersion\":2,\"mediaType\":\"S\",\"manifests\":[]}", imageWith(",\"x\":\"S\""),
+  private static Gen<String> stringPlaces() {
+    return pick("{\"schemaVersion\":2,\"mediaType\":\"S\",\"manifests\":[]}", imageWith(",\"x\":\"S\""),
         imageWith(",\"S\":1"), imageWith(",\"annotations\":{\"S\":\"S\"}"),
         "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"S\",\"digest\":\"sha256:" + "b".repeat(64)
             + "\",\"size\":1}}", "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"S\"}]}");
   }
 
-  @Provide
-  Arbitrary<String> junkElements() {
-    return Arbitraries.of("1", "null", "\"x\"", "[]", "{}", DESCRIPTOR, "[[[]]]", "1e308", "\"sha256:\"");
+  private static Gen<String> junkElements() {
+    return pick("1", "null", "\"x\"", "[]", "{}", DESCRIPTOR, "[[[]]]", "1e308", "\"sha256:\"");
   }
 
-  @Provide
-  Arbitrary<String> arrayPlaces() {
-    return Arbitraries.of("A", imageWith(",\"x\":A"), "{\"schemaVersion\":2,\"layers\":A}",
+  private static Gen<String> arrayPlaces() {
+    return pick("A", imageWith(",\"x\":A"), "{\"schemaVersion\":2,\"layers\":A}",
         "{\"schemaVersion\":2,\"manifests\":A}", imageWith(",\"annotations\":A"));
   }
 }

@@ -1,18 +1,21 @@
 package io.connectedregistry.oci;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.chars;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link Reference#parse} (and {@link Tag#validate} under it) reads the {@code <reference>} of
@@ -21,42 +24,49 @@ import net.jqwik.api.constraints.IntRange;
  */
 class ReferenceProperties {
 
-  @Property
-  void aGeneratedTagParsesToThatTag(@ForAll("validTags") String tag) {
-    Reference reference = Reference.parse(tag);
-    assertFalse(reference.isDigest());
-    assertEquals(tag, reference.tag());
-    assertEquals(tag, reference.toString());
+  @Test
+  void aGeneratedTagParsesToThatTag() {
+    qt().withExamples(500).forAll(validTags()).checkAssert(tag -> {
+      Reference reference = Reference.parse(tag);
+      assertFalse(reference.isDigest());
+      assertEquals(tag, reference.tag());
+      assertEquals(tag, reference.toString());
+    });
   }
 
-  @Property(tries = 200)
-  void aDigestParsesToThatDigest(@ForAll byte[] content) {
-    Digest digest = Digest.sha256(content);
-    Reference reference = Reference.parse(digest.toString());
-    assertTrue(reference.isDigest());
-    assertNull(reference.tag());
-    assertEquals(digest, reference.digest());
+  @Test
+  void aDigestParsesToThatDigest() {
+    qt().withExamples(200).forAll(bytes(0, 300)).checkAssert(content -> {
+      Digest digest = Digest.sha256(content);
+      Reference reference = Reference.parse(digest.toString());
+      assertTrue(reference.isDigest());
+      assertNull(reference.tag());
+      assertEquals(digest, reference.digest());
+    });
   }
 
-  @Property(tries = 1000)
-  void anyStringIsAReferenceOrRefusedAsOne(@ForAll String text) {
-    referenceOrRefused(text);
+  @Test
+  void anyStringIsAReferenceOrRefusedAsOne() {
+    qt().withExamples(1000).forAll(anyStrings(300)).checkAssert(ReferenceProperties::referenceOrRefused);
   }
 
-  @Property(tries = 1000)
-  void stringsOfTheGrammarsAlphabetAreAReferenceOrRefused(@ForAll("grammarShaped") String text) {
-    referenceOrRefused(text);
+  @Test
+  void stringsOfTheGrammarsAlphabetAreAReferenceOrRefused() {
+    qt().withExamples(1000).forAll(strings("aZ09._-:sha256+@/ \u0000\n\u00e9", 0, 300))
+        .checkAssert(ReferenceProperties::referenceOrRefused);
   }
 
-  @Property(tries = 50)
-  void aHugeReferenceIsRefused(@ForAll @IntRange(min = 129, max = 100_000) int length,
-      @ForAll("hugeShapes") String shape) {
-    referenceOrRefused(shape.replace("N", "a".repeat(length)));
+  @Test
+  void aHugeReferenceIsRefused() {
+    qt().withExamples(50).forAll(integers().between(129, 100_000),
+            pick("N", "sha256:N", "N:N", "a" + ".a".repeat(3000) + ":N", "_N", ".N"))
+        .checkAssert((length, shape) -> referenceOrRefused(shape.replace("N", "a".repeat(length))));
   }
 
-  @Property(tries = 300)
-  void invalidUtf8DecodedAsTextIsAReferenceOrRefused(@ForAll byte[] bytes) {
-    referenceOrRefused(new String(bytes, StandardCharsets.UTF_8));
+  @Test
+  void invalidUtf8DecodedAsTextIsAReferenceOrRefused() {
+    qt().withExamples(300).forAll(bytes(0, 300))
+        .checkAssert(bytes -> referenceOrRefused(new String(bytes, StandardCharsets.UTF_8)));
   }
 
   private static void referenceOrRefused(String text) {
@@ -68,21 +78,11 @@ class ReferenceProperties {
     }
   }
 
-  @Provide
-  Arbitrary<String> validTags() {
-    Arbitrary<Character> first = Arbitraries.chars().range('a', 'z').range('A', 'Z').range('0', '9').with('_');
-    Arbitrary<String> rest = Arbitraries.strings().withCharRange('a', 'z').withCharRange('A', 'Z')
-        .withCharRange('0', '9').withChars("._-").ofMaxLength(127);
-    return Combinators.combine(first, rest).as((c, r) -> c + r);
-  }
-
-  @Provide
-  Arbitrary<String> grammarShaped() {
-    return Arbitraries.strings().withChars("aZ09._-:sha256+@/ \u0000\n\u00e9").ofMaxLength(300);
-  }
-
-  @Provide
-  Arbitrary<String> hugeShapes() {
-    return Arbitraries.of("N", "sha256:N", "N:N", "a" + ".a".repeat(3000) + ":N", "_N", ".N");
+  /** {@code [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}}. */
+  private static Gen<String> validTags() {
+    Gen<Character> word = Generate.oneOf(chars('a', 'z'), chars('A', 'Z'), chars('0', '9'));
+    Gen<Character> first = Generate.oneOf(word, pick('_'));
+    Gen<Character> rest = Generate.oneOf(word, chars("._-"));
+    return first.zip(strings(rest, 0, 127), (c, r) -> c + r);
   }
 }

@@ -1,16 +1,19 @@
 package io.connectedregistry.oci;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link RepositoryName} reads {@code <name>} from every URL and from the parent's catalog and
@@ -18,36 +21,38 @@ import net.jqwik.api.constraints.IntRange;
  */
 class RepositoryNameProperties {
 
-  @Property
-  void aGeneratedSpecConformingNameIsAccepted(@ForAll("validNames") String name) {
-    assertEquals(name, RepositoryName.of(name).value());
+  @Test
+  void aGeneratedSpecConformingNameIsAccepted() {
+    qt().withExamples(500).forAll(validNames()).checkAssert(name -> assertEquals(name, RepositoryName.of(name).value()));
   }
 
-  @Property
-  void aNameLongerThan255IsRefusedWhateverItsShape(@ForAll("validNames") String name) {
-    String longer = (name + "/").repeat(RepositoryName.MAX_LENGTH / (name.length() + 1) + 1) + "a";
-    assertRefused(longer);
+  @Test
+  void aNameLongerThan255IsRefusedWhateverItsShape() {
+    qt().withExamples(500).forAll(validNames()).checkAssert(name ->
+        assertRefused((name + "/").repeat(RepositoryName.MAX_LENGTH / (name.length() + 1) + 1) + "a"));
   }
 
-  @Property(tries = 1000)
-  void anyStringIsANameOrRefusedAsOne(@ForAll String text) {
-    nameOrRefused(text);
+  @Test
+  void anyStringIsANameOrRefusedAsOne() {
+    qt().withExamples(1000).forAll(anyStrings(300)).checkAssert(RepositoryNameProperties::nameOrRefused);
   }
 
-  @Property(tries = 1000)
-  void stringsOfTheGrammarsAlphabetAreANameOrRefusedAsOne(@ForAll("grammarShaped") String text) {
-    nameOrRefused(text);
+  @Test
+  void stringsOfTheGrammarsAlphabetAreANameOrRefusedAsOne() {
+    qt().withExamples(1000).forAll(strings("ab09./_-A:@ \u0000\n\u00e9", 0, 300))
+        .checkAssert(RepositoryNameProperties::nameOrRefused);
   }
 
-  @Property(tries = 50)
-  void aHugeNameIsRefused(@ForAll @IntRange(min = 128, max = 100_000) int components,
-      @ForAll("separators") String separator) {
-    assertRefused("a" + (separator + "a").repeat(components));
+  @Test
+  void aHugeNameIsRefused() {
+    qt().withExamples(50).forAll(integers().between(128, 100_000), pick("/", ".", "_", "__", "-", "---"))
+        .checkAssert((components, separator) -> assertRefused("a" + (separator + "a").repeat(components)));
   }
 
-  @Property(tries = 300)
-  void invalidUtf8DecodedAsTextIsANameOrRefused(@ForAll byte[] bytes) {
-    nameOrRefused(new String(bytes, StandardCharsets.UTF_8));
+  @Test
+  void invalidUtf8DecodedAsTextIsANameOrRefused() {
+    qt().withExamples(300).forAll(bytes(0, 300))
+        .checkAssert(bytes -> nameOrRefused(new String(bytes, StandardCharsets.UTF_8)));
   }
 
   private static void nameOrRefused(String text) {
@@ -62,24 +67,15 @@ class RepositoryNameProperties {
     assertEquals("name", assertThrows(InvalidReferenceException.class, () -> RepositoryName.of(text)).kind());
   }
 
-  @Provide
-  Arbitrary<String> validNames() {
-    Arbitrary<String> alnum = Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyz0123456789").ofMinLength(1).ofMaxLength(8);
-    Arbitrary<String> separator = Arbitraries.oneOf(Arbitraries.of(".", "_", "__"),
-        Arbitraries.strings().withChars('-').ofMinLength(1).ofMaxLength(3));
-    Arbitrary<String> component = Combinators.combine(alnum, Combinators.combine(separator, alnum).as(String::concat)
-        .list().ofMaxSize(3)).as((first, rest) -> first + String.join("", rest));
-    return component.list().ofMinSize(1).ofMaxSize(6).map(parts -> String.join("/", parts))
-        .filter(n -> n.length() <= RepositoryName.MAX_LENGTH);
-  }
-
-  @Provide
-  Arbitrary<String> grammarShaped() {
-    return Arbitraries.strings().withChars("ab09./_-A:@ \u0000\n\u00e9").ofMaxLength(300);
-  }
-
-  @Provide
-  Arbitrary<String> separators() {
-    return Arbitraries.of("/", ".", "_", "__", "-", "---");
+  /**
+   * Names of the distribution spec's grammar. At most 6 components of at most 8 + 3 * (3 + 8)
+   * characters and 5 slashes: 251, within the 255 a name may have.
+   */
+  static Gen<String> validNames() {
+    Gen<String> alnum = strings("abcdefghijklmnopqrstuvwxyz0123456789", 1, 8);
+    Gen<String> separator = Generate.oneOf(pick(".", "_", "__"), strings("-", 1, 3));
+    Gen<String> component = alnum.zip(lists().of(separator.zip(alnum, String::concat)).ofSizeBetween(0, 3),
+        (first, rest) -> first + String.join("", rest));
+    return lists().of(component).ofSizeBetween(1, 6).map(parts -> String.join("/", parts));
   }
 }
