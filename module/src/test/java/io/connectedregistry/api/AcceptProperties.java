@@ -1,16 +1,21 @@
 package io.connectedregistry.api;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.chars;
+import static io.connectedregistry.Generators.joined;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.strings;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import io.connectedregistry.oci.MediaTypes;
+import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.From;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link Accept#allows} reads a manifest GET's {@code Accept} headers, from any client: a yes or a
@@ -19,37 +24,37 @@ import net.jqwik.api.constraints.Size;
  */
 class AcceptProperties {
 
-  @Property
-  void aHeaderNamingTheMediaTypeAllowsIt(@ForAll("mediaTypes") String mediaType,
-      @ForAll @Size(max = 4) List<@From("mediaTypes") String> others, @ForAll boolean withParameters) {
-    String named = mediaType + (withParameters ? "; q=0.5" : "");
-    List<String> types = new java.util.ArrayList<>(others);
-    types.add(types.size() / 2, named);
-    assertTrue(Accept.allows(List.of(String.join(", ", types)), mediaType));
+  @Test
+  void aHeaderNamingTheMediaTypeAllowsIt() {
+    qt().withExamples(500).forAll(mediaTypes(), lists().of(mediaTypes()).ofSizeBetween(0, 4), booleans().all())
+        .checkAssert((mediaType, others, withParameters) -> {
+          String named = mediaType + (withParameters ? "; q=0.5" : "");
+          List<String> types = new ArrayList<>(others);
+          types.add(types.size() / 2, named);
+          assertTrue(Accept.allows(List.of(String.join(", ", types)), mediaType));
+        });
   }
 
-  @Property(tries = 1000)
-  void anyHeadersAreAYesOrANo(@ForAll @Size(max = 4) List<String> headers, @ForAll String mediaType) {
-    Accept.allows(headers, mediaType);
+  @Test
+  void anyHeadersAreAYesOrANo() {
+    qt().withExamples(1000).forAll(lists().of(anyStrings(100)).ofSizeBetween(0, 4), anyStrings(100))
+        .checkAssert(Accept::allows);
   }
 
-  @Property(tries = 1000)
-  void acceptShapedHeadersAreAYesOrANo(@ForAll @Size(max = 4) List<@From("acceptShaped") String> headers,
-      @ForAll("mediaTypes") String mediaType) {
-    Accept.allows(headers, mediaType);
+  @Test
+  void acceptShapedHeadersAreAYesOrANo() {
+    qt().withExamples(1000).forAll(lists().of(acceptShaped()).ofSizeBetween(0, 4), mediaTypes())
+        .checkAssert(Accept::allows);
   }
 
-  @Provide
-  Arbitrary<String> mediaTypes() {
-    return Arbitraries.oneOf(Arbitraries.of(MediaTypes.OCI_MANIFEST, MediaTypes.OCI_INDEX, MediaTypes.DOCKER_MANIFEST,
-        MediaTypes.DOCKER_MANIFEST_LIST), Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(10)
+  private static Gen<String> mediaTypes() {
+    return Generate.oneOf(pick(MediaTypes.OCI_MANIFEST, MediaTypes.OCI_INDEX, MediaTypes.DOCKER_MANIFEST,
+        MediaTypes.DOCKER_MANIFEST_LIST), strings(Generate.oneOf(chars('a', 'z'), chars('A', 'Z')), 1, 10)
         .map(s -> "application/" + s));
   }
 
-  @Provide
-  Arbitrary<String> acceptShaped() {
-    Arbitrary<String> piece = Arbitraries.oneOf(mediaTypes(), Arbitraries.of(",", ";", " ", "*/*", "application/*",
-        "q=0", "/", "", "\u0000", "\r\n"));
-    return piece.list().ofMaxSize(10).map(pieces -> String.join("", pieces));
+  private static Gen<String> acceptShaped() {
+    return joined(Generate.oneOf(mediaTypes(), pick(",", ";", " ", "*/*", "application/*", "q=0", "/", "", "\u0000",
+        "\r\n")), 10);
   }
 }

@@ -1,18 +1,21 @@
 package io.connectedregistry.api;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.joined;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.strings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Assume;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link ByteRange} reads a blob GET's {@code Range} and an upload PATCH's {@code Content-Range}
@@ -20,60 +23,67 @@ import net.jqwik.api.constraints.LongRange;
  * about, never an exception.
  */
 class ByteRangeProperties {
+  private static final Gen<Long> SIZES = longs().between(0, Long.MAX_VALUE);
+  private static final Gen<Long> POSITIVE = longs().between(1, Long.MAX_VALUE);
 
   // --- Range ----------------------------------------------------------------------------------
 
-  @Property
-  void aSatisfiableClosedRangeParsesToItself(@ForAll @LongRange(min = 1) long size,
-      @ForAll @LongRange(min = 0) long a, @ForAll @LongRange(min = 0) long b) {
-    long first = a % size;
-    long last = first + b % (size - first);
-    assertArrayEquals(new long[] {first, last}, ByteRange.parse("bytes=" + first + "-" + last, size));
+  @Test
+  void aSatisfiableClosedRangeParsesToItself() {
+    qt().withExamples(500).forAll(POSITIVE, SIZES, SIZES).checkAssert((size, a, b) -> {
+      long first = a % size;
+      long last = first + b % (size - first);
+      assertArrayEquals(new long[] {first, last}, ByteRange.parse("bytes=" + first + "-" + last, size));
+    });
   }
 
-  @Property
-  void anOpenRangeRunsToTheLastByte(@ForAll @LongRange(min = 1) long size, @ForAll @LongRange(min = 0) long a) {
-    long first = a % size;
-    assertArrayEquals(new long[] {first, size - 1}, ByteRange.parse("bytes=" + first + "-", size));
+  @Test
+  void anOpenRangeRunsToTheLastByte() {
+    qt().withExamples(500).forAll(POSITIVE, SIZES).checkAssert((size, a) -> {
+      long first = a % size;
+      assertArrayEquals(new long[] {first, size - 1}, ByteRange.parse("bytes=" + first + "-", size));
+    });
   }
 
-  @Property
-  void aSuffixRangeIsTheLastBytesOrTheWholeBlob(@ForAll @LongRange(min = 1) long size,
-      @ForAll @LongRange(min = 1) long suffix) {
-    assertArrayEquals(new long[] {Math.max(0, size - suffix), size - 1}, ByteRange.parse("bytes=-" + suffix, size));
+  @Test
+  void aSuffixRangeIsTheLastBytesOrTheWholeBlob() {
+    qt().withExamples(500).forAll(POSITIVE, POSITIVE).checkAssert((size, suffix) ->
+        assertArrayEquals(new long[] {Math.max(0, size - suffix), size - 1}, ByteRange.parse("bytes=-" + suffix, size)));
   }
 
-  @Property
-  void aRangeEndingPastTheBlobIsCutAtItsEnd(@ForAll @LongRange(min = 1) long size, @ForAll @LongRange(min = 0) long a,
-      @ForAll @LongRange(min = 0) long beyond) {
-    long first = a % size;
-    Assume.that(size - 1 <= Long.MAX_VALUE - beyond);
-    assertArrayEquals(new long[] {first, size - 1}, ByteRange.parse("bytes=" + first + "-" + (size - 1 + beyond), size));
+  @Test
+  void aRangeEndingPastTheBlobIsCutAtItsEnd() {
+    qt().withExamples(500).forAll(POSITIVE, SIZES, SIZES).checkAssert((size, a, b) -> {
+      long first = a % size;
+      long beyond = atMost(b, Long.MAX_VALUE - (size - 1));
+      assertArrayEquals(new long[] {first, size - 1}, ByteRange.parse("bytes=" + first + "-" + (size - 1 + beyond), size));
+    });
   }
 
-  @Property
-  void aRangeStartingAtOrPastTheEndIsUnsatisfiable(@ForAll @LongRange(min = 0) long size,
-      @ForAll @LongRange(min = 0) long beyond) {
-    Assume.that(size <= Long.MAX_VALUE - beyond);
-    assertNull(ByteRange.parse("bytes=" + (size + beyond) + "-", size));
+  @Test
+  void aRangeStartingAtOrPastTheEndIsUnsatisfiable() {
+    qt().withExamples(500).forAll(SIZES, SIZES).checkAssert((size, b) ->
+        assertNull(ByteRange.parse("bytes=" + (size + atMost(b, Long.MAX_VALUE - size)) + "-", size)));
   }
 
-  @Property(tries = 1000)
-  void anyRangeHeaderIsNullOrARangeInsideTheBlob(@ForAll("rangeHeaders") String header,
-      @ForAll @LongRange(min = 0) long size) {
-    insideTheBlob(ByteRange.parse(header, size), size);
+  @Test
+  void anyRangeHeaderIsNullOrARangeInsideTheBlob() {
+    qt().withExamples(1000).forAll(rangeHeaders(), SIZES)
+        .checkAssert((header, size) -> insideTheBlob(ByteRange.parse(header, size), size));
   }
 
-  @Property(tries = 1000)
-  void anyStringIsNullOrARangeInsideTheBlob(@ForAll String header, @ForAll @LongRange(min = 0) long size) {
-    insideTheBlob(ByteRange.parse(header, size), size);
+  @Test
+  void anyStringIsNullOrARangeInsideTheBlob() {
+    qt().withExamples(1000).forAll(anyStrings(100), SIZES)
+        .checkAssert((header, size) -> insideTheBlob(ByteRange.parse(header, size), size));
   }
 
-  @Property(tries = 300)
-  void invalidUtf8DecodedAsARangeIsNullOrARangeInsideTheBlob(@ForAll byte[] bytes,
-      @ForAll @LongRange(min = 0) long size) {
-    insideTheBlob(ByteRange.parse("bytes=" + new String(bytes, StandardCharsets.ISO_8859_1), size), size);
-    insideTheBlob(ByteRange.parse(new String(bytes, StandardCharsets.UTF_8), size), size);
+  @Test
+  void invalidUtf8DecodedAsARangeIsNullOrARangeInsideTheBlob() {
+    qt().withExamples(300).forAll(bytes(0, 100), SIZES).checkAssert((bytes, size) -> {
+      insideTheBlob(ByteRange.parse("bytes=" + new String(bytes, StandardCharsets.ISO_8859_1), size), size);
+      insideTheBlob(ByteRange.parse(new String(bytes, StandardCharsets.UTF_8), size), size);
+    });
   }
 
   private static void insideTheBlob(long[] range, long size) {
@@ -86,23 +96,23 @@ class ByteRangeProperties {
 
   // --- Content-Range --------------------------------------------------------------------------
 
-  @Property
-  void aGeneratedContentRangeParsesToItself(@ForAll @LongRange(min = 0) long start, @ForAll @LongRange(min = 0) long length,
-      @ForAll("contentRangeForms") String form) {
-    Assume.that(start <= Long.MAX_VALUE - length);
-    long end = start + length;
-    assertArrayEquals(new long[] {start, end},
-        ByteRange.parseContentRange(form.replace("S", Long.toString(start)).replace("E", Long.toString(end))));
+  @Test
+  void aGeneratedContentRangeParsesToItself() {
+    qt().withExamples(500).forAll(SIZES, SIZES, contentRangeForms()).checkAssert((start, l, form) -> {
+      long end = start + atMost(l, Long.MAX_VALUE - start);
+      assertArrayEquals(new long[] {start, end},
+          ByteRange.parseContentRange(form.replace("S", Long.toString(start)).replace("E", Long.toString(end))));
+    });
   }
 
-  @Property(tries = 1000)
-  void anyContentRangeIsNullOrAnOrderedPairOfOffsets(@ForAll("rangeHeaders") String header) {
-    ordered(ByteRange.parseContentRange(header));
+  @Test
+  void anyContentRangeIsNullOrAnOrderedPairOfOffsets() {
+    qt().withExamples(1000).forAll(rangeHeaders()).checkAssert(header -> ordered(ByteRange.parseContentRange(header)));
   }
 
-  @Property(tries = 1000)
-  void anyStringIsNullOrAnOrderedPairOfOffsets(@ForAll String header) {
-    ordered(ByteRange.parseContentRange(header));
+  @Test
+  void anyStringIsNullOrAnOrderedPairOfOffsets() {
+    qt().withExamples(1000).forAll(anyStrings(100)).checkAssert(header -> ordered(ByteRange.parseContentRange(header)));
   }
 
   private static void ordered(long[] range) {
@@ -112,23 +122,25 @@ class ByteRangeProperties {
     }
   }
 
+  /** {@code value} brought into {@code [0, max]} (so that sums of generated offsets do not overflow). */
+  static long atMost(long value, long max) {
+    return max == Long.MAX_VALUE ? value : value % (max + 1);
+  }
+
   // --- generators -----------------------------------------------------------------------------
 
   /** Headers made of the pieces ranges are made of, overlong numbers included. */
-  @Provide
-  Arbitrary<String> rangeHeaders() {
-    Arbitrary<String> number = Arbitraries.oneOf(
-        Arbitraries.longs().between(0, Long.MAX_VALUE).map(String::valueOf),
-        Arbitraries.strings().numeric().ofMinLength(1).ofMaxLength(5000),
-        Arbitraries.of("9223372036854775807", "9223372036854775808", "18446744073709551616", "0", "00", "-0", "+1",
+  private static Gen<String> rangeHeaders() {
+    Gen<String> number = Generate.oneOf(
+        SIZES.map(v -> String.valueOf(v)),
+        strings("0123456789", 1, 5000),
+        pick("9223372036854775807", "9223372036854775808", "18446744073709551616", "0", "00", "-0", "+1",
             "\u0661", "１"));
-    Arbitrary<String> piece = Arbitraries.oneOf(number, Arbitraries.of("bytes=", "bytes ", "-", ",", "/", "*", " ",
-        "\t", "items=", "BYTES=", "\u0000", "\r\n"));
-    return piece.list().ofMaxSize(8).map(pieces -> String.join("", pieces));
+    return joined(Generate.oneOf(number, pick("bytes=", "bytes ", "-", ",", "/", "*", " ", "\t", "items=", "BYTES=",
+        "\u0000", "\r\n")), 8);
   }
 
-  @Provide
-  Arbitrary<String> contentRangeForms() {
-    return Arbitraries.of("S-E", "bytes S-E", "bytes=S-E", "bytes S-E/*", "S-E/123", " bytes S-E/9223372036854775807 ");
+  private static Gen<String> contentRangeForms() {
+    return pick("S-E", "bytes S-E", "bytes=S-E", "bytes S-E/*", "S-E/123", " bytes S-E/9223372036854775807 ");
   }
 }
