@@ -1,9 +1,17 @@
 package io.connectedregistry.auth;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.joined;
+import static io.connectedregistry.Generators.nullable;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.unicodeStrings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 import io.connectedregistry.auth.LoginException.Kind;
 import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
@@ -19,15 +27,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link AccessControl} reads every request's {@code Authorization} header, from any client: the
@@ -39,7 +43,7 @@ class AccessControlProperties {
   private static AccessControl access;
   private static String password;
 
-  @BeforeContainer
+  @BeforeAll
   static void openStore() throws IOException {
     data = Files.createTempDirectory("access-properties");
     PasswordHasher hasher = new PasswordHasher(1_000);
@@ -52,7 +56,7 @@ class AccessControlProperties {
         new LoginThrottle(10_000), Anonymous.NONE, List.of(), Clock.systemUTC());
   }
 
-  @AfterContainer
+  @AfterAll
   static void closeStore() throws IOException {
     store.close();
     try (Stream<Path> files = Files.walk(data)) {
@@ -62,65 +66,73 @@ class AccessControlProperties {
     }
   }
 
-  @Property
-  void aBasicHeaderDecodesToItsNameAndPassword(@ForAll("unicode") String name, @ForAll("unicode") String secret,
-      @ForAll("basicSpellings") String scheme) {
-    String nameWithoutColon = name.replace(":", "");
-    String header = scheme + " " + Base64.getEncoder().encodeToString(
-        (nameWithoutColon + ":" + secret).getBytes(StandardCharsets.UTF_8));
-    assertEquals(true, AccessControl.isScheme(header, "Basic"));
-    assertArrayEquals(new String[] {nameWithoutColon, secret}, AccessControl.decodeBasic(header));
+  @Test
+  void aBasicHeaderDecodesToItsNameAndPassword() {
+    qt().withExamples(500).forAll(unicodeStrings(0, 40), unicodeStrings(0, 40), basicSpellings())
+        .checkAssert((name, secret, scheme) -> {
+          String nameWithoutColon = name.replace(":", "");
+          String header = scheme + " " + Base64.getEncoder().encodeToString(
+              (nameWithoutColon + ":" + secret).getBytes(StandardCharsets.UTF_8));
+          assertEquals(true, AccessControl.isScheme(header, "Basic"));
+          assertArrayEquals(new String[] {nameWithoutColon, secret}, AccessControl.decodeBasic(header));
+        });
   }
 
-  @Property(tries = 1000)
-  void anyBasicHeaderDecodesOrIsUnauthenticated(@ForAll("authorizationShaped") String header) {
-    if (AccessControl.isScheme(header, "Basic")) {
-      try {
-        assertEquals(2, AccessControl.decodeBasic(header).length);
-      } catch (LoginException e) {
-        assertEquals(Kind.UNAUTHENTICATED, e.kind());
+  @Test
+  void anyBasicHeaderDecodesOrIsUnauthenticated() {
+    qt().withExamples(1000).forAll(authorizationShaped()).checkAssert(header -> {
+      if (AccessControl.isScheme(header, "Basic")) {
+        decodedOrUnauthenticated(header);
       }
-    }
+    });
   }
 
-  @Property(tries = 300)
-  void anyBase64PayloadDecodesOrIsUnauthenticated(@ForAll byte[] payload) {
-    String header = "Basic " + Base64.getEncoder().encodeToString(payload); // invalid UTF-8 included
+  @Test
+  void anyBase64PayloadDecodesOrIsUnauthenticated() {
+    // Invalid UTF-8 included.
+    qt().withExamples(300).forAll(bytes(0, 300))
+        .checkAssert(payload -> decodedOrUnauthenticated("Basic " + Base64.getEncoder().encodeToString(payload)));
+  }
+
+  @Test
+  void anyAuthorizationHeaderIsAPrincipalOrALoginException() {
+    qt().withExamples(300).forAll(authorizationShaped()).checkAssert(AccessControlProperties::resolvedOrRefused);
+  }
+
+  @Test
+  void anyStringIsAPrincipalOrALoginException() {
+    qt().withExamples(300).forAll(anyStrings(100)).checkAssert(AccessControlProperties::resolvedOrRefused);
+  }
+
+  @Test
+  void hugeHeadersAreAPrincipalOrALoginException() {
+    qt().withExamples(20).forAll(integers().between(1_000, 50_000),
+            pick("Basic N", "Basic N==", "Bearer N", "Bearer N.N.N", "Basic " + "cHVsbGVyOg==", "N"))
+        .checkAssert((count, piece) -> resolvedOrRefused(piece.replace("N", "A".repeat(count))));
+  }
+
+  @Test
+  void theRightPasswordLogsInWhateverTheSchemesCase() {
+    qt().withExamples(50).forAll(basicSpellings()).checkAssert(scheme -> {
+      String header = scheme + " " + Base64.getEncoder().encodeToString(
+          ("puller:" + password).getBytes(StandardCharsets.UTF_8));
+      assertEquals("puller", access.resolve(header, "192.0.2.1").tokenName());
+    });
+  }
+
+  @Test
+  void aBearerTokenWhoseHeaderIsJsonNullIsAnInvalidToken() {
+    // "null" in base64url: this threw NullPointerException out of the JWT parser (a 500 for any client).
+    LoginException e = assertThrows(LoginException.class, () -> access.resolve("Bearer bnVsbA.e30.AAAA", "192.0.2.1"));
+    assertEquals(Kind.INVALID_TOKEN, e.kind());
+  }
+
+  private static void decodedOrUnauthenticated(String header) {
     try {
       assertEquals(2, AccessControl.decodeBasic(header).length);
     } catch (LoginException e) {
       assertEquals(Kind.UNAUTHENTICATED, e.kind());
     }
-  }
-
-  @Property(tries = 300)
-  void anyAuthorizationHeaderIsAPrincipalOrALoginException(@ForAll("authorizationShaped") String header) {
-    resolvedOrRefused(header);
-  }
-
-  @Property(tries = 300)
-  void anyStringIsAPrincipalOrALoginException(@ForAll String header) {
-    resolvedOrRefused(header);
-  }
-
-  @Property(tries = 20)
-  void hugeHeadersAreAPrincipalOrALoginException(@ForAll @IntRange(min = 1_000, max = 50_000) int count,
-      @ForAll("hugePieces") String piece) {
-    resolvedOrRefused(piece.replace("N", "A".repeat(count)));
-  }
-
-  @Property(tries = 50)
-  void theRightPasswordLogsInWhateverTheSchemesCase(@ForAll("basicSpellings") String scheme) {
-    String header = scheme + " " + Base64.getEncoder().encodeToString(
-        ("puller:" + password).getBytes(StandardCharsets.UTF_8));
-    assertEquals("puller", access.resolve(header, "192.0.2.1").tokenName());
-  }
-
-  @Example
-  void aBearerTokenWhoseHeaderIsJsonNullIsAnInvalidToken() {
-    // "null" in base64url: this threw NullPointerException out of the JWT parser (a 500 for any client).
-    LoginException e = assertThrows(LoginException.class, () -> access.resolve("Bearer bnVsbA.e30.AAAA", "192.0.2.1"));
-    assertEquals(Kind.INVALID_TOKEN, e.kind());
   }
 
   private static void resolvedOrRefused(String header) {
@@ -131,30 +143,15 @@ class AccessControlProperties {
     }
   }
 
-  @Provide
-  Arbitrary<String> unicode() {
-    // Strings that survive UTF-8 (no lone surrogates): what a client can actually send.
-    return Arbitraries.strings().ofMaxLength(40)
-        .filter(s -> s.equals(new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)));
+  private static Gen<String> basicSpellings() {
+    return pick("Basic", "basic", "BASIC", "bAsIc");
   }
 
-  @Provide
-  Arbitrary<String> basicSpellings() {
-    return Arbitraries.of("Basic", "basic", "BASIC", "bAsIc");
-  }
-
-  @Provide
-  Arbitrary<String> authorizationShaped() {
-    Arbitrary<String> base64 = Arbitraries.bytes().array(byte[].class).ofMaxSize(40)
-        .map(b -> Base64.getEncoder().encodeToString(b));
-    Arbitrary<String> piece = Arbitraries.oneOf(base64, Arbitraries.strings().ofMaxLength(8), Arbitraries.of(
+  private static Gen<String> authorizationShaped() {
+    Gen<String> base64 = bytes(0, 40).map(b -> Base64.getEncoder().encodeToString(b));
+    Gen<String> piece = Generate.oneOf(base64, anyStrings(8), pick(
         "Basic", "Bearer", "basic ", "Bearer ", " ", "=", "==", ":", ".", "eyJhbGciOiJIUzI1NiJ9", "cHVsbGVyOg==",
         "\u0000", "\t", "\r\n", "Basic\u00a0", "Negotiate "));
-    return piece.list().ofMaxSize(8).map(pieces -> String.join("", pieces)).injectNull(0.05);
-  }
-
-  @Provide
-  Arbitrary<String> hugePieces() {
-    return Arbitraries.of("Basic N", "Basic N==", "Bearer N", "Bearer N.N.N", "Basic " + "cHVsbGVyOg==", "N");
+    return nullable(joined(piece, 8), 5);
   }
 }
