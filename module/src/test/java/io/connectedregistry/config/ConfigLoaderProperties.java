@@ -1,9 +1,23 @@
 package io.connectedregistry.config;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.chars;
+import static io.connectedregistry.Generators.joined;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.strings;
+import static io.connectedregistry.Generators.unicodeStrings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.doubles;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static org.quicktheories.generators.SourceDSL.maps;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -13,6 +27,7 @@ import io.connectedregistry.config.RegistryConfig.ListenAddress;
 import io.connectedregistry.config.RegistryConfig.LogLevel;
 import io.connectedregistry.config.RegistryConfig.Mode;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,17 +37,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link ConfigLoader#load} reads the configuration file (YAML or JSON), the environment and the
@@ -45,12 +54,12 @@ class ConfigLoaderProperties {
   private static final ObjectMapper YAML = new YAMLMapper();
   private static final List<String> FILE_NAMES = List.of("registry.yaml", "registry.json", "registry.conf");
 
-  @BeforeContainer
+  @BeforeAll
   static void makeDirectory() throws IOException {
     dir = Files.createTempDirectory("config-properties");
   }
 
-  @AfterContainer
+  @AfterAll
   static void removeDirectory() throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
@@ -64,29 +73,35 @@ class ConfigLoaderProperties {
   record Settings(String host, int port, Mode mode, LogLevel logLevel, List<String> repositories,
       int maxConnections, long minFreeMegabytes, Duration window) {}
 
-  @Property(tries = 100)
-  void aGeneratedFileLoadsToWhatItSets(@ForAll("settings") Settings s, @ForAll boolean json) throws IOException {
-    Map<String, Object> tree = new LinkedHashMap<>();
-    tree.put("listen", s.host() + ":" + s.port());
-    tree.put("mode", s.mode().name());
-    tree.put("logLevel", s.logLevel().name());
-    tree.put("sync", Map.of("repositories", s.repositories(), "window", s.window().toString()));
-    tree.put("storage", Map.of("minFreeBytes", s.minFreeMegabytes() + "M"));
-    tree.put("http", Map.of("maxConnections", s.maxConnections()));
-    ObjectMapper mapper = json ? JSON : YAML;
+  @Test
+  void aGeneratedFileLoadsToWhatItSets() {
+    qt().withExamples(100).forAll(settings(), booleans().all()).checkAssert((s, json) -> {
+      Map<String, Object> tree = new LinkedHashMap<>();
+      tree.put("listen", s.host() + ":" + s.port());
+      tree.put("mode", s.mode().name());
+      tree.put("logLevel", s.logLevel().name());
+      tree.put("sync", Map.of("repositories", s.repositories(), "window", s.window().toString()));
+      tree.put("storage", Map.of("minFreeBytes", s.minFreeMegabytes() + "M"));
+      tree.put("http", Map.of("maxConnections", s.maxConnections()));
 
-    RegistryConfig config = load(json ? "registry.json" : "registry.yaml", mapper.writeValueAsBytes(tree));
+      RegistryConfig config;
+      try {
+        config = load(json ? "registry.json" : "registry.yaml", (json ? JSON : YAML).writeValueAsBytes(tree));
+      } catch (IOException e) {
+        throw new AssertionError("the test could not write its file", e);
+      }
 
-    assertEquals(new ListenAddress(s.host(), s.port()), config.listen());
-    assertEquals(s.mode(), config.mode());
-    assertEquals(s.logLevel(), config.logLevel());
-    assertEquals(s.repositories(), config.sync().repositories());
-    assertEquals(s.window(), config.sync().window());
-    assertEquals(s.minFreeMegabytes() << 20, config.storage().minFreeBytes());
-    assertEquals(s.maxConnections(), config.http().maxConnections());
+      assertEquals(new ListenAddress(s.host(), s.port()), config.listen());
+      assertEquals(s.mode(), config.mode());
+      assertEquals(s.logLevel(), config.logLevel());
+      assertEquals(s.repositories(), config.sync().repositories());
+      assertEquals(s.window(), config.sync().window());
+      assertEquals(s.minFreeMegabytes() << 20, config.storage().minFreeBytes());
+      assertEquals(s.maxConnections(), config.http().maxConnections());
+    });
   }
 
-  @Example
+  @Test
   void aHundredThousandRepositoriesLoad() throws IOException {
     StringBuilder yaml = new StringBuilder("sync:\n  repositories:\n");
     for (int i = 0; i < 100_000; i++) {
@@ -98,72 +113,83 @@ class ConfigLoaderProperties {
 
   // --- hostile files: a configuration or ConfigException ---------------------------------------
 
-  @Property(tries = 300)
-  void anyTextInAnyFileIsAConfigOrAConfigException(@ForAll @Size(max = 500) String text,
-      @ForAll("fileNames") String name) {
-    loadedOrRefused(name, text.getBytes(StandardCharsets.UTF_8));
+  @Test
+  void anyTextInAnyFileIsAConfigOrAConfigException() {
+    qt().withExamples(300).forAll(anyStrings(500), fileNames())
+        .checkAssert((text, name) -> loadedOrRefused(name, text.getBytes(StandardCharsets.UTF_8)));
   }
 
-  @Property(tries = 300)
-  void anyBytesInAnyFileAreAConfigOrAConfigException(@ForAll @Size(max = 500) byte[] bytes,
-      @ForAll("fileNames") String name) {
-    loadedOrRefused(name, bytes);
+  @Test
+  void anyBytesInAnyFileAreAConfigOrAConfigException() {
+    qt().withExamples(300).forAll(bytes(0, 500), fileNames()).checkAssert((bytes, name) -> loadedOrRefused(name, bytes));
   }
 
-  @Property(tries = 300)
-  void yamlShapedTextIsAConfigOrAConfigException(@ForAll("yamlShaped") String text, @ForAll("fileNames") String name) {
-    loadedOrRefused(name, text.getBytes(StandardCharsets.UTF_8));
+  @Test
+  void yamlShapedTextIsAConfigOrAConfigException() {
+    qt().withExamples(300).forAll(yamlShaped(), fileNames())
+        .checkAssert((text, name) -> loadedOrRefused(name, text.getBytes(StandardCharsets.UTF_8)));
   }
 
-  @Property(tries = 300)
-  void anyValueOfAnyKeyIsAConfigOrAConfigException(@ForAll("keyPaths") String path, @ForAll("anyValues") Object value,
-      @ForAll boolean json) throws IOException {
-    String[] keys = path.split("\\.");
-    Object tree = value;
-    for (int i = keys.length - 1; i >= 0; i--) {
-      tree = Map.of(keys[i], tree);
-    }
-    loadedOrRefused(json ? "registry.json" : "registry.yaml", (json ? JSON : YAML).writeValueAsBytes(tree));
+  @Test
+  void anyValueOfAnyKeyIsAConfigOrAConfigException() {
+    qt().withExamples(300).forAll(keyPaths(), anyValues(), booleans().all()).checkAssert((path, value, json) -> {
+      String[] keys = path.split("\\.");
+      Object tree = value;
+      for (int i = keys.length - 1; i >= 0; i--) {
+        tree = Map.of(keys[i], tree);
+      }
+      try {
+        loadedOrRefused(json ? "registry.json" : "registry.yaml", (json ? JSON : YAML).writeValueAsBytes(tree));
+      } catch (IOException e) {
+        throw new AssertionError("the test could not write its file", e);
+      }
+    });
   }
 
-  @Property(tries = 20)
-  void deepNestingIsAConfigException(@ForAll @IntRange(min = 1_000, max = 20_000) int depth,
-      @ForAll("nestings") String nesting, @ForAll("fileNames") String name) {
-    String open = nesting.substring(0, nesting.indexOf('X'));
-    String close = nesting.substring(nesting.indexOf('X') + 1);
-    String text = "sync: {repositories: " + open.repeat(depth) + "1" + close.repeat(depth) + "}";
-    if (name.endsWith(".json")) {
-      text = "{\"sync\": {\"repositories\": " + open.repeat(depth) + "1" + close.repeat(depth) + "}}";
-    }
-    refused(name, text);
+  @Test
+  void deepNestingIsAConfigException() {
+    qt().withExamples(20).forAll(integers().between(1_000, 20_000), pick("[X]", "{a: X}", "{\"a\": X}"), fileNames())
+        .checkAssert((depth, nesting, name) -> {
+          String open = nesting.substring(0, nesting.indexOf('X'));
+          String close = nesting.substring(nesting.indexOf('X') + 1);
+          String text = "sync: {repositories: " + open.repeat(depth) + "1" + close.repeat(depth) + "}";
+          if (name.endsWith(".json")) {
+            text = "{\"sync\": {\"repositories\": " + open.repeat(depth) + "1" + close.repeat(depth) + "}}";
+          }
+          refused(name, text);
+        });
   }
 
-  @Example
+  @Test
   void tenThousandNestedArraysAreAConfigException() {
     refused("registry.json", "[".repeat(10_000) + "]".repeat(10_000));
     refused("registry.yaml", "[".repeat(10_000) + "]".repeat(10_000));
     refused("registry.yaml", "a:\n" + "- ".repeat(10_000) + "x\n");
   }
 
-  @Property(tries = 100)
-  void aDuplicateKeyIsAConfigException(@ForAll("duplicates") String flow, @ForAll("fileNames") String name) {
-    String text = name.endsWith(".yaml") ? "{" + flow + "}" : toJson(flow);
-    ConfigException e = assertThrows(ConfigException.class, () -> load(name, text.getBytes(StandardCharsets.UTF_8)));
-    assertTrue(e.getMessage().contains("Duplicate field"), e.getMessage());
+  @Test
+  void aDuplicateKeyIsAConfigException() {
+    qt().withExamples(100).forAll(duplicates(), fileNames()).checkAssert((flow, name) -> {
+      String text = name.endsWith(".yaml") ? "{" + flow + "}" : toJson(flow);
+      ConfigException e = assertThrows(ConfigException.class, () -> load(name, text.getBytes(StandardCharsets.UTF_8)));
+      assertTrue(e.getMessage().contains("Duplicate field"), e.getMessage());
+    });
   }
 
-  @Property(tries = 40)
-  void overlongNumbersAreAConfigOrAConfigException(@ForAll("numberKeys") String key,
-      @ForAll @IntRange(min = 1, max = 50_000) int digits, @ForAll("numberForms") String form) {
-    String number = form.replace("N", "9".repeat(digits));
-    String[] keys = key.split("\\.");
-    loadedOrRefused("registry.yaml", (keys.length == 1 ? keys[0] + ": " + number
-        : keys[0] + ":\n  " + keys[1] + ": " + number + "\n").getBytes(StandardCharsets.UTF_8));
-    loadedOrRefused("registry.json", (keys.length == 1 ? "{\"" + keys[0] + "\": " + number + "}"
-        : "{\"" + keys[0] + "\": {\"" + keys[1] + "\": " + number + "}}").getBytes(StandardCharsets.UTF_8));
+  @Test
+  void overlongNumbersAreAConfigOrAConfigException() {
+    qt().withExamples(40).forAll(numberKeys(), integers().between(1, 50_000), pick("N", "-N", "0.N", "1eN", "1e-N", "N.N"))
+        .checkAssert((key, digits, form) -> {
+          String number = form.replace("N", "9".repeat(digits));
+          String[] keys = key.split("\\.");
+          loadedOrRefused("registry.yaml", (keys.length == 1 ? keys[0] + ": " + number
+              : keys[0] + ":\n  " + keys[1] + ": " + number + "\n").getBytes(StandardCharsets.UTF_8));
+          loadedOrRefused("registry.json", (keys.length == 1 ? "{\"" + keys[0] + "\": " + number + "}"
+              : "{\"" + keys[0] + "\": {\"" + keys[1] + "\": " + number + "}}").getBytes(StandardCharsets.UTF_8));
+        });
   }
 
-  @Example
+  @Test
   void aYamlAliasBombIsAConfigOrAConfigException() {
     StringBuilder yaml = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for (int i = 1; i < 12; i++) {
@@ -175,31 +201,34 @@ class ConfigLoaderProperties {
 
   // --- environment and flags: a configuration or ConfigException -----------------------------
 
-  @Property(tries = 1000)
-  void anyEnvironmentValueIsAConfigOrAConfigException(@ForAll("environmentNames") String name,
-      @ForAll("anyStrings") String value) {
-    try {
-      new ConfigLoader(Map.of(name, value)).load(Flags.none());
-    } catch (ConfigException expected) {
-      assertFalse(expected.getMessage().isBlank());
-    }
+  @Test
+  void anyEnvironmentValueIsAConfigOrAConfigException() {
+    qt().withExamples(1000).forAll(environmentNames(), anyConfigStrings()).checkAssert((name, value) -> {
+      try {
+        new ConfigLoader(Map.of(name, value)).load(Flags.none());
+      } catch (ConfigException expected) {
+        assertFalse(expected.getMessage().isBlank());
+      }
+    });
   }
 
-  @Property(tries = 1000)
-  void anyFlagValueIsAConfigOrAConfigException(@ForAll("flagIndexes") int flag, @ForAll("anyStrings") String value) {
-    Flags flags = switch (flag) {
-      case 0 -> Flags.none().withListen(value);
-      case 1 -> Flags.none().withData(value);
-      case 2 -> Flags.none().withMode(value);
-      case 3 -> Flags.none().withLogLevel(value);
-      case 4 -> Flags.none().withGrace(value);
-      default -> Flags.none().withConfig(value);
-    };
-    try {
-      new ConfigLoader(Map.of()).load(flags);
-    } catch (ConfigException expected) {
-      assertFalse(expected.getMessage().isBlank());
-    }
+  @Test
+  void anyFlagValueIsAConfigOrAConfigException() {
+    qt().withExamples(1000).forAll(integers().between(0, 5), anyConfigStrings()).checkAssert((flag, value) -> {
+      Flags flags = switch (flag) {
+        case 0 -> Flags.none().withListen(value);
+        case 1 -> Flags.none().withData(value);
+        case 2 -> Flags.none().withMode(value);
+        case 3 -> Flags.none().withLogLevel(value);
+        case 4 -> Flags.none().withGrace(value);
+        default -> Flags.none().withConfig(value);
+      };
+      try {
+        new ConfigLoader(Map.of()).load(flags);
+      } catch (ConfigException expected) {
+        assertFalse(expected.getMessage().isBlank());
+      }
+    });
   }
 
   // --- helpers --------------------------------------------------------------------------------
@@ -230,35 +259,31 @@ class ConfigLoaderProperties {
 
   // --- generators -----------------------------------------------------------------------------
 
-  @Provide
-  Arbitrary<Settings> settings() {
-    Arbitrary<String> host = Arbitraries.strings().withCharRange('a', 'z').withCharRange('0', '9').withChars(".-")
-        .ofMinLength(1).ofMaxLength(30);
-    Arbitrary<String> name = Arbitraries.strings().withCharRange('a', 'z').withChars("/*-._").ofMinLength(1).ofMaxLength(20);
-    return Combinators.combine(host, Arbitraries.integers().between(1, 65535), Arbitraries.of(Mode.class),
-        Arbitraries.of(LogLevel.class), name.list().ofMaxSize(10), Arbitraries.integers().between(8, 100_000),
-        Arbitraries.longs().between(0, 1L << 30), Arbitraries.longs().between(3600, 7 * 86400).map(Duration::ofSeconds))
-        .as(Settings::new);
+  private static Gen<Settings> settings() {
+    Gen<String> host = strings(Generate.oneOf(chars('a', 'z'), chars('0', '9'), chars(".-")), 1, 30);
+    Gen<String> name = strings(Generate.oneOf(chars('a', 'z'), chars("/*-._")), 1, 20);
+    Gen<Settings> listenAndRepositories = host.zip(integers().between(1, 65535), Generate.enumValues(Mode.class),
+        Generate.enumValues(LogLevel.class), lists().of(name).ofSizeBetween(0, 10),
+        (h, port, mode, level, repositories) -> new Settings(h, port, mode, level, repositories, 0, 0, null));
+    return listenAndRepositories.zip(integers().between(8, 100_000), longs().between(0, 1L << 30),
+        longs().between(3600, 7 * 86400), (s, connections, minFree, window) -> new Settings(s.host(), s.port(),
+            s.mode(), s.logLevel(), s.repositories(), connections, minFree, Duration.ofSeconds(window)));
   }
 
-  @Provide
-  Arbitrary<String> fileNames() {
-    return Arbitraries.of(FILE_NAMES);
+  private static Gen<String> fileNames() {
+    return Generate.pick(FILE_NAMES);
   }
 
-  @Provide
-  Arbitrary<String> yamlShaped() {
-    Arbitrary<String> piece = Arbitraries.oneOf(Arbitraries.strings().alpha().ofMaxLength(6), Arbitraries.of(
+  private static Gen<String> yamlShaped() {
+    return joined(Generate.oneOf(strings(Generate.oneOf(chars('a', 'z'), chars('A', 'Z')), 0, 6), pick(
         "listen", "sync", "repositories", "storage", "auth", "limits", "http", "parent", "endpoint", "tls", ": ",
         ":", "\n", "\n  ", "\n    ", "- ", "[", "]", "{", "}", ",", "\"", "'", "&a ", "*a", "!!binary ", "!!int ",
         "!!python/object ", "%YAML 1.2\n", "---\n", "...\n", "? ", "|\n  ", ">\n  ", "#", "0x", "1e400", "~",
-        "null", "true", "PT1H", "0.0.0.0:5000", "\t", "\u0000", "\ufeff", "\u2028", "\\u0000"));
-    return piece.list().ofMaxSize(40).map(pieces -> String.join("", pieces));
+        "null", "true", "PT1H", "0.0.0.0:5000", "\t", "\u0000", "\ufeff", "\u2028", "\\u0000")), 40);
   }
 
-  @Provide
-  Arbitrary<String> keyPaths() {
-    return Arbitraries.of("listen", "data", "mode", "logLevel", "parent", "parent.endpoint", "parent.protocol",
+  private static Gen<String> keyPaths() {
+    return pick("listen", "data", "mode", "logLevel", "parent", "parent.endpoint", "parent.protocol",
         "parent.username", "parent.password", "parent.caBundle", "parent.tokenRealms", "sync", "sync.repositories",
         "sync.schedule", "sync.window", "sync.messageTtl", "sync.onDemand", "sync.tags", "sync.tags.include",
         "sync.tags.exclude", "sync.tags.semver", "sync.bandwidth", "tls", "tls.certificate", "tls.key",
@@ -270,20 +295,26 @@ class ConfigLoaderProperties {
         "auth.limits.maxClientTokens", "unknown", "sync.unknown");
   }
 
-  @Provide
-  Arbitrary<Object> anyValues() {
-    Arbitrary<Object> scalar = Arbitraries.oneOf(anyStrings(), Arbitraries.integers(), Arbitraries.longs(),
-        Arbitraries.doubles(), Arbitraries.bigIntegers().between(java.math.BigInteger.TEN.pow(30).negate(),
-            java.math.BigInteger.TEN.pow(30)), Arbitraries.of(true, false), Arbitraries.just(""));
-    Arbitrary<Object> list = anyStrings().list().ofMaxSize(5).map(l -> l);
-    Arbitrary<Object> map = Arbitraries.maps(anyStrings(), anyStrings()).ofMaxSize(3).map(m -> m);
-    return Arbitraries.oneOf(scalar, list, map);
+  private static Gen<Object> anyValues() {
+    Gen<Object> bigIntegers = strings("0123456789", 1, 30).zip(booleans().all(),
+        (digits, negative) -> (Object) new BigInteger(negative ? "-" + digits : digits));
+    // Text the test's own YAML and JSON writers can encode: no lone surrogates.
+    Gen<String> text = configStrings(unicodeStrings(0, 40));
+    Gen<Object> scalar = Generate.oneOf(text.map(s -> (Object) s), integers().all().map(i -> (Object) i),
+        longs().all().map(l -> (Object) l), doubles().any().map(d -> (Object) d), bigIntegers,
+        booleans().all().map(b -> (Object) b), Generate.constant((Object) ""));
+    Gen<Object> list = lists().of(text).ofSizeBetween(0, 5).map(l -> (Object) l);
+    Gen<Object> map = maps().of(text, text).ofSizeBetween(0, 3).map(m -> (Object) m);
+    return Generate.oneOf(scalar, list, map);
   }
 
   /** Any text, and the values the validators are most likely to trip over. */
-  @Provide
-  Arbitrary<String> anyStrings() {
-    return Arbitraries.oneOf(Arbitraries.strings().ofMaxLength(40), Arbitraries.of("0", "-1", "99999999999999999999",
+  private static Gen<String> anyConfigStrings() {
+    return configStrings(anyStrings(40));
+  }
+
+  private static Gen<String> configStrings(Gen<String> text) {
+    return Generate.oneOf(text, pick("0", "-1", "99999999999999999999",
         "1e400", "PT", "P", "PT-1S", "P99999999999999999D", "PT9223372036854775807S", "[::]:", "[:5000", "]:1",
         ":", "a:0", "a:65536", "a:99999", "0.0.0.0:5000", "* * * * *", "* * * * * * * *", "0/0 * * * *",
         "60 * * * *", "*/0 * * * *", "L W # ?", "0-59/0 * * * *", "((", "[", "\\", "^1.x", ">=", "|| ||",
@@ -292,38 +323,20 @@ class ConfigLoaderProperties {
         "/dev/null", "\u0000", "/proc/self/fd/0"));
   }
 
-  @Provide
-  Arbitrary<String> nestings() {
-    return Arbitraries.of("[X]", "{a: X}", "{\"a\": X}");
-  }
-
-  @Provide
-  Arbitrary<String> duplicates() {
-    return Arbitraries.of("listen: \"h\", listen: \"i\"", "sync: {schedule: \"a\", schedule: \"b\"}",
+  private static Gen<String> duplicates() {
+    return pick("listen: \"h\", listen: \"i\"", "sync: {schedule: \"a\", schedule: \"b\"}",
         "sync: {repositories: [\"app/a\"], repositories: [\"app/a\"]}",
         "auth: {limits: {maxTokens: 1, maxTokens: 2}}", "http: {maxConnections: 8}, http: {maxConnections: 9}");
   }
 
-  @Provide
-  Arbitrary<String> numberKeys() {
-    return Arbitraries.of("listen", "data", "mode", "sync.bandwidth", "storage.minFreeBytes", "http.maxConnections",
+  private static Gen<String> numberKeys() {
+    return pick("listen", "data", "mode", "sync.bandwidth", "storage.minFreeBytes", "http.maxConnections",
         "http.maxBodyMemory", "auth.failedLoginsPerMinute", "sync.window", "sync.schedule", "auth.anonymousPull");
   }
 
-  @Provide
-  Arbitrary<String> numberForms() {
-    return Arbitraries.of("N", "-N", "0.N", "1eN", "1e-N", "N.N");
-  }
-
-  @Provide
-  Arbitrary<String> environmentNames() {
-    return Arbitraries.of("REGISTRY_LISTEN", "REGISTRY_DATA", "REGISTRY_MODE", "REGISTRY_LOG_LEVEL",
+  private static Gen<String> environmentNames() {
+    return pick("REGISTRY_LISTEN", "REGISTRY_DATA", "REGISTRY_MODE", "REGISTRY_LOG_LEVEL",
         "REGISTRY_TLS_CERTIFICATE", "REGISTRY_TLS_KEY", "REGISTRY_TLS_CLIENT_CA", "REGISTRY_AUTH_ANONYMOUS_PULL",
         "REGISTRY_CONFIG", ConfigLoader.CONNECTION_STRING);
-  }
-
-  @Provide
-  Arbitrary<Integer> flagIndexes() {
-    return Arbitraries.integers().between(0, 5);
   }
 }

@@ -1,8 +1,19 @@
 package io.connectedregistry.config;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.chars;
+import static io.connectedregistry.Generators.joined;
+import static io.connectedregistry.Generators.nullable;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -11,12 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link ConnectionString} reads {@code ACR_REGISTRY_CONNECTION_STRING}, pasted by a person from
@@ -25,52 +33,57 @@ import net.jqwik.api.constraints.IntRange;
  */
 class ConnectionStringProperties {
 
-  @Property(tries = 300)
-  void aGeneratedConnectionStringParsesToItsParts(@ForAll("values") String name, @ForAll("values") String token,
-      @ForAll("passwords") String password, @ForAll("endpoints") String endpoint, @ForAll("protocols") String protocol,
-      @ForAll long shuffleSeed, @ForAll boolean upperCaseKeys) {
-    List<String> parts = new ArrayList<>(List.of("ConnectedRegistryName=" + name, "SyncTokenName=" + token,
-        "SyncTokenPassword=" + password, "ParentGatewayEndpoint=" + endpoint, "ParentEndpointProtocol=" + protocol));
-    Collections.shuffle(parts, new Random(shuffleSeed));
-    String raw = String.join(";", parts.stream()
-        .map(p -> upperCaseKeys ? p.substring(0, p.indexOf('=')).toUpperCase(Locale.ROOT) + p.substring(p.indexOf('=')) : p)
-        .toList());
+  @Test
+  void aGeneratedConnectionStringParsesToItsParts() {
+    Gen<ConnectionString> strings = values().zip(values(), passwords(), endpoints(), pick("http", "https"),
+        ConnectionString::new);
+    qt().withExamples(300).forAll(strings, longs().all(), booleans().all()).checkAssert((s, shuffleSeed, upperCaseKeys) -> {
+      List<String> parts = new ArrayList<>(List.of("ConnectedRegistryName=" + s.registryName(), "SyncTokenName=" + s.tokenName(),
+          "SyncTokenPassword=" + s.tokenPassword(), "ParentGatewayEndpoint=" + s.parentEndpoint(),
+          "ParentEndpointProtocol=" + s.parentProtocol()));
+      Collections.shuffle(parts, new Random(shuffleSeed));
+      String raw = String.join(";", parts.stream()
+          .map(p -> upperCaseKeys ? p.substring(0, p.indexOf('=')).toUpperCase(Locale.ROOT) + p.substring(p.indexOf('=')) : p)
+          .toList());
 
-    ConnectionString parsed = ConnectionString.parse("X", raw);
+      ConnectionString parsed = ConnectionString.parse("X", raw);
 
-    assertEquals(new ConnectionString(name, token, password, endpoint, protocol), parsed);
-    assertFalse(parsed.toString().contains(password), parsed.toString());
-    RegistryConfig.ParentConfig parent = parsed.toParent(null);
-    assertEquals(endpoint, parent.endpoint());
-    assertEquals(protocol, parent.protocol());
-    assertEquals(password, parent.password());
+      assertEquals(s, parsed);
+      assertFalse(parsed.toString().contains(s.tokenPassword()), parsed.toString());
+      RegistryConfig.ParentConfig parent = parsed.toParent(null);
+      assertEquals(s.parentEndpoint(), parent.endpoint());
+      assertEquals(s.parentProtocol(), parent.protocol());
+      assertEquals(s.tokenPassword(), parent.password());
+    });
   }
 
-  @Property(tries = 1000)
-  void anyStringIsAParentOrAConfigException(@ForAll String raw) {
-    parentOrRefused(raw, null);
+  @Test
+  void anyStringIsAParentOrAConfigException() {
+    qt().withExamples(1000).forAll(anyStrings(300)).checkAssert(raw -> parentOrRefused(raw, null));
   }
 
-  @Property(tries = 500)
-  void anyConnectionShapedStringIsAParentOrAConfigException(@ForAll("connectionShaped") String raw) {
-    parentOrRefused(raw, null);
+  @Test
+  void anyConnectionShapedStringIsAParentOrAConfigException() {
+    qt().withExamples(500).forAll(connectionShaped()).checkAssert(raw -> parentOrRefused(raw, null));
   }
 
-  @Property(tries = 300)
-  void invalidUtf8IsAParentOrAConfigException(@ForAll byte[] bytes) {
-    parentOrRefused(new String(bytes, StandardCharsets.UTF_8), null);
+  @Test
+  void invalidUtf8IsAParentOrAConfigException() {
+    qt().withExamples(300).forAll(bytes(0, 300))
+        .checkAssert(bytes -> parentOrRefused(new String(bytes, StandardCharsets.UTF_8), null));
   }
 
-  @Property(tries = 20)
-  void hugeConnectionStringsAreAParentOrAConfigException(@ForAll @IntRange(min = 1_000, max = 100_000) int count,
-      @ForAll("hugePieces") String piece) {
-    parentOrRefused(piece.repeat(count), null);
+  @Test
+  void hugeConnectionStringsAreAParentOrAConfigException() {
+    qt().withExamples(20).forAll(integers().between(1_000, 100_000), pick(";", "=", "a=b;", "SyncTokenName=x;",
+            "ParentGatewayEndpoint=h;", "ParentEndpointProtocol=ftp;"))
+        .checkAssert((count, piece) -> parentOrRefused(piece.repeat(count), null));
   }
 
-  @Property(tries = 300)
-  void aRefusalNeverEchoesThePassword(@ForAll("passwords") String password, @ForAll("connectionShaped") String rest) {
-    String raw = "SyncTokenPassword=" + password + ";" + rest;
-    parentOrRefused(raw, password);
+  @Test
+  void aRefusalNeverEchoesThePassword() {
+    qt().withExamples(300).forAll(passwords(), connectionShaped())
+        .checkAssert((password, rest) -> parentOrRefused("SyncTokenPassword=" + password + ";" + rest, password));
   }
 
   private static void parentOrRefused(String raw, String password) {
@@ -88,41 +101,24 @@ class ConnectionStringProperties {
     }
   }
 
-  @Provide
-  Arbitrary<String> values() {
-    return Arbitraries.strings().withCharRange('!', '~').withCharRange('\u00c0', '\u017f').ofMinLength(1).ofMaxLength(30)
-        .filter(v -> !v.contains(";"));
+  /** Printable ASCII but ';' (which separates the parts), and some Latin letters. */
+  private static Gen<String> values() {
+    return strings(Generate.oneOf(chars('!', ':'), chars('<', '~'), chars('\u00c0', '\u017f')), 1, 30);
   }
 
   /** Passwords as ACR makes them (and with '=' in them), long enough not to appear by chance. */
-  @Provide
-  Arbitrary<String> passwords() {
-    return Arbitraries.strings().withCharRange('!', '~').ofMinLength(12).ofMaxLength(44)
-        .filter(v -> !v.contains(";") && !v.contains("://"));
+  private static Gen<String> passwords() {
+    return strings(Generate.oneOf(chars('!', ':'), chars('<', '~')), 12, 44).assuming(v -> !v.contains("://"));
   }
 
-  @Provide
-  Arbitrary<String> endpoints() {
-    Arbitrary<String> host = Arbitraries.strings().withCharRange('a', 'z').withChars(".-").ofMinLength(1).ofMaxLength(20);
-    return host.flatMap(h -> Arbitraries.integers().between(1, 65535).injectNull(0.3)
-        .map(port -> port == null ? h : h + ":" + port));
+  private static Gen<String> endpoints() {
+    Gen<String> host = strings(Generate.oneOf(chars('a', 'z'), chars(".-")), 1, 20);
+    return host.zip(nullable(integers().between(1, 65535), 30), (h, port) -> port == null ? h : h + ":" + port);
   }
 
-  @Provide
-  Arbitrary<String> protocols() {
-    return Arbitraries.of("http", "https");
-  }
-
-  @Provide
-  Arbitrary<String> connectionShaped() {
-    Arbitrary<String> piece = Arbitraries.oneOf(values(), Arbitraries.of(";", "=", " ", "ConnectedRegistryName",
-        "SyncTokenName", "SyncTokenPassword", "ParentGatewayEndpoint", "ParentEndpointProtocol", "http", "https",
-        "://", "https://p:1", "ftp://x", "\u0000", "\r\n", "[::1]:5000", ":"));
-    return piece.list().ofMaxSize(25).map(pieces -> String.join("", pieces));
-  }
-
-  @Provide
-  Arbitrary<String> hugePieces() {
-    return Arbitraries.of(";", "=", "a=b;", "SyncTokenName=x;", "ParentGatewayEndpoint=h;", "ParentEndpointProtocol=ftp;");
+  private static Gen<String> connectionShaped() {
+    return joined(Generate.oneOf(values(), pick(";", "=", " ", "ConnectedRegistryName", "SyncTokenName",
+        "SyncTokenPassword", "ParentGatewayEndpoint", "ParentEndpointProtocol", "http", "https", "://", "https://p:1",
+        "ftp://x", "\u0000", "\r\n", "[::1]:5000", ":")), 25);
   }
 }
