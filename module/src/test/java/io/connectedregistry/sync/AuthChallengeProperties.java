@@ -1,19 +1,27 @@
 package io.connectedregistry.sync;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.chars;
+import static io.connectedregistry.Generators.joined;
+import static io.connectedregistry.Generators.nullable;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.maps;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link AuthChallenge#parse} reads the parent's {@code WWW-Authenticate}: a hostile parent's
@@ -21,52 +29,58 @@ import net.jqwik.api.constraints.IntRange;
  */
 class AuthChallengeProperties {
 
-  @Property
-  void aGeneratedChallengeParsesToItsSchemeAndParameters(@ForAll("schemes") String scheme,
-      @ForAll("parameters") Map<String, String> parameters, @ForAll boolean spaces) {
-    String header = scheme + " " + parameters.entrySet().stream()
-        .map(e -> e.getKey() + "=\"" + e.getValue().replace("\\", "\\\\").replace("\"", "\\\"") + "\"")
-        .collect(Collectors.joining(spaces ? ", " : ","));
+  @Test
+  void aGeneratedChallengeParsesToItsSchemeAndParameters() {
+    qt().withExamples(500).forAll(schemes(), parameters(), booleans().all()).checkAssert((scheme, parameters, spaces) -> {
+      String header = scheme + " " + parameters.entrySet().stream()
+          .map(e -> e.getKey() + "=\"" + e.getValue().replace("\\", "\\\\").replace("\"", "\\\"") + "\"")
+          .collect(Collectors.joining(spaces ? ", " : ","));
 
-    AuthChallenge challenge = AuthChallenge.parse(header);
+      AuthChallenge challenge = AuthChallenge.parse(header);
 
-    assertEquals(scheme.toLowerCase(Locale.ROOT), challenge.scheme());
-    assertEquals(parameters.entrySet().stream().collect(Collectors.toMap(
-        e -> e.getKey().toLowerCase(Locale.ROOT), Map.Entry::getValue, (a, b) -> b)), challenge.parameters());
+      assertEquals(scheme.toLowerCase(Locale.ROOT), challenge.scheme());
+      assertEquals(parameters.entrySet().stream().collect(Collectors.toMap(
+          e -> e.getKey().toLowerCase(Locale.ROOT), Map.Entry::getValue, (a, b) -> b)), challenge.parameters());
+    });
   }
 
-  @Property
-  void unquotedParametersParseToo(@ForAll("schemes") String scheme, @ForAll("tokens") String key,
-      @ForAll("tokens") String value) {
-    AuthChallenge challenge = AuthChallenge.parse(scheme + " " + key + "=" + value);
-    assertEquals(value, challenge.parameters().get(key.toLowerCase(Locale.ROOT)));
+  @Test
+  void unquotedParametersParseToo() {
+    qt().withExamples(500).forAll(schemes(), tokens(), tokens()).checkAssert((scheme, key, value) -> {
+      AuthChallenge challenge = AuthChallenge.parse(scheme + " " + key + "=" + value);
+      assertEquals(value, challenge.parameters().get(key.toLowerCase(Locale.ROOT)));
+    });
   }
 
-  @Property(tries = 1000)
-  void anyHeaderIsAChallengeOrNull(@ForAll("challengeShaped") String header) {
-    challengeOrNull(header);
+  @Test
+  void anyHeaderIsAChallengeOrNull() {
+    qt().withExamples(1000).forAll(challengeShaped()).checkAssert(AuthChallengeProperties::challengeOrNull);
   }
 
-  @Property(tries = 1000)
-  void anyStringIsAChallengeOrNull(@ForAll String header) {
-    challengeOrNull(header);
+  @Test
+  void anyStringIsAChallengeOrNull() {
+    qt().withExamples(1000).forAll(anyStrings(200)).checkAssert(AuthChallengeProperties::challengeOrNull);
   }
 
-  @Property(tries = 300)
-  void invalidUtf8IsAChallengeOrNull(@ForAll byte[] bytes) {
-    challengeOrNull("Bearer " + new String(bytes, StandardCharsets.UTF_8));
-    challengeOrNull(new String(bytes, StandardCharsets.ISO_8859_1));
+  @Test
+  void invalidUtf8IsAChallengeOrNull() {
+    qt().withExamples(300).forAll(bytes(0, 300)).checkAssert(bytes -> {
+      challengeOrNull("Bearer " + new String(bytes, StandardCharsets.UTF_8));
+      challengeOrNull(new String(bytes, StandardCharsets.ISO_8859_1));
+    });
   }
 
-  @Property(tries = 20)
-  void hugeHeadersAreAChallengeOrNull(@ForAll @IntRange(min = 1_000, max = 100_000) int count,
-      @ForAll("hugePieces") String piece) {
-    challengeOrNull("Bearer " + piece.repeat(count));
+  @Test
+  void hugeHeadersAreAChallengeOrNull() {
+    qt().withExamples(20).forAll(integers().between(1_000, 100_000),
+            pick("a=\"b\",", "=", "\"", "\\", ",", " ", "a=", "a=\"\\", "realm=\"x"))
+        .checkAssert((count, piece) -> challengeOrNull("Bearer " + piece.repeat(count)));
   }
 
-  @Property
-  void blankOrMissingHeadersAreNull(@ForAll("blanks") String header) {
-    assertNull(AuthChallenge.parse(header));
+  @Test
+  void blankOrMissingHeadersAreNull() {
+    qt().withExamples(500).forAll(nullable(strings(" \t\n\u000b\f\r\u2003", 0, 10), 20))
+        .checkAssert(header -> assertNull(AuthChallenge.parse(header)));
   }
 
   private static void challengeOrNull(String header) {
@@ -79,40 +93,24 @@ class AuthChallengeProperties {
     }
   }
 
-  @Provide
-  Arbitrary<String> schemes() {
-    return Arbitraries.oneOf(Arbitraries.of("Bearer", "Basic", "bearer", "BASIC"),
-        Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(10));
+  private static Gen<String> schemes() {
+    return Generate.oneOf(pick("Bearer", "Basic", "bearer", "BASIC"),
+        strings(Generate.oneOf(chars('a', 'z'), chars('A', 'Z')), 1, 10));
   }
 
   /** Values free of leading and trailing blanks, which the parser trims. */
-  @Provide
-  Arbitrary<Map<String, String>> parameters() {
-    Arbitrary<String> value = Arbitraries.strings().withCharRange(' ', '~').withCharRange('\u00a0', '\u017f')
-        .ofMaxLength(60).filter(v -> v.equals(v.trim()));
-    return Arbitraries.maps(tokens(), value).ofMaxSize(6);
+  private static Gen<Map<String, String>> parameters() {
+    Gen<String> value = strings(Generate.oneOf(chars(' ', '~'), chars('\u00a0', '\u017f')), 0, 60)
+        .map(String::trim);
+    return maps().of(tokens(), value).ofSizeBetween(0, 6);
   }
 
-  @Provide
-  Arbitrary<String> tokens() {
-    return Arbitraries.strings().withCharRange('a', 'z').withCharRange('A', 'Z').withCharRange('0', '9')
-        .withChars("-_.:/").ofMinLength(1).ofMaxLength(20);
+  private static Gen<String> tokens() {
+    return strings(Generate.oneOf(chars('a', 'z'), chars('A', 'Z'), chars('0', '9'), chars("-_.:/")), 1, 20);
   }
 
-  @Provide
-  Arbitrary<String> challengeShaped() {
-    Arbitrary<String> piece = Arbitraries.oneOf(tokens(), Arbitraries.of("Bearer", " ", ",", "=", "\"", "\\",
-        "realm", "scope", "service", "\t", "\u0000", "\r\n", "\"\"", "=\"", "\\\""));
-    return piece.list().ofMaxSize(20).map(pieces -> String.join("", pieces));
-  }
-
-  @Provide
-  Arbitrary<String> hugePieces() {
-    return Arbitraries.of("a=\"b\",", "=", "\"", "\\", ",", " ", "a=", "a=\"\\", "realm=\"x");
-  }
-
-  @Provide
-  Arbitrary<String> blanks() {
-    return Arbitraries.strings().withChars(" \t\n\u000b\f\r\u2003").ofMaxLength(10).injectNull(0.2);
+  private static Gen<String> challengeShaped() {
+    return joined(Generate.oneOf(tokens(), pick("Bearer", " ", ",", "=", "\"", "\\", "realm", "scope", "service", "\t",
+        "\u0000", "\r\n", "\"\"", "=\"", "\\\"")), 20);
   }
 }

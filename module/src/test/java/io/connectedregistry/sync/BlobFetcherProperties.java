@@ -1,16 +1,18 @@
 package io.connectedregistry.sync;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.joined;
+import static io.connectedregistry.Generators.nullable;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.longs;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Assume;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link BlobFetcher#blobLength} reads the whole blob's size from the parent's {@code Content-Range}
@@ -18,28 +20,34 @@ import net.jqwik.api.constraints.LongRange;
  * exception, and never a negative size other than -1.
  */
 class BlobFetcherProperties {
+  private static final Gen<Long> OFFSETS = longs().between(0, Long.MAX_VALUE);
+  private static final Gen<Integer> STATUSES = pick(200, 206);
 
-  @Property
-  void aPartialAnswerTellsTheTotalOfItsContentRange(@ForAll @LongRange(min = 0) long start,
-      @ForAll @LongRange(min = 0) long total, @ForAll @LongRange(min = 0) long offset) {
-    assertEquals(total, BlobFetcher.blobLength(206, "bytes " + start + "-" + total + "/" + total, null, offset));
+  @Test
+  void aPartialAnswerTellsTheTotalOfItsContentRange() {
+    qt().withExamples(500).forAll(OFFSETS, OFFSETS, OFFSETS).checkAssert((start, total, offset) ->
+        assertEquals(total, BlobFetcher.blobLength(206, "bytes " + start + "-" + total + "/" + total, null, offset)));
   }
 
-  @Property
-  void aWholeAnswerTellsItsContentLengthPlusTheOffsetAlreadyHeld(@ForAll @LongRange(min = 0) long length,
-      @ForAll @LongRange(min = 0) long offset) {
-    Assume.that(length <= Long.MAX_VALUE - offset);
-    assertEquals(length + offset, BlobFetcher.blobLength(200, null, String.valueOf(length), offset));
+  @Test
+  void aWholeAnswerTellsItsContentLengthPlusTheOffsetAlreadyHeld() {
+    qt().withExamples(500).forAll(OFFSETS, OFFSETS).checkAssert((l, offset) -> {
+      // Lengths that fit beside the offset: the sum is a size, not an overflow.
+      long length = offset == 0 ? l : l % (Long.MAX_VALUE - offset + 1);
+      assertEquals(length + offset, BlobFetcher.blobLength(200, null, String.valueOf(length), offset));
+    });
   }
 
-  @Property
-  void anUnknownTotalOrMissingHeaderIsMinusOne(@ForAll @LongRange(min = 0) long offset) {
-    assertEquals(-1, BlobFetcher.blobLength(206, "bytes 0-1/*", null, offset));
-    assertEquals(-1, BlobFetcher.blobLength(206, null, "5", offset));
-    assertEquals(-1, BlobFetcher.blobLength(200, null, null, offset));
+  @Test
+  void anUnknownTotalOrMissingHeaderIsMinusOne() {
+    qt().withExamples(500).forAll(OFFSETS).checkAssert(offset -> {
+      assertEquals(-1, BlobFetcher.blobLength(206, "bytes 0-1/*", null, offset));
+      assertEquals(-1, BlobFetcher.blobLength(206, null, "5", offset));
+      assertEquals(-1, BlobFetcher.blobLength(200, null, null, offset));
+    });
   }
 
-  @Example
+  @Test
   void aNegativeOrSignedSizeIsMinusOneNotASize() {
     assertEquals(-1, BlobFetcher.blobLength(200, null, "-7", 100)); // was 93
     assertEquals(-1, BlobFetcher.blobLength(200, null, "-2", 0)); // was -2
@@ -47,45 +55,32 @@ class BlobFetcherProperties {
     assertEquals(-1, BlobFetcher.blobLength(200, null, "9223372036854775807", 1)); // was Long.MIN_VALUE
   }
 
-  @Property(tries = 1000)
-  void anyHeadersAreASizeOrMinusOne(@ForAll("statuses") int status, @ForAll("contentRanges") String range,
-      @ForAll("contentLengths") String length, @ForAll @LongRange(min = 0) long offset) {
+  @Test
+  void anyHeadersAreASizeOrMinusOne() {
+    qt().withExamples(1000).forAll(STATUSES, contentRangePieces(), nullable(numbers(), 10), OFFSETS)
+        .checkAssert(BlobFetcherProperties::sizeOrMinusOne);
+  }
+
+  @Test
+  void anyStringsAreASizeOrMinusOne() {
+    qt().withExamples(1000).forAll(STATUSES, anyStrings(100), anyStrings(100), OFFSETS)
+        .checkAssert(BlobFetcherProperties::sizeOrMinusOne);
+  }
+
+  private static void sizeOrMinusOne(int status, String range, String length, long offset) {
     long size = BlobFetcher.blobLength(status, range, length, offset);
     assertTrue(size >= -1, range + " / " + length + " at " + offset + " -> " + size);
   }
 
-  @Property(tries = 1000)
-  void anyStringsAreASizeOrMinusOne(@ForAll("statuses") int status, @ForAll String range, @ForAll String length,
-      @ForAll @LongRange(min = 0) long offset) {
-    long size = BlobFetcher.blobLength(status, range, length, offset);
-    assertTrue(size >= -1, range + " / " + length + " at " + offset + " -> " + size);
+  static Gen<String> numbers() {
+    return Generate.oneOf(
+        longs().all().map(v -> String.valueOf(v)),
+        strings("0123456789", 1, 2000),
+        pick("9223372036854775807", "9223372036854775808", "-1", "-0", "+5", " 7 ", "", "\u0661"));
   }
 
-  @Provide
-  Arbitrary<Integer> statuses() {
-    return Arbitraries.of(200, 206);
-  }
-
-  @Provide
-  Arbitrary<String> contentRanges() {
-    return contentRangePieces();
-  }
-
-  @Provide
-  Arbitrary<String> contentLengths() {
-    return numbers().injectNull(0.1);
-  }
-
-  static Arbitrary<String> numbers() {
-    return Arbitraries.oneOf(
-        Arbitraries.longs().map(String::valueOf),
-        Arbitraries.strings().numeric().ofMinLength(1).ofMaxLength(2000),
-        Arbitraries.of("9223372036854775807", "9223372036854775808", "-1", "-0", "+5", " 7 ", "", "\u0661"));
-  }
-
-  static Arbitrary<String> contentRangePieces() {
-    Arbitrary<String> piece = Arbitraries.oneOf(numbers(),
-        Arbitraries.of("bytes ", "bytes=", "-", "/", "*", " ", "\t", "\u0000"));
-    return piece.list().ofMaxSize(8).map(pieces -> String.join("", pieces)).injectNull(0.05);
+  /** Headers made of the pieces a Content-Range is made of, overlong and signed numbers included. */
+  static Gen<String> contentRangePieces() {
+    return nullable(joined(Generate.oneOf(numbers(), pick("bytes ", "bytes=", "-", "/", "*", " ", "\t", "\u0000")), 8), 5);
   }
 }

@@ -1,10 +1,20 @@
 package io.connectedregistry.sync;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.chars;
+import static io.connectedregistry.Generators.nullable;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.RepositoryName;
@@ -20,14 +30,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link ListChanges#page} reads the change feed of a parent: whatever the body, a page whose
@@ -39,8 +44,12 @@ class ListChangesProperties {
       ParentRequest.of(HttpMethod.GET, "/_connected/v1/changes?after=0&limit=100", Scopes.CATALOG);
   private static final Set<String> KNOWN = Set.of("tag_set", "tag_deleted", "manifest_put", "manifest_deleted");
 
-  @Property(tries = 300)
-  void aGeneratedPageParsesToItsChanges(@ForAll("changeLists") List<Change> changes, @ForAll boolean more) {
+  @Test
+  void aGeneratedPageParsesToItsChanges() {
+    qt().withExamples(300).forAll(changeLists(), booleans().all()).checkAssert(ListChangesProperties::parsesToItsChanges);
+  }
+
+  private static void parsesToItsChanges(List<Change> changes, boolean more) {
     JsonArray array = new JsonArray();
     for (Change c : changes) {
       JsonObject o = JsonObject.of("sequence", c.sequence(), "repository", c.repository(), "action", c.action());
@@ -61,7 +70,7 @@ class ListChangesProperties {
     assertEquals(new Page(changes, last, more, last + 5), ListChanges.page(REQUEST, json, 0));
   }
 
-  @Example
+  @Test
   void aPageThatCannotBeFollowedIsAParentStatusException() {
     for (String body : List.of("{\"changes\":[{}]}", "{\"changes\":[1]}", "{\"changes\":[null]}",
         "{\"changes\":[{\"sequence\":2,\"action\":\"x\"},{\"sequence\":1,\"action\":\"x\"}],\"last\":2}",
@@ -71,7 +80,7 @@ class ListChangesProperties {
     }
   }
 
-  @Example
+  @Test
   void aChangeOffTheGrammarIsMarkedInvalidNotThrown() {
     String digest = "sha256:" + "b".repeat(64);
     for (String change : List.of("\"repository\":\"A B\",\"tag\":\"t\",\"digest\":\"" + digest + "\"",
@@ -83,7 +92,7 @@ class ListChangesProperties {
     }
   }
 
-  @Example
+  @Test
   void anUnreadableTimestampIsNone() {
     Page page = read(Buffer.buffer("{\"changes\":[{\"sequence\":1,\"repository\":\"a\",\"action\":\"tag_set\","
         + "\"tag\":\"t\",\"digest\":\"sha256:" + "b".repeat(64) + "\",\"timestamp\":\"x\"}],\"last\":1}"));
@@ -91,19 +100,20 @@ class ListChangesProperties {
     assertNull(page.changes().get(0).invalid());
   }
 
-  @Property(tries = 1000)
-  void anyJsonInAnyFieldIsAPageOrAParentStatusException(@ForAll("pages") JsonObject json) {
-    pageOrRefused(json.toBuffer());
+  @Test
+  void anyJsonInAnyFieldIsAPageOrAParentStatusException() {
+    qt().withExamples(1000).forAll(pages()).checkAssert(json -> pageOrRefused(json.toBuffer()));
   }
 
-  @Property(tries = 500)
-  void anyBytesAreAPageOrAParentStatusException(@ForAll @Size(max = 300) byte[] bytes) {
-    pageOrRefused(Buffer.buffer(bytes));
+  @Test
+  void anyBytesAreAPageOrAParentStatusException() {
+    qt().withExamples(500).forAll(bytes(0, 300)).checkAssert(bytes -> pageOrRefused(Buffer.buffer(bytes)));
   }
 
-  @Property(tries = 500)
-  void anyTextIsAPageOrAParentStatusException(@ForAll @Size(max = 300) String text) {
-    pageOrRefused(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8)));
+  @Test
+  void anyTextIsAPageOrAParentStatusException() {
+    qt().withExamples(500).forAll(anyStrings(300))
+        .checkAssert(text -> pageOrRefused(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8))));
   }
 
   private static Page read(Buffer body) {
@@ -134,23 +144,21 @@ class ListChangesProperties {
     assertTrue(page.last() >= previous && page.head() >= page.last(), page::toString);
   }
 
-  @Provide
-  Arbitrary<List<Change>> changeLists() {
-    Arbitrary<Instant> times = Arbitraries.longs().between(0, 4_000_000_000L).map(Instant::ofEpochSecond).injectNull(0.2);
-    Arbitrary<String> names = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(10);
-    Arbitrary<Digest> digests = Arbitraries.bytes().array(byte[].class).ofMaxSize(8).map(Digest::sha256);
-    Arbitrary<Change> change = Combinators.combine(Arbitraries.longs().between(1, 1_000_000), names,
-            Arbitraries.of("tag_set", "tag_deleted", "manifest_put", "manifest_deleted", "new_kind"),
-            names, digests.injectNull(0.3), times)
-        .as((gap, repository, action, tag, digest, time) -> {
+  private static Gen<List<Change>> changeLists() {
+    Gen<Instant> times = nullable(longs().between(0, 4_000_000_000L).map(s -> Instant.ofEpochSecond(s)), 20);
+    Gen<String> names = strings(chars('a', 'z'), 1, 10);
+    Gen<Digest> digests = nullable(bytes(0, 8).map(Digest::sha256), 30);
+    Gen<String> actions = pick("tag_set", "tag_deleted", "manifest_put", "manifest_deleted", "new_kind");
+    Gen<Change> change = longs().between(1, 1_000_000).zip(names, actions, names, digests,
+        (gap, repository, action, tag, digest) -> {
           // What the parser keeps: a tag for tag actions only, a digest where the action reads one.
           boolean tagged = action.startsWith("tag_");
           Digest kept = action.equals("new_kind") ? null
               : action.equals("tag_deleted") ? digest : digest == null ? Digest.sha256(new byte[0]) : digest;
-          return new Change(gap, repository, action, tagged ? tag : null, kept, time, null);
-        });
+          return new Change(gap, repository, action, tagged ? tag : null, kept, null, null);
+        }).zip(times, (c, time) -> new Change(c.sequence(), c.repository(), c.action(), c.tag(), c.digest(), time, null));
     // Sequences ascend: each generated one is the gap after the one before.
-    return change.list().ofMaxSize(10).map(list -> {
+    return lists().of(change).ofSizeBetween(0, 10).map(list -> {
       List<Change> out = new ArrayList<>();
       long sequence = 0;
       for (Change c : list) {
@@ -161,14 +169,13 @@ class ListChangesProperties {
     });
   }
 
-  @Provide
-  Arbitrary<JsonObject> pages() {
-    Arbitrary<Object> change = Arbitraries.oneOf(ParentJson.values(), changeLists().map(l -> l.isEmpty()
+  private static Gen<JsonObject> pages() {
+    Gen<Object> change = Generate.oneOf(ParentJson.values(), changeLists().map(l -> l.isEmpty()
         ? (Object) JsonObject.of() : JsonObject.of("sequence", l.get(0).sequence(), "repository", l.get(0).repository(),
             "action", l.get(0).action(), "tag", "t", "digest", "sha256:" + "b".repeat(64))));
-    Arbitrary<Object> changeList = change.list().ofMaxSize(4).map(l -> (Object) new JsonArray(l));
-    return Combinators.combine(Arbitraries.oneOf(changeList, ParentJson.values()), ParentJson.values(),
-        ParentJson.values(), ParentJson.values())
-        .as((changes, last, more, head) -> JsonObject.of("changes", changes, "last", last, "more", more, "head", head));
+    Gen<Object> changeList = lists().of(change).ofSizeBetween(0, 4).map(l -> (Object) new JsonArray(l));
+    return Generate.oneOf(changeList, ParentJson.values()).zip(ParentJson.values(), ParentJson.values(),
+        ParentJson.values(), (changes, last, more, head) -> JsonObject.of("changes", changes, "last", last, "more", more,
+            "head", head));
   }
 }

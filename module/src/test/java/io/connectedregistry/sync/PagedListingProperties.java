@@ -1,65 +1,81 @@
 package io.connectedregistry.sync;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.bytes;
+import static io.connectedregistry.Generators.chars;
+import static io.connectedregistry.Generators.joined;
+import static io.connectedregistry.Generators.pick;
+import static io.connectedregistry.Generators.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
 
+import io.vertx.core.json.JsonArray;
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * {@link PagedListing#nextLink} reads the parent's {@code Link} header: a hostile parent's header
- * is a target taken from the header or null, never an exception.
+ * is a target taken from the header or null, never an exception. {@link PagedListing#string}
+ * reads one entry of a tag or catalog list: the string, or {@link IllegalArgumentException}.
  */
 class PagedListingProperties {
 
-  @Property
-  void aGeneratedNextLinkParsesToItsTarget(@ForAll("targets") String target, @ForAll("relForms") String rel,
-      @ForAll("prefixes") String prefix) {
-    assertEquals(target, PagedListing.nextLink(prefix + "<" + target + ">" + rel));
+  @Test
+  void aGeneratedNextLinkParsesToItsTarget() {
+    qt().withExamples(500).forAll(targets(), pick("; rel=\"next\"", ";rel=next", " ;  rel=\"next",
+            "; rel=next\", <x>; rel=\"prev\""), pick("", " ", "<other>; rel=\"prev\", "))
+        .checkAssert((target, rel, prefix) -> assertEquals(target, PagedListing.nextLink(prefix + "<" + target + ">" + rel)));
   }
 
-  @Property(tries = 1000)
-  void anyLinkHeaderIsATargetOrNull(@ForAll("linkShaped") String header) {
-    targetOrNull(header);
+  @Test
+  void anyLinkHeaderIsATargetOrNull() {
+    Gen<String> linkShaped = joined(Generate.oneOf(strings(Generate.oneOf(chars('a', 'z'), chars('A', 'Z')), 0, 5),
+        pick("<", ">", ";", "rel=", "\"", "next", " ", ",", "/v2/a/tags/list?n=1&last=b", "\u0000", "\r\n")), 20);
+    qt().withExamples(1000).forAll(linkShaped).checkAssert(PagedListingProperties::targetOrNull);
   }
 
-  @Property(tries = 1000)
-  void anyStringIsATargetOrNull(@ForAll String header) {
-    targetOrNull(header);
+  @Test
+  void anyStringIsATargetOrNull() {
+    qt().withExamples(1000).forAll(anyStrings(200)).checkAssert(PagedListingProperties::targetOrNull);
   }
 
-  @Property(tries = 300)
-  void invalidUtf8IsATargetOrNull(@ForAll byte[] bytes) {
-    targetOrNull("<" + new String(bytes, StandardCharsets.UTF_8) + ">; rel=\"next\"");
+  @Test
+  void invalidUtf8IsATargetOrNull() {
+    qt().withExamples(300).forAll(bytes(0, 300))
+        .checkAssert(bytes -> targetOrNull("<" + new String(bytes, StandardCharsets.UTF_8) + ">; rel=\"next\""));
   }
 
   /** Vert.x's client takes headers up to 8 KiB; the regex's backtracking stays bounded there. */
-  @Property(tries = 20)
-  void longHeadersAreATargetOrNull(@ForAll @IntRange(min = 100, max = 8_192) int count,
-      @ForAll("hugePieces") String piece) {
-    targetOrNull(piece.repeat(count / piece.length() + 1));
+  @Test
+  void longHeadersAreATargetOrNull() {
+    qt().withExamples(20).forAll(integers().between(100, 8_192), pick("<", "<a", "<a>;", "<a> ; rel=", ";",
+            "<a>; rel=\"prev\", "))
+        .checkAssert((count, piece) -> targetOrNull(piece.repeat(count / piece.length() + 1)));
   }
 
-  @Property(tries = 1000)
-  void anyJsonElementIsItsStringOrAnIllegalArgument(@ForAll("elements") Object element) {
-    try {
-      assertEquals(element, PagedListing.string(element));
-    } catch (IllegalArgumentException expected) {
-      assertTrue(!(element instanceof String), "a string refused");
-    }
+  @Test
+  void anyJsonElementIsItsStringOrAnIllegalArgument() {
+    qt().withExamples(1000).forAll(ParentJson.values()).checkAssert(element -> {
+      try {
+        assertEquals(element, PagedListing.string(element));
+      } catch (IllegalArgumentException expected) {
+        assertFalse(element instanceof String, "a string refused");
+      }
+    });
   }
 
-  @net.jqwik.api.Example
+  @Test
   void anElementThatIsNotAStringIsAnIllegalArgument() {
-    for (String list : java.util.List.of("[null]", "[1]", "[{}]", "[[]]", "[true]", "[1.5]")) {
-      Object element = new io.vertx.core.json.JsonArray(list).getValue(0);
-      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-          () -> PagedListing.string(element), list);
+    for (String list : List.of("[null]", "[1]", "[{}]", "[[]]", "[true]", "[1.5]")) {
+      Object element = new JsonArray(list).getValue(0);
+      assertThrows(IllegalArgumentException.class, () -> PagedListing.string(element), list);
     }
   }
 
@@ -70,36 +86,9 @@ class PagedListingProperties {
     }
   }
 
-  @Provide
-  Arbitrary<Object> elements() {
-    return ParentJson.values();
-  }
-
-  @Provide
-  Arbitrary<String> targets() {
-    return Arbitraries.strings().withCharRange('!', '~').ofMinLength(1).ofMaxLength(200)
-        .filter(t -> !t.contains(">") && !t.contains("<"));
-  }
-
-  @Provide
-  Arbitrary<String> relForms() {
-    return Arbitraries.of("; rel=\"next\"", ";rel=next", " ;  rel=\"next", "; rel=next\", <x>; rel=\"prev\"");
-  }
-
-  @Provide
-  Arbitrary<String> prefixes() {
-    return Arbitraries.of("", " ", "<other>; rel=\"prev\", ");
-  }
-
-  @Provide
-  Arbitrary<String> linkShaped() {
-    Arbitrary<String> piece = Arbitraries.oneOf(Arbitraries.strings().alpha().ofMaxLength(5),
-        Arbitraries.of("<", ">", ";", "rel=", "\"", "next", " ", ",", "/v2/a/tags/list?n=1&last=b", "\u0000", "\r\n"));
-    return piece.list().ofMaxSize(20).map(pieces -> String.join("", pieces));
-  }
-
-  @Provide
-  Arbitrary<String> hugePieces() {
-    return Arbitraries.of("<", "<a", "<a>;", "<a> ; rel=", ";", "<a>; rel=\"prev\", ");
+  /** Printable ASCII but the angle brackets that delimit a target. */
+  private static Gen<String> targets() {
+    return strings("!\"#$%&'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+        1, 200);
   }
 }

@@ -1,34 +1,51 @@
 package io.connectedregistry.sync;
 
+import static io.connectedregistry.Generators.anyStrings;
+import static io.connectedregistry.Generators.pick;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.doubles;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static org.quicktheories.generators.SourceDSL.maps;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
+import java.util.LinkedHashMap;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /** Generators of the JSON a hostile parent may answer with, for the property tests of sync's parsers. */
 final class ParentJson {
   private ParentJson() {}
 
-  /** Any JSON value, nested a few levels, with the numbers and strings parsers trip over. */
-  static Arbitrary<Object> values() {
-    // Depth bounded: an unbounded recursive generator grows without limit.
-    return Arbitraries.recursive(ParentJson::scalars, inner -> Arbitraries.oneOf(inner,
-        inner.list().ofMaxSize(3).map(l -> (Object) new JsonArray(l)),
-        Arbitraries.maps(Arbitraries.of("sequence", "repository", "action", "tag", "digest", "timestamp",
-            "mediaType", "size", "annotations", "manifests", "changes", "x"), inner).ofMaxSize(4)
-            .map(m -> (Object) new JsonObject(new java.util.LinkedHashMap<>(m)))), 0, 3);
+  /** Any JSON value, nested up to three levels, with the numbers and strings parsers trip over. */
+  static Gen<Object> values() {
+    return values(3);
   }
 
-  static Arbitrary<Object> scalars() {
-    return Arbitraries.oneOf(
-        Arbitraries.strings().ofMaxLength(20).map(s -> s),
-        Arbitraries.of("sha256:" + "a".repeat(64), "2026-06-01T10:00:00Z", "not-a-time", "tag_set", "", "app/web")
-            .map(s -> s),
-        Arbitraries.longs().map(l -> l),
-        Arbitraries.doubles().map(d -> d),
-        Arbitraries.just(new BigInteger("9".repeat(40))).map(b -> b),
-        Arbitraries.of(true, false).map(b -> b),
-        Arbitraries.just(JsonObject.of()).map(o -> o));
+  // Depth bounded: an unbounded recursive generator grows without limit.
+  private static Gen<Object> values(int depth) {
+    if (depth == 0) {
+      return scalars();
+    }
+    Gen<Object> inner = values(depth - 1);
+    Gen<String> keys = pick("sequence", "repository", "action", "tag", "digest", "timestamp", "mediaType", "size",
+        "annotations", "manifests", "changes", "x");
+    return Generate.oneOf(inner,
+        lists().of(inner).ofSizeBetween(0, 3).map(l -> (Object) new JsonArray(l)),
+        maps().of(keys, inner).ofSizeBetween(0, 4).map(m -> (Object) new JsonObject(new LinkedHashMap<>(m))));
+  }
+
+  static Gen<Object> scalars() {
+    return Generate.oneOf(
+        anyStrings(20).map(s -> (Object) s),
+        pick("sha256:" + "a".repeat(64), "2026-06-01T10:00:00Z", "not-a-time", "tag_set", "", "app/web")
+            .map(s -> (Object) s),
+        longs().all().map(l -> (Object) l),
+        doubles().any().map(d -> (Object) d),
+        Generate.constant((Object) new BigInteger("9".repeat(40))),
+        booleans().all().map(b -> (Object) b),
+        Generate.constant(() -> (Object) new JsonObject()));
   }
 }

@@ -1,14 +1,12 @@
 package io.connectedregistry.sync;
 
+import static io.connectedregistry.Generators.anyStrings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.longs;
 
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link UploadResponses#offset} reads the {@code Range: 0-<last>} of the parent's 202 to an
@@ -17,33 +15,33 @@ import net.jqwik.api.constraints.LongRange;
  */
 class UploadResponsesProperties {
 
-  @Property
-  void aGeneratedRangeIsTheBytesReceived(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE - 1) long last) {
-    assertEquals(last + 1, UploadResponses.offset("0-" + last));
-    assertEquals(last + 1, UploadResponses.offset("bytes=0-" + last));
+  @Test
+  void aGeneratedRangeIsTheBytesReceived() {
+    qt().withExamples(500).forAll(longs().between(0, Long.MAX_VALUE - 1)).checkAssert(last -> {
+      assertEquals(last + 1, UploadResponses.offset("0-" + last));
+      assertEquals(last + 1, UploadResponses.offset("bytes=0-" + last));
+    });
   }
 
-  @Example
+  @Test
   void aSignedOrOverflowingRangeIsNoBytes() {
     assertEquals(0, UploadResponses.offset("0--5")); // was -4
     assertEquals(0, UploadResponses.offset("0-9223372036854775807")); // was Long.MIN_VALUE
     assertEquals(0, UploadResponses.offset("0-+5")); // was 6
   }
 
-  @Property(tries = 1000)
-  void anyRangeIsABytesCount(@ForAll("ranges") String range) {
-    long offset = UploadResponses.offset(range);
-    assertTrue(offset >= 0, range + " -> " + offset);
+  @Test
+  void anyRangeIsABytesCount() {
+    qt().withExamples(1000).forAll(BlobFetcherProperties.contentRangePieces()).checkAssert(UploadResponsesProperties::count);
   }
 
-  @Property(tries = 1000)
-  void anyStringIsABytesCount(@ForAll String range) {
-    long offset = UploadResponses.offset(range);
-    assertTrue(offset >= 0, range + " -> " + offset);
+  @Test
+  void anyStringIsABytesCount() {
+    qt().withExamples(1000).forAll(anyStrings(100)).checkAssert(UploadResponsesProperties::count);
   }
 
-  @Provide
-  Arbitrary<String> ranges() {
-    return BlobFetcherProperties.contentRangePieces();
+  private static void count(String range) {
+    long offset = UploadResponses.offset(range);
+    assertTrue(offset >= 0, range + " -> " + offset);
   }
 }
