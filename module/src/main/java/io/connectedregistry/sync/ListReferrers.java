@@ -42,8 +42,12 @@ public final class ListReferrers {
       if (a != null) {
         a.forEach(e -> annotations.put(e.getKey(), String.valueOf(e.getValue())));
       }
-      return new Descriptor(m.getString("mediaType"), Digest.parse(m.getString("digest")),
-          m.getLong("size", -1L), m.getString("artifactType"), annotations);
+      Long size = m.getLong("size", -1L); // -1 when absent; null when the parent wrote null
+      if (size == null) {
+        throw new IllegalArgumentException("a referrer whose size is null");
+      }
+      return new Descriptor(m.getString("mediaType"), Digest.parse(m.getString("digest")), size,
+          m.getString("artifactType"), annotations);
     } catch (ClassCastException wrongType) {
       // What Vert.x's typed getters throw for a value of the wrong shape ({"size":"x"}).
       throw new IllegalArgumentException("a referrer whose fields are not of a descriptor's types");

@@ -52,7 +52,8 @@ class ListReferrersProperties {
   void malformedEntriesAreAnIllegalArgument() {
     for (String entry : List.of("1", "null", "\"x\"", "[]", "{}", "{\"digest\":\"x\"}",
         "{\"digest\":\"sha256:" + "a".repeat(64) + "\",\"size\":\"x\"}",
-        "{\"digest\":\"sha256:" + "a".repeat(64) + "\",\"annotations\":[]}")) {
+        "{\"digest\":\"sha256:" + "a".repeat(64) + "\",\"annotations\":[]}",
+        "{\"digest\":\"sha256:" + "a".repeat(64) + "\",\"size\":null}")) {
       Object element = new JsonArray("[" + entry + "]").getValue(0);
       assertThrows(IllegalArgumentException.class, () -> ListReferrers.descriptor(element), entry);
     }
