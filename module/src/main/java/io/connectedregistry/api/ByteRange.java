@@ -12,7 +12,8 @@ final class ByteRange {
 
   /**
    * A single {@code Range: bytes=a-b} (also {@code a-} and {@code -suffix}) against a blob of
-   * {@code size}: {@code [first, last]} inclusive, or null when it cannot be satisfied.
+   * {@code size}: {@code [first, last]} inclusive, or null when it cannot be satisfied or is
+   * malformed (numbers too long for a long included); never throws.
    */
   static long[] parse(String header, long size) {
     Matcher m = RANGE.matcher(header.trim());
@@ -42,7 +43,10 @@ final class ByteRange {
     }
   }
 
-  /** An upload chunk's {@code Content-Range: start-end}: {@code [start, end]}, or null when malformed. */
+  /**
+   * An upload chunk's {@code Content-Range: start-end}: {@code [start, end]}, or null when
+   * malformed (numbers too long for a long included); never throws.
+   */
   static long[] parseContentRange(String header) {
     Matcher m = CONTENT_RANGE.matcher(header.trim());
     if (!m.matches()) {

@@ -298,7 +298,11 @@ public final class AccessControl {
     currentTokens.invalidateAll();
   }
 
-  /** [name, password] of a Basic header. */
+  /**
+   * [name, password] of a header for which {@link #isScheme isScheme(authorization, "Basic")}.
+   *
+   * @throws LoginException ({@link Kind#UNAUTHENTICATED}) when it is not base64 or has no ':'
+   */
   public static String[] decodeBasic(String authorization) {
     String encoded = authorization.substring("Basic".length()).trim();
     String decoded;

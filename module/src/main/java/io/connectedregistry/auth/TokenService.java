@@ -108,6 +108,7 @@ public final class TokenService {
     return new Issued(sign(claims.build(), "refresh"), now, REFRESH_LIFETIME.toSeconds());
   }
 
+  /** What an access token says; empty for anything else (never an exception, whatever the string). */
   public Optional<Verified> verifyAccess(String token, Instant now) {
     return verify(token, "access", now).flatMap(TokenService::access);
   }
@@ -157,8 +158,15 @@ public final class TokenService {
 
   /** The claims of a token signed here, of the given use, valid at {@code now}. */
   private Optional<JWTClaimsSet> verify(String token, String use, Instant now) {
+    SignedJWT jwt;
     try {
-      SignedJWT jwt = SignedJWT.parse(token);
+      jwt = SignedJWT.parse(token);
+    } catch (ParseException | RuntimeException malformed) {
+      // Any client sends these. Besides ParseException, nimbus throws unchecked exceptions for
+      // some malformed tokens (a header that is JSON null: NullPointerException).
+      return Optional.empty();
+    }
+    try {
       if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm()) || !jwt.verify(verifier)) {
         return Optional.empty();
       }

@@ -14,6 +14,7 @@ import java.util.Map;
 record ConnectionString(String registryName, String tokenName, String tokenPassword,
     String parentEndpoint, String parentProtocol) {
 
+  /** @throws ConfigException naming the key, for anything but a complete connection string */
   static ConnectionString parse(String origin, String raw) {
     Map<String, String> values = new LinkedHashMap<>();
     for (String part : raw.split(";")) {

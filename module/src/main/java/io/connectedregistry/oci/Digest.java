@@ -12,6 +12,12 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
       Pattern.compile("[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+");
   private static final Pattern SHA256_HEX = Pattern.compile("[a-f0-9]{64}");
   private static final Pattern SHA512_HEX = Pattern.compile("[a-f0-9]{128}");
+  /**
+   * The longest digest accepted ({@code sha512:} and 128 hex digits). Longer text is refused
+   * before the grammar runs: its regex recurses once per algorithm component, and a few thousand
+   * components overflowed the stack.
+   */
+  private static final int MAX_LENGTH = "sha512:".length() + 128;
 
   public Digest {
     if (!("sha256".equals(algorithm) && SHA256_HEX.matcher(hex).matches()
@@ -22,7 +28,7 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
 
   /** Parses and validates; throws {@link InvalidReferenceException} for anything else. */
   public static Digest parse(String text) {
-    if (text == null || !GRAMMAR.matcher(text).matches()) {
+    if (text == null || text.length() > MAX_LENGTH || !GRAMMAR.matcher(text).matches()) {
       throw new InvalidReferenceException("digest", text);
     }
     int colon = text.indexOf(':');

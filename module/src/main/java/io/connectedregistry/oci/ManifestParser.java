@@ -30,6 +30,9 @@ public final class ManifestParser {
    * @param contentType the request's Content-Type (parameters ignored), may be null
    * @param digestAlgorithm the algorithm to identify the manifest with (sha256 unless the client
    *     addressed it by another digest)
+   * @throws RegistryException with {@link ErrorCode#MANIFEST_INVALID} for anything that is not a
+   *     manifest, whatever the bytes (malformed JSON or UTF-8, duplicate keys, nesting deeper than
+   *     Jackson's limit, numbers out of range)
    */
   public static Manifest parse(byte[] bytes, String contentType, String digestAlgorithm) {
     Fields root;

@@ -16,6 +16,7 @@ public record RepositoryName(String value) implements Comparable<RepositoryName>
     }
   }
 
+  /** @throws InvalidReferenceException (kind {@code name}) for anything but a valid name */
   public static RepositoryName of(String value) {
     return new RepositoryName(value);
   }

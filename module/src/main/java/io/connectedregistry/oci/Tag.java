@@ -8,6 +8,7 @@ public final class Tag {
 
   private Tag() {}
 
+  /** @throws InvalidReferenceException (kind {@code tag}) for anything but a valid tag */
   public static String validate(String tag) {
     if (tag == null || !GRAMMAR.matcher(tag).matches()) {
       throw new InvalidReferenceException("tag", tag);

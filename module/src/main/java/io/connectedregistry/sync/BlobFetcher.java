@@ -169,15 +169,28 @@ public final class BlobFetcher {
 
   /** The whole blob's size from a 200 (Content-Length) or a 206 (Content-Range: bytes a-b/total); -1 if unsaid. */
   static long blobLength(HttpClientResponse response, long offset) {
+    return blobLength(response.statusCode(), response.getHeader("Content-Range"),
+        response.getHeader("Content-Length"), offset);
+  }
+
+  static long blobLength(int status, String range, String length, long offset) {
+    if (status == 206) {
+      int slash = range == null ? -1 : range.lastIndexOf('/');
+      return slash < 0 ? -1 : size(range.substring(slash + 1));
+    }
+    long size = length == null ? -1 : size(length);
+    return size < 0 || size > Long.MAX_VALUE - offset ? -1 : size + offset;
+  }
+
+  /** Digits only, else -1: a parent's {@code -7} or {@code +7} is no size (Long.parseLong takes both). */
+  private static long size(String text) {
+    String digits = text.trim();
+    if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return -1;
+    }
     try {
-      if (response.statusCode() == 206) {
-        String range = response.getHeader("Content-Range");
-        int slash = range == null ? -1 : range.lastIndexOf('/');
-        return slash < 0 || range.endsWith("*") ? -1 : Long.parseLong(range.substring(slash + 1).trim());
-      }
-      String length = response.getHeader("Content-Length");
-      return length == null ? -1 : Long.parseLong(length.trim()) + offset;
-    } catch (NumberFormatException e) {
+      return Long.parseLong(digits);
+    } catch (NumberFormatException tooLong) {
       return -1;
     }
   }

@@ -37,7 +37,10 @@ public final class GetBlob {
 
   /** The first byte a 206 starts at ({@code Content-Range: bytes start-end/size}); -1 if unreadable. */
   public static long rangeStart(HttpClientResponse response) {
-    String range = response.getHeader("Content-Range");
+    return rangeStart(response.getHeader("Content-Range"));
+  }
+
+  static long rangeStart(String range) {
     if (range == null || !range.startsWith("bytes ")) {
       return -1;
     }

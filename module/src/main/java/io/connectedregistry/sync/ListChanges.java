@@ -70,7 +70,12 @@ public final class ListChanges {
     });
   }
 
-  private static Page page(ParentRequest request, JsonObject json, long after) {
+  /**
+   * One page of the feed, asked for after {@code after}.
+   *
+   * @throws ParentStatusException when the page cannot be followed (see the class comment)
+   */
+  static Page page(ParentRequest request, JsonObject json, long after) {
     Object value = json.getValue("changes");
     if (value != null && !(value instanceof JsonArray)) {
       throw unusable(request, "'changes' is not a list");

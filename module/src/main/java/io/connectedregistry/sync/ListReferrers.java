@@ -26,17 +26,31 @@ public final class ListReferrers {
         "manifests", ListReferrers::descriptor);
   }
 
-  /** One entry of the index; a digest off the grammar (or an entry that is not an object) is refused. */
-  private static Descriptor descriptor(Object element) {
+  /**
+   * One entry of the index.
+   *
+   * @throws IllegalArgumentException for an entry that is not a descriptor: not an object, a
+   *     field of the wrong type, a digest off the grammar
+   */
+  static Descriptor descriptor(Object element) {
     if (!(element instanceof JsonObject m)) {
       throw new IllegalArgumentException("a referrer that is not a descriptor");
     }
-    Map<String, String> annotations = new HashMap<>();
-    JsonObject a = m.getJsonObject("annotations");
-    if (a != null) {
-      a.forEach(e -> annotations.put(e.getKey(), String.valueOf(e.getValue())));
+    try {
+      Map<String, String> annotations = new HashMap<>();
+      JsonObject a = m.getJsonObject("annotations");
+      if (a != null) {
+        a.forEach(e -> annotations.put(e.getKey(), String.valueOf(e.getValue())));
+      }
+      Long size = m.getLong("size", -1L); // -1 when absent; null when the parent wrote null
+      if (size == null) {
+        throw new IllegalArgumentException("a referrer whose size is null");
+      }
+      return new Descriptor(m.getString("mediaType"), Digest.parse(m.getString("digest")), size,
+          m.getString("artifactType"), annotations);
+    } catch (ClassCastException wrongType) {
+      // What Vert.x's typed getters throw for a value of the wrong shape ({"size":"x"}).
+      throw new IllegalArgumentException("a referrer whose fields are not of a descriptor's types");
     }
-    return new Descriptor(m.getString("mediaType"), Digest.parse(m.getString("digest")),
-        m.getLong("size", -1L), m.getString("artifactType"), annotations);
   }
 }

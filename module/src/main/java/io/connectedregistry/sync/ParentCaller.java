@@ -287,14 +287,21 @@ public final class ParentCaller implements AutoCloseable {
 
   /** The body as a JSON object (at most {@code max} bytes); not JSON fails with a {@link ParentStatusException}. */
   public static Future<JsonObject> json(ParentRequest request, HttpClientResponse response, long max) {
-    return body(request, response, max, null).map(body -> {
-      try {
-        return body.length() == 0 ? new JsonObject() : new JsonObject(body);
-      } catch (RuntimeException notJson) {
-        throw new ParentStatusException(request.method().name(), request.loggable(), response.statusCode(),
-            null, "the body is not a JSON object");
-      }
-    });
+    return body(request, response, max, null).map(body -> jsonObject(request, response.statusCode(), body));
+  }
+
+  /**
+   * {@code body} as a JSON object (empty for an empty body).
+   *
+   * @throws ParentStatusException when it is not one (not JSON, not an object, nested too deep)
+   */
+  static JsonObject jsonObject(ParentRequest request, int status, Buffer body) {
+    try {
+      return body.length() == 0 ? new JsonObject() : new JsonObject(body);
+    } catch (RuntimeException notJson) {
+      throw new ParentStatusException(request.method().name(), request.loggable(), status,
+          null, "the body is not a JSON object");
+    }
   }
 
   /** Drops the body: read (up to a few KiB) so the connection can be reused, else closed. */

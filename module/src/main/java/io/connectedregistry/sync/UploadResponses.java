@@ -34,9 +34,15 @@ final class UploadResponses {
       return 0;
     }
     int dash = range.indexOf('-');
+    String last = dash < 0 ? "" : range.substring(dash + 1).trim();
+    // Digits only: Long.parseLong takes a sign, and a parent's "0--5" is no byte count.
+    if (last.isEmpty() || !last.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return 0;
+    }
     try {
-      return dash < 0 ? 0 : Long.parseLong(range.substring(dash + 1).trim()) + 1;
-    } catch (NumberFormatException e) {
+      long value = Long.parseLong(last);
+      return value == Long.MAX_VALUE ? 0 : value + 1;
+    } catch (NumberFormatException tooLong) {
       return 0;
     }
   }
