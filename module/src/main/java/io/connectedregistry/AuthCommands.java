@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.connectedregistry.auth.AuthAdministration;
+import io.connectedregistry.cli.ManifestVersion;
 import io.connectedregistry.auth.AuthStore;
 import io.connectedregistry.auth.AuthStoreException;
 import io.connectedregistry.auth.Limits;
@@ -187,7 +188,7 @@ final class AuthCommands {
   @Command(
       name = "token",
       mixinStandardHelpOptions = true,
-      version = Main.VERSION,
+      versionProvider = ManifestVersion.class,
       synopsisSubcommandLabel = "COMMAND",
       description = "Manage client tokens (user names and passwords for docker login).",
       subcommands = {
@@ -342,7 +343,7 @@ final class AuthCommands {
   @Command(
       name = "scope-map",
       mixinStandardHelpOptions = true,
-      version = Main.VERSION,
+      versionProvider = ManifestVersion.class,
       synopsisSubcommandLabel = "COMMAND",
       description = "Manage scope maps (which actions a token may take on which repositories).",
       subcommands = {
