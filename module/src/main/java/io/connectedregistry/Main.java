@@ -1,6 +1,7 @@
 package io.connectedregistry;
 
 import ch.qos.logback.classic.Level;
+import io.connectedregistry.cli.AuthCommands;
 import io.connectedregistry.cli.ManifestVersion;
 import io.connectedregistry.config.ConfigException;
 import io.connectedregistry.config.ConfigLoader;
@@ -53,7 +54,8 @@ public final class Main implements Callable<Integer> {
     System.exit(commandLine().execute(args));
   }
 
-  static CommandLine commandLine() {
+  /** The whole command line as {@link #main} runs it (tests of the subcommands drive it too). */
+  public static CommandLine commandLine() {
     return new CommandLine(new Main())
         .setParameterExceptionHandler(Main::badUsage)
         .setExecutionExceptionHandler(Main::failed);

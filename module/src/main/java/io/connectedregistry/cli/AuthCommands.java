@@ -1,10 +1,9 @@
-package io.connectedregistry;
+package io.connectedregistry.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.connectedregistry.auth.AuthAdministration;
-import io.connectedregistry.cli.ManifestVersion;
 import io.connectedregistry.auth.AuthStore;
 import io.connectedregistry.auth.AuthStoreException;
 import io.connectedregistry.auth.Limits;
@@ -37,9 +36,10 @@ import picocli.CommandLine.Parameters;
 /**
  * The {@code token} and {@code scope-map} subcommands: edit the tokens and scope maps in the data
  * folder's {@code auth.db} of a stopped or running registry. Output is JSON on stdout; a password
- * is printed only when it is generated, and hashes never.
+ * is printed only when it is generated, and hashes never. {@code Main} lists {@link TokenCommand}
+ * and {@link ScopeMapCommand} among its subcommands; nothing here depends on it.
  */
-final class AuthCommands {
+public final class AuthCommands {
 
   private static final String NAME = "connected-registry";
   private static final int USAGE = 2;
@@ -199,7 +199,7 @@ final class AuthCommands {
         TokenCommand.Delete.class,
         TokenCommand.Password.class
       })
-  static final class TokenCommand extends Group {
+  public static final class TokenCommand extends Group {
 
     @Command(
         name = "create",
@@ -353,7 +353,7 @@ final class AuthCommands {
         ScopeMapCommand.Update.class,
         ScopeMapCommand.Delete.class
       })
-  static final class ScopeMapCommand extends Group {
+  public static final class ScopeMapCommand extends Group {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a scope map.")
     static final class Create implements Callable<Integer> {
