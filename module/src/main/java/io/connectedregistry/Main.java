@@ -1,6 +1,8 @@
 package io.connectedregistry;
 
 import ch.qos.logback.classic.Level;
+import io.connectedregistry.cli.AuthCommands;
+import io.connectedregistry.cli.ManifestVersion;
 import io.connectedregistry.config.ConfigException;
 import io.connectedregistry.config.ConfigLoader;
 import io.connectedregistry.config.ConfigLoader.Flags;
@@ -21,12 +23,11 @@ import picocli.CommandLine.Option;
     name = "connected-registry",
     mixinStandardHelpOptions = true,
     abbreviateSynopsis = true,
-    version = Main.VERSION,
+    versionProvider = ManifestVersion.class,
     description = "An OCI registry that keeps a replica of (part of) a parent registry.",
     subcommands = {Main.Gc.class, AuthCommands.TokenCommand.class, AuthCommands.ScopeMapCommand.class})
 public final class Main implements Callable<Integer> {
 
-  static final String VERSION = "0.1.0";
   private static final String NAME = "connected-registry";
   private static final int CONFIG_ERROR = 2;
   private static final int FAILURE = 1;
@@ -53,7 +54,8 @@ public final class Main implements Callable<Integer> {
     System.exit(commandLine().execute(args));
   }
 
-  static CommandLine commandLine() {
+  /** The whole command line as {@link #main} runs it (tests of the subcommands drive it too). */
+  public static CommandLine commandLine() {
     return new CommandLine(new Main())
         .setParameterExceptionHandler(Main::badUsage)
         .setExecutionExceptionHandler(Main::failed);
@@ -95,7 +97,7 @@ public final class Main implements Callable<Integer> {
       name = "gc",
       mixinStandardHelpOptions = true,
       abbreviateSynopsis = true,
-      version = Main.VERSION,
+      versionProvider = ManifestVersion.class,
       description = "Delete blobs and uploads no image refers to, then print a summary.")
   static final class Gc implements Callable<Integer> {
 

@@ -12,7 +12,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -20,8 +19,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * The admin API under {@code /_connected/v1/admin/}: the {@code token} and {@code scope-map} CLI
- * over HTTP, for the control plane. Only Basic credentials of tokens named in
+ * The admin API under {@code /_connected/v1/admin/} (routes in {@link Routes}): the {@code token}
+ * and {@code scope-map} CLI over HTTP, for the control plane. Only Basic credentials of tokens named in
  * {@code auth.adminTokens} may call it (a Bearer token never does, see {@code AccessControl.isAdmin}).
  * Bodies and answers are JSON in the CLI's shapes; errors in the registry's one error shape.
  *
@@ -41,7 +40,6 @@ import java.util.concurrent.Callable;
  * </pre>
  */
 final class AdminHandler {
-  static final String PREFIX = "/_connected/v1/admin";
   private static final int BODY_LIMIT = 1024 * 1024;
 
   private final AccessControl access;
@@ -54,47 +52,78 @@ final class AdminHandler {
     this.worker = worker;
   }
 
-  void mount(Router router, AuthHandler auth) {
-    router.route(PREFIX + "/*").handler(auth.admin());
-    router.get(PREFIX + "/tokens").handler(ctx -> answer(ctx, 200, admin::listTokens));
-    router.post(PREFIX + "/tokens").handler(ctx -> withBody(ctx, body -> answer(ctx, 201, () ->
+  void listTokens(RoutingContext ctx) {
+    answer(ctx, 200, admin::listTokens);
+  }
+
+  void createToken(RoutingContext ctx) {
+    withBody(ctx, body -> answer(ctx, 201, () ->
         admin.createToken(required(body, "name"), optionalRules(body, "repositories"),
-            string(body, "scopeMap"), admin.expiry("expiry", string(body, "expiry"))))));
-    router.get(PREFIX + "/tokens/:name").handler(ctx ->
-        answer(ctx, 200, () -> admin.showToken(ctx.pathParam("name"))));
-    router.patch(PREFIX + "/tokens/:name").handler(ctx -> withBody(ctx, body -> answer(ctx, 200, () ->
+            string(body, "scopeMap"), admin.expiry("expiry", string(body, "expiry")))));
+  }
+
+  void showToken(RoutingContext ctx) {
+    answer(ctx, 200, () -> admin.showToken(ctx.pathParam("name")));
+  }
+
+  void updateToken(RoutingContext ctx) {
+    withBody(ctx, body -> answer(ctx, 200, () ->
         admin.updateToken(ctx.pathParam("name"),
             string(body, "status") == null ? null
                 : AuthAdministration.status("status", string(body, "status")),
-            string(body, "scopeMap")))));
-    router.delete(PREFIX + "/tokens/:name").handler(ctx -> answer(ctx, 204, () -> {
+            string(body, "scopeMap"))));
+  }
+
+  void deleteToken(RoutingContext ctx) {
+    answer(ctx, 204, () -> {
       admin.deleteToken(ctx.pathParam("name"));
       return null;
-    }));
-    router.post(PREFIX + "/tokens/:name/passwords/:slot").handler(ctx -> withBody(ctx, body ->
-        answer(ctx, 200, () -> admin.generatePassword(ctx.pathParam("name"), slot(ctx),
-            admin.expiry("expiry", string(body, "expiry"))))));
-    router.delete(PREFIX + "/tokens/:name/passwords/:slot").handler(ctx -> answer(ctx, 204, () -> {
+    });
+  }
+
+  void generatePassword(RoutingContext ctx) {
+    withBody(ctx, body -> answer(ctx, 200, () -> admin.generatePassword(ctx.pathParam("name"),
+        slot(ctx), admin.expiry("expiry", string(body, "expiry")))));
+  }
+
+  void deletePassword(RoutingContext ctx) {
+    answer(ctx, 204, () -> {
       admin.deletePassword(ctx.pathParam("name"), slot(ctx));
       return null;
-    }));
+    });
+  }
 
-    router.get(PREFIX + "/scope-maps").handler(ctx -> answer(ctx, 200, admin::listScopeMaps));
-    router.post(PREFIX + "/scope-maps").handler(ctx -> withBody(ctx, body -> answer(ctx, 201, () ->
+  void listScopeMaps(RoutingContext ctx) {
+    answer(ctx, 200, admin::listScopeMaps);
+  }
+
+  void createScopeMap(RoutingContext ctx) {
+    withBody(ctx, body -> answer(ctx, 201, () ->
         admin.createScopeMap(required(body, "name"), string(body, "description"),
-            optionalRules(body, "rules")))));
-    router.get(PREFIX + "/scope-maps/:name").handler(ctx ->
-        answer(ctx, 200, () -> admin.showScopeMap(ctx.pathParam("name"))));
-    router.patch(PREFIX + "/scope-maps/:name").handler(ctx -> withBody(ctx, body ->
-        answer(ctx, 200, () -> admin.updateScopeMap(ctx.pathParam("name"),
-            string(body, "description"), optionalRules(body, "rules")))));
-    router.delete(PREFIX + "/scope-maps/:name").handler(ctx -> answer(ctx, 204, () -> {
+            optionalRules(body, "rules"))));
+  }
+
+  void showScopeMap(RoutingContext ctx) {
+    answer(ctx, 200, () -> admin.showScopeMap(ctx.pathParam("name")));
+  }
+
+  void updateScopeMap(RoutingContext ctx) {
+    withBody(ctx, body -> answer(ctx, 200, () -> admin.updateScopeMap(ctx.pathParam("name"),
+        string(body, "description"), optionalRules(body, "rules"))));
+  }
+
+  void deleteScopeMap(RoutingContext ctx) {
+    answer(ctx, 204, () -> {
       admin.deleteScopeMap(ctx.pathParam("name"));
       return null;
-    }));
-    router.route(PREFIX + "/*").handler(ctx -> ctx.fail(ErrorCode.RESOURCE_UNKNOWN.exception(
+    });
+  }
+
+  /** Anything else under the admin prefix, for an admin: named, so a typo is not a bare 404. */
+  static void unknown(RoutingContext ctx) {
+    ctx.fail(ErrorCode.RESOURCE_UNKNOWN.exception(
         "no admin operation " + ctx.request().method() + " " + ctx.request().path()
-            + "; see the README's admin API routes")));
+            + "; see the README's admin API routes"));
   }
 
   private interface BodyConsumer {

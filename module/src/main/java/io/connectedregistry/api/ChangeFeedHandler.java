@@ -25,7 +25,6 @@ import java.util.Set;
  * the newest sequence number, where a child that copies everything by listing tags starts from.
  */
 final class ChangeFeedHandler {
-  static final String PATH = "/_connected/v1/changes";
   private static final int DEFAULT_LIMIT = 1_000;
   private static final int MAX_LIMIT = 10_000;
 

@@ -13,12 +13,16 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Every route of the API, in one place. {@code <name>} may contain slashes, so routes are regular
- * expressions; upload routes come before blob routes so {@code .../blobs/uploads/...} is never read
- * as a blob digest.
+ * Every route of the API, in one place, each behind the {@link AuthHandler} check it needs:
+ * {@code /v2/}, {@code /oauth2/token}, {@code /_connected/v1/} (change feed, status, sync trigger,
+ * admin) and the health probes. {@code <name>} may contain slashes, so {@code /v2/} routes are
+ * regular expressions; upload routes come before blob routes so {@code .../blobs/uploads/...} is
+ * never read as a blob digest.
  */
 final class Routes {
   private static final String NAME = "/v2/(?<name>.+)";
+  private static final String CONNECTED = "/_connected/v1";
+  private static final String ADMIN = CONNECTED + "/admin";
 
   private Routes() {}
 
@@ -43,10 +47,29 @@ final class Routes {
 
     router.get("/oauth2/token").handler(token::get);
     router.post("/oauth2/token").handler(token::post);
-    admin.mount(router, auth);
-    router.get(ChangeFeedHandler.PATH).handler(auth.reader()).handler(new ChangeFeedHandler(storage)::list);
-    router.get(SyncStatusHandler.STATUS).handler(auth.reader()).handler(sync::status);
-    router.post(SyncStatusHandler.SYNC).handler(auth.operator()).handler(sync::trigger);
+
+    // The API of connected registries, outside /v2/: children, operators, the control plane.
+    ChangeFeedHandler changes = new ChangeFeedHandler(storage);
+    router.get(CONNECTED + "/changes").handler(auth.reader()).handler(changes::list);
+    router.get(CONNECTED + "/status").handler(auth.reader()).handler(sync::status);
+    router.post(CONNECTED + "/sync").handler(auth.operator()).handler(sync::trigger);
+
+    // One check in front of the whole prefix, known operation or not, so a route added below can
+    // never be open by omission: Basic credentials of an admin token (auth.adminTokens).
+    router.route(ADMIN + "/*").handler(auth.admin());
+    router.get(ADMIN + "/tokens").handler(admin::listTokens);
+    router.post(ADMIN + "/tokens").handler(admin::createToken);
+    router.get(ADMIN + "/tokens/:name").handler(admin::showToken);
+    router.patch(ADMIN + "/tokens/:name").handler(admin::updateToken);
+    router.delete(ADMIN + "/tokens/:name").handler(admin::deleteToken);
+    router.post(ADMIN + "/tokens/:name/passwords/:slot").handler(admin::generatePassword);
+    router.delete(ADMIN + "/tokens/:name/passwords/:slot").handler(admin::deletePassword);
+    router.get(ADMIN + "/scope-maps").handler(admin::listScopeMaps);
+    router.post(ADMIN + "/scope-maps").handler(admin::createScopeMap);
+    router.get(ADMIN + "/scope-maps/:name").handler(admin::showScopeMap);
+    router.patch(ADMIN + "/scope-maps/:name").handler(admin::updateScopeMap);
+    router.delete(ADMIN + "/scope-maps/:name").handler(admin::deleteScopeMap);
+    router.route(ADMIN + "/*").handler(AdminHandler::unknown);
 
     // Each route names the action it needs; AuthHandler checks it before the handler runs.
     Handler<RoutingContext> read = auth.require(Action.CONTENT_READ);

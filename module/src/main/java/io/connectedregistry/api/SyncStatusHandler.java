@@ -21,9 +21,6 @@ import java.util.List;
  * cycle's totals over every repository are for operators.
  */
 final class SyncStatusHandler {
-  static final String STATUS = "/_connected/v1/status";
-  static final String SYNC = "/_connected/v1/sync";
-
   /** The fields anyone who may read something sees; a field added to the status stays hidden until listed here. */
   private static final List<String> PUBLIC_FIELDS = List.of("connectionState", "syncState", "syncTrigger",
       "lastSyncStartTime", "lastSyncEndTime", "lastSuccessfulSyncEndTime", "nextSyncWindow");

@@ -8,15 +8,11 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.connectedregistry.storage.AtomicFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.time.Duration;
@@ -232,33 +228,12 @@ public final class TokenService {
       }
       byte[] key = new byte[32];
       new SecureRandom().nextBytes(key);
-      Path temp = file.resolveSibling(KEY_FILE + ".tmp");
-      Files.deleteIfExists(temp);
       Files.createDirectories(file.getParent());
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
-        restrictToOwner(temp);
-        channel.write(ByteBuffer.wrap(key));
-        channel.force(true);
-      }
       // Only the server creates the key, and it holds the data folder's lock: no race to lose.
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-      try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-        dir.force(true);
-      } catch (IOException ignored) {
-        // Some filesystems cannot fsync a directory; the key is then only as durable as the rename.
-      }
+      AtomicFile.writePrivate(file, key);
       return key;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read or create the token signing key " + file, e);
-    }
-  }
-
-  private static void restrictToOwner(Path file) throws IOException {
-    try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException notPosix) {
-      // Windows: the data folder's own ACL applies.
     }
   }
 }

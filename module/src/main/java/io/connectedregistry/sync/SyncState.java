@@ -1,15 +1,11 @@
 package io.connectedregistry.sync;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.connectedregistry.storage.Fsync;
+import io.connectedregistry.storage.AtomicFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -20,10 +16,9 @@ import java.util.TreeMap;
  * mirroring a deletion safe: only a tag that came from the parent, and still points where sync
  * put it, is deleted when the parent drops it; a tag a client pushed here is never touched.
  *
- * <p>Written whole to a temporary file, fsynced, renamed, and the folder fsynced: a crash leaves
- * the old state or the new one, and a write that returned survives a power cut. Not thread-safe:
- * changed from the sync context only, which takes a {@link #snapshot()} there and writes it on a
- * worker.
+ * <p>Written whole with {@link AtomicFile}: a crash leaves the old state or the new one, and a
+ * write that returned survives a power cut. Not thread-safe: changed from the sync context only,
+ * which takes a {@link #snapshot()} there and writes it on a worker.
  */
 public final class SyncState {
   public static final String FILE_NAME = "sync-state.json";
@@ -138,19 +133,8 @@ public final class SyncState {
     if (snapshot.number() <= written) {
       return;
     }
-    byte[] bytes = snapshot.bytes();
-    Path temp = file.resolveSibling(FILE_NAME + ".tmp");
     try {
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE,
-          StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
-        channel.force(true);
-      }
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      Fsync.directory(file.getParent());
+      AtomicFile.write(file, snapshot.bytes());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }

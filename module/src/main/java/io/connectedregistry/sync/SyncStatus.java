@@ -2,13 +2,10 @@ package io.connectedregistry.sync;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectedregistry.storage.AtomicFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -110,15 +107,11 @@ public final class SyncStatus {
     }
   }
 
-  /** Blocking. Status is informational: losing the latest one to a crash is acceptable. */
+  /**
+   * Blocking. Status is informational, but written like the sync state all the same: a torn or
+   * empty status file would be read as a fresh start and forget the last successful sync.
+   */
   static synchronized void write(Path dataDirectory, byte[] snapshot) throws IOException {
-    Path file = dataDirectory.resolve(FILE_NAME);
-    Path temp = dataDirectory.resolve(FILE_NAME + ".tmp");
-    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      channel.write(ByteBuffer.wrap(snapshot));
-      channel.force(false);
-    }
-    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    AtomicFile.write(dataDirectory.resolve(FILE_NAME), snapshot);
   }
 }

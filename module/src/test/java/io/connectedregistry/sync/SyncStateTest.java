@@ -1,8 +1,10 @@
 package io.connectedregistry.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -33,6 +35,27 @@ class SyncStateTest {
     SyncState reloaded = SyncState.load(data, "https://parent.example");
     assertEquals(42L, reloaded.cursor());
     assertEquals("sha256:" + "a".repeat(64), reloaded.syncedDigest("app", "v1"));
+  }
+
+  @Test
+  void aWriteThatFailsLeavesTheOldStateAndNoTemporaryFile() throws Exception {
+    SyncState state = SyncState.load(data, "https://parent.example");
+    state.cursor(7);
+    state.save();
+    state.cursor(8);
+    SyncState.Snapshot snapshot = state.snapshot();
+    // Something in the way of the rename (the state file replaced by a folder): the write fails
+    // after the temporary file is complete.
+    Path file = data.resolve(SyncState.FILE_NAME);
+    Files.move(file, data.resolve("saved"));
+    Files.createDirectory(file);
+    Files.move(data.resolve("saved"), file.resolve("inside"));
+
+    assertThrows(UncheckedIOException.class, () -> state.write(snapshot));
+
+    assertFalse(Files.exists(data.resolve(SyncState.FILE_NAME + ".tmp")),
+        "a failed write must not leave its temporary file behind");
+    assertTrue(Files.readString(file.resolve("inside")).contains("\"cursor\":7,"), "the old state is untouched");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.connectedregistry;
+package io.connectedregistry.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectedregistry.Main;
 import io.connectedregistry.auth.PasswordHasher;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

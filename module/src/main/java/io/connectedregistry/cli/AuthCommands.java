@@ -1,4 +1,4 @@
-package io.connectedregistry;
+package io.connectedregistry.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,9 +36,10 @@ import picocli.CommandLine.Parameters;
 /**
  * The {@code token} and {@code scope-map} subcommands: edit the tokens and scope maps in the data
  * folder's {@code auth.db} of a stopped or running registry. Output is JSON on stdout; a password
- * is printed only when it is generated, and hashes never.
+ * is printed only when it is generated, and hashes never. {@code Main} lists {@link TokenCommand}
+ * and {@link ScopeMapCommand} among its subcommands; nothing here depends on it.
  */
-final class AuthCommands {
+public final class AuthCommands {
 
   private static final String NAME = "connected-registry";
   private static final int USAGE = 2;
@@ -187,7 +188,7 @@ final class AuthCommands {
   @Command(
       name = "token",
       mixinStandardHelpOptions = true,
-      version = Main.VERSION,
+      versionProvider = ManifestVersion.class,
       synopsisSubcommandLabel = "COMMAND",
       description = "Manage client tokens (user names and passwords for docker login).",
       subcommands = {
@@ -198,7 +199,7 @@ final class AuthCommands {
         TokenCommand.Delete.class,
         TokenCommand.Password.class
       })
-  static final class TokenCommand extends Group {
+  public static final class TokenCommand extends Group {
 
     @Command(
         name = "create",
@@ -342,7 +343,7 @@ final class AuthCommands {
   @Command(
       name = "scope-map",
       mixinStandardHelpOptions = true,
-      version = Main.VERSION,
+      versionProvider = ManifestVersion.class,
       synopsisSubcommandLabel = "COMMAND",
       description = "Manage scope maps (which actions a token may take on which repositories).",
       subcommands = {
@@ -352,7 +353,7 @@ final class AuthCommands {
         ScopeMapCommand.Update.class,
         ScopeMapCommand.Delete.class
       })
-  static final class ScopeMapCommand extends Group {
+  public static final class ScopeMapCommand extends Group {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a scope map.")
     static final class Create implements Callable<Integer> {
