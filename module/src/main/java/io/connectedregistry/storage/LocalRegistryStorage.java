@@ -99,7 +99,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
       }
       DiskSpace space = new DiskSpace(paths, options.minFreeBytes()); // first: frees the reserve on a full disk
       PrivateFiles.database(paths.metadataDatabase());
-      MetadataStore metadata = new MetadataStore(paths.metadataDatabase());
+      MetadataStore metadata = new MetadataStore(paths.metadataDatabase(), options.clock());
       LocalRegistryStorage storage = new LocalRegistryStorage(paths, options, lockChannel, lock, space, metadata);
       storage.recoverTrash();
       return storage;
@@ -205,7 +205,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
           }
           moveDurably(source, target);
         }
-        MetadataStore.insertBlobAndLink(c, upload.repository(), expected, size);
+        metadata.insertBlobAndLink(c, upload.repository(), expected, size);
         return null;
       });
       upload.close();

@@ -13,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +64,8 @@ final class MetadataStore implements AutoCloseable {
   };
 
   private final String url;
+  /** Dates every row and change; the garbage collector compares those dates with the same clock. */
+  private final Clock clock;
   private final Connection writer;
   private final Object writeLock = new Object();
   /**
@@ -74,8 +77,9 @@ final class MetadataStore implements AutoCloseable {
   private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(READERS);
   private volatile boolean closed;
 
-  MetadataStore(Path databaseFile) throws SQLException {
+  MetadataStore(Path databaseFile, Clock clock) throws SQLException {
     this.url = "jdbc:sqlite:" + databaseFile;
+    this.clock = clock;
     this.writer = open();
     try (Statement s = writer.createStatement()) {
       s.execute("PRAGMA journal_mode=WAL");
@@ -188,7 +192,7 @@ final class MetadataStore implements AutoCloseable {
     }
   }
 
-  static long ensureRepository(Connection c, String name) throws SQLException {
+  static long ensureRepository(Connection c, String name, long now) throws SQLException {
     Long id = repositoryId(c, name);
     if (id != null) {
       return id;
@@ -196,7 +200,7 @@ final class MetadataStore implements AutoCloseable {
     try (PreparedStatement ps =
         c.prepareStatement("INSERT INTO repositories(name, created_at) VALUES(?, ?)", Statement.RETURN_GENERATED_KEYS)) {
       ps.setString(1, name);
-      ps.setLong(2, System.currentTimeMillis());
+      ps.setLong(2, now);
       ps.executeUpdate();
       try (ResultSet rs = ps.getGeneratedKeys()) {
         rs.next();
@@ -240,8 +244,8 @@ final class MetadataStore implements AutoCloseable {
   }
 
   /** Records a committed blob and links it into the repository, inside a running write. */
-  static void insertBlobAndLink(Connection c, String repository, Digest digest, long size) throws SQLException {
-    long now = System.currentTimeMillis();
+  void insertBlobAndLink(Connection c, String repository, Digest digest, long size) throws SQLException {
+    long now = clock.millis();
     try (PreparedStatement ps =
         c.prepareStatement("INSERT OR IGNORE INTO blobs(digest, size, created_at) VALUES(?, ?, ?)")) {
       ps.setString(1, digest.toString());
@@ -249,7 +253,7 @@ final class MetadataStore implements AutoCloseable {
       ps.setLong(3, now);
       ps.executeUpdate();
     }
-    link(c, ensureRepository(c, repository), digest, now);
+    link(c, ensureRepository(c, repository, now), digest, now);
   }
 
   private static void link(Connection c, long repositoryId, Digest digest, long now) throws SQLException {
@@ -287,7 +291,8 @@ final class MetadataStore implements AutoCloseable {
           }
         }
       }
-      link(c, ensureRepository(c, to), digest, System.currentTimeMillis());
+      long now = clock.millis();
+      link(c, ensureRepository(c, to, now), digest, now);
       return true;
     });
   }
@@ -302,7 +307,8 @@ final class MetadataStore implements AutoCloseable {
           }
         }
       }
-      link(c, ensureRepository(c, repository), digest, System.currentTimeMillis());
+      long now = clock.millis();
+      link(c, ensureRepository(c, repository, now), digest, now);
       return true;
     });
   }
@@ -366,7 +372,8 @@ final class MetadataStore implements AutoCloseable {
    */
   List<Digest> putManifest(String repository, Manifest manifest, String tag) {
     return write(c -> {
-      long repoId = ensureRepository(c, repository);
+      long now = clock.millis();
+      long repoId = ensureRepository(c, repository, now);
       List<Digest> missing = new ArrayList<>();
       try (PreparedStatement blob = c.prepareStatement(
               "SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?");
@@ -386,7 +393,6 @@ final class MetadataStore implements AutoCloseable {
       if (!missing.isEmpty()) {
         return missing;
       }
-      long now = System.currentTimeMillis();
       String digest = manifest.digest().toString();
       boolean isNew;
       try (PreparedStatement ps = c.prepareStatement(
@@ -472,7 +478,7 @@ final class MetadataStore implements AutoCloseable {
         return false;
       }
       String d = digest.toString();
-      long now = System.currentTimeMillis();
+      long now = clock.millis();
       List<String> tags;
       try (PreparedStatement ps = c.prepareStatement("SELECT name FROM tags WHERE repository_id = ? AND digest = ?")) {
         ps.setLong(1, repoId);
@@ -528,7 +534,7 @@ final class MetadataStore implements AutoCloseable {
         ps.setString(2, tag);
         ps.executeUpdate();
       }
-      appendChange(c, repository, "tag_deleted", tag, digest, System.currentTimeMillis());
+      appendChange(c, repository, "tag_deleted", tag, digest, clock.millis());
       return true;
     });
   }
