@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectedregistry.oci.Descriptor;
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.Manifest;
-import java.nio.file.Path;
+import io.connectedregistry.sqlite.SqliteDatabase;
+import io.connectedregistry.sqlite.SqliteDatabase.Work;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,167 +18,34 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The transactional half of storage, in SQLite (WAL, synchronous=FULL): repositories, per-repository
- * blob links, manifests with their bytes and references, tags, and the change log.
+ * The transactional half of storage, in {@code metadata.db} ({@link MetadataDatabase}):
+ * repositories, per-repository blob links, manifests with their bytes and references, and tags.
+ * Every change of a manifest or tag appends its events to the {@link ChangeLog} in the same
+ * transaction.
  *
- * <p>Writers share one connection behind a lock and use {@code BEGIN IMMEDIATE}, which also
- * serialises them against another process (the {@code gc} command) through SQLite's file lock.
- * Readers get one connection per worker thread; WAL lets them read while a write is in progress.
- * Every method blocks: call them from a worker, never from an event loop.
+ * <p>Every method blocks: call them from a worker, never from an event loop.
  */
-final class MetadataStore implements AutoCloseable {
+final class MetadataStore {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String[] SCHEMA = {
-    "CREATE TABLE IF NOT EXISTS repositories("
-        + " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS blobs("
-        + " digest TEXT PRIMARY KEY, size INTEGER NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS repository_blobs("
-        + " repository_id INTEGER NOT NULL REFERENCES repositories(id),"
-        + " digest TEXT NOT NULL REFERENCES blobs(digest),"
-        + " created_at INTEGER NOT NULL,"
-        + " PRIMARY KEY(repository_id, digest)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS repository_blobs_digest ON repository_blobs(digest)",
-    "CREATE TABLE IF NOT EXISTS manifests("
-        + " repository_id INTEGER NOT NULL REFERENCES repositories(id),"
-        + " digest TEXT NOT NULL, media_type TEXT NOT NULL, artifact_type TEXT, subject TEXT,"
-        + " size INTEGER NOT NULL, annotations TEXT, content BLOB NOT NULL, created_at INTEGER NOT NULL,"
-        + " PRIMARY KEY(repository_id, digest))",
-    "CREATE INDEX IF NOT EXISTS manifests_subject ON manifests(repository_id, subject) WHERE subject IS NOT NULL",
-    "CREATE TABLE IF NOT EXISTS manifest_references("
-        + " repository_id INTEGER NOT NULL, manifest_digest TEXT NOT NULL, child_digest TEXT NOT NULL,"
-        + " kind TEXT NOT NULL, PRIMARY KEY(repository_id, manifest_digest, child_digest)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS manifest_references_child ON manifest_references(repository_id, child_digest)",
-    "CREATE TABLE IF NOT EXISTS tags("
-        + " repository_id INTEGER NOT NULL REFERENCES repositories(id), name TEXT NOT NULL,"
-        + " digest TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY(repository_id, name)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS tags_digest ON tags(repository_id, digest)",
-    "CREATE TABLE IF NOT EXISTS changes("
-        + " seq INTEGER PRIMARY KEY AUTOINCREMENT, repository TEXT NOT NULL, action TEXT NOT NULL,"
-        + " tag TEXT, digest TEXT NOT NULL, at INTEGER NOT NULL)",
-  };
 
-  private final String url;
+  private final SqliteDatabase database;
   /** Dates every row and change; the garbage collector compares those dates with the same clock. */
   private final Clock clock;
-  private final Connection writer;
-  private final Object writeLock = new Object();
-  /**
-   * A few reader connections shared by all worker threads: each holds its own page cache and
-   * native buffers, so one per thread would cost a small device megabytes per worker.
-   */
-  private static final int READERS = 4;
-  private final List<Connection> readers = new CopyOnWriteArrayList<>();
-  private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(READERS);
-  private volatile boolean closed;
 
-  MetadataStore(Path databaseFile, Clock clock) throws SQLException {
-    this.url = "jdbc:sqlite:" + databaseFile;
+  MetadataStore(SqliteDatabase database, Clock clock) {
+    this.database = database;
     this.clock = clock;
-    this.writer = open();
-    try (Statement s = writer.createStatement()) {
-      s.execute("PRAGMA journal_mode=WAL");
-      for (String ddl : SCHEMA) {
-        s.execute(ddl);
-      }
-    }
-  }
-
-  private Connection open() throws SQLException {
-    Connection c = DriverManager.getConnection(url);
-    try (Statement s = c.createStatement()) {
-      s.execute("PRAGMA busy_timeout=30000");
-      // FULL: a committed transaction survives a power cut, which is what a 201 promises.
-      s.execute("PRAGMA synchronous=FULL");
-      s.execute("PRAGMA foreign_keys=ON");
-      // Keep each connection's page cache small (1 MiB) for small devices.
-      s.execute("PRAGMA cache_size=-1024");
-    }
-    return c;
-  }
-
-  private Connection takeReader() throws SQLException, InterruptedException {
-    if (closed) {
-      throw new SQLException("metadata store is closed");
-    }
-    Connection c = idleReaders.poll();
-    if (c != null) {
-      return c;
-    }
-    synchronized (readers) {
-      if (readers.size() < READERS) {
-        c = open();
-        readers.add(c);
-        return c;
-      }
-    }
-    return idleReaders.take();
-  }
-
-  @FunctionalInterface
-  interface Work<T> {
-    T run(Connection c) throws Exception;
   }
 
   /** Runs {@code work} in one write transaction; rolls back on any exception. */
   <T> T write(Work<T> work) {
-    synchronized (writeLock) {
-      if (closed) {
-        throw new StorageException("metadata store is closed");
-      }
-      try {
-        try (Statement s = writer.createStatement()) {
-          s.execute("BEGIN IMMEDIATE");
-        }
-        try {
-          T result = work.run(writer);
-          try (Statement s = writer.createStatement()) {
-            s.execute("COMMIT");
-          }
-          return result;
-        } catch (Throwable t) {
-          try (Statement s = writer.createStatement()) {
-            s.execute("ROLLBACK");
-          } catch (SQLException suppressed) {
-            t.addSuppressed(suppressed);
-          }
-          throw t;
-        }
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        if (DiskSpace.isOutOfSpace(e)) {
-          // SQLite rolled back: nothing changed. Answered 507, like any write refused for space.
-          throw io.connectedregistry.oci.ErrorCode.INSUFFICIENT_STORAGE.exception(
-              "the data folder's file system is full; nothing was changed");
-        }
-        throw new StorageException("metadata write failed", e);
-      }
-    }
+    return database.write(work);
   }
 
   <T> T read(Work<T> work) {
-    Connection c = null;
-    try {
-      c = takeReader();
-      return work.run(c);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StorageException("interrupted while waiting for the metadata store", e);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new StorageException("metadata read failed", e);
-    } finally {
-      if (c != null) {
-        idleReaders.offer(c);
-      }
-    }
+    return database.read(work);
   }
 
   // ---- repositories ----
@@ -421,7 +288,7 @@ final class MetadataStore implements AutoCloseable {
           }
           ps.executeBatch();
         }
-        appendChange(c, repository, "manifest_put", null, digest, now);
+        ChangeLog.append(c, repository, "manifest_put", null, digest, now);
       }
       if (tag != null) {
         String previous = null;
@@ -446,7 +313,7 @@ final class MetadataStore implements AutoCloseable {
             ps.setLong(4, now);
             ps.executeUpdate();
           }
-          appendChange(c, repository, "tag_set", tag, digest, now);
+          ChangeLog.append(c, repository, "tag_set", tag, digest, now);
         }
       }
       return List.<Digest>of();
@@ -504,9 +371,9 @@ final class MetadataStore implements AutoCloseable {
         }
       }
       for (String tag : tags) {
-        appendChange(c, repository, "tag_deleted", tag, d, now);
+        ChangeLog.append(c, repository, "tag_deleted", tag, d, now);
       }
-      appendChange(c, repository, "manifest_deleted", null, d, now);
+      ChangeLog.append(c, repository, "manifest_deleted", null, d, now);
       return true;
     });
   }
@@ -534,7 +401,7 @@ final class MetadataStore implements AutoCloseable {
         ps.setString(2, tag);
         ps.executeUpdate();
       }
-      appendChange(c, repository, "tag_deleted", tag, digest, clock.millis());
+      ChangeLog.append(c, repository, "tag_deleted", tag, digest, clock.millis());
       return true;
     });
   }
@@ -590,48 +457,6 @@ final class MetadataStore implements AutoCloseable {
     }
   }
 
-  // ---- change log ----
-
-  private static void appendChange(Connection c, String repository, String action, String tag, String digest, long now)
-      throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("INSERT INTO changes(repository, action, tag, digest, at) VALUES(?, ?, ?, ?, ?)")) {
-      ps.setString(1, repository);
-      ps.setString(2, action);
-      ps.setString(3, tag);
-      ps.setString(4, digest);
-      ps.setLong(5, now);
-      ps.executeUpdate();
-    }
-  }
-
-  long lastChangeSequence() {
-    return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM changes");
-          ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    });
-  }
-
-  List<Change> changesAfter(long sequence, int limit) {
-    return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT seq, repository, action, tag, digest, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")) {
-        ps.setLong(1, sequence);
-        ps.setInt(2, limit);
-        List<Change> result = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            result.add(new Change(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getLong(6)));
-          }
-        }
-        return result;
-      }
-    });
-  }
-
   static List<String> strings(PreparedStatement ps) throws SQLException {
     List<String> result = new ArrayList<>();
     try (ResultSet rs = ps.executeQuery()) {
@@ -642,31 +467,12 @@ final class MetadataStore implements AutoCloseable {
     return result;
   }
 
-  /** A cheap query on the write connection: proves the database is open and not locked for good. */
+  /** A cheap query: proves the database is open and readable. */
   void ping() {
     read(c -> {
       try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM repositories")) {
         return rs.next();
       }
     });
-  }
-
-  @Override
-  public void close() {
-    synchronized (writeLock) {
-      closed = true;
-      for (Connection c : readers) {
-        closeQuietly(c);
-      }
-      closeQuietly(writer);
-    }
-  }
-
-  private static void closeQuietly(Connection c) {
-    try {
-      c.close();
-    } catch (SQLException ignored) {
-      // closing at shutdown: nothing useful to do
-    }
   }
 }
