@@ -2,10 +2,14 @@ package io.connectedregistry.auth;
 
 import io.connectedregistry.auth.AuthStoreException.Kind;
 import io.connectedregistry.config.RegistryConfig.Mode;
+import io.connectedregistry.sqlite.Migration;
+import io.connectedregistry.sqlite.SqliteDatabase;
+import io.connectedregistry.sqlite.SqliteDatabase.Access;
+import io.connectedregistry.sqlite.SqliteDatabase.Settings;
+import io.connectedregistry.sqlite.SqliteDatabase.Work;
 import io.connectedregistry.storage.PrivateFiles;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -27,44 +31,49 @@ import java.util.Set;
  * server notice the change and drop its credential cache.
  *
  * <p>All methods block on disk and some hash passwords: call them from a worker, never from an
- * event loop. One connection, used under this object's lock: the store is small and rarely
- * written, and readers on the request path should go through the HTTP layer's cache.
+ * event loop. The file is a {@link SqliteDatabase} with one writer and one reader connection: the
+ * store is small and rarely written, and readers on the request path should go through the HTTP
+ * layer's cache.
  */
 public final class AuthStore implements AutoCloseable {
 
   public static final String FILE_NAME = "auth.db";
 
-  private static final String[] SCHEMA = {
-    "CREATE TABLE IF NOT EXISTS scope_maps("
-        + " name TEXT PRIMARY KEY, description TEXT NOT NULL, created INTEGER NOT NULL)",
-    // position keeps the rules in the order the operator wrote them.
-    "CREATE TABLE IF NOT EXISTS scope_map_rules("
-        + " scope_map TEXT NOT NULL REFERENCES scope_maps(name) ON DELETE CASCADE,"
-        + " position INTEGER NOT NULL, pattern TEXT NOT NULL, actions TEXT NOT NULL,"
-        + " PRIMARY KEY(scope_map, position))",
-    "CREATE TABLE IF NOT EXISTS tokens("
-        + " name TEXT PRIMARY KEY, scope_map TEXT NOT NULL REFERENCES scope_maps(name),"
-        + " status TEXT NOT NULL, created INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS token_passwords("
-        + " token TEXT NOT NULL REFERENCES tokens(name) ON DELETE CASCADE,"
-        + " slot INTEGER NOT NULL CHECK(slot IN (1, 2)), hash TEXT NOT NULL,"
-        + " created INTEGER NOT NULL, expires INTEGER, PRIMARY KEY(token, slot))",
-    // A counter bumped by every write transaction, whichever process made it. PRAGMA data_version
-    // would only report other connections' writes; this one also counts our own.
-    "CREATE TABLE IF NOT EXISTS data_version(id INTEGER PRIMARY KEY CHECK(id = 1),"
-        + " version INTEGER NOT NULL)",
-    "INSERT OR IGNORE INTO data_version(id, version) VALUES (1, 0)",
-  };
+  /**
+   * Version 1 is the schema of release 0.1.0, which had no version number: written with
+   * {@code IF NOT EXISTS}, it adopts such a database's tables as they are.
+   */
+  private static final List<Migration> MIGRATIONS = List.of(
+      Migration.of(1, "scope maps, tokens, password hashes, data version", List.of(
+          "CREATE TABLE IF NOT EXISTS scope_maps("
+              + " name TEXT PRIMARY KEY, description TEXT NOT NULL, created INTEGER NOT NULL)",
+          // position keeps the rules in the order the operator wrote them.
+          "CREATE TABLE IF NOT EXISTS scope_map_rules("
+              + " scope_map TEXT NOT NULL REFERENCES scope_maps(name) ON DELETE CASCADE,"
+              + " position INTEGER NOT NULL, pattern TEXT NOT NULL, actions TEXT NOT NULL,"
+              + " PRIMARY KEY(scope_map, position))",
+          "CREATE TABLE IF NOT EXISTS tokens("
+              + " name TEXT PRIMARY KEY, scope_map TEXT NOT NULL REFERENCES scope_maps(name),"
+              + " status TEXT NOT NULL, created INTEGER NOT NULL)",
+          "CREATE TABLE IF NOT EXISTS token_passwords("
+              + " token TEXT NOT NULL REFERENCES tokens(name) ON DELETE CASCADE,"
+              + " slot INTEGER NOT NULL CHECK(slot IN (1, 2)), hash TEXT NOT NULL,"
+              + " created INTEGER NOT NULL, expires INTEGER, PRIMARY KEY(token, slot))",
+          // A counter bumped by every write transaction, whichever process made it. PRAGMA
+          // data_version would only report other connections' writes; this one also counts our own.
+          "CREATE TABLE IF NOT EXISTS data_version(id INTEGER PRIMARY KEY CHECK(id = 1),"
+              + " version INTEGER NOT NULL)",
+          "INSERT OR IGNORE INTO data_version(id, version) VALUES (1, 0)")));
 
-  private final Connection connection;
+  private final SqliteDatabase database;
   private final Mode mode;
   private final Limits limits;
   private final PasswordHasher hasher;
   private final Clock clock;
 
-  private AuthStore(Connection connection, Mode mode, Limits limits, PasswordHasher hasher,
+  private AuthStore(SqliteDatabase database, Mode mode, Limits limits, PasswordHasher hasher,
       Clock clock) {
-    this.connection = connection;
+    this.database = database;
     this.mode = mode;
     this.limits = limits;
     this.hasher = hasher;
@@ -79,26 +88,18 @@ public final class AuthStore implements AutoCloseable {
       PasswordHasher hasher, Clock clock) {
     Path file = dataDirectory.resolve(FILE_NAME);
     PrivateFiles.database(file);
-    try {
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-      try (Statement s = c.createStatement()) {
-        // Another process (the CLI, or the server) may hold the write lock for a moment.
-        s.execute("PRAGMA busy_timeout=30000");
-        s.execute("PRAGMA journal_mode=WAL");
-        // FULL: a token the CLI reported as created or disabled stays so after a power cut.
-        s.execute("PRAGMA synchronous=FULL");
-        s.execute("PRAGMA foreign_keys=ON");
-        for (String ddl : SCHEMA) {
-          s.execute(ddl);
-        }
-      } catch (SQLException e) {
-        c.close();
-        throw e;
-      }
-      return new AuthStore(c, mode, limits, hasher, clock);
-    } catch (SQLException e) {
-      throw new AuthStoreException(Kind.STORAGE, "cannot open " + file + ": " + e.getMessage(), e);
-    }
+    // One reader: the server's once-a-second dataVersion() poll and its logins read while the CLI
+    // (or the admin API) holds the write lock, instead of queueing behind it.
+    SqliteDatabase database = SqliteDatabase.open(file, MIGRATIONS, Settings.readers(1), AuthStore::failure);
+    return new AuthStore(database, mode, limits, hasher, clock);
+  }
+
+  private static RuntimeException failure(Access access, Exception e) {
+    return new AuthStoreException(Kind.STORAGE, switch (access) {
+      case OPEN -> e.getMessage();
+      case READ -> "auth store read failed: " + e.getMessage();
+      case WRITE -> "auth store write failed: " + e.getMessage();
+    }, e);
   }
 
   public Mode mode() {
@@ -113,7 +114,7 @@ public final class AuthStore implements AutoCloseable {
    * Changes whenever any process commits a change to tokens or scope maps. Cheap: a server can
    * poll it and drop cached credentials when it moves.
    */
-  public synchronized long dataVersion() {
+  public long dataVersion() {
     return read(c -> {
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT version FROM data_version WHERE id = 1")) {
@@ -125,7 +126,7 @@ public final class AuthStore implements AutoCloseable {
 
   // ---- scope maps ----
 
-  public synchronized ScopeMap createScopeMap(ScopeMap map) {
+  public ScopeMap createScopeMap(ScopeMap map) {
     checkDefinable(map);
     return write(c -> {
       if (scopeMapExists(c, map.name())) {
@@ -149,7 +150,7 @@ public final class AuthStore implements AutoCloseable {
   }
 
   /** Replaces description and rules. Tokens using the map get the new rules on their next login. */
-  public synchronized ScopeMap updateScopeMap(ScopeMap map) {
+  public ScopeMap updateScopeMap(ScopeMap map) {
     checkDefinable(map);
     return write(c -> {
       requireScopeMap(c, map.name());
@@ -170,7 +171,7 @@ public final class AuthStore implements AutoCloseable {
   }
 
   /** Refused while a token uses the map: deleting it would silently lock those clients out. */
-  public synchronized void deleteScopeMap(String name) {
+  public void deleteScopeMap(String name) {
     write(c -> {
       requireScopeMap(c, name);
       List<String> users = new ArrayList<>();
@@ -196,11 +197,11 @@ public final class AuthStore implements AutoCloseable {
     });
   }
 
-  public synchronized Optional<ScopeMap> scopeMap(String name) {
+  public Optional<ScopeMap> scopeMap(String name) {
     return read(c -> loadScopeMap(c, name));
   }
 
-  public synchronized List<ScopeMap> scopeMaps() {
+  public List<ScopeMap> scopeMaps() {
     return read(c -> {
       List<String> names = new ArrayList<>();
       try (Statement s = c.createStatement();
@@ -278,7 +279,7 @@ public final class AuthStore implements AutoCloseable {
   // ---- tokens ----
 
   /** Creates a token without passwords; follow with {@link #generatePassword}. */
-  public synchronized Token createToken(String name, String scopeMapName, TokenStatus status) {
+  public Token createToken(String name, String scopeMapName, TokenStatus status) {
     Names.check("token", name);
     Names.check("scope map", scopeMapName);
     return write(c -> {
@@ -307,7 +308,7 @@ public final class AuthStore implements AutoCloseable {
   }
 
   /** Points the token at another scope map. */
-  public synchronized Token setScopeMap(String tokenName, String scopeMapName) {
+  public Token setScopeMap(String tokenName, String scopeMapName) {
     return write(c -> {
       requireToken(c, tokenName);
       requireScopeMap(c, scopeMapName);
@@ -321,7 +322,7 @@ public final class AuthStore implements AutoCloseable {
     });
   }
 
-  public synchronized Token setStatus(String tokenName, TokenStatus status) {
+  public Token setStatus(String tokenName, TokenStatus status) {
     return write(c -> {
       requireToken(c, tokenName);
       try (PreparedStatement ps = c.prepareStatement(
@@ -342,7 +343,7 @@ public final class AuthStore implements AutoCloseable {
     return setStatus(tokenName, TokenStatus.DISABLED);
   }
 
-  public synchronized void deleteToken(String name) {
+  public void deleteToken(String name) {
     write(c -> {
       requireToken(c, name);
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM tokens WHERE name = ?")) {
@@ -353,11 +354,11 @@ public final class AuthStore implements AutoCloseable {
     });
   }
 
-  public synchronized Optional<Token> token(String name) {
+  public Optional<Token> token(String name) {
     return read(c -> loadToken(c, name));
   }
 
-  public synchronized List<Token> tokens() {
+  public List<Token> tokens() {
     return read(c -> {
       List<String> names = new ArrayList<>();
       try (Statement s = c.createStatement();
@@ -394,29 +395,27 @@ public final class AuthStore implements AutoCloseable {
       throw new IllegalArgumentException("password must not be empty");
     }
     PasswordHash hash = hasher.hash(password);
-    synchronized (this) {
-      write(c -> {
-        requireToken(c, tokenName);
-        try (PreparedStatement ps = c.prepareStatement(
-            "INSERT OR REPLACE INTO token_passwords(token, slot, hash, created, expires)"
-                + " VALUES (?, ?, ?, ?, ?)")) {
-          ps.setString(1, tokenName);
-          ps.setInt(2, slot.number());
-          ps.setString(3, hash.encoded());
-          ps.setLong(4, clock.millis());
-          if (expires.isPresent()) {
-            ps.setLong(5, expires.get().toEpochMilli());
-          } else {
-            ps.setNull(5, java.sql.Types.INTEGER);
-          }
-          ps.executeUpdate();
+    write(c -> {
+      requireToken(c, tokenName);
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT OR REPLACE INTO token_passwords(token, slot, hash, created, expires)"
+              + " VALUES (?, ?, ?, ?, ?)")) {
+        ps.setString(1, tokenName);
+        ps.setInt(2, slot.number());
+        ps.setString(3, hash.encoded());
+        ps.setLong(4, clock.millis());
+        if (expires.isPresent()) {
+          ps.setLong(5, expires.get().toEpochMilli());
+        } else {
+          ps.setNull(5, java.sql.Types.INTEGER);
         }
-        return null;
-      });
-    }
+        ps.executeUpdate();
+      }
+      return null;
+    });
   }
 
-  public synchronized void deletePassword(String tokenName, PasswordSlot slot) {
+  public void deletePassword(String tokenName, PasswordSlot slot) {
     write(c -> {
       requireToken(c, tokenName);
       try (PreparedStatement ps = c.prepareStatement(
@@ -500,54 +499,27 @@ public final class AuthStore implements AutoCloseable {
     }
   }
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
   private <T> T read(Work<T> work) {
-    try {
-      return work.run(connection);
-    } catch (SQLException e) {
-      throw new AuthStoreException(Kind.STORAGE, "auth store read failed: " + e.getMessage(), e);
-    }
+    return database.read(work);
   }
 
   /**
    * One IMMEDIATE transaction per change: the write lock is taken up front, so the limit checks
-   * and the insert cannot interleave with the CLI writing from another process.
+   * and the insert cannot interleave with the CLI writing from another process. Each bumps
+   * {@code data_version}, which is how the server notices.
    */
   private <T> T write(Work<T> work) {
-    try {
-      try (Statement s = connection.createStatement()) {
-        s.execute("BEGIN IMMEDIATE");
+    return database.write(c -> {
+      T result = work.run(c);
+      try (Statement s = c.createStatement()) {
+        s.executeUpdate("UPDATE data_version SET version = version + 1 WHERE id = 1");
       }
-      try {
-        T result = work.run(connection);
-        try (Statement s = connection.createStatement()) {
-          s.executeUpdate("UPDATE data_version SET version = version + 1 WHERE id = 1");
-          s.execute("COMMIT");
-        }
-        return result;
-      } catch (RuntimeException | SQLException e) {
-        try (Statement s = connection.createStatement()) {
-          s.execute("ROLLBACK");
-        } catch (SQLException rollback) {
-          e.addSuppressed(rollback);
-        }
-        throw e;
-      }
-    } catch (SQLException e) {
-      throw new AuthStoreException(Kind.STORAGE, "auth store write failed: " + e.getMessage(), e);
-    }
+      return result;
+    });
   }
 
   @Override
-  public synchronized void close() {
-    try {
-      connection.close();
-    } catch (SQLException e) {
-      throw new AuthStoreException(Kind.STORAGE, "closing auth store failed", e);
-    }
+  public void close() {
+    database.close();
   }
 }

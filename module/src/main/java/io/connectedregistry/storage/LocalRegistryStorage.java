@@ -4,6 +4,7 @@ import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.ErrorCode;
 import io.connectedregistry.oci.Manifest;
 import io.connectedregistry.oci.Reference;
+import io.connectedregistry.sqlite.SqliteDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -15,7 +16,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -56,7 +56,9 @@ public final class LocalRegistryStorage implements RegistryStorage {
   private final Options options;
   private final FileChannel lockChannel;
   private final FileLock lock;
+  private final SqliteDatabase database;
   private final MetadataStore metadata;
+  private final ChangeLog changeLog;
   private final DiskSpace space;
   private final Uploads uploads;
   /** An eighth of the heap, at most 32 MiB: a small device's heap is mostly request buffers. */
@@ -64,13 +66,15 @@ public final class LocalRegistryStorage implements RegistryStorage {
       new ManifestCache(Math.min(32L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 8));
 
   private LocalRegistryStorage(StoragePaths paths, Options options, FileChannel lockChannel, FileLock lock,
-      DiskSpace space, MetadataStore metadata) throws IOException {
+      DiskSpace space, SqliteDatabase database) throws IOException {
     this.paths = paths;
     this.options = options;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.space = space;
-    this.metadata = metadata;
+    this.database = database;
+    this.metadata = new MetadataStore(database, options.clock());
+    this.changeLog = new ChangeLog(database);
     this.uploads = new Uploads(paths, space);
   }
 
@@ -99,16 +103,18 @@ public final class LocalRegistryStorage implements RegistryStorage {
       }
       DiskSpace space = new DiskSpace(paths, options.minFreeBytes()); // first: frees the reserve on a full disk
       PrivateFiles.database(paths.metadataDatabase());
-      MetadataStore metadata = new MetadataStore(paths.metadataDatabase());
-      LocalRegistryStorage storage = new LocalRegistryStorage(paths, options, lockChannel, lock, space, metadata);
-      storage.recoverTrash();
-      return storage;
+      SqliteDatabase database = MetadataDatabase.open(paths.metadataDatabase());
+      try {
+        LocalRegistryStorage storage = new LocalRegistryStorage(paths, options, lockChannel, lock, space, database);
+        storage.recoverTrash();
+        return storage;
+      } catch (IOException | RuntimeException e) {
+        database.close();
+        throw e;
+      }
     } catch (IOException e) {
       closeQuietly(lockChannel);
       throw new StorageException("cannot open the data folder " + paths.root() + ": " + e.getMessage(), e);
-    } catch (SQLException e) {
-      closeQuietly(lockChannel);
-      throw new StorageException("cannot open " + paths.metadataDatabase() + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       closeQuietly(lockChannel);
       throw e;
@@ -205,7 +211,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
           }
           moveDurably(source, target);
         }
-        MetadataStore.insertBlobAndLink(c, upload.repository(), expected, size);
+        metadata.insertBlobAndLink(c, upload.repository(), expected, size);
         return null;
       });
       upload.close();
@@ -287,12 +293,12 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   @Override
   public List<Change> changesAfter(long sequence, int limit) {
-    return metadata.changesAfter(sequence, limit);
+    return changeLog.after(sequence, limit);
   }
 
   @Override
   public long lastChangeSequence() {
-    return metadata.lastChangeSequence();
+    return changeLog.head();
   }
 
   // ---- housekeeping ----
@@ -351,7 +357,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
   @Override
   public void close() {
     uploads.close();
-    metadata.close();
+    database.close();
     try {
       lock.release();
     } catch (IOException ignored) {

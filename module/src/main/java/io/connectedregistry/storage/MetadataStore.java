@@ -6,175 +6,46 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectedregistry.oci.Descriptor;
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.Manifest;
-import java.nio.file.Path;
+import io.connectedregistry.sqlite.SqliteDatabase;
+import io.connectedregistry.sqlite.SqliteDatabase.Work;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The transactional half of storage, in SQLite (WAL, synchronous=FULL): repositories, per-repository
- * blob links, manifests with their bytes and references, tags, and the change log.
+ * The transactional half of storage, in {@code metadata.db} ({@link MetadataDatabase}):
+ * repositories, per-repository blob links, manifests with their bytes and references, and tags.
+ * Every change of a manifest or tag appends its events to the {@link ChangeLog} in the same
+ * transaction.
  *
- * <p>Writers share one connection behind a lock and use {@code BEGIN IMMEDIATE}, which also
- * serialises them against another process (the {@code gc} command) through SQLite's file lock.
- * Readers get one connection per worker thread; WAL lets them read while a write is in progress.
- * Every method blocks: call them from a worker, never from an event loop.
+ * <p>Every method blocks: call them from a worker, never from an event loop.
  */
-final class MetadataStore implements AutoCloseable {
+final class MetadataStore {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String[] SCHEMA = {
-    "CREATE TABLE IF NOT EXISTS repositories("
-        + " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS blobs("
-        + " digest TEXT PRIMARY KEY, size INTEGER NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS repository_blobs("
-        + " repository_id INTEGER NOT NULL REFERENCES repositories(id),"
-        + " digest TEXT NOT NULL REFERENCES blobs(digest),"
-        + " created_at INTEGER NOT NULL,"
-        + " PRIMARY KEY(repository_id, digest)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS repository_blobs_digest ON repository_blobs(digest)",
-    "CREATE TABLE IF NOT EXISTS manifests("
-        + " repository_id INTEGER NOT NULL REFERENCES repositories(id),"
-        + " digest TEXT NOT NULL, media_type TEXT NOT NULL, artifact_type TEXT, subject TEXT,"
-        + " size INTEGER NOT NULL, annotations TEXT, content BLOB NOT NULL, created_at INTEGER NOT NULL,"
-        + " PRIMARY KEY(repository_id, digest))",
-    "CREATE INDEX IF NOT EXISTS manifests_subject ON manifests(repository_id, subject) WHERE subject IS NOT NULL",
-    "CREATE TABLE IF NOT EXISTS manifest_references("
-        + " repository_id INTEGER NOT NULL, manifest_digest TEXT NOT NULL, child_digest TEXT NOT NULL,"
-        + " kind TEXT NOT NULL, PRIMARY KEY(repository_id, manifest_digest, child_digest)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS manifest_references_child ON manifest_references(repository_id, child_digest)",
-    "CREATE TABLE IF NOT EXISTS tags("
-        + " repository_id INTEGER NOT NULL REFERENCES repositories(id), name TEXT NOT NULL,"
-        + " digest TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY(repository_id, name)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS tags_digest ON tags(repository_id, digest)",
-    "CREATE TABLE IF NOT EXISTS changes("
-        + " seq INTEGER PRIMARY KEY AUTOINCREMENT, repository TEXT NOT NULL, action TEXT NOT NULL,"
-        + " tag TEXT, digest TEXT NOT NULL, at INTEGER NOT NULL)",
-  };
 
-  private final String url;
-  private final Connection writer;
-  private final Object writeLock = new Object();
-  /**
-   * A few reader connections shared by all worker threads: each holds its own page cache and
-   * native buffers, so one per thread would cost a small device megabytes per worker.
-   */
-  private static final int READERS = 4;
-  private final List<Connection> readers = new CopyOnWriteArrayList<>();
-  private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(READERS);
-  private volatile boolean closed;
+  private final SqliteDatabase database;
+  /** Dates every row and change; the garbage collector compares those dates with the same clock. */
+  private final Clock clock;
 
-  MetadataStore(Path databaseFile) throws SQLException {
-    this.url = "jdbc:sqlite:" + databaseFile;
-    this.writer = open();
-    try (Statement s = writer.createStatement()) {
-      s.execute("PRAGMA journal_mode=WAL");
-      for (String ddl : SCHEMA) {
-        s.execute(ddl);
-      }
-    }
-  }
-
-  private Connection open() throws SQLException {
-    Connection c = DriverManager.getConnection(url);
-    try (Statement s = c.createStatement()) {
-      s.execute("PRAGMA busy_timeout=30000");
-      // FULL: a committed transaction survives a power cut, which is what a 201 promises.
-      s.execute("PRAGMA synchronous=FULL");
-      s.execute("PRAGMA foreign_keys=ON");
-      // Keep each connection's page cache small (1 MiB) for small devices.
-      s.execute("PRAGMA cache_size=-1024");
-    }
-    return c;
-  }
-
-  private Connection takeReader() throws SQLException, InterruptedException {
-    if (closed) {
-      throw new SQLException("metadata store is closed");
-    }
-    Connection c = idleReaders.poll();
-    if (c != null) {
-      return c;
-    }
-    synchronized (readers) {
-      if (readers.size() < READERS) {
-        c = open();
-        readers.add(c);
-        return c;
-      }
-    }
-    return idleReaders.take();
-  }
-
-  @FunctionalInterface
-  interface Work<T> {
-    T run(Connection c) throws Exception;
+  MetadataStore(SqliteDatabase database, Clock clock) {
+    this.database = database;
+    this.clock = clock;
   }
 
   /** Runs {@code work} in one write transaction; rolls back on any exception. */
   <T> T write(Work<T> work) {
-    synchronized (writeLock) {
-      if (closed) {
-        throw new StorageException("metadata store is closed");
-      }
-      try {
-        try (Statement s = writer.createStatement()) {
-          s.execute("BEGIN IMMEDIATE");
-        }
-        try {
-          T result = work.run(writer);
-          try (Statement s = writer.createStatement()) {
-            s.execute("COMMIT");
-          }
-          return result;
-        } catch (Throwable t) {
-          try (Statement s = writer.createStatement()) {
-            s.execute("ROLLBACK");
-          } catch (SQLException suppressed) {
-            t.addSuppressed(suppressed);
-          }
-          throw t;
-        }
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        if (DiskSpace.isOutOfSpace(e)) {
-          // SQLite rolled back: nothing changed. Answered 507, like any write refused for space.
-          throw io.connectedregistry.oci.ErrorCode.INSUFFICIENT_STORAGE.exception(
-              "the data folder's file system is full; nothing was changed");
-        }
-        throw new StorageException("metadata write failed", e);
-      }
-    }
+    return database.write(work);
   }
 
   <T> T read(Work<T> work) {
-    Connection c = null;
-    try {
-      c = takeReader();
-      return work.run(c);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StorageException("interrupted while waiting for the metadata store", e);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new StorageException("metadata read failed", e);
-    } finally {
-      if (c != null) {
-        idleReaders.offer(c);
-      }
-    }
+    return database.read(work);
   }
 
   // ---- repositories ----
@@ -188,7 +59,7 @@ final class MetadataStore implements AutoCloseable {
     }
   }
 
-  static long ensureRepository(Connection c, String name) throws SQLException {
+  static long ensureRepository(Connection c, String name, long now) throws SQLException {
     Long id = repositoryId(c, name);
     if (id != null) {
       return id;
@@ -196,7 +67,7 @@ final class MetadataStore implements AutoCloseable {
     try (PreparedStatement ps =
         c.prepareStatement("INSERT INTO repositories(name, created_at) VALUES(?, ?)", Statement.RETURN_GENERATED_KEYS)) {
       ps.setString(1, name);
-      ps.setLong(2, System.currentTimeMillis());
+      ps.setLong(2, now);
       ps.executeUpdate();
       try (ResultSet rs = ps.getGeneratedKeys()) {
         rs.next();
@@ -240,8 +111,8 @@ final class MetadataStore implements AutoCloseable {
   }
 
   /** Records a committed blob and links it into the repository, inside a running write. */
-  static void insertBlobAndLink(Connection c, String repository, Digest digest, long size) throws SQLException {
-    long now = System.currentTimeMillis();
+  void insertBlobAndLink(Connection c, String repository, Digest digest, long size) throws SQLException {
+    long now = clock.millis();
     try (PreparedStatement ps =
         c.prepareStatement("INSERT OR IGNORE INTO blobs(digest, size, created_at) VALUES(?, ?, ?)")) {
       ps.setString(1, digest.toString());
@@ -249,7 +120,7 @@ final class MetadataStore implements AutoCloseable {
       ps.setLong(3, now);
       ps.executeUpdate();
     }
-    link(c, ensureRepository(c, repository), digest, now);
+    link(c, ensureRepository(c, repository, now), digest, now);
   }
 
   private static void link(Connection c, long repositoryId, Digest digest, long now) throws SQLException {
@@ -287,7 +158,8 @@ final class MetadataStore implements AutoCloseable {
           }
         }
       }
-      link(c, ensureRepository(c, to), digest, System.currentTimeMillis());
+      long now = clock.millis();
+      link(c, ensureRepository(c, to, now), digest, now);
       return true;
     });
   }
@@ -302,7 +174,8 @@ final class MetadataStore implements AutoCloseable {
           }
         }
       }
-      link(c, ensureRepository(c, repository), digest, System.currentTimeMillis());
+      long now = clock.millis();
+      link(c, ensureRepository(c, repository, now), digest, now);
       return true;
     });
   }
@@ -366,7 +239,8 @@ final class MetadataStore implements AutoCloseable {
    */
   List<Digest> putManifest(String repository, Manifest manifest, String tag) {
     return write(c -> {
-      long repoId = ensureRepository(c, repository);
+      long now = clock.millis();
+      long repoId = ensureRepository(c, repository, now);
       List<Digest> missing = new ArrayList<>();
       try (PreparedStatement blob = c.prepareStatement(
               "SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?");
@@ -386,7 +260,6 @@ final class MetadataStore implements AutoCloseable {
       if (!missing.isEmpty()) {
         return missing;
       }
-      long now = System.currentTimeMillis();
       String digest = manifest.digest().toString();
       boolean isNew;
       try (PreparedStatement ps = c.prepareStatement(
@@ -415,7 +288,7 @@ final class MetadataStore implements AutoCloseable {
           }
           ps.executeBatch();
         }
-        appendChange(c, repository, "manifest_put", null, digest, now);
+        ChangeLog.append(c, repository, "manifest_put", null, digest, now);
       }
       if (tag != null) {
         String previous = null;
@@ -440,7 +313,7 @@ final class MetadataStore implements AutoCloseable {
             ps.setLong(4, now);
             ps.executeUpdate();
           }
-          appendChange(c, repository, "tag_set", tag, digest, now);
+          ChangeLog.append(c, repository, "tag_set", tag, digest, now);
         }
       }
       return List.<Digest>of();
@@ -472,7 +345,7 @@ final class MetadataStore implements AutoCloseable {
         return false;
       }
       String d = digest.toString();
-      long now = System.currentTimeMillis();
+      long now = clock.millis();
       List<String> tags;
       try (PreparedStatement ps = c.prepareStatement("SELECT name FROM tags WHERE repository_id = ? AND digest = ?")) {
         ps.setLong(1, repoId);
@@ -498,9 +371,9 @@ final class MetadataStore implements AutoCloseable {
         }
       }
       for (String tag : tags) {
-        appendChange(c, repository, "tag_deleted", tag, d, now);
+        ChangeLog.append(c, repository, "tag_deleted", tag, d, now);
       }
-      appendChange(c, repository, "manifest_deleted", null, d, now);
+      ChangeLog.append(c, repository, "manifest_deleted", null, d, now);
       return true;
     });
   }
@@ -528,7 +401,7 @@ final class MetadataStore implements AutoCloseable {
         ps.setString(2, tag);
         ps.executeUpdate();
       }
-      appendChange(c, repository, "tag_deleted", tag, digest, System.currentTimeMillis());
+      ChangeLog.append(c, repository, "tag_deleted", tag, digest, clock.millis());
       return true;
     });
   }
@@ -584,48 +457,6 @@ final class MetadataStore implements AutoCloseable {
     }
   }
 
-  // ---- change log ----
-
-  private static void appendChange(Connection c, String repository, String action, String tag, String digest, long now)
-      throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("INSERT INTO changes(repository, action, tag, digest, at) VALUES(?, ?, ?, ?, ?)")) {
-      ps.setString(1, repository);
-      ps.setString(2, action);
-      ps.setString(3, tag);
-      ps.setString(4, digest);
-      ps.setLong(5, now);
-      ps.executeUpdate();
-    }
-  }
-
-  long lastChangeSequence() {
-    return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM changes");
-          ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    });
-  }
-
-  List<Change> changesAfter(long sequence, int limit) {
-    return read(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT seq, repository, action, tag, digest, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")) {
-        ps.setLong(1, sequence);
-        ps.setInt(2, limit);
-        List<Change> result = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            result.add(new Change(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getLong(6)));
-          }
-        }
-        return result;
-      }
-    });
-  }
-
   static List<String> strings(PreparedStatement ps) throws SQLException {
     List<String> result = new ArrayList<>();
     try (ResultSet rs = ps.executeQuery()) {
@@ -636,31 +467,12 @@ final class MetadataStore implements AutoCloseable {
     return result;
   }
 
-  /** A cheap query on the write connection: proves the database is open and not locked for good. */
+  /** A cheap query: proves the database is open and readable. */
   void ping() {
     read(c -> {
       try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM repositories")) {
         return rs.next();
       }
     });
-  }
-
-  @Override
-  public void close() {
-    synchronized (writeLock) {
-      closed = true;
-      for (Connection c : readers) {
-        closeQuietly(c);
-      }
-      closeQuietly(writer);
-    }
-  }
-
-  private static void closeQuietly(Connection c) {
-    try {
-      c.close();
-    } catch (SQLException ignored) {
-      // closing at shutdown: nothing useful to do
-    }
   }
 }

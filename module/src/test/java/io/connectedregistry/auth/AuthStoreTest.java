@@ -14,11 +14,18 @@ import io.connectedregistry.config.RegistryConfig.Mode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -262,5 +269,52 @@ class AuthStoreTest {
     assertThrows(AuthStoreException.class,
         () -> store.createToken("puller", "missing", TokenStatus.ENABLED));
     assertEquals(before, store.dataVersion());
+  }
+
+  @Test
+  void readsAnswerWhileTheStoresOwnWriteWaitsForTheCliToReleaseTheWriteLock() throws Exception {
+    store = open(Mode.ReadWrite, Limits.DEFAULTS);
+    store.createScopeMap(readAll("readers"));
+    long before = store.dataVersion();
+    try (Connection cli = DriverManager.getConnection("jdbc:sqlite:" + data.resolve(AuthStore.FILE_NAME));
+        Statement s = cli.createStatement()) {
+      s.execute("BEGIN IMMEDIATE"); // the token CLI in the middle of a change
+      CompletableFuture<Token> waiting =
+          CompletableFuture.supplyAsync(() -> store.createToken("puller", "readers", TokenStatus.ENABLED));
+      assertThrows(TimeoutException.class, () -> waiting.get(300, TimeUnit.MILLISECONDS),
+          "the write waits for the other process's lock");
+
+      // The once-a-second poll and logins must not queue behind that write (up to the busy timeout).
+      CompletableFuture<Long> version = CompletableFuture.supplyAsync(store::dataVersion);
+      assertEquals(before, version.get(10, TimeUnit.SECONDS));
+      assertTrue(CompletableFuture.supplyAsync(() -> store.scopeMap("readers")).get(10, TimeUnit.SECONDS).isPresent());
+
+      s.execute("COMMIT");
+      assertEquals("puller", waiting.get(20, TimeUnit.SECONDS).name());
+    }
+    assertNotEquals(before, store.dataVersion());
+  }
+
+  @Test
+  void anAuthDatabaseNewerThanThisReleaseIsRefusedNamingTheFileAndVersions() throws Exception {
+    Path file = data.resolve(AuthStore.FILE_NAME);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+      s.execute("PRAGMA user_version=99");
+    }
+    AuthStoreException e = assertThrows(AuthStoreException.class, () -> open(Mode.ReadWrite, Limits.DEFAULTS));
+    assertEquals(Kind.STORAGE, e.kind());
+    assertTrue(e.getMessage().contains("cannot open " + file), e.getMessage());
+    assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
+    assertTrue(e.getMessage().contains("versions up to 1"), e.getMessage());
+  }
+
+  @Test
+  void aNewAuthDatabaseIsAtSchemaVersion1() throws Exception {
+    open(Mode.ReadWrite, Limits.DEFAULTS).close();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve(AuthStore.FILE_NAME));
+        Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+      rs.next();
+      assertEquals(1, rs.getInt(1));
+    }
   }
 }

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +85,34 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
     assertEquals(Optional.of((long) "kept-layer".length()), storage.blobSize("r", kept));
     assertTrue(Files.exists(local().paths().blob(kept)));
     assertTrue(Files.exists(local().paths().blob(config)));
+  }
+
+  @Test
+  void changeLogTimestampsFollowTheInjectedClock() {
+    clock.set(Instant.parse("2001-02-03T04:05:06Z"));
+    Digest config = push("r", bytes("{}"));
+    Manifest m = image(config);
+    storage.putManifest("r", m, "v1");
+    Instant pushed = clock.instant();
+    clock.advance(Duration.ofMinutes(5));
+    storage.deleteManifest("r", Reference.parse("v1"));
+    Instant untagged = clock.instant();
+
+    List<Change> changes = storage.changesAfter(0, 10);
+    assertEquals(List.of("manifest_put", "tag_set", "tag_deleted"), changes.stream().map(Change::action).toList());
+    assertEquals(List.of(pushed.toEpochMilli(), pushed.toEpochMilli(), untagged.toEpochMilli()),
+        changes.stream().map(Change::timestampMillis).toList(), "timestamps from the storage's clock");
+  }
+
+  @Test
+  void garbageCollectionAgesBlobsByTheInjectedClock() {
+    // Blob and link rows must be dated by the clock the collector compares them with.
+    clock.set(Instant.parse("2001-02-03T04:05:06Z"));
+    Digest unreferenced = push("r", bytes("never referenced"));
+    clock.advance(Duration.ofHours(2));
+    GcReport report = storage.collectGarbage();
+    assertEquals(1, report.blobsRemoved(), report::toString);
+    assertEquals(Optional.empty(), storage.blobSize("r", unreferenced));
   }
 
   @Test
@@ -288,6 +317,10 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
 
     void advance(Duration d) {
       now = now.plus(d);
+    }
+
+    void set(Instant instant) {
+      now = instant;
     }
 
     @Override

@@ -200,6 +200,20 @@ abstract class RegistryStorageContract {
   }
 
   @Test
+  void theChangeLogIsReadAfterACursorUpToItsHead() {
+    assertEquals(0, storage.lastChangeSequence(), "an empty log's head");
+    Digest config = push("r", bytes("{}"));
+    storage.putManifest("r", image(config), "v1");
+    storage.deleteManifest("r", Reference.parse("v1"));
+    List<Change> all = storage.changesAfter(0, 100);
+    assertEquals(3, all.size(), all::toString);
+    assertEquals(all.get(2).sequence(), storage.lastChangeSequence());
+    assertEquals(List.of(all.get(1)), storage.changesAfter(all.get(0).sequence(), 1), "limit");
+    assertEquals(List.of(all.get(2)), storage.changesAfter(all.get(1).sequence(), 100), "after the cursor");
+    assertEquals(List.of(), storage.changesAfter(storage.lastChangeSequence(), 100), "nothing after the head");
+  }
+
+  @Test
   void movingATagServesTheNewManifestAndIsLogged() {
     Digest config = push("r", bytes("{}"));
     Manifest first = image(config, push("r", bytes("one")));

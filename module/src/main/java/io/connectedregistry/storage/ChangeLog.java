@@ -1,0 +1,68 @@
+package io.connectedregistry.storage;
+
+import io.connectedregistry.sqlite.SqliteDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The change log in {@code metadata.db} (table {@code changes}): every tag or manifest change gets
+ * the next sequence number, so a reader (a child's change feed, the upstream queue) can ask for
+ * everything after the cursor it keeps. Events are appended by {@link MetadataStore} inside the
+ * transaction of the change they record, so the log never shows a change that did not commit, nor
+ * misses one that did.
+ */
+final class ChangeLog {
+  private final SqliteDatabase database;
+
+  ChangeLog(SqliteDatabase database) {
+    this.database = database;
+  }
+
+  /** Appends an event inside a running write transaction of the same database. */
+  static void append(Connection c, String repository, String action, String tag, String digest, long at)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("INSERT INTO changes(repository, action, tag, digest, at) VALUES(?, ?, ?, ?, ?)")) {
+      ps.setString(1, repository);
+      ps.setString(2, action);
+      ps.setString(3, tag);
+      ps.setString(4, digest);
+      ps.setLong(5, at);
+      ps.executeUpdate();
+    }
+  }
+
+  /** The sequence number of the last event; 0 when there is none. */
+  long head() {
+    return database.read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM changes");
+          ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
+  }
+
+  /** At most {@code limit} events after {@code sequence}, in order. */
+  List<Change> after(long sequence, int limit) {
+    return database.read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT seq, repository, action, tag, digest, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")) {
+        ps.setLong(1, sequence);
+        ps.setInt(2, limit);
+        List<Change> result = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            result.add(new Change(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getLong(6)));
+          }
+        }
+        return result;
+      }
+    });
+  }
+}
