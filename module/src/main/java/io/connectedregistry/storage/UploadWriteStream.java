@@ -11,6 +11,7 @@ import io.vertx.core.streams.WriteStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bytes' way into an upload from an event loop (a client's request body, or a blob coming down
@@ -18,6 +19,13 @@ import java.util.List;
  * a time on the storage worker pool takes everything queued, hashes it and writes it with one
  * gathering write. A layer is never held in memory (back-pressure: the pipe pauses the request
  * while more than {@link #MAX_QUEUED_BYTES} wait) and the event loop never touches the disk.
+ *
+ * <p>Many uploads at once (a hundred clients pushing onto a slow disk) must not add up past the
+ * heap either: every stream of the process also counts into one {@link Backlog}, and a stream that
+ * has bytes queued while the backlog is full reports its queue full too. A stream with nothing
+ * queued may always write, so its own drain is what wakes it (a stream paused with an empty queue
+ * would never be woken); the backlog can therefore pass its bound by at most one buffer per open
+ * upload.
  *
  * <p>Writes are acknowledged at once; a write failure fails every later write and {@link #end()},
  * which is what the pipe reports. That keeps the per-buffer cost to a queue insert, which matters
@@ -30,9 +38,24 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
    */
   public static final long MAX_QUEUED_BYTES = Math.min(8L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 16);
 
+  /** Bytes queued by all upload streams together, and the bound past which they wait. */
+  static final class Backlog {
+    final long max;
+    final AtomicLong queued = new AtomicLong();
+
+    Backlog(long max) {
+      this.max = max;
+    }
+  }
+
+  /** A quarter of the heap (at most 32 MiB) for the process: a small device's 24 MiB heap gives 6. */
+  static final Backlog PROCESS_BACKLOG =
+      new Backlog(Math.min(32L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4));
+
   private final Context context;
   private final WorkerExecutor worker;
   private final UploadHandle upload;
+  private final Backlog backlog;
   private List<Buffer> queue = new ArrayList<>(); // guarded by this
   private long queuedBytes; // guarded by this
   private boolean draining; // guarded by this
@@ -43,9 +66,14 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
   private Handler<Throwable> exceptionHandler;
 
   public UploadWriteStream(Context context, WorkerExecutor worker, UploadHandle upload) {
+    this(context, worker, upload, PROCESS_BACKLOG);
+  }
+
+  UploadWriteStream(Context context, WorkerExecutor worker, UploadHandle upload, Backlog backlog) {
     this.context = context;
     this.worker = worker;
     this.upload = upload;
+    this.backlog = backlog;
   }
 
   @Override
@@ -57,6 +85,7 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
       }
       queue.add(data);
       queuedBytes += data.length();
+      backlog.queued.addAndGet(data.length());
       start = !draining;
       draining = true;
     }
@@ -122,6 +151,7 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
       boolean signal;
       synchronized (this) {
         queuedBytes -= length;
+        backlog.queued.addAndGet(-length);
         signal = wantsDrain && queuedBytes <= MAX_QUEUED_BYTES / 2;
         if (signal) {
           wantsDrain = false;
@@ -143,6 +173,7 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
     synchronized (this) {
       failure = t;
       queue.clear();
+      backlog.queued.addAndGet(-queuedBytes);
       queuedBytes = 0;
       draining = false;
       end = ended;
@@ -164,7 +195,8 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
 
   @Override
   public synchronized boolean writeQueueFull() {
-    boolean full = queuedBytes >= MAX_QUEUED_BYTES;
+    boolean full = queuedBytes >= MAX_QUEUED_BYTES
+        || queuedBytes > 0 && backlog.queued.get() >= backlog.max;
     if (full) {
       wantsDrain = true;
     }

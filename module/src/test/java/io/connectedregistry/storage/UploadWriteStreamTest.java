@@ -1,0 +1,82 @@
+package io.connectedregistry.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Many uploads at once must not queue more than the process's backlog allows: a stream with bytes
+ * queued reports itself full once all streams together reach the bound, even far below its own.
+ */
+class UploadWriteStreamTest {
+  private static final int MIB = 1024 * 1024;
+
+  @TempDir Path dataDir;
+  Vertx vertx;
+  WorkerExecutor worker;
+  LocalRegistryStorage storage;
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.vertx();
+    worker = vertx.createSharedWorkerExecutor("upload-write-stream-test", 1);
+    storage = LocalRegistryStorage.open(dataDir, LocalRegistryStorage.Options.defaults());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    storage.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void streamsWithBytesQueuedWaitOnceAllTogetherReachTheProcessBacklog() throws Exception {
+    UploadWriteStream.Backlog backlog = new UploadWriteStream.Backlog(2L * MIB);
+    Context context = vertx.getOrCreateContext();
+    UploadWriteStream a = stream(context, backlog);
+    UploadWriteStream b = stream(context, backlog);
+    CountDownLatch drainedA = new CountDownLatch(1);
+    CountDownLatch drainedB = new CountDownLatch(1);
+    a.drainHandler(v -> drainedA.countDown());
+    b.drainHandler(v -> drainedB.countDown());
+
+    // The one worker is busy, so nothing drains while the test fills the queues.
+    CountDownLatch release = new CountDownLatch(1);
+    worker.executeBlocking(() -> release.await(30, TimeUnit.SECONDS), false);
+
+    a.write(Buffer.buffer(new byte[MIB]));
+    assertFalse(a.writeQueueFull(), "1 of 2 MiB");
+    a.write(Buffer.buffer(new byte[MIB]));
+    assertTrue(a.writeQueueFull(), "the backlog (2 MiB) is reached long before A's own bound ("
+        + UploadWriteStream.MAX_QUEUED_BYTES + ")");
+    assertFalse(b.writeQueueFull(), "a stream with nothing queued may always write: its drain wakes it");
+    b.write(Buffer.buffer(new byte[MIB]));
+    assertTrue(b.writeQueueFull(), "B now has bytes queued and the backlog is over its bound");
+    assertEquals(3L * MIB, backlog.queued.get());
+
+    release.countDown();
+    assertTrue(drainedA.await(30, TimeUnit.SECONDS), "A is woken once its bytes are on disk");
+    assertTrue(drainedB.await(30, TimeUnit.SECONDS), "B too");
+    a.end().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    b.end().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertEquals(0, backlog.queued.get(), "everything written is out of the backlog");
+    assertFalse(a.writeQueueFull());
+  }
+
+  private UploadWriteStream stream(Context context, UploadWriteStream.Backlog backlog) {
+    UploadStatus started = storage.startUpload("team/app");
+    return new UploadWriteStream(context, worker, storage.openUpload("team/app", started.id()), backlog);
+  }
+}
