@@ -3,9 +3,11 @@ package io.connectedregistry.api;
 import io.connectedregistry.auth.AccessControl;
 import io.connectedregistry.auth.Principal;
 import io.connectedregistry.oci.ErrorCode;
+import io.connectedregistry.status.RegistryStatus;
 import io.connectedregistry.status.StatusBoard;
 import io.connectedregistry.status.StatusJson;
 import io.connectedregistry.sync.SyncService;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -43,13 +45,17 @@ final class SyncStatusHandler {
 
   void status(RoutingContext ctx) {
     Principal caller = AuthHandler.principal(ctx);
-    // The board's current status is a reference read: nothing here waits.
-    Buffer body = Buffer.buffer(StatusJson.bytes(board.current()));
-    if (!access.isOperator(caller)) {
-      body = visibleTo(caller, new JsonObject(body)).toBuffer();
-    }
-    ctx.response().putHeader("Content-Type", "application/json")
-        .putHeader("Cache-Control", "no-store").end(body);
+    boolean operator = access.isOperator(caller);
+    // A root's status is the board's; sync brings its figures up to date first (on its context).
+    Future<RegistryStatus> status = sync == null ? Future.succeededFuture(board.current()) : sync.freshStatus();
+    status.onSuccess(current -> {
+      Buffer body = Buffer.buffer(StatusJson.bytes(current));
+      if (!operator) {
+        body = visibleTo(caller, new JsonObject(body)).toBuffer();
+      }
+      ctx.response().putHeader("Content-Type", "application/json")
+          .putHeader("Cache-Control", "no-store").end(body);
+    }).onFailure(ctx::fail);
   }
 
   /** The part of the full status {@code caller}, who is not an operator, may see. */

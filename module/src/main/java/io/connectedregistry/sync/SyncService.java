@@ -182,6 +182,20 @@ public final class SyncService {
     return board;
   }
 
+  /**
+   * The status with the sync figures brought up to date (bytes transferred, tag counts, next
+   * window), taken on the sync context: after any trigger asked for before it, so a status read
+   * after {@code POST /_connected/v1/sync} sees that cycle begun. Safe from any thread.
+   */
+  public Future<RegistryStatus> freshStatus() {
+    Promise<RegistryStatus> promise = Promise.promise();
+    context.runOnContext(v -> {
+      publish();
+      promise.complete(board.current());
+    });
+    return promise.future();
+  }
+
   /** Brings the figures that change without an event (bytes, cursor, tag counts, next window) up to date. */
   private void refreshFigures() {
     status.bytesTransferred = counter.blobBytes();
