@@ -3,6 +3,7 @@ package io.connectedregistry.status;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.connectedregistry.config.RegistryConfig.Mode;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -62,29 +63,36 @@ public record RegistryStatus(Activation activation, ConnectionState connectionSt
   /**
    * Downstream sync. The field names, and the whole JSON object, are those of {@code
    * DATA/sync-status.json} as written since 0.1.0 (which also holds {@code connectionState}).
+   * Times are ISO-8601 instants, as text, as in that file.
+   *
+   * @param parentKind feed (a parent of this project) or tags (any OCI parent)
+   * @param nextSyncWindow when the next window opens (only with sync.window, while it is closed)
+   * @param cursor the change feed's position; null before the first feed cycle
+   * @param bytesTransferred blob bytes fetched from the parent since start
+   * @param repositories per repository: tags synchronised from the parent (sorted by name)
+   * @param paused set while sync waits for free space; null otherwise
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Sync(SyncPhase syncState, SyncTrigger syncTrigger, String parent,
-      /* feed (a parent of this project) or tags (any OCI parent) */ String parentKind,
-      String lastSyncStartTime, String lastSyncEndTime, String lastSuccessfulSyncEndTime,
-      /* when the next window opens (only with sync.window, while it is closed) */ String nextSyncWindow,
-      Long cursor, long bytesTransferred,
-      /* per repository: tags synchronised from the parent */ Map<String, Integer> repositories,
-      LastCycle lastCycle, StatusDetails lastError,
-      /* set while sync waits for free space; null otherwise */ Paused paused) {
+  public record Sync(SyncPhase syncState, SyncTrigger syncTrigger, String parent, String parentKind,
+      String lastSyncStartTime, String lastSyncEndTime, String lastSuccessfulSyncEndTime, String nextSyncWindow,
+      Long cursor, long bytesTransferred, Map<String, Integer> repositories, LastCycle lastCycle,
+      StatusDetails lastError, Paused paused) {
     public Sync {
       syncState = syncState == null ? SyncPhase.Pending : syncState;
-      repositories = repositories == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(repositories));
+      repositories = repositories == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(repositories));
     }
   }
 
-  /** The counts of the last sync cycle. */
+  /**
+   * The counts of the last sync cycle.
+   *
+   * @param requests HTTP requests sent to the parent's registry API
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record LastCycle(int repositories, long tagsCopied, long tagsDeleted, long manifests, long blobsFetched,
-      long blobsLinked, long referrers, long bytes, /* HTTP requests to the parent */ long requests,
-      long durationMillis, int errors) {}
+      long blobsLinked, long referrers, long bytes, long requests, long durationMillis, int errors) {}
 
   /**
    * Why sync is not running now: {@code reason} InsufficientStorage while less than {@code
