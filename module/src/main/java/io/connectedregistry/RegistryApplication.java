@@ -153,6 +153,14 @@ public final class RegistryApplication {
     LOG.info("garbage collection every {}", interval);
   }
 
+  /**
+   * The registry's status. Parts that own a piece update it here (configuration: {@code
+   * board.update(s -> s.withMode(mode))}); the module twin and reports to the parent subscribe.
+   */
+  public StatusBoard statusBoard() {
+    return board;
+  }
+
   /** Stops accepting connections, lets in-flight requests finish, closes the store. Idempotent. */
   public synchronized void stop() {
     if (stopped) {
