@@ -8,9 +8,14 @@ import io.connectedregistry.auth.Limits;
 import io.connectedregistry.auth.LoginThrottle;
 import io.connectedregistry.auth.PasswordHasher;
 import io.connectedregistry.auth.TokenService;
+import io.connectedregistry.cli.ManifestVersion;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
+import io.connectedregistry.status.Activation;
+import io.connectedregistry.status.RegistryStatus;
+import io.connectedregistry.status.StatusBoard;
+import io.connectedregistry.status.StorageFigures;
 import io.connectedregistry.storage.LocalRegistryStorage;
 import io.connectedregistry.storage.RegistryStorage;
 import io.connectedregistry.sync.SyncService;
@@ -31,11 +36,17 @@ public final class RegistryApplication {
   private final AuthStore authStore;
   private final RegistryServer server;
   private final SyncService sync;
+  private final StatusBoard board;
+  private final StorageFigures storageFigures;
   private volatile boolean stopped;
 
   private RegistryApplication(Vertx vertx, RegistryStorage storage, AuthStore authStore,
-      RegistryServer server, SyncService sync) {
+      RegistryServer server, SyncService sync, StatusBoard board) {
     this.sync = sync;
+    this.board = board;
+    // Same pool as the API's storage calls (shared by name): one short SQLite read.
+    this.storageFigures = new StorageFigures(vertx, storage,
+        vertx.createSharedWorkerExecutor(RegistryServer.STORAGE_POOL, RegistryServer.STORAGE_WORKERS), board);
     this.vertx = vertx;
     this.storage = storage;
     this.authStore = authStore;
@@ -59,14 +70,19 @@ public final class RegistryApplication {
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     RegistryServer server;
     SyncService sync = null;
+    // Listeners (the module twin, reports to the parent) hear of changes on a context of their own.
+    io.vertx.core.Context statusContext = vertx.getOrCreateContext();
+    StatusBoard board = new StatusBoard(
+        RegistryStatus.starting(config.mode(), ManifestVersion.get(), config.parent() != null),
+        task -> statusContext.runOnContext(v -> task.run()));
     try {
       if (config.parent() != null) {
         // Same pool as the API's storage calls (shared by name): sync writes like a client push.
         sync = SyncService.create(vertx, config, storage,
             vertx.createSharedWorkerExecutor(RegistryServer.STORAGE_POOL, RegistryServer.STORAGE_WORKERS),
-            Clock.systemUTC());
+            Clock.systemUTC(), board);
       }
-      server = RegistryServer.start(vertx, config, storage, access, sync).await(30, TimeUnit.SECONDS);
+      server = RegistryServer.start(vertx, config, storage, access, sync, board).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       if (sync != null) {
         sync.stop();
@@ -76,7 +92,9 @@ public final class RegistryApplication {
       storage.close();
       throw e;
     }
-    RegistryApplication app = new RegistryApplication(vertx, storage, authStore, server, sync);
+    RegistryApplication app = new RegistryApplication(vertx, storage, authStore, server, sync, board);
+    app.storageFigures.start();
+    board.update(s -> s.withActivation(Activation.Active));
     if (sync != null) {
       // After the server is up: start-up work and the first cycle do not compete for the CPU.
       sync.start();
@@ -130,8 +148,17 @@ public final class RegistryApplication {
       return;
     }
     vertx.setPeriodic(interval.toMillis(), id -> vertx.executeBlocking(storage::collectGarbage, false)
+        .onSuccess(report -> storageFigures.refresh())
         .onFailure(e -> LOG.error("scheduled garbage collection failed", e)));
     LOG.info("garbage collection every {}", interval);
+  }
+
+  /**
+   * The registry's status. Parts that own a piece update it here (configuration: {@code
+   * board.update(s -> s.withMode(mode))}); the module twin and reports to the parent subscribe.
+   */
+  public StatusBoard statusBoard() {
+    return board;
   }
 
   /** Stops accepting connections, lets in-flight requests finish, closes the store. Idempotent. */
@@ -141,6 +168,8 @@ public final class RegistryApplication {
     }
     stopped = true;
     LOG.info("stopping: finishing in-flight requests");
+    board.update(s -> s.withActivation(Activation.Inactive));
+    storageFigures.stop();
     if (sync != null) {
       sync.stop();
     }

@@ -2,6 +2,7 @@ package io.connectedregistry.api;
 
 import io.connectedregistry.auth.AccessControl;
 import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.status.StatusBoard;
 import io.connectedregistry.storage.RegistryStorage;
 import io.connectedregistry.sync.SyncService;
 import io.vertx.core.DeploymentOptions;
@@ -32,10 +33,14 @@ public final class RegistryServer {
     this.authWorker = authWorker;
   }
 
-  /** Listens with one server per event loop; completes once the port accepts connections. */
-  /** @param sync the sync service of a connected registry; null for a root */
+  /**
+   * Listens with one server per event loop; completes once the port accepts connections.
+   *
+   * @param sync the sync service of a connected registry; null for a root
+   * @param board the registry's status, served at {@code GET /_connected/v1/status}
+   */
   public static Future<RegistryServer> start(Vertx vertx, RegistryConfig config, RegistryStorage storage,
-      AccessControl access, SyncService sync) {
+      AccessControl access, SyncService sync, StatusBoard board) {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor(STORAGE_POOL, STORAGE_WORKERS);
     // Logins hash passwords (PBKDF2, ~0.1 s each): their own small pool, so a burst of logins
     // (or a guesser) never starves blob and manifest I/O.
@@ -45,7 +50,7 @@ public final class RegistryServer {
     AuthHandler auth = new AuthHandler(access, logins, new ClientAddress(config.http().trustedProxies()));
     TokenHandler token = new TokenHandler(access, logins, auth);
     AdminHandler admin = new AdminHandler(access, authWorker);
-    SyncStatusHandler syncStatus = new SyncStatusHandler(sync, access);
+    SyncStatusHandler syncStatus = new SyncStatusHandler(sync, board, access);
     PullThrough pullThrough = new PullThrough(sync);
     // One for all server instances: the caps hold for the process, not per event loop.
     long heap = Runtime.getRuntime().maxMemory();

@@ -3,16 +3,20 @@ package io.connectedregistry.api;
 import io.connectedregistry.auth.AccessControl;
 import io.connectedregistry.auth.Principal;
 import io.connectedregistry.oci.ErrorCode;
+import io.connectedregistry.status.RegistryStatus;
+import io.connectedregistry.status.StatusBoard;
+import io.connectedregistry.status.StatusJson;
 import io.connectedregistry.sync.SyncService;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
- * {@code GET /_connected/v1/status}: the sync status (see {@code sync.SyncStatus}); a root
- * registry answers that it has no parent. {@code POST /_connected/v1/sync}: start a sync now
- * (202), for operators.
+ * {@code GET /_connected/v1/status}: the registry's status (the {@link StatusBoard}'s current one,
+ * shaped by {@link StatusJson}); a root registry's has no sync fields and says {@code "role":
+ * "root"}. {@code POST /_connected/v1/sync}: start a sync now (202), for operators.
  *
  * <p>The status is filtered by the caller, like the catalog. Operators (an admin token, or anyone
  * where anonymous callers may do everything) see all of it. Others see the state of sync and the
@@ -22,28 +26,30 @@ import java.util.List;
  */
 final class SyncStatusHandler {
   /** The fields anyone who may read something sees; a field added to the status stays hidden until listed here. */
-  private static final List<String> PUBLIC_FIELDS = List.of("connectionState", "syncState", "syncTrigger",
-      "lastSyncStartTime", "lastSyncEndTime", "lastSuccessfulSyncEndTime", "nextSyncWindow");
+  // activation and mode are states like the others; version, storage (totals over every
+  // repository, free space), upstreamQueue and statusDetails (error texts) are for operators.
+  private static final List<String> PUBLIC_FIELDS = List.of("role", "activation", "connectionState", "mode",
+      "syncState", "syncTrigger", "lastSyncStartTime", "lastSyncEndTime", "lastSuccessfulSyncEndTime",
+      "nextSyncWindow");
 
   private final SyncService sync;
+  private final StatusBoard board;
   private final AccessControl access;
 
   /** @param sync null for a root registry */
-  SyncStatusHandler(SyncService sync, AccessControl access) {
+  SyncStatusHandler(SyncService sync, StatusBoard board, AccessControl access) {
     this.sync = sync;
+    this.board = board;
     this.access = access;
   }
 
   void status(RoutingContext ctx) {
-    if (sync == null) {
-      ctx.response().putHeader("Content-Type", "application/json")
-          .end(new JsonObject().put("role", "root").put("connectionState", "Online").encode());
-      return;
-    }
     Principal caller = AuthHandler.principal(ctx);
     boolean operator = access.isOperator(caller);
-    sync.status().onSuccess(bytes -> {
-      Buffer body = Buffer.buffer(bytes);
+    // A root's status is the board's; sync brings its figures up to date first (on its context).
+    Future<RegistryStatus> status = sync == null ? Future.succeededFuture(board.current()) : sync.freshStatus();
+    status.onSuccess(current -> {
+      Buffer body = Buffer.buffer(StatusJson.bytes(current));
       if (!operator) {
         body = visibleTo(caller, new JsonObject(body)).toBuffer();
       }
@@ -60,15 +66,16 @@ final class SyncStatusHandler {
         shown.put(field, status.getValue(field));
       }
     }
-    JsonObject repositories = new JsonObject();
     JsonObject all = status.getJsonObject("repositories");
-    if (all != null) {
-      all.forEach(entry -> {
-        if (caller.maySee(entry.getKey())) {
-          repositories.put(entry.getKey(), entry.getValue());
-        }
-      });
+    if (all == null) {
+      return shown; // a root registry: no sync, no synchronised repositories
     }
+    JsonObject repositories = new JsonObject();
+    all.forEach(entry -> {
+      if (caller.maySee(entry.getKey())) {
+        repositories.put(entry.getKey(), entry.getValue());
+      }
+    });
     return shown.put("repositories", repositories);
   }
 

@@ -287,6 +287,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
   }
 
   @Override
+  public StorageUsage usage() {
+    return metadata.usage();
+  }
+
+  @Override
   public List<ReferrerDescriptor> referrers(String repository, Digest subject, String artifactType) {
     return metadata.referrers(repository, subject, artifactType);
   }

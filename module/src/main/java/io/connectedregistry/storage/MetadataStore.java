@@ -93,6 +93,21 @@ final class MetadataStore {
     });
   }
 
+  /** One pass over the metadata; no file is read. */
+  StorageUsage usage() {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT (SELECT COUNT(*) FROM blobs), (SELECT COALESCE(SUM(size), 0) FROM blobs),"
+              + " (SELECT COALESCE(SUM(size), 0) FROM manifests),"
+              + " (SELECT COUNT(*) FROM repositories r WHERE EXISTS"
+              + " (SELECT 1 FROM manifests m WHERE m.repository_id = r.id))");
+          ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new StorageUsage(rs.getLong(2) + rs.getLong(3), rs.getLong(4), rs.getLong(1));
+      }
+    });
+  }
+
   // ---- blobs ----
 
   /** Size of the blob if it is linked into the repository. */

@@ -107,6 +107,9 @@ public interface RegistryStorage extends AutoCloseable {
    */
   void checkWritable();
 
+  /** Bytes, repositories and blobs held, from the metadata (for status reports). */
+  StorageUsage usage();
+
   /** Free space on the data folder's file system and its floor ({@code storage.minFreeBytes}). */
   DiskSpace diskSpace();
 

@@ -1,11 +1,17 @@
 package io.connectedregistry.sync;
 
 import io.connectedregistry.auth.RepositoryPattern;
+import io.connectedregistry.cli.ManifestVersion;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.config.RegistryConfig.Mode;
 import io.connectedregistry.config.RegistryConfig.ParentConfig;
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.Reference;
+import io.connectedregistry.status.ConnectionState;
+import io.connectedregistry.status.RegistryStatus;
+import io.connectedregistry.status.StatusBoard;
+import io.connectedregistry.status.SyncPhase;
+import io.connectedregistry.status.SyncTrigger;
 import io.connectedregistry.storage.DiskSpace;
 import io.connectedregistry.storage.RegistryStorage;
 import io.vertx.core.Context;
@@ -25,7 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The sync package's entry point: runs {@link DownstreamSync} cycles when {@link SyncSchedule}
- * says so (or when asked: {@link #trigger()}), keeps {@link SyncStatus}, and never lets a slow or
+ * says so (or when asked: {@link #trigger()}), keeps the sync part of the {@link StatusBoard}
+ * (and {@link SyncStatus}, its file), and never lets a slow or
  * absent parent touch the serving path (everything here runs on its own context, and storage
  * calls on the storage workers).
  */
@@ -49,6 +56,7 @@ public final class SyncService {
   private final TransferCounter counter = new TransferCounter();
   private final Clock clock;
   private final SyncStatus status;
+  private final StatusBoard board;
   /** Null unless {@code sync.onDemand}. */
   private final OnDemandFetcher onDemand;
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -59,7 +67,7 @@ public final class SyncService {
   private long spaceWatch = -1;
 
   private SyncService(Vertx vertx, RegistryConfig config, RegistryStorage storage,
-      WorkerExecutor worker, Clock clock) {
+      WorkerExecutor worker, Clock clock, StatusBoard board) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.data = config.data();
@@ -73,7 +81,7 @@ public final class SyncService {
     this.state = SyncState.load(data, endpoint.baseUrl());
     this.status = SyncStatus.load(data);
     status.parent = endpoint.toString();
-    status.connectionState = "Offline";
+    status.connectionState = ConnectionState.Offline;
     BandwidthLimiter bandwidth = config.sync().bandwidth() > 0
         ? new BandwidthLimiter(config.sync().bandwidth()) : BandwidthLimiter.UNLIMITED;
     List<RepositoryPattern> scope =
@@ -84,12 +92,24 @@ public final class SyncService {
         config.sync().messageTtl(), clock);
     this.onDemand = config.sync().onDemand()
         ? new OnDemandFetcher(context, caller, storage, worker, scope, state, blobs) : null;
+    this.board = board != null ? board : new StatusBoard(
+        RegistryStatus.starting(config.mode(), ManifestVersion.get(), true), r -> context.runOnContext(v -> r.run()));
+    publish(); // what the file remembers, until the first cycle says more
   }
 
-  /** Prepares sync from the parent of {@code config} (which must have one); {@link #start()} begins it. */
+  /** Like {@link #create(Vertx, RegistryConfig, RegistryStorage, WorkerExecutor, Clock, StatusBoard)}, with a board of its own. */
   public static SyncService create(Vertx vertx, RegistryConfig config, RegistryStorage storage,
       WorkerExecutor worker, Clock clock) {
-    SyncService service = new SyncService(vertx, config, storage, worker, clock);
+    return create(vertx, config, storage, worker, clock, null);
+  }
+
+  /**
+   * Prepares sync from the parent of {@code config} (which must have one); {@link #start()} begins
+   * it. Sync keeps the sync part and the connection state of {@code board} (null: a board of its own).
+   */
+  public static SyncService create(Vertx vertx, RegistryConfig config, RegistryStorage storage,
+      WorkerExecutor worker, Clock clock, StatusBoard board) {
+    SyncService service = new SyncService(vertx, config, storage, worker, clock, board);
     if (config.sync().repositories().isEmpty()) {
       LOG.warn("sync.repositories is empty: nothing will be synchronised from {}", service.status.parent);
     }
@@ -103,7 +123,7 @@ public final class SyncService {
   /** Begins scheduling: the first cycle runs at once. Call once the registry serves. */
   public void start() {
     context.runOnContext(v -> {
-      tick("Startup");
+      tick(SyncTrigger.Startup);
       spaceWatch = vertx.setPeriodic(SPACE_RECHECK.toMillis(), id -> watchSpace());
     });
   }
@@ -152,20 +172,32 @@ public final class SyncService {
         manualPending = true; // runs once the space is back
       } else {
         vertx.cancelTimer(timer);
-        runCycle("Manual", null);
+        runCycle(SyncTrigger.Manual, null);
       }
     });
   }
 
-  /** The status as JSON-ready data; safe from any thread. */
-  public Future<byte[]> status() {
-    // Taken on the sync context, where the status changes.
-    Promise<byte[]> promise = Promise.promise();
-    context.runOnContext(v -> promise.complete(statusSnapshot()));
+  /** The board holding the sync part of the status; safe from any thread. */
+  public StatusBoard board() {
+    return board;
+  }
+
+  /**
+   * The status with the sync figures brought up to date (bytes transferred, tag counts, next
+   * window), taken on the sync context: after any trigger asked for before it, so a status read
+   * after {@code POST /_connected/v1/sync} sees that cycle begun. Safe from any thread.
+   */
+  public Future<RegistryStatus> freshStatus() {
+    Promise<RegistryStatus> promise = Promise.promise();
+    context.runOnContext(v -> {
+      publish();
+      promise.complete(board.current());
+    });
     return promise.future();
   }
 
-  private byte[] statusSnapshot() {
+  /** Brings the figures that change without an event (bytes, cursor, tag counts, next window) up to date. */
+  private void refreshFigures() {
     status.bytesTransferred = counter.blobBytes();
     status.cursor = state.cursor() == 0 ? null : state.cursor();
     status.repositories = new java.util.TreeMap<>();
@@ -174,10 +206,24 @@ public final class SyncService {
     }
     status.nextSyncWindow = schedule.isOpen(clock.instant()) ? null
         : schedule.nextWindowOpen(clock.instant()).toString();
-    return status.snapshot();
   }
 
-  private void tick(String trigger) {
+  /**
+   * Puts the sync part on the board (listeners hear only if it changed). The connection state sits
+   * beside it; the sync's last error is the registry's statusDetails until a later cycle clears it.
+   */
+  private void publish() {
+    refreshFigures();
+    RegistryStatus.Sync part = status.toRecord();
+    ConnectionState connection = status.connectionState;
+    board.update(s -> {
+      RegistryStatus.StatusDetails details = part.lastError() != null ? part.lastError()
+          : s.statusDetails() != null && "Sync".equals(s.statusDetails().type()) ? null : s.statusDetails();
+      return s.withSync(part).withConnectionState(connection).withStatusDetails(details);
+    });
+  }
+
+  private void tick(SyncTrigger trigger) {
     if (stopping.get() || running) {
       return;
     }
@@ -187,29 +233,29 @@ public final class SyncService {
     }
     if (manualPending) {
       manualPending = false;
-      runCycle("Manual", null);
+      runCycle(SyncTrigger.Manual, null);
       return;
     }
     SyncSchedule.Decision decision = schedule.next(lastCycleStart);
     if (decision.runNow()) {
-      runCycle(lastCycleStart == null ? trigger : "Schedule", decision.deadline());
+      runCycle(lastCycleStart == null ? trigger : SyncTrigger.Schedule, decision.deadline());
       return;
     }
     long wait = Math.max(1, Math.min(MAX_SLEEP.toMillis(),
         Duration.between(clock.instant(), decision.wakeAt()).toMillis()));
-    timer = vertx.setTimer(wait, id -> tick("Schedule"));
-    if (!"Syncing".equals(status.syncState)) {
+    timer = vertx.setTimer(wait, id -> tick(SyncTrigger.Schedule));
+    if (status.syncState != SyncPhase.Syncing) {
       persist();
     }
   }
 
-  private void runCycle(String trigger, Instant deadline) {
+  private void runCycle(SyncTrigger trigger, Instant deadline) {
     running = true;
     lastCycleStart = clock.instant();
     status.syncTrigger = trigger;
-    status.syncState = "Syncing";
-    if (!"Offline".equals(status.connectionState)) {
-      status.connectionState = "Syncing";
+    status.syncState = SyncPhase.Syncing;
+    if (status.connectionState != ConnectionState.Offline) {
+      status.connectionState = ConnectionState.Syncing;
     }
     status.lastSyncStartTime = lastCycleStart.toString();
     persist();
@@ -218,7 +264,7 @@ public final class SyncService {
         .onComplete(result -> {
           running = false;
           finished(result.succeeded() ? result.result() : null, result.cause());
-          tick("Schedule"); // a pending manual trigger runs first, unless paused for space
+          tick(SyncTrigger.Schedule); // a pending manual trigger runs first, unless paused for space
         });
   }
 
@@ -227,7 +273,7 @@ public final class SyncService {
     status.lastSyncEndTime = end.toString();
     if (report != null) {
       status.parentKind = report.feed() ? "feed" : "tags";
-      status.connectionState = "Online";
+      status.connectionState = ConnectionState.Online;
       SyncStatus.LastCycle last = new SyncStatus.LastCycle();
       last.repositories = report.repositories();
       last.tagsCopied = report.tagsCopied();
@@ -242,22 +288,22 @@ public final class SyncService {
       last.errors = report.errors().size();
       status.lastCycle = last;
       if (report.succeeded()) {
-        status.syncState = "Succeeded";
+        status.syncState = SyncPhase.Succeeded;
         status.lastSuccessfulSyncEndTime = end.toString();
         status.lastError = null;
       } else if (!report.complete() && report.errors().isEmpty()) {
-        status.syncState = "TimedOut";
+        status.syncState = SyncPhase.TimedOut;
       } else {
-        status.syncState = "Failed";
+        status.syncState = SyncPhase.Failed;
         error("SyncFailed", report.errors().size() + " image(s) failed; first: "
             + report.errors().get(0), end);
       }
     } else {
       boolean unreachable = failure instanceof ParentUnavailableException;
-      status.connectionState = unreachable ? "Offline"
+      status.connectionState = unreachable ? ConnectionState.Offline
           : failure instanceof ParentStatusException s && (s.status() == 401 || s.status() == 403)
-              ? "Unhealthy" : "Online";
-      status.syncState = "Failed";
+              ? ConnectionState.Unhealthy : ConnectionState.Online;
+      status.syncState = SyncPhase.Failed;
       error(unreachable ? "ParentUnreachable" : "SyncFailed", String.valueOf(failure.getMessage()), end);
     }
     persist();
@@ -269,12 +315,13 @@ public final class SyncService {
    * or a manual trigger, runs then).
    */
   private void watchSpace() {
+    publish(); // bytes transferred and tag counts, mid-cycle too
     if (stopping.get() || running) {
       return;
     }
     boolean wasPaused = status.paused != null;
     if (!pausedForSpace() && wasPaused) {
-      tick("Schedule");
+      tick(SyncTrigger.Schedule);
     }
   }
 
@@ -288,7 +335,7 @@ public final class SyncService {
       if (status.paused != null) {
         LOG.info("sync: {} free again on the data folder; resuming", DiskSpace.describe(space.freeBytes()));
         status.paused = null;
-        status.syncState = "Pending";
+        status.syncState = SyncPhase.Pending;
         persist();
       }
       return false;
@@ -304,7 +351,7 @@ public final class SyncService {
     status.paused.description = "sync is paused: the data folder's file system has " + DiskSpace.describe(space.freeBytes())
         + " free, below storage.minFreeBytes (" + DiskSpace.describe(space.minFreeBytes())
         + "); it resumes by itself when space is freed (delete images, then collect garbage)";
-    status.syncState = "Paused";
+    status.syncState = SyncPhase.Paused;
     if (starting) {
       LOG.warn("{}", status.paused.description);
       persist(); // may fail on a full disk: the status is served from memory all the same
@@ -324,7 +371,8 @@ public final class SyncService {
   }
 
   private void persist() {
-    byte[] snapshot = statusSnapshot();
+    publish();
+    byte[] snapshot = status.snapshot();
     worker.executeBlocking(() -> {
       SyncStatus.write(data, snapshot);
       return null;

@@ -1,7 +1,12 @@
 package io.connectedregistry.sync;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectedregistry.status.ConnectionState;
+import io.connectedregistry.status.RegistryStatus;
+import io.connectedregistry.status.SyncPhase;
+import io.connectedregistry.status.SyncTrigger;
 import io.connectedregistry.storage.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,25 +17,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What {@code GET /_connected/v1/status} answers, persisted in {@code DATA/sync-status.json} so a
- * restart does not forget when the last successful sync was. Field names are ACR's (and those the
- * IoT Edge reported properties will use). Never holds a secret.
+ * The sync part of the status while {@link SyncService} works on it (on its context only), and
+ * its file {@code DATA/sync-status.json}, so a restart does not forget when the last successful
+ * sync was. The file's format is unchanged since 0.1.0 (in both directions: that release reads
+ * what this one writes). Each change is published as the immutable {@link RegistryStatus.Sync}
+ * ({@link #toRecord()}) to the status board, which serves and reports it. Never holds a secret.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public final class SyncStatus {
+@JsonIgnoreProperties(ignoreUnknown = true)
+final class SyncStatus {
   private static final Logger LOG = LoggerFactory.getLogger(SyncStatus.class);
   static final String FILE_NAME = "sync-status.json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Online, Offline (parent unreachable), Syncing, Unhealthy (parent refuses us). */
-  public String connectionState = "Offline";
-  /**
-   * Pending, Syncing, Succeeded, Failed, TimedOut (stopped by the window's end), Paused (waiting
-   * for free space: see {@link #paused}).
-   */
-  public String syncState = "Pending";
-  /** Schedule, Manual or Startup: what started the last cycle. */
-  public String syncTrigger;
+  public ConnectionState connectionState = ConnectionState.Offline;
+  public SyncPhase syncState = SyncPhase.Pending;
+  public SyncTrigger syncTrigger;
   public String parent;
   /** feed (a parent of this project) or tags (any OCI parent). */
   public String parentKind;
@@ -49,6 +51,7 @@ public final class SyncStatus {
   public Paused paused;
 
   /** Why sync is not running now, and what it waits for. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static final class Paused {
     /** InsufficientStorage: less than storage.minFreeBytes free on the data folder's file system. */
     public String reason;
@@ -63,6 +66,7 @@ public final class SyncStatus {
 
   /** The counts of the last cycle. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static final class LastCycle {
     public int repositories;
     public long tagsCopied;
@@ -79,12 +83,26 @@ public final class SyncStatus {
   }
 
   /** ACR's statusDetails shape. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
   public static final class StatusDetails {
     public String type;
     public String code;
     public String description;
     public String timestamp;
     public String correlationId;
+  }
+
+  /** The immutable copy, as the status board holds it (the connection state sits beside it there). */
+  RegistryStatus.Sync toRecord() {
+    return new RegistryStatus.Sync(syncState, syncTrigger, parent, parentKind, lastSyncStartTime, lastSyncEndTime,
+        lastSuccessfulSyncEndTime, nextSyncWindow, cursor, bytesTransferred, repositories,
+        lastCycle == null ? null : new RegistryStatus.LastCycle(lastCycle.repositories, lastCycle.tagsCopied,
+            lastCycle.tagsDeleted, lastCycle.manifests, lastCycle.blobsFetched, lastCycle.blobsLinked,
+            lastCycle.referrers, lastCycle.bytes, lastCycle.requests, lastCycle.durationMillis, lastCycle.errors),
+        lastError == null ? null : new RegistryStatus.StatusDetails(lastError.type, lastError.code,
+            lastError.description, lastError.timestamp, lastError.correlationId),
+        paused == null ? null : new RegistryStatus.Paused(paused.reason, paused.description, paused.freeBytes,
+            paused.minFreeBytes, paused.since));
   }
 
   static SyncStatus load(Path dataDirectory) {

@@ -303,4 +303,20 @@ abstract class RegistryStorageContract {
     assertEquals(second.digest(), storage.manifest("r", Reference.parse("v1")).orElseThrow().digest());
     assertEquals(second.digest(), storage.cachedManifest("r", Reference.parse("v1")).orElseThrow().digest());
   }
+
+  @Test
+  void usageCountsEachBlobOnceAndOnlyRepositoriesWithManifests() {
+    assertEquals(new StorageUsage(0, 0, 0), storage.usage());
+    Digest config = push("a", bytes("{}"));
+    Digest layer = push("a", bytes("layer"));
+    storage.mountBlob("b", "a", layer); // linked twice, stored once
+    push("empty", bytes("no manifest links me"));
+    Manifest m = image(config, layer);
+    storage.putManifest("a", m, "v1");
+
+    StorageUsage usage = storage.usage();
+
+    long blobBytes = bytes("{}").length + bytes("layer").length + bytes("no manifest links me").length;
+    assertEquals(new StorageUsage(blobBytes + m.bytes().length, 1, 3), usage);
+  }
 }

@@ -129,7 +129,8 @@ class ParentValuesTest {
     service.trigger();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
-      JsonObject status = new JsonObject(io.vertx.core.buffer.Buffer.buffer(Await.result(service.status())));
+      JsonObject status = new JsonObject(io.vertx.core.buffer.Buffer.buffer(
+          io.connectedregistry.status.StatusJson.bytes(service.board().current())));
       if (end.equals(status.getString("lastSyncEndTime"))) {
         return status;
       }

@@ -1,0 +1,8 @@
+package io.connectedregistry.status;
+
+/** What started the last sync cycle. */
+public enum SyncTrigger {
+  Startup,
+  Schedule,
+  Manual
+}

@@ -1,0 +1,118 @@
+package io.connectedregistry.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.connectedregistry.RegistryApplication;
+import io.connectedregistry.config.ConfigLoader;
+import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.status.ConnectionState;
+import io.connectedregistry.status.RegistryStatus;
+import io.connectedregistry.status.StatusBoard;
+import io.connectedregistry.status.SyncPhase;
+import io.connectedregistry.status.SyncTrigger;
+import io.connectedregistry.storage.LocalRegistryStorage;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sync keeps its part of the {@link StatusBoard}: a listener hears a manual cycle begin and end,
+ * each change once, and the status served and the file agree with what it heard.
+ */
+class SyncStatusBoardTest {
+  @TempDir Path parentData;
+  @TempDir Path childData;
+  @TempDir Path images;
+  RegistryApplication parent;
+  int parentPort;
+  Vertx vertx;
+  LocalRegistryStorage storage;
+  SyncService service;
+  final ExecutorService notifier = Executors.newSingleThreadExecutor();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    parentPort = Distribution.freePort();
+    parent = RegistryApplication.start(new ConfigLoader(Map.of()).load(ConfigLoader.Flags.none()
+        .withListen("127.0.0.1:" + parentPort).withData(parentData.toString())));
+    vertx = Vertx.vertx();
+    storage = LocalRegistryStorage.open(childData, LocalRegistryStorage.Options.defaults());
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (service != null) {
+      service.stop();
+    }
+    storage.close();
+    Await.result(vertx.close());
+    parent.stop();
+    notifier.shutdownNow();
+  }
+
+  @Test
+  void aListenerHearsTheCycleBeginAndEndEachChangeOnce() throws Exception {
+    Path layout = images.resolve("one");
+    Images.make(layout, "v1", "-l", "2K", "-s", "board-1");
+    Images.push(layout, "v1", "127.0.0.1:" + parentPort, "app/one", null);
+    Path file = Files.writeString(childData.resolve("child.yaml"), """
+        parent: {endpoint: "127.0.0.1:%d", protocol: http}
+        sync: {repositories: ["app/*"], schedule: "0 0 1 1 *"}
+        """.formatted(parentPort));
+    RegistryConfig config = new ConfigLoader(Map.of()).load(ConfigLoader.Flags.none()
+        .withConfig(file).withData(childData.toString()));
+    StatusBoard board = new StatusBoard(
+        RegistryStatus.starting(config.mode(), "test", true), notifier);
+    List<RegistryStatus[]> heard = new CopyOnWriteArrayList<>();
+    board.subscribe((before, after) -> heard.add(new RegistryStatus[] {before, after}));
+    service = SyncService.create(vertx, config, storage, vertx.createSharedWorkerExecutor("registry-storage", 4),
+        Clock.systemUTC(), board);
+
+    service.trigger(); // before start(): the only cycle is this manual one
+    RegistryStatus done = awaitEnd(service);
+
+    notifier.submit(() -> { }).get(10, TimeUnit.SECONDS);
+    List<SyncPhase> phases = new ArrayList<>();
+    for (RegistryStatus[] change : heard) {
+      assertNotEquals(change[0], change[1], "a notification for no change");
+      SyncPhase phase = change[1].sync().syncState();
+      if (phases.isEmpty() || phases.get(phases.size() - 1) != phase) {
+        phases.add(phase);
+      }
+    }
+    assertEquals(List.of(SyncPhase.Pending, SyncPhase.Syncing, SyncPhase.Succeeded), phases, "heard: " + phases);
+    assertEquals(done, heard.get(heard.size() - 1)[1], "the last change heard is the status served");
+    assertEquals(SyncTrigger.Manual, done.sync().syncTrigger());
+    assertEquals(ConnectionState.Online, done.connectionState());
+    assertEquals(Map.of("app/one", 1), done.sync().repositories());
+    assertEquals(SyncPhase.Succeeded, SyncStatus.load(childData).syncState, "the file says the same");
+  }
+
+  private static RegistryStatus awaitEnd(SyncService service) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      RegistryStatus status = Await.result(service.freshStatus());
+      if (status.sync().syncState() == SyncPhase.Succeeded || status.sync().syncState() == SyncPhase.Failed) {
+        assertEquals(SyncPhase.Succeeded, status.sync().syncState(), status.toString());
+        return status;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the cycle did not end within 60 s");
+  }
+}
