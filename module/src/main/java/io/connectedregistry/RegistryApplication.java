@@ -8,6 +8,8 @@ import io.connectedregistry.auth.Limits;
 import io.connectedregistry.auth.LoginThrottle;
 import io.connectedregistry.auth.PasswordHasher;
 import io.connectedregistry.auth.TokenService;
+import io.connectedregistry.config.ConfigException;
+import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
@@ -31,6 +33,9 @@ public final class RegistryApplication {
   private final AuthStore authStore;
   private final RegistryServer server;
   private final SyncService sync;
+  private volatile LiveConfiguration live;
+  /** The garbage collector's timer; -1 while storage.gcInterval is unset. */
+  private long gcTimer = -1;
   private volatile boolean stopped;
 
   private RegistryApplication(Vertx vertx, RegistryStorage storage, AuthStore authStore,
@@ -44,6 +49,19 @@ public final class RegistryApplication {
 
   /** Opens the store and starts listening; returns once the server accepts connections. */
   public static RegistryApplication start(RegistryConfig config) throws Exception {
+    return start(config, null, null);
+  }
+
+  /**
+   * Like {@link #start(RegistryConfig)}, keeping the layers so the configuration can change while
+   * the registry runs (config API, SIGHUP: {@link #reloadConfigurationFile}).
+   */
+  public static RegistryApplication start(ConfigLayers layers, ConfigLayers.Built built) throws Exception {
+    return start(built.config(), layers, built);
+  }
+
+  private static RegistryApplication start(RegistryConfig config, ConfigLayers layers,
+      ConfigLayers.Built built) throws Exception {
     long started = System.nanoTime();
     LocalRegistryStorage storage = LocalRegistryStorage.open(config.data(), storageOptions(config));
     AuthStore authStore;
@@ -59,6 +77,10 @@ public final class RegistryApplication {
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     RegistryServer server;
     SyncService sync = null;
+    // The application owns the GC timer; the live configuration reschedules it through this.
+    RegistryApplication[] app = {null};
+    LiveConfiguration live = layers == null ? null
+        : new LiveConfiguration(layers, built, access, next -> app[0].scheduleFullCollection(next));
     try {
       if (config.parent() != null) {
         // Same pool as the API's storage calls (shared by name): sync writes like a client push.
@@ -66,7 +88,7 @@ public final class RegistryApplication {
             vertx.createSharedWorkerExecutor(RegistryServer.STORAGE_POOL, RegistryServer.STORAGE_WORKERS),
             Clock.systemUTC());
       }
-      server = RegistryServer.start(vertx, config, storage, access, sync).await(30, TimeUnit.SECONDS);
+      server = RegistryServer.start(vertx, config, storage, access, sync, live).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       if (sync != null) {
         sync.stop();
@@ -76,17 +98,36 @@ public final class RegistryApplication {
       storage.close();
       throw e;
     }
-    RegistryApplication app = new RegistryApplication(vertx, storage, authStore, server, sync);
+    app[0] = new RegistryApplication(vertx, storage, authStore, server, sync);
+    app[0].live = live;
     if (sync != null) {
       // After the server is up: start-up work and the first cycle do not compete for the CPU.
       sync.start();
     }
-    app.watchDiskSpace();
-    app.scheduleGarbageCollection(config);
+    app[0].watchDiskSpace();
+    app[0].scheduleGarbageCollection(config);
     String scheme = config.tls() == null ? "http" : "https";
     LOG.info("connected registry listening on {}://{} (mode {}, data {}) ready in {} ms",
         scheme, config.listen(), config.mode(), storage.paths().root(), (System.nanoTime() - started) / 1_000_000);
-    return app;
+    return app[0];
+  }
+
+  /**
+   * SIGHUP: rereads the configuration file and applies what can change live. A bad file changes
+   * nothing (logged with every bad key). Without layers (started from a bare config), does nothing.
+   */
+  public void reloadConfigurationFile() {
+    LiveConfiguration current = live;
+    if (current == null || stopped) {
+      return;
+    }
+    try {
+      current.reloadFile();
+    } catch (ConfigException e) {
+      LOG.error("configuration file not applied, nothing changed: {}", String.join("; ", e.problems()));
+    } catch (RuntimeException e) {
+      LOG.error("configuration reload failed, nothing changed", e);
+    }
   }
 
   private static AccessControl accessControl(RegistryConfig config, AuthStore store) {
@@ -125,11 +166,20 @@ public final class RegistryApplication {
         Math.min(config.storage().uploadExpiry().toMillis(), config.storage().uploadMaxAge().toMillis()));
     vertx.setPeriodic(sweep, id -> vertx.executeBlocking(storage::expireUploads, false)
         .onFailure(e -> LOG.error("expiring stale uploads failed", e)));
+    scheduleFullCollection(config);
+  }
+
+  /** (Re)schedules the garbage collector for {@code storage.gcInterval}; a run in progress finishes. */
+  private synchronized void scheduleFullCollection(RegistryConfig config) {
+    if (gcTimer >= 0) {
+      vertx.cancelTimer(gcTimer);
+      gcTimer = -1;
+    }
     Duration interval = config.storage().gcInterval();
     if (interval == null) {
       return;
     }
-    vertx.setPeriodic(interval.toMillis(), id -> vertx.executeBlocking(storage::collectGarbage, false)
+    gcTimer = vertx.setPeriodic(interval.toMillis(), id -> vertx.executeBlocking(storage::collectGarbage, false)
         .onFailure(e -> LOG.error("scheduled garbage collection failed", e)));
     LOG.info("garbage collection every {}", interval);
   }

@@ -1,0 +1,50 @@
+package io.connectedregistry;
+
+import io.connectedregistry.config.ConfigView;
+import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.config.RegistryConfig.AuthConfig;
+import io.connectedregistry.config.RegistryConfig.StorageConfig;
+import java.util.List;
+
+/**
+ * What a new configuration changes in a running registry: {@link #running} is the configuration
+ * that can be in effect without a restart (the keys that apply live from the new one, every other
+ * key from the old one), so the difference old → running is what gets applied and running → new
+ * is what waits for a restart. The one list of live keys is this constructor of records.
+ *
+ * <p>Live today: {@code logLevel}, {@code mode}, {@code auth.anonymousPull},
+ * {@code auth.adminTokens}, {@code auth.tokenLifetime}, {@code auth.failedLoginsPerMinute},
+ * {@code storage.gcInterval}. Restart required: {@code listen}, {@code data}, {@code tls.*},
+ * {@code http.*}, {@code auth.limits.*}, the other {@code storage.*} keys, {@code parent.*} and
+ * {@code sync.*} (the sync service is built once; rebuilding it live is not done yet).
+ */
+record Reconfiguration(RegistryConfig before, RegistryConfig running, RegistryConfig requested) {
+
+  static Reconfiguration of(RegistryConfig before, RegistryConfig requested) {
+    StorageConfig s = before.storage();
+    AuthConfig a = before.auth();
+    AuthConfig n = requested.auth();
+    RegistryConfig running = new RegistryConfig(before.listen(), before.data(), requested.mode(),
+        before.parent(), before.sync(), requested.logLevel(), before.tls(),
+        new StorageConfig(s.uploadExpiry(), requested.storage().gcInterval(), s.gcGrace(),
+            s.minFreeBytes(), s.uploadMaxAge()),
+        new AuthConfig(n.anonymousPull(), n.adminTokens(), n.tokenLifetime(), n.failedLoginsPerMinute(),
+            a.maxTokens(), a.maxScopeMaps(), a.maxRulesPerScopeMap(), a.maxClientTokens()),
+        before.http());
+    return new Reconfiguration(before, running, requested);
+  }
+
+  /** Keys that take a new value now. */
+  List<String> applied() {
+    return List.copyOf(ConfigView.changed(before, running));
+  }
+
+  /** Keys configured differently that keep their old value until the next start. */
+  List<String> restartRequired() {
+    return List.copyOf(ConfigView.changed(running, requested));
+  }
+
+  boolean changes(String key) {
+    return ConfigView.changed(before, running).contains(key);
+  }
+}
