@@ -6,6 +6,7 @@ import io.connectedregistry.config.ConfigControl;
 import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.ConfigView;
 import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.sync.SyncService;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -25,6 +26,8 @@ final class LiveConfiguration implements ConfigControl {
   private static final Logger LOG = LoggerFactory.getLogger(LiveConfiguration.class);
 
   private final AccessControl access;
+  /** Null for a root registry. */
+  private final SyncService sync;
   private final Consumer<RegistryConfig> garbageCollection;
   private ConfigLayers layers;
   private ConfigLayers.Built loaded;
@@ -34,7 +37,8 @@ final class LiveConfiguration implements ConfigControl {
    * @param garbageCollection reschedules the garbage collector for {@code storage.gcInterval}
    */
   LiveConfiguration(ConfigLayers layers, ConfigLayers.Built loaded, AccessControl access,
-      Consumer<RegistryConfig> garbageCollection) {
+      SyncService sync, Consumer<RegistryConfig> garbageCollection) {
+    this.sync = sync;
     this.layers = layers;
     this.loaded = loaded;
     this.running = loaded.config();
@@ -90,6 +94,11 @@ final class LiveConfiguration implements ConfigControl {
     }
     if (change.changes("auth.tokenLifetime")) {
       access.tokens().setLifetime(target.auth().tokenLifetime());
+    }
+    if (sync != null && change.applied().stream().anyMatch(
+        k -> k.equals("mode") || k.startsWith("sync.") || k.startsWith("parent."))) {
+      // After the mode: sync mirrors the parent's deletes only in ReadOnly mode.
+      sync.reconfigure(target);
     }
     if (change.changes("storage.gcInterval")) {
       garbageCollection.accept(target);

@@ -14,9 +14,10 @@ import java.util.List;
  *
  * <p>Live today: {@code logLevel}, {@code mode}, {@code auth.anonymousPull},
  * {@code auth.adminTokens}, {@code auth.tokenLifetime}, {@code auth.failedLoginsPerMinute},
- * {@code storage.gcInterval}. Restart required: {@code listen}, {@code data}, {@code tls.*},
- * {@code http.*}, {@code auth.limits.*}, the other {@code storage.*} keys, {@code parent.*} and
- * {@code sync.*} (the sync service is built once; rebuilding it live is not done yet).
+ * {@code storage.gcInterval}, every {@code sync.*} key, and {@code parent.*} when a parent is
+ * replaced by another. Restart required: {@code listen}, {@code data}, {@code tls.*},
+ * {@code http.*}, {@code auth.limits.*}, the other {@code storage.*} keys, and a parent added to
+ * a root or removed from a connected registry.
  */
 record Reconfiguration(RegistryConfig before, RegistryConfig running, RegistryConfig requested) {
 
@@ -24,8 +25,12 @@ record Reconfiguration(RegistryConfig before, RegistryConfig running, RegistryCo
     StorageConfig s = before.storage();
     AuthConfig a = before.auth();
     AuthConfig n = requested.auth();
+    // A parent replaced by another is live (the sync service rebuilds its client); a parent added
+    // or removed turns a root into a connected registry or back, which is a restart.
+    boolean parentLive = (before.parent() == null) == (requested.parent() == null);
     RegistryConfig running = new RegistryConfig(before.listen(), before.data(), requested.mode(),
-        before.parent(), before.sync(), requested.logLevel(), before.tls(),
+        parentLive ? requested.parent() : before.parent(), requested.sync(), requested.logLevel(),
+        before.tls(),
         new StorageConfig(s.uploadExpiry(), requested.storage().gcInterval(), s.gcGrace(),
             s.minFreeBytes(), s.uploadMaxAge()),
         new AuthConfig(n.anonymousPull(), n.adminTokens(), n.tokenLifetime(), n.failedLoginsPerMinute(),

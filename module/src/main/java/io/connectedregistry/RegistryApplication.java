@@ -79,8 +79,7 @@ public final class RegistryApplication {
     SyncService sync = null;
     // The application owns the GC timer; the live configuration reschedules it through this.
     RegistryApplication[] app = {null};
-    LiveConfiguration live = layers == null ? null
-        : new LiveConfiguration(layers, built, access, next -> app[0].scheduleFullCollection(next));
+    LiveConfiguration live = null;
     try {
       if (config.parent() != null) {
         // Same pool as the API's storage calls (shared by name): sync writes like a client push.
@@ -88,6 +87,12 @@ public final class RegistryApplication {
             vertx.createSharedWorkerExecutor(RegistryServer.STORAGE_POOL, RegistryServer.STORAGE_WORKERS),
             Clock.systemUTC());
       }
+      live = layers == null ? null : new LiveConfiguration(layers, built, access, sync,
+          next -> {
+            if (app[0] != null) { // a change that arrives while still starting is applied at once below
+              app[0].scheduleFullCollection(next);
+            }
+          });
       server = RegistryServer.start(vertx, config, storage, access, sync, live).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       if (sync != null) {

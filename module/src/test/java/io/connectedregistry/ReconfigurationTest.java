@@ -36,13 +36,31 @@ class ReconfigurationTest {
     Reconfiguration change = Reconfiguration.of(before, requested);
 
     assertEquals(List.of("auth.anonymousPull", "auth.tokenLifetime", "logLevel", "mode",
-        "storage.gcInterval"), change.applied());
+        "storage.gcInterval", "sync.schedule"), change.applied());
     assertEquals(List.of("auth.limits.maxTokens", "http.maxConnections", "listen",
-        "storage.gcGrace", "sync.schedule"), change.restartRequired());
+        "storage.gcGrace"), change.restartRequired());
     assertEquals(Mode.ReadOnly, change.running().mode());
     assertEquals(LogLevel.Debug, change.running().logLevel());
     assertEquals(before.listen(), change.running().listen());
     assertEquals(before.storage().gcGrace(), change.running().storage().gcGrace());
+  }
+
+  @Test
+  void a_parent_replaced_by_another_is_live_but_a_parent_added_to_a_root_waits_for_a_restart()
+      throws Exception {
+    String parentA = "{\"mode\": \"ReadOnly\", \"parent\": {\"endpoint\": \"127.0.0.1:7001\", \"protocol\": \"http\"}";
+    String parentB = "{\"mode\": \"ReadOnly\", \"parent\": {\"endpoint\": \"127.0.0.1:7002\", \"protocol\": \"http\"}";
+    RegistryConfig connectedToA = config(parentA + ", \"sync\": {\"repositories\": [\"app/*\"]}}");
+
+    Reconfiguration replaced = Reconfiguration.of(connectedToA,
+        config(parentB + ", \"sync\": {\"repositories\": [\"lib/*\"]}}"));
+    Reconfiguration added = Reconfiguration.of(config("{\"mode\": \"ReadOnly\"}"), connectedToA);
+
+    assertEquals(List.of("parent.endpoint", "sync.repositories"), replaced.applied());
+    assertEquals(List.of(), replaced.restartRequired());
+    assertEquals(List.of("sync.repositories"), added.applied());
+    assertEquals(List.of("parent.endpoint", "parent.protocol", "parent.tokenRealms"),
+        added.restartRequired());
   }
 
   @Test
