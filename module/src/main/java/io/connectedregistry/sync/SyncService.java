@@ -57,6 +57,7 @@ public final class SyncService {
   private volatile OnDemandFetcher onDemand;
   /** A configuration waiting for the running cycle to stop at its next safe point; null if none. */
   private RegistryConfig pending;
+  private RegistryConfig.SyncConfig syncConfig;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private boolean running;
   private boolean manualPending;
@@ -83,6 +84,7 @@ public final class SyncService {
 
   /** Builds what the configuration decides around a parent client and its sync state. */
   private void plan(RegistryConfig config, ParentCaller caller, SyncState state) {
+    this.syncConfig = config.sync();
     this.caller = caller;
     this.state = state;
     this.schedule = SyncSchedule.of(config.sync(), clock);
@@ -158,7 +160,7 @@ public final class SyncService {
   /** Starts a cycle now (after the running one, if any), ignoring the schedule and window. */
   public void trigger() {
     context.runOnContext(v -> {
-      if (running) {
+      if (running || pending != null) { // a new plan waiting: the manual cycle runs with it
         manualPending = true;
       } else if (pausedForSpace()) {
         manualPending = true; // runs once the space is back
@@ -190,8 +192,8 @@ public final class SyncService {
   }
 
   private void tick(String trigger) {
-    if (stopping.get() || running) {
-      return;
+    if (stopping.get() || running || pending != null) {
+      return; // a pending plan ticks once it is in place
     }
     vertx.cancelTimer(timer);
     if (pausedForSpace()) {
@@ -256,7 +258,7 @@ public final class SyncService {
       last.referrers = report.referrers();
       last.bytes = report.bytes();
       last.requests = report.requests();
-      last.durationMillis = Duration.between(lastCycleStart, end).toMillis();
+      last.durationMillis = lastCycleStart == null ? 0 : Duration.between(lastCycleStart, end).toMillis();
       last.errors = report.errors().size();
       status.lastCycle = last;
       if (report.succeeded()) {
@@ -394,6 +396,9 @@ public final class SyncService {
         tick("Schedule");
         return;
       }
+      if (running) {
+        return; // a cycle started meanwhile: it stops at its next safe point and replans then
+      }
       if (pending != next) {
         replan(); // an even newer configuration arrived meanwhile
         return;
@@ -401,7 +406,12 @@ public final class SyncService {
       pending = null;
       ParentCaller newCaller = sameParent ? oldCaller
           : new ParentCaller(vertx, endpoint, ParentPolicy.defaults());
-      plan(next, newCaller, loaded.result());
+      SyncState nextState = loaded.result();
+      if (nextState == state && (!next.sync().repositories().equals(syncConfig.repositories())
+          || !next.sync().tags().equals(syncConfig.tags()))) {
+        nextState.relist();
+      }
+      plan(next, newCaller, nextState);
       if (!sameParent) {
         status.parent = endpoint.toString();
         vertx.setTimer(OLD_CALLER_GRACE.toMillis(), id -> oldCaller.close());
