@@ -28,22 +28,23 @@ final class LiveConfiguration implements ConfigControl {
   private final AccessControl access;
   /** Null for a root registry. */
   private final SyncService sync;
-  private final Consumer<RegistryConfig> garbageCollection;
+  private final Consumer<RegistryConfig> storage;
   private ConfigLayers layers;
   private ConfigLayers.Built loaded;
   private RegistryConfig running;
 
   /**
-   * @param garbageCollection reschedules the garbage collector for {@code storage.gcInterval}
+   * @param storage applies the {@code storage.*} periods: the store's options and the garbage
+   *     collection and upload expiry timers
    */
   LiveConfiguration(ConfigLayers layers, ConfigLayers.Built loaded, AccessControl access,
-      SyncService sync, Consumer<RegistryConfig> garbageCollection) {
+      SyncService sync, Consumer<RegistryConfig> storage) {
     this.sync = sync;
     this.layers = layers;
     this.loaded = loaded;
     this.running = loaded.config();
     this.access = access;
-    this.garbageCollection = garbageCollection;
+    this.storage = storage;
   }
 
   synchronized RegistryConfig running() {
@@ -100,8 +101,8 @@ final class LiveConfiguration implements ConfigControl {
       // After the mode: sync mirrors the parent's deletes only in ReadOnly mode.
       sync.reconfigure(target);
     }
-    if (change.changes("storage.gcInterval")) {
-      garbageCollection.accept(target);
+    if (change.applied().stream().anyMatch(k -> k.startsWith("storage."))) {
+      storage.accept(target);
     }
     layers = next;
     loaded = built;

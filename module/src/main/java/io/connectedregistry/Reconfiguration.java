@@ -14,10 +14,12 @@ import java.util.List;
  *
  * <p>Live today: {@code logLevel}, {@code mode}, {@code auth.anonymousPull},
  * {@code auth.adminTokens}, {@code auth.tokenLifetime}, {@code auth.failedLoginsPerMinute},
- * {@code storage.gcInterval}, every {@code sync.*} key, and {@code parent.*} when a parent is
+ * {@code storage.gcInterval}, {@code storage.gcGrace}, {@code storage.uploadExpiry},
+ * {@code storage.uploadMaxAge}, every {@code sync.*} key, and {@code parent.*} when a parent is
  * replaced by another. Restart required: {@code listen}, {@code data}, {@code tls.*},
- * {@code http.*}, {@code auth.limits.*}, the other {@code storage.*} keys, and a parent added to
- * a root or removed from a connected registry.
+ * {@code http.*}, {@code auth.limits.*}, {@code storage.minFreeBytes} (it sizes the space
+ * reserve when the store opens), and a parent added to a root or removed from a connected
+ * registry.
  */
 record Reconfiguration(RegistryConfig before, RegistryConfig running, RegistryConfig requested) {
 
@@ -31,8 +33,8 @@ record Reconfiguration(RegistryConfig before, RegistryConfig running, RegistryCo
     RegistryConfig running = new RegistryConfig(before.listen(), before.data(), requested.mode(),
         parentLive ? requested.parent() : before.parent(), requested.sync(), requested.logLevel(),
         before.tls(),
-        new StorageConfig(s.uploadExpiry(), requested.storage().gcInterval(), s.gcGrace(),
-            s.minFreeBytes(), s.uploadMaxAge()),
+        new StorageConfig(requested.storage().uploadExpiry(), requested.storage().gcInterval(),
+            requested.storage().gcGrace(), s.minFreeBytes(), requested.storage().uploadMaxAge()),
         new AuthConfig(n.anonymousPull(), n.adminTokens(), n.tokenLifetime(), n.failedLoginsPerMinute(),
             a.maxTokens(), a.maxScopeMaps(), a.maxRulesPerScopeMap(), a.maxClientTokens()),
         before.http());

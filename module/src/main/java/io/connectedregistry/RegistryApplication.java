@@ -36,6 +36,8 @@ public final class RegistryApplication {
   private volatile LiveConfiguration live;
   /** The garbage collector's timer; -1 while storage.gcInterval is unset. */
   private long gcTimer = -1;
+  /** The stale upload sweep's timer. */
+  private long sweepTimer = -1;
   private volatile boolean stopped;
 
   private RegistryApplication(Vertx vertx, RegistryStorage storage, AuthStore authStore,
@@ -90,7 +92,9 @@ public final class RegistryApplication {
       live = layers == null ? null : new LiveConfiguration(layers, built, access, sync,
           next -> {
             if (app[0] != null) { // a change that arrives while still starting is applied at once below
-              app[0].scheduleFullCollection(next);
+              storage.reconfigure(next.storage().uploadExpiry(), next.storage().gcGrace(),
+                  next.storage().uploadMaxAge());
+              app[0].scheduleGarbageCollection(next);
             }
           });
       server = RegistryServer.start(vertx, config, storage, access, sync, live).await(30, TimeUnit.SECONDS);
@@ -165,11 +169,15 @@ public final class RegistryApplication {
     }, false));
   }
 
-  private void scheduleGarbageCollection(RegistryConfig config) {
+  /** (Re)schedules upload expiry and garbage collection; a run in progress finishes. */
+  private synchronized void scheduleGarbageCollection(RegistryConfig config) {
     // Stale uploads expire even when full garbage collection is off: they only cost disk.
     long sweep = Math.min(Duration.ofHours(1).toMillis(),
         Math.min(config.storage().uploadExpiry().toMillis(), config.storage().uploadMaxAge().toMillis()));
-    vertx.setPeriodic(sweep, id -> vertx.executeBlocking(storage::expireUploads, false)
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+    }
+    sweepTimer = vertx.setPeriodic(sweep, id -> vertx.executeBlocking(storage::expireUploads, false)
         .onFailure(e -> LOG.error("expiring stale uploads failed", e)));
     scheduleFullCollection(config);
   }

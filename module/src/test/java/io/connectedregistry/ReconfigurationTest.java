@@ -36,13 +36,14 @@ class ReconfigurationTest {
     Reconfiguration change = Reconfiguration.of(before, requested);
 
     assertEquals(List.of("auth.anonymousPull", "auth.tokenLifetime", "logLevel", "mode",
-        "storage.gcInterval", "sync.schedule"), change.applied());
-    assertEquals(List.of("auth.limits.maxTokens", "http.maxConnections", "listen",
-        "storage.gcGrace"), change.restartRequired());
+        "storage.gcGrace", "storage.gcInterval", "sync.schedule"), change.applied());
+    assertEquals(List.of("auth.limits.maxTokens", "http.maxConnections", "listen"),
+        change.restartRequired());
     assertEquals(Mode.ReadOnly, change.running().mode());
     assertEquals(LogLevel.Debug, change.running().logLevel());
     assertEquals(before.listen(), change.running().listen());
-    assertEquals(before.storage().gcGrace(), change.running().storage().gcGrace());
+    assertEquals(requested.storage().gcGrace(), change.running().storage().gcGrace());
+    assertEquals(before.http(), change.running().http());
   }
 
   @Test

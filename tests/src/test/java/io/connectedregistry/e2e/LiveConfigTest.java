@@ -203,6 +203,19 @@ class LiveConfigTest {
   }
 
   @Test
+  void a_new_upload_expiry_applies_without_a_restart() {
+    URI upload = startUpload("app/stale");
+    status(client.get(upload.toString(), admin.header()), 204);
+
+    Response r = status(put("{\"storage\": {\"uploadExpiry\": \"PT1S\"}}"), 200);
+    assertEquals(List.of("storage.uploadExpiry"), texts(r.json().path("applied")), r::describe);
+
+    // The sweep now runs every second and deletes uploads untouched for a second.
+    error(AuthSupport.await(() -> client.get(upload.toString(), admin.header()), 404, Duration.ofSeconds(15)),
+        404, "BLOB_UPLOAD_UNKNOWN");
+  }
+
+  @Test
   void an_invalid_document_changes_nothing_and_names_every_bad_key() {
     JsonNode before = keys();
 
