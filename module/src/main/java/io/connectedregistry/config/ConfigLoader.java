@@ -20,8 +20,11 @@ import java.util.Optional;
  *       (and {@code --grace} for {@code gc}).
  * </ol>
  *
- * Every value is validated in the layer that sets it, so an error names the key as the user wrote
- * it there. Relative paths are relative to the working directory, not to the file. Blank
+ * Above them, the managed layer (module twin, parent's definition, config API): see {@link
+ * ConfigLayers}, which runs these layers and keeps them for a reload.
+ *
+ * <p>Every value is validated in the layer that sets it, so an error names the key as the user wrote
+ * it there; a bad key does not stop the check, so one error lists every bad key of every layer. Relative paths are relative to the working directory, not to the file. Blank
  * environment variables count as unset, since {@code REGISTRY_MODE=} in a compose file usually
  * means "not set" rather than "empty".
  */
