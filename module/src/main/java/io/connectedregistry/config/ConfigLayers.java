@@ -75,9 +75,9 @@ public final class ConfigLayers {
     JsonNode file = loader.applyFile(flags, draft);
     before = trace(draft, before, file, FILE, sources);
     loader.applyEnvironment(draft);
-    before = trace(draft, before, null, ENVIRONMENT, sources);
+    before = trace(draft, before, loader.environmentKeys(), ENVIRONMENT, sources);
     ConfigLoader.applyFlags(flags, draft);
-    before = trace(draft, before, null, FLAGS, sources);
+    before = trace(draft, before, flagKeys(flags), FLAGS, sources);
 
     Map<String, String> refused = new LinkedHashMap<>();
     if (parentDefinition != null) {
@@ -143,9 +143,38 @@ public final class ConfigLayers {
     }
   }
 
+  private static Set<String> flagKeys(Flags flags) {
+    Set<String> keys = new TreeSet<>();
+    if (flags.listen() != null) {
+      keys.add("listen");
+    }
+    if (flags.data() != null) {
+      keys.add("data");
+    }
+    if (flags.mode() != null) {
+      keys.add("mode");
+    }
+    if (flags.logLevel() != null) {
+      keys.add("logLevel");
+    }
+    if (flags.grace() != null) {
+      keys.add("storage.gcGrace");
+    }
+    return keys;
+  }
+
+  private static RegistryConfig trace(ConfigDraft draft, RegistryConfig before, Set<String> keys,
+      String source, SortedMap<String, String> sources) {
+    RegistryConfig after = trace(draft, before, (JsonNode) null, source, sources);
+    if (after != null) {
+      keys.forEach(k -> sources.put(k, source));
+    }
+    return after;
+  }
+
   /**
-   * Marks as coming from {@code source} the keys the layer set (those its document names, and
-   * any whose value it changed: environment, flags, derived values such as the mode's default).
+   * Marks as coming from {@code source} the keys the layer set (those it names, and any whose
+   * value it changed, such as the mode's default when a parent is set).
    */
   private static RegistryConfig trace(ConfigDraft draft, RegistryConfig before, JsonNode document,
       String source, SortedMap<String, String> sources) {

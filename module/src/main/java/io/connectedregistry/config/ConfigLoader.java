@@ -67,6 +67,21 @@ public final class ConfigLoader {
     return tree[0];
   }
 
+  /** The keys the environment sets (blank variables count as unset). */
+  java.util.Set<String> environmentKeys() {
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    Map<String, String> byVariable = Map.of("REGISTRY_LISTEN", "listen", "REGISTRY_DATA", "data",
+        "REGISTRY_MODE", "mode", "REGISTRY_LOG_LEVEL", "logLevel",
+        "REGISTRY_TLS_CERTIFICATE", "tls.certificate", "REGISTRY_TLS_KEY", "tls.key",
+        "REGISTRY_TLS_CLIENT_CA", "tls.clientCa", "REGISTRY_AUTH_ANONYMOUS_PULL", "auth.anonymousPull");
+    byVariable.forEach((variable, key) -> env(variable).ifPresent(v -> keys.add(key)));
+    if (env(CONNECTION_STRING).isPresent()) {
+      keys.addAll(java.util.List.of("parent.endpoint", "parent.protocol", "parent.username",
+          "parent.password"));
+    }
+    return keys;
+  }
+
   void applyEnvironment(ConfigDraft draft) {
     env("REGISTRY_LISTEN").ifPresent(v -> draft.check(() -> draft.listen = ConfigValues.listen("REGISTRY_LISTEN", v)));
     env("REGISTRY_DATA").ifPresent(v -> draft.check(() -> draft.data = ConfigValues.path("REGISTRY_DATA", v)));

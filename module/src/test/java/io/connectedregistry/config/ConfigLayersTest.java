@@ -67,6 +67,16 @@ class ConfigLayersTest {
   }
 
   @Test
+  void an_environment_variable_or_flag_restating_the_files_value_is_still_their_source()
+      throws IOException {
+    ConfigLayers.Built built = layers("logLevel: Warning\nmode: ReadOnly\n",
+        Map.of("REGISTRY_LOG_LEVEL", "Warning"), Flags.none().withMode("ReadOnly")).build();
+
+    assertEquals(ConfigLayers.ENVIRONMENT, built.sources().get("logLevel"));
+    assertEquals(ConfigLayers.FLAGS, built.sources().get("mode"));
+  }
+
+  @Test
   void a_file_value_equal_to_the_default_still_reports_the_file() throws IOException {
     ConfigLayers.Built built = layers("logLevel: Information\n", Map.of(), Flags.none()).build();
 
