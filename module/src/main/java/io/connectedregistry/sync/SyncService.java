@@ -55,8 +55,11 @@ public final class SyncService {
   private final SyncStatus status;
   /** Null unless {@code sync.onDemand}. */
   private volatile OnDemandFetcher onDemand;
-  /** A configuration waiting for the running cycle to stop at its next safe point; null if none. */
-  private RegistryConfig pending;
+  /**
+   * A configuration waiting for the running cycle to stop at its next safe point; null if none.
+   * Volatile: the cycle's stop check reads it wherever the cycle runs.
+   */
+  private volatile RegistryConfig pending;
   private RegistryConfig.SyncConfig syncConfig;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private boolean running;
