@@ -26,6 +26,19 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
   static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z', UTC} %-5level %logger{0} %msg"
       + "%replace(%replace(%ex){'\\s+$', ''}){'^(?=.)|[\\r\\n]+\\s*', ' | '}%nopex%n";
 
+  /** Sets the root level from {@code logLevel}; safe at any time (logback reads it per event). */
+  static void setLevel(io.connectedregistry.config.RegistryConfig.LogLevel level) {
+    Level logback =
+        switch (level) {
+          case Debug -> Level.DEBUG;
+          case Information -> Level.INFO;
+          case Warning -> Level.WARN;
+          case Error -> Level.ERROR;
+          case None -> Level.OFF;
+        };
+    ((Logger) org.slf4j.LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(logback);
+  }
+
   @Override
   public ExecutionStatus configure(LoggerContext context) {
     PatternLayoutEncoder encoder = new PatternLayoutEncoder();

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import io.connectedregistry.cli.AuthCommands;
 import io.connectedregistry.cli.ManifestVersion;
 import io.connectedregistry.config.ConfigException;
+import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.ConfigLoader;
 import io.connectedregistry.config.ConfigLoader.Flags;
 import io.connectedregistry.config.RegistryConfig;
@@ -64,18 +65,18 @@ public final class Main implements Callable<Integer> {
   /** Starts the registry and blocks; the JVM's shutdown hook (SIGTERM, Ctrl-C) stops it. */
   @Override
   public Integer call() throws Exception {
-    RegistryConfig loaded =
-        ConfigLoader.fromSystemEnvironment()
-            .load(
-                Flags.none()
-                    .withConfig(config)
-                    .withListen(listen)
-                    .withData(data)
-                    .withMode(mode)
-                    .withLogLevel(logLevel));
-    applyLogLevel(loaded.logLevel());
+    ConfigLayers layers = new ConfigLayers(ConfigLoader.fromSystemEnvironment(),
+        Flags.none()
+            .withConfig(config)
+            .withListen(listen)
+            .withData(data)
+            .withMode(mode)
+            .withLogLevel(logLevel));
+    ConfigLayers.Built loaded = layers.build();
+    applyLogLevel(loaded.config().logLevel());
 
-    RegistryApplication application = RegistryApplication.start(loaded);
+    RegistryApplication application = RegistryApplication.start(layers, loaded);
+    Hangup.onSignal(application::reloadConfigurationFile);
     CountDownLatch stopped = new CountDownLatch(1);
     // stop() lets in-flight requests finish; the JVM waits for this hook before exiting.
     Runtime.getRuntime()
@@ -125,16 +126,7 @@ public final class Main implements Callable<Integer> {
   }
 
   private static void applyLogLevel(RegistryConfig.LogLevel level) {
-    Level logback =
-        switch (level) {
-          case Debug -> Level.DEBUG;
-          case Information -> Level.INFO;
-          case Warning -> Level.WARN;
-          case Error -> Level.ERROR;
-          case None -> Level.OFF;
-        };
-    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
-        .setLevel(logback);
+    LogConfiguration.setLevel(level);
   }
 
   private static int badUsage(CommandLine.ParameterException e, String[] args) {

@@ -9,6 +9,8 @@ import io.connectedregistry.auth.LoginThrottle;
 import io.connectedregistry.auth.PasswordHasher;
 import io.connectedregistry.auth.TokenService;
 import io.connectedregistry.cli.ManifestVersion;
+import io.connectedregistry.config.ConfigException;
+import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
@@ -38,6 +40,11 @@ public final class RegistryApplication {
   private final SyncService sync;
   private final StatusBoard board;
   private final StorageFigures storageFigures;
+  private volatile LiveConfiguration live;
+  /** The garbage collector's timer; -1 while storage.gcInterval is unset. */
+  private long gcTimer = -1;
+  /** The stale upload sweep's timer. */
+  private long sweepTimer = -1;
   private volatile boolean stopped;
 
   private RegistryApplication(Vertx vertx, RegistryStorage storage, AuthStore authStore,
@@ -55,6 +62,19 @@ public final class RegistryApplication {
 
   /** Opens the store and starts listening; returns once the server accepts connections. */
   public static RegistryApplication start(RegistryConfig config) throws Exception {
+    return start(config, null, null);
+  }
+
+  /**
+   * Like {@link #start(RegistryConfig)}, keeping the layers so the configuration can change while
+   * the registry runs (config API, SIGHUP: {@link #reloadConfigurationFile}).
+   */
+  public static RegistryApplication start(ConfigLayers layers, ConfigLayers.Built built) throws Exception {
+    return start(built.config(), layers, built);
+  }
+
+  private static RegistryApplication start(RegistryConfig config, ConfigLayers layers,
+      ConfigLayers.Built built) throws Exception {
     long started = System.nanoTime();
     LocalRegistryStorage storage = LocalRegistryStorage.open(config.data(), storageOptions(config));
     AuthStore authStore;
@@ -75,6 +95,9 @@ public final class RegistryApplication {
     StatusBoard board = new StatusBoard(
         RegistryStatus.starting(config.mode(), ManifestVersion.get(), config.parent() != null),
         task -> statusContext.runOnContext(v -> task.run()));
+    // The application owns the GC timer; the live configuration reschedules it through this.
+    RegistryApplication[] app = {null};
+    LiveConfiguration live = null;
     try {
       if (config.parent() != null) {
         // Same pool as the API's storage calls (shared by name): sync writes like a client push.
@@ -82,7 +105,16 @@ public final class RegistryApplication {
             vertx.createSharedWorkerExecutor(RegistryServer.STORAGE_POOL, RegistryServer.STORAGE_WORKERS),
             Clock.systemUTC(), board);
       }
-      server = RegistryServer.start(vertx, config, storage, access, sync, board).await(30, TimeUnit.SECONDS);
+      live = layers == null ? null : new LiveConfiguration(layers, built, access, sync,
+          next -> {
+            if (app[0] != null) { // a change that arrives while still starting is applied at once below
+              storage.reconfigure(next.storage().uploadExpiry(), next.storage().gcGrace(),
+                  next.storage().uploadMaxAge());
+              app[0].scheduleGarbageCollection(next);
+            }
+            board.update(status -> status.withMode(next.mode()));
+          });
+      server = RegistryServer.start(vertx, config, storage, access, sync, board, live).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       if (sync != null) {
         sync.stop();
@@ -92,19 +124,38 @@ public final class RegistryApplication {
       storage.close();
       throw e;
     }
-    RegistryApplication app = new RegistryApplication(vertx, storage, authStore, server, sync, board);
-    app.storageFigures.start();
+    app[0] = new RegistryApplication(vertx, storage, authStore, server, sync, board);
+    app[0].live = live;
+    app[0].storageFigures.start();
     board.update(s -> s.withActivation(Activation.Active));
     if (sync != null) {
       // After the server is up: start-up work and the first cycle do not compete for the CPU.
       sync.start();
     }
-    app.watchDiskSpace();
-    app.scheduleGarbageCollection(config);
+    app[0].watchDiskSpace();
+    app[0].scheduleGarbageCollection(config);
     String scheme = config.tls() == null ? "http" : "https";
     LOG.info("connected registry listening on {}://{} (mode {}, data {}) ready in {} ms",
         scheme, config.listen(), config.mode(), storage.paths().root(), (System.nanoTime() - started) / 1_000_000);
-    return app;
+    return app[0];
+  }
+
+  /**
+   * SIGHUP: rereads the configuration file and applies what can change live. A bad file changes
+   * nothing (logged with every bad key). Without layers (started from a bare config), does nothing.
+   */
+  public void reloadConfigurationFile() {
+    LiveConfiguration current = live;
+    if (current == null || stopped) {
+      return;
+    }
+    try {
+      current.reloadFile();
+    } catch (ConfigException e) {
+      LOG.error("configuration file not applied, nothing changed: {}", String.join("; ", e.problems()));
+    } catch (RuntimeException e) {
+      LOG.error("configuration reload failed, nothing changed", e);
+    }
   }
 
   private static AccessControl accessControl(RegistryConfig config, AuthStore store) {
@@ -137,17 +188,30 @@ public final class RegistryApplication {
     }, false));
   }
 
-  private void scheduleGarbageCollection(RegistryConfig config) {
+  /** (Re)schedules upload expiry and garbage collection; a run in progress finishes. */
+  private synchronized void scheduleGarbageCollection(RegistryConfig config) {
     // Stale uploads expire even when full garbage collection is off: they only cost disk.
     long sweep = Math.min(Duration.ofHours(1).toMillis(),
         Math.min(config.storage().uploadExpiry().toMillis(), config.storage().uploadMaxAge().toMillis()));
-    vertx.setPeriodic(sweep, id -> vertx.executeBlocking(storage::expireUploads, false)
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+    }
+    sweepTimer = vertx.setPeriodic(sweep, id -> vertx.executeBlocking(storage::expireUploads, false)
         .onFailure(e -> LOG.error("expiring stale uploads failed", e)));
+    scheduleFullCollection(config);
+  }
+
+  /** (Re)schedules the garbage collector for {@code storage.gcInterval}; a run in progress finishes. */
+  private synchronized void scheduleFullCollection(RegistryConfig config) {
+    if (gcTimer >= 0) {
+      vertx.cancelTimer(gcTimer);
+      gcTimer = -1;
+    }
     Duration interval = config.storage().gcInterval();
     if (interval == null) {
       return;
     }
-    vertx.setPeriodic(interval.toMillis(), id -> vertx.executeBlocking(storage::collectGarbage, false)
+    gcTimer = vertx.setPeriodic(interval.toMillis(), id -> vertx.executeBlocking(storage::collectGarbage, false)
         .onSuccess(report -> storageFigures.refresh())
         .onFailure(e -> LOG.error("scheduled garbage collection failed", e)));
     LOG.info("garbage collection every {}", interval);

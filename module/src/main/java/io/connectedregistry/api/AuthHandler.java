@@ -35,6 +35,11 @@ final class AuthHandler {
   private final LoginQueue logins;
   private final ClientAddress clients;
 
+  /** The registry's mode now (it can change while the registry runs). */
+  io.connectedregistry.config.RegistryConfig.Mode mode() {
+    return access.store().mode();
+  }
+
   AuthHandler(AccessControl access, LoginQueue logins, ClientAddress clients) {
     this.access = access;
     this.logins = logins;

@@ -1,6 +1,7 @@
 package io.connectedregistry.api;
 
 import io.connectedregistry.auth.AccessControl;
+import io.connectedregistry.config.ConfigControl;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.status.StatusBoard;
 import io.connectedregistry.storage.RegistryStorage;
@@ -41,6 +42,12 @@ public final class RegistryServer {
    */
   public static Future<RegistryServer> start(Vertx vertx, RegistryConfig config, RegistryStorage storage,
       AccessControl access, SyncService sync, StatusBoard board) {
+    return start(vertx, config, storage, access, sync, board, null);
+  }
+
+  /** @param configControl the running configuration for the config API; null = that API answers 405 */
+  public static Future<RegistryServer> start(Vertx vertx, RegistryConfig config, RegistryStorage storage,
+      AccessControl access, SyncService sync, StatusBoard board, ConfigControl configControl) {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor(STORAGE_POOL, STORAGE_WORKERS);
     // Logins hash passwords (PBKDF2, ~0.1 s each): their own small pool, so a burst of logins
     // (or a guesser) never starves blob and manifest I/O.
@@ -52,6 +59,7 @@ public final class RegistryServer {
     AdminHandler admin = new AdminHandler(access, authWorker);
     SyncStatusHandler syncStatus = new SyncStatusHandler(sync, board, access);
     PullThrough pullThrough = new PullThrough(sync);
+    ConfigHandler configHandler = new ConfigHandler(configControl, authWorker);
     // One for all server instances: the caps hold for the process, not per event loop.
     long heap = Runtime.getRuntime().maxMemory();
     HttpLimits limits = new HttpLimits(vertx, config.http(), BodyBudget.of(config.http().maxBodyMemory(), heap));
@@ -71,7 +79,8 @@ public final class RegistryServer {
         .onFailure(e -> LOG.warn("cannot check the auth store for changes: {}", e.toString())));
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx
-        .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus, pullThrough, limits),
+        .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus, pullThrough, limits,
+            configHandler),
             new DeploymentOptions().setInstances(instances))
         .map(id -> {
           server.deploymentId = id;

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /** One HTTP server on one event loop; several instances share the port (Vert.x balances connections). */
 final class RegistryVerticle extends VerticleBase {
+  private final ConfigHandler configHandler;
   private final RegistryConfig config;
   private final Storage storage;
   private final AuthHandler auth;
@@ -24,7 +25,9 @@ final class RegistryVerticle extends VerticleBase {
   private CertificateReloader reloader;
 
   RegistryVerticle(RegistryConfig config, Storage storage, AuthHandler auth, TokenHandler token,
-      AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough, HttpLimits limits) {
+      AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough, HttpLimits limits,
+      ConfigHandler configHandler) {
+    this.configHandler = configHandler;
     this.admin = admin;
     this.limits = limits;
     this.pullThrough = pullThrough;
@@ -60,8 +63,8 @@ final class RegistryVerticle extends VerticleBase {
         options.setTrustOptions(CertificateReloader.trust(tls)).setClientAuth(ClientAuth.REQUIRED);
       }
     }
-    Router router = Routes.create(vertx, storage, config.mode(), config.listen(), auth, token, admin, sync,
-        pullThrough);
+    Router router = Routes.create(vertx, storage, auth::mode, config.listen(), auth, token, admin, sync,
+        pullThrough, configHandler);
     // Before every other route: the connection's timers and the body budget see each request.
     router.route().order(-1).handler(limits::requestStarted);
     server = vertx.createHttpServer(options).invalidRequestHandler(Routes::invalidRequest)

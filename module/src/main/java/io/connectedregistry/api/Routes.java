@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Supplier;
 
 /**
  * Every route of the API, in one place, each behind the {@link AuthHandler} check it needs:
@@ -26,8 +27,9 @@ final class Routes {
 
   private Routes() {}
 
-  static Router create(Vertx vertx, Storage storage, Mode mode, ListenAddress listen, AuthHandler auth,
-      TokenHandler token, AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough) {
+  static Router create(Vertx vertx, Storage storage, Supplier<Mode> mode, ListenAddress listen, AuthHandler auth,
+      TokenHandler token, AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough,
+      ConfigHandler config) {
     BlobHandler blobs = new BlobHandler(storage, pullThrough);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage, pullThrough);
@@ -41,9 +43,15 @@ final class Routes {
     router.route().handler(new CrossSiteGuard(listen.isLoopback())::handle);
     router.get("/healthz").handler(health::alive);
     router.get("/readyz").handler(health::ready);
-    if (mode == Mode.ReadOnly) {
-      router.routeWithRegex("/v2/.*").handler(Routes::refuseWritesWhenReadOnly);
-    }
+    // The mode is live (it can change without a restart): read once per request, here, so a
+    // request past this point finishes under the mode it started in.
+    router.routeWithRegex("/v2/.*").handler(ctx -> {
+      if (mode.get() == Mode.ReadOnly) {
+        refuseWritesWhenReadOnly(ctx);
+      } else {
+        ctx.next();
+      }
+    });
 
     router.get("/oauth2/token").handler(token::get);
     router.post("/oauth2/token").handler(token::post);
@@ -70,6 +78,11 @@ final class Routes {
     router.patch(ADMIN + "/scope-maps/:name").handler(admin::updateScopeMap);
     router.delete(ADMIN + "/scope-maps/:name").handler(admin::deleteScopeMap);
     router.route(ADMIN + "/*").handler(AdminHandler::unknown);
+
+    // The running configuration: admin only, like the admin API.
+    router.route(CONNECTED + "/config").handler(auth.admin());
+    router.get(CONNECTED + "/config").handler(config::show);
+    router.put(CONNECTED + "/config").handler(config::replace);
 
     // Each route names the action it needs; AuthHandler checks it before the handler runs.
     Handler<RoutingContext> read = auth.require(Action.CONTENT_READ);

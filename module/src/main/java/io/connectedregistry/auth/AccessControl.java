@@ -45,10 +45,11 @@ public final class AccessControl {
   private final AuthStore store;
   private final Authenticator authenticator;
   private final TokenService tokens;
-  private final LoginThrottle throttle;
-  private final Principal.Anonymous anonymous;
-  private final Anonymous anonymousPolicy;
-  private final Set<String> adminTokens;
+  /**
+   * The policy from configuration, replaced whole by {@link #reconfigure}: each request reads it
+   * once where it decides, so a reload never affects a request already past its check.
+   */
+  private volatile Policy policy;
   private final Clock clock;
   private final SecretKeySpec cacheKey;
 
@@ -68,14 +69,7 @@ public final class AccessControl {
     this.store = store;
     this.authenticator = authenticator;
     this.tokens = tokens;
-    this.throttle = throttle;
-    this.anonymousPolicy = anonymousPolicy;
-    this.anonymous = new Principal.Anonymous(switch (anonymousPolicy) {
-      case FULL -> EnumSet.allOf(Action.class);
-      case PULL -> EnumSet.of(Action.CONTENT_READ, Action.METADATA_READ);
-      case NONE -> EnumSet.noneOf(Action.class);
-    });
-    this.adminTokens = Set.copyOf(adminTokens);
+    this.policy = new Policy(anonymousPolicy, adminTokens, throttle);
     this.clock = clock;
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
@@ -87,16 +81,42 @@ public final class AccessControl {
     return store;
   }
 
+  /** What configuration decides here, held together so a reload swaps it in one write. */
+  private record Policy(Anonymous anonymousPolicy, Principal.Anonymous anonymous,
+      Set<String> adminTokens, LoginThrottle throttle) {
+    Policy(Anonymous anonymousPolicy, List<String> adminTokens, LoginThrottle throttle) {
+      this(anonymousPolicy, new Principal.Anonymous(switch (anonymousPolicy) {
+        case FULL -> EnumSet.allOf(Action.class);
+        case PULL -> EnumSet.of(Action.CONTENT_READ, Action.METADATA_READ);
+        case NONE -> EnumSet.noneOf(Action.class);
+      }), Set.copyOf(adminTokens), throttle);
+    }
+  }
+
+  /**
+   * Applies a new anonymous policy, admin token list and failed-login budget (the throttle is
+   * replaced only when its budget changes, so addresses already throttled stay so), and drops
+   * cached logins: a cached principal carries the mode and policy it was resolved under.
+   */
+  public void reconfigure(Anonymous anonymousPolicy, List<String> adminTokens, int failedLoginsPerMinute) {
+    LoginThrottle throttle = policy.throttle();
+    if (throttle.failuresPerMinute() != failedLoginsPerMinute) {
+      throttle = new LoginThrottle(failedLoginsPerMinute);
+    }
+    policy = new Policy(anonymousPolicy, adminTokens, throttle);
+    invalidate();
+  }
+
   public Anonymous anonymousPolicy() {
-    return anonymousPolicy;
+    return policy.anonymousPolicy();
   }
 
   public Principal.Anonymous anonymous() {
-    return anonymous;
+    return policy.anonymous();
   }
 
   public LoginThrottle throttle() {
-    return throttle;
+    return policy.throttle();
   }
 
   public TokenService tokens() {
@@ -110,7 +130,7 @@ public final class AccessControl {
    * password. Basic logins are cached, so this costs an admin client nothing per request.
    */
   public boolean isAdmin(Principal principal) {
-    return principal instanceof Principal.Basic && adminTokens.contains(principal.tokenName());
+    return principal instanceof Principal.Basic && policy.adminTokens().contains(principal.tokenName());
   }
 
   /**
@@ -128,7 +148,7 @@ public final class AccessControl {
    */
   public Optional<Principal> cached(String authorization) {
     if (authorization == null || authorization.isBlank()) {
-      return Optional.of(anonymous);
+      return Optional.of(anonymous());
     }
     Instant now = clock.instant();
     if (isScheme(authorization, "Basic")) {
@@ -142,7 +162,7 @@ public final class AccessControl {
         return Optional.empty();
       }
       if (verified.subject() == null) {
-        return Optional.of(anonymous);
+        return Optional.of(anonymous());
       }
       Result current = currentTokens.getIfPresent(verified.subject());
       return current == null ? Optional.empty() : Optional.of(bearer(verified, current));
@@ -172,13 +192,13 @@ public final class AccessControl {
 
   /** Checks a token name and password (the token endpoint's password grant); blocking. */
   public Principal.Basic login(String name, String password, String address) {
-    if (throttle.throttled(address)) {
+    if (throttle().throttled(address)) {
       throw new LoginException(Kind.THROTTLED, "too many failed logins from " + address
           + " or in all; refused without checking");
     }
     Result result = authenticator.authenticate(name, password, clock.instant());
     if (result instanceof Refused refused) {
-      throttle.failed(address);
+      throttle().failed(address);
       LOG.info("login refused for token '{}' from {}: {}", printable(name), address,
           refused.reason());
       throw new LoginException(Kind.UNAUTHENTICATED, "login refused: " + refused.reason());
@@ -204,7 +224,7 @@ public final class AccessControl {
             "Bearer token is not valid here or has expired"));
     bearerTokens.put(authorization, verified);
     if (verified.subject() == null) {
-      return anonymous;
+      return anonymous();
     }
     Result current = currentTokens.get(verified.subject(), authenticator::current);
     return bearer(verified, current);
@@ -247,20 +267,20 @@ public final class AccessControl {
    * also revokes the refresh tokens it gave); blocking.
    */
   public Principal refresh(String refreshToken, String address) {
-    if (throttle.throttled(address)) {
+    if (throttle().throttled(address)) {
       throw new LoginException(Kind.THROTTLED,
           "too many failed logins from " + address + " or in all");
     }
     Instant now = clock.instant();
     Optional<TokenService.Refresh> grant = tokens.verifyRefresh(refreshToken, now);
     if (grant.isEmpty()) {
-      throttle.failed(address);
+      throttle().failed(address);
       throw new LoginException(Kind.UNAUTHENTICATED, "refresh token is not valid or expired");
     }
     String name = grant.get().subject();
     Result current = authenticator.current(name);
     if (current instanceof Refused refused) {
-      throttle.failed(address);
+      throttle().failed(address);
       throw new LoginException(Kind.UNAUTHENTICATED,
           "refresh token of '" + name + "' no longer valid: " + refused.reason());
     }
@@ -269,7 +289,7 @@ public final class AccessControl {
         .filter(p -> p.fingerprint().equals(grant.get().passwordFingerprint()) && !p.expiredAt(now))
         .findFirst();
     if (password.isEmpty()) {
-      throttle.failed(address);
+      throttle().failed(address);
       throw new LoginException(Kind.UNAUTHENTICATED, "refresh token of '" + name
           + "' no longer valid: the password it was issued for was replaced, deleted or expired");
     }

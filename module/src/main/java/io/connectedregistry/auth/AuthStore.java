@@ -66,7 +66,8 @@ public final class AuthStore implements AutoCloseable {
           "INSERT OR IGNORE INTO data_version(id, version) VALUES (1, 0)")));
 
   private final SqliteDatabase database;
-  private final Mode mode;
+  /** Live ({@code mode}): read once per decision. */
+  private volatile Mode mode;
   private final Limits limits;
   private final PasswordHasher hasher;
   private final Clock clock;
@@ -104,6 +105,14 @@ public final class AuthStore implements AutoCloseable {
 
   public Mode mode() {
     return mode;
+  }
+
+  /**
+   * Switches ReadOnly/ReadWrite in a running registry. Scope maps that already grant writes stay
+   * as they are: in ReadOnly mode no write reaches them (the API refuses writes before auth).
+   */
+  public void setMode(Mode mode) {
+    this.mode = mode;
   }
 
   public Limits limits() {

@@ -29,11 +29,13 @@ public final class LoginThrottle {
   static final Duration PERIOD = Duration.ofMinutes(1);
   static final int GLOBAL_FACTOR = 10;
 
+  private final int failuresPerMinute;
   private final RateLimiterConfig config;
   private final RateLimiter global;
   private final Cache<String, RateLimiter> byClient;
 
   public LoginThrottle(int failuresPerMinute) {
+    this.failuresPerMinute = failuresPerMinute;
     this.config = limit(failuresPerMinute);
     this.global = RateLimiter.of("failed-logins", limit(failuresPerMinute * GLOBAL_FACTOR));
     // Bounded so a scan from many addresses cannot grow it without limit; an address forgotten
@@ -42,6 +44,10 @@ public final class LoginThrottle {
         .maximumSize(100_000)
         .expireAfterAccess(PERIOD.multipliedBy(2))
         .build();
+  }
+
+  public int failuresPerMinute() {
+    return failuresPerMinute;
   }
 
   private static RateLimiterConfig limit(int perPeriod) {

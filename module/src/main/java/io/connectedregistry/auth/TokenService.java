@@ -53,7 +53,8 @@ public final class TokenService {
 
   private final MACSigner signer;
   private final MACVerifier verifier;
-  private final Duration lifetime;
+  /** Live ({@code auth.tokenLifetime}): tokens already issued keep the lifetime they were given. */
+  private volatile Duration lifetime;
 
   TokenService(byte[] secret, Duration lifetime) {
     try {
@@ -74,6 +75,10 @@ public final class TokenService {
     return lifetime;
   }
 
+  public void setLifetime(Duration lifetime) {
+    this.lifetime = lifetime;
+  }
+
   /** An access token for {@code subject} (null = anonymous) with exactly the given grants. */
   public Issued issueAccess(String subject, String audience, Map<String, Set<Action>> granted,
       boolean catalog, Instant now) {
@@ -87,6 +92,7 @@ public final class TokenService {
     if (catalog) {
       access.add(Map.of("type", "registry", "name", "catalog", "actions", List.of("*")));
     }
+    Duration lifetime = this.lifetime;
     JWTClaimsSet.Builder claims = base(subject, audience, now, lifetime).claim("access", access);
     return new Issued(sign(claims.build(), "access"), now, lifetime.toSeconds());
   }

@@ -12,6 +12,7 @@ import io.connectedregistry.config.RegistryConfig.TagFilterConfig;
 import io.connectedregistry.config.RegistryConfig.TlsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -60,7 +61,37 @@ final class ConfigDraft {
   int maxRulesPerScopeMap = 500;
   int maxClientTokens = 20;
 
+  /** Problems found so far: every layer keeps going after a bad key, so all are reported at once. */
+  final List<String> problems = new ArrayList<>();
+
+  /** Runs one key's validation; a bad value is recorded and the key keeps its previous value. */
+  void check(Runnable key) {
+    try {
+      key.run();
+    } catch (ConfigException e) {
+      problems.addAll(e.problems());
+    }
+  }
+
+  /** Where the problems of one layer begin. */
+  record Mark(int problems) {}
+
+  Mark mark() {
+    return new Mark(problems.size());
+  }
+
+  /** Says which file the problems found since {@code mark} are in. */
+  void locateSince(Mark mark, Path file) {
+    for (int i = mark.problems(); i < problems.size(); i++) {
+      problems.set(i, problems.get(i) + " (in " + file + ")");
+    }
+  }
+
+  /** @throws ConfigException naming every bad key, if any */
   RegistryConfig build() {
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
     // A connected registry is ReadOnly unless told otherwise (the product's default); a root has
     // nobody to pull from, so the only useful default for it is ReadWrite.
     Mode effectiveMode = mode != null ? mode : parent == null ? Mode.ReadWrite : Mode.ReadOnly;

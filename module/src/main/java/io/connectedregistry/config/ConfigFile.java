@@ -52,13 +52,17 @@ final class ConfigFile {
    * @param origin what named the file ({@code --config} or {@code REGISTRY_CONFIG}), for errors
    *     about the file itself
    */
-  static void apply(Path file, String origin, ConfigDraft draft) {
+  static JsonNode apply(Path file, String origin, ConfigDraft draft) {
     JsonNode root = read(file, origin);
-    try {
-      applyTree(root, draft);
-    } catch (ConfigException e) {
-      throw e.in(file);
-    }
+    ConfigDraft.Mark mark = draft.mark();
+    applyTree(root, draft);
+    draft.locateSince(mark, file);
+    return root;
+  }
+
+  /** Applies a document already parsed (the managed layer's), in the same schema as the file. */
+  static void applyDocument(JsonNode root, ConfigDraft draft) {
+    applyTree(root, draft);
   }
 
   private static JsonNode read(Path file, String origin) {
@@ -120,40 +124,44 @@ final class ConfigFile {
   }
 
   private static void applyTree(JsonNode root, ConfigDraft draft) {
-    requireMapping(root, "", TOP_KEYS);
+    if (!requireMapping(root, "", TOP_KEYS, draft)) {
+      return;
+    }
 
-    scalar(root, "listen", "listen").ifPresent(v -> draft.listen = ConfigValues.listen("listen", v));
-    scalar(root, "data", "data").ifPresent(v -> draft.data = ConfigValues.path("data", v));
-    scalar(root, "mode", "mode")
-        .ifPresent(v -> draft.mode = ConfigValues.oneOf("mode", v, RegistryConfig.Mode.class));
-    scalar(root, "logLevel", "logLevel")
+    draft.check(() -> scalar(root, "listen", "listen").ifPresent(v -> draft.listen = ConfigValues.listen("listen", v)));
+    draft.check(() -> scalar(root, "data", "data").ifPresent(v -> draft.data = ConfigValues.path("data", v)));
+    draft.check(() -> scalar(root, "mode", "mode")
+        .ifPresent(v -> draft.mode = ConfigValues.oneOf("mode", v, RegistryConfig.Mode.class)));
+    draft.check(() -> scalar(root, "logLevel", "logLevel")
         .ifPresent(
-            v -> draft.logLevel = ConfigValues.oneOf("logLevel", v, RegistryConfig.LogLevel.class));
+            v -> draft.logLevel = ConfigValues.oneOf("logLevel", v, RegistryConfig.LogLevel.class)));
 
-    section(root, "parent", PARENT_KEYS).ifPresent(node -> draft.parent = parent(node));
-    section(root, "sync", SYNC_KEYS).ifPresent(node -> applySync(node, draft));
-    section(root, "tls", TLS_KEYS).ifPresent(node -> draft.tls = tls(node));
-    section(root, "storage", STORAGE_KEYS).ifPresent(node -> applyStorage(node, draft));
-    section(root, "auth", AUTH_KEYS).ifPresent(node -> applyAuth(node, draft));
-    section(root, "http", HTTP_KEYS).ifPresent(node -> applyHttp(node, draft));
+    section(root, "parent", PARENT_KEYS, draft)
+        .ifPresent(node -> draft.check(() -> draft.parent = parent(node)));
+    section(root, "sync", SYNC_KEYS, draft).ifPresent(node -> applySync(node, draft));
+    section(root, "tls", TLS_KEYS, draft).ifPresent(node -> draft.check(() -> draft.tls = tls(node)));
+    section(root, "storage", STORAGE_KEYS, draft).ifPresent(node -> applyStorage(node, draft));
+    section(root, "auth", AUTH_KEYS, draft).ifPresent(node -> applyAuth(node, draft));
+    section(root, "http", HTTP_KEYS, draft).ifPresent(node -> applyHttp(node, draft));
   }
 
   private static void applyHttp(JsonNode node, ConfigDraft draft) {
-    scalar(node, "maxConnections", "http.maxConnections")
+    draft.check(() -> scalar(node, "maxConnections", "http.maxConnections")
         .ifPresent(v -> draft.maxConnections =
-            ConfigValues.intBetween("http.maxConnections", v, 8, 100_000));
-    scalar(node, "headerTimeout", "http.headerTimeout")
+            ConfigValues.intBetween("http.maxConnections", v, 8, 100_000)));
+    draft.check(() -> scalar(node, "headerTimeout", "http.headerTimeout")
         .ifPresent(v -> draft.headerTimeout =
-            ConfigValues.durationBetween("http.headerTimeout", v, "PT1S", "PT10M"));
-    scalar(node, "idleTimeout", "http.idleTimeout")
+            ConfigValues.durationBetween("http.headerTimeout", v, "PT1S", "PT10M")));
+    draft.check(() -> scalar(node, "idleTimeout", "http.idleTimeout")
         .ifPresent(v -> draft.idleTimeout =
-            ConfigValues.durationBetween("http.idleTimeout", v, "PT1S", "PT1H"));
-    scalar(node, "unauthenticatedIdleTimeout", "http.unauthenticatedIdleTimeout")
+            ConfigValues.durationBetween("http.idleTimeout", v, "PT1S", "PT1H")));
+    draft.check(() -> scalar(node, "unauthenticatedIdleTimeout", "http.unauthenticatedIdleTimeout")
         .ifPresent(v -> draft.unauthenticatedIdleTimeout =
-            ConfigValues.durationBetween("http.unauthenticatedIdleTimeout", v, "PT1S", "PT10M"));
-    scalar(node, "maxBodyMemory", "http.maxBodyMemory")
-        .ifPresent(v -> draft.maxBodyMemory = ConfigValues.bodyMemory("http.maxBodyMemory", v));
+            ConfigValues.durationBetween("http.unauthenticatedIdleTimeout", v, "PT1S", "PT10M")));
+    draft.check(() -> scalar(node, "maxBodyMemory", "http.maxBodyMemory")
+        .ifPresent(v -> draft.maxBodyMemory = ConfigValues.bodyMemory("http.maxBodyMemory", v)));
     JsonNode proxies = node.get("trustedProxies");
+    draft.check(() -> {
     if (proxies != null && !proxies.isNull()) {
       List<String> raw = names(proxies, "http.trustedProxies",
           "a list of addresses or CIDR ranges, e.g. [\"172.18.0.0/16\"]", "an address or CIDR range");
@@ -163,35 +171,36 @@ final class ConfigFile {
       }
       draft.trustedProxies = checked;
     }
+    });
   }
 
   private static void applyAuth(JsonNode node, ConfigDraft draft) {
-    scalar(node, "anonymousPull", "auth.anonymousPull")
-        .ifPresent(v -> draft.anonymousPull = ConfigValues.bool("auth.anonymousPull", v));
+    draft.check(() -> scalar(node, "anonymousPull", "auth.anonymousPull")
+        .ifPresent(v -> draft.anonymousPull = ConfigValues.bool("auth.anonymousPull", v)));
     JsonNode admins = node.get("adminTokens");
     if (admins != null && !admins.isNull()) {
-      draft.adminTokens = names(admins, "auth.adminTokens", "a list of token names, e.g. [\"ops\"]",
-          "a token name");
+      draft.check(() -> draft.adminTokens = names(admins, "auth.adminTokens",
+          "a list of token names, e.g. [\"ops\"]", "a token name"));
     }
-    scalar(node, "tokenLifetime", "auth.tokenLifetime")
+    draft.check(() -> scalar(node, "tokenLifetime", "auth.tokenLifetime")
         .ifPresent(v -> draft.tokenLifetime =
-            ConfigValues.durationBetween("auth.tokenLifetime", v, "PT1M", "PT24H"));
-    scalar(node, "failedLoginsPerMinute", "auth.failedLoginsPerMinute")
+            ConfigValues.durationBetween("auth.tokenLifetime", v, "PT1M", "PT24H")));
+    draft.check(() -> scalar(node, "failedLoginsPerMinute", "auth.failedLoginsPerMinute")
         .ifPresent(v -> draft.failedLoginsPerMinute =
-            ConfigValues.intBetween("auth.failedLoginsPerMinute", v, 1, 10_000));
-    section(node, "limits", LIMIT_KEYS).ifPresent(limits -> {
+            ConfigValues.intBetween("auth.failedLoginsPerMinute", v, 1, 10_000)));
+    section(node, "limits", LIMIT_KEYS, draft).ifPresent(limits -> {
       // Lowered only: ACR's numbers are the most any client or control plane is built for.
-      scalar(limits, "maxTokens", "auth.limits.maxTokens")
-          .ifPresent(v -> draft.maxTokens = ConfigValues.intBetween("auth.limits.maxTokens", v, 1, 20_000));
-      scalar(limits, "maxScopeMaps", "auth.limits.maxScopeMaps")
+      draft.check(() -> scalar(limits, "maxTokens", "auth.limits.maxTokens")
+          .ifPresent(v -> draft.maxTokens = ConfigValues.intBetween("auth.limits.maxTokens", v, 1, 20_000)));
+      draft.check(() -> scalar(limits, "maxScopeMaps", "auth.limits.maxScopeMaps")
           .ifPresent(v -> draft.maxScopeMaps =
-              ConfigValues.intBetween("auth.limits.maxScopeMaps", v, 1, 20_000));
-      scalar(limits, "maxClientTokens", "auth.limits.maxClientTokens")
+              ConfigValues.intBetween("auth.limits.maxScopeMaps", v, 1, 20_000)));
+      draft.check(() -> scalar(limits, "maxClientTokens", "auth.limits.maxClientTokens")
           .ifPresent(v -> draft.maxClientTokens =
-              ConfigValues.intBetween("auth.limits.maxClientTokens", v, 1, 20));
-      scalar(limits, "maxRulesPerScopeMap", "auth.limits.maxRulesPerScopeMap")
+              ConfigValues.intBetween("auth.limits.maxClientTokens", v, 1, 20)));
+      draft.check(() -> scalar(limits, "maxRulesPerScopeMap", "auth.limits.maxRulesPerScopeMap")
           .ifPresent(v -> draft.maxRulesPerScopeMap =
-              ConfigValues.intBetween("auth.limits.maxRulesPerScopeMap", v, 1, 500));
+              ConfigValues.intBetween("auth.limits.maxRulesPerScopeMap", v, 1, 500)));
     });
   }
 
@@ -229,28 +238,28 @@ final class ConfigFile {
   private static void applySync(JsonNode node, ConfigDraft draft) {
     JsonNode repositories = node.get("repositories");
     if (repositories != null && !repositories.isNull()) {
-      draft.repositories = names(repositories, "sync.repositories",
-          "a list of repository names or wildcards, e.g. [\"app/*\"]", "a repository name or wildcard");
+      draft.check(() -> draft.repositories = names(repositories, "sync.repositories",
+          "a list of repository names or wildcards, e.g. [\"app/*\"]", "a repository name or wildcard"));
     }
-    scalar(node, "schedule", "sync.schedule")
-        .ifPresent(v -> draft.schedule = ConfigValues.cron("sync.schedule", v));
-    scalar(node, "window", "sync.window")
-        .ifPresent(v -> draft.window = ConfigValues.durationBetween("sync.window", v, "PT1H", "P7D"));
-    scalar(node, "messageTtl", "sync.messageTtl")
+    draft.check(() -> scalar(node, "schedule", "sync.schedule")
+        .ifPresent(v -> draft.schedule = ConfigValues.cron("sync.schedule", v)));
+    draft.check(() -> scalar(node, "window", "sync.window")
+        .ifPresent(v -> draft.window = ConfigValues.durationBetween("sync.window", v, "PT1H", "P7D")));
+    draft.check(() -> scalar(node, "messageTtl", "sync.messageTtl")
         .ifPresent(
             v -> draft.messageTtl =
-                ConfigValues.durationBetween("sync.messageTtl", v, "P1D", "P90D"));
-    scalar(node, "onDemand", "sync.onDemand")
-        .ifPresent(v -> draft.onDemand = ConfigValues.bool("sync.onDemand", v));
-    scalar(node, "bandwidth", "sync.bandwidth")
-        .ifPresent(v -> draft.bandwidth = ConfigValues.bandwidth("sync.bandwidth", v));
-    section(node, "tags", TAG_KEYS).ifPresent(tags -> draft.tags = new RegistryConfig.TagFilterConfig(
+                ConfigValues.durationBetween("sync.messageTtl", v, "P1D", "P90D")));
+    draft.check(() -> scalar(node, "onDemand", "sync.onDemand")
+        .ifPresent(v -> draft.onDemand = ConfigValues.bool("sync.onDemand", v)));
+    draft.check(() -> scalar(node, "bandwidth", "sync.bandwidth")
+        .ifPresent(v -> draft.bandwidth = ConfigValues.bandwidth("sync.bandwidth", v)));
+    section(node, "tags", TAG_KEYS, draft).ifPresent(tags -> draft.check(() -> draft.tags = new RegistryConfig.TagFilterConfig(
         scalar(tags, "include", "sync.tags.include")
             .map(v -> ConfigValues.regex("sync.tags.include", v)).orElse(null),
         scalar(tags, "exclude", "sync.tags.exclude")
             .map(v -> ConfigValues.regex("sync.tags.exclude", v)).orElse(null),
         scalar(tags, "semver", "sync.tags.semver")
-            .map(v -> ConfigValues.semverRange("sync.tags.semver", v)).orElse(null)));
+            .map(v -> ConfigValues.semverRange("sync.tags.semver", v)).orElse(null))));
   }
 
   /**
@@ -295,48 +304,53 @@ final class ConfigFile {
   }
 
   private static void applyStorage(JsonNode node, ConfigDraft draft) {
-    scalar(node, "uploadExpiry", "storage.uploadExpiry")
+    draft.check(() -> scalar(node, "uploadExpiry", "storage.uploadExpiry")
         .ifPresent(
-            v -> draft.uploadExpiry = ConfigValues.positiveDuration("storage.uploadExpiry", v));
-    scalar(node, "gcInterval", "storage.gcInterval")
-        .ifPresent(v -> draft.gcInterval = ConfigValues.positiveDuration("storage.gcInterval", v));
-    scalar(node, "gcGrace", "storage.gcGrace")
-        .ifPresent(v -> draft.gcGrace = ConfigValues.nonNegativeDuration("storage.gcGrace", v));
-    scalar(node, "minFreeBytes", "storage.minFreeBytes")
-        .ifPresent(v -> draft.minFreeBytes = ConfigValues.bytes("storage.minFreeBytes", v));
-    scalar(node, "uploadMaxAge", "storage.uploadMaxAge")
+            v -> draft.uploadExpiry = ConfigValues.positiveDuration("storage.uploadExpiry", v)));
+    draft.check(() -> scalar(node, "gcInterval", "storage.gcInterval")
+        .ifPresent(v -> draft.gcInterval = ConfigValues.positiveDuration("storage.gcInterval", v)));
+    draft.check(() -> scalar(node, "gcGrace", "storage.gcGrace")
+        .ifPresent(v -> draft.gcGrace = ConfigValues.nonNegativeDuration("storage.gcGrace", v)));
+    draft.check(() -> scalar(node, "minFreeBytes", "storage.minFreeBytes")
+        .ifPresent(v -> draft.minFreeBytes = ConfigValues.bytes("storage.minFreeBytes", v)));
+    draft.check(() -> scalar(node, "uploadMaxAge", "storage.uploadMaxAge")
         .ifPresent(v -> draft.uploadMaxAge =
-            ConfigValues.durationBetween("storage.uploadMaxAge", v, "PT1M", "P90D"));
+            ConfigValues.durationBetween("storage.uploadMaxAge", v, "PT1M", "P90D")));
   }
 
   // --- tree helpers ---------------------------------------------------------------------------
 
   /** A nested section; absent or null (an empty YAML key) means "keep the defaults". */
-  private static Optional<JsonNode> section(JsonNode parent, String key, List<String> known) {
+  private static Optional<JsonNode> section(JsonNode parent, String key, List<String> known,
+      ConfigDraft draft) {
     JsonNode node = parent.get(key);
     if (node == null || node.isNull()) {
       return Optional.empty();
     }
-    requireMapping(node, key, known);
-    return Optional.of(node);
+    return requireMapping(node, key, known, draft) ? Optional.of(node) : Optional.empty();
   }
 
-  private static void requireMapping(JsonNode node, String path, List<String> known) {
+  /**
+   * Records every unknown key (the known ones are still checked, so one pass reports all);
+   * false when the node is not a mapping at all.
+   */
+  private static boolean requireMapping(JsonNode node, String path, List<String> known,
+      ConfigDraft draft) {
+    String where = path.isEmpty() ? "the top level" : path;
     if (!node.isObject()) {
-      String where = path.isEmpty() ? "the top level" : path;
-      throw new ConfigException(
-          where + ": expected a mapping with keys " + String.join(", ", known));
+      draft.problems.add(where + ": expected a mapping with keys " + String.join(", ", known));
+      return false;
     }
     Iterator<String> names = node.fieldNames();
     while (names.hasNext()) {
       String name = names.next();
       if (!known.contains(name)) {
-        String where = path.isEmpty() ? "the top level" : path;
-        throw new ConfigException(
+        draft.problems.add(
             "unknown configuration key '" + (path.isEmpty() ? name : path + "." + name) + "'; "
                 + where + " accepts " + String.join(", ", known));
       }
     }
+    return true;
   }
 
   /** A single value as text; YAML may have typed it (a number, a boolean), which is fine. */

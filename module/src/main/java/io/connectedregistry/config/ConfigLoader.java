@@ -20,8 +20,11 @@ import java.util.Optional;
  *       (and {@code --grace} for {@code gc}).
  * </ol>
  *
- * Every value is validated in the layer that sets it, so an error names the key as the user wrote
- * it there. Relative paths are relative to the working directory, not to the file. Blank
+ * Above them, the managed layer (module twin, parent's definition, config API): see {@link
+ * ConfigLayers}, which runs these layers and keeps them for a reload.
+ *
+ * <p>Every value is validated in the layer that sets it, so an error names the key as the user wrote
+ * it there; a bad key does not stop the check, so one error lists every bad key of every layer. Relative paths are relative to the working directory, not to the file. Blank
  * environment variables count as unset, since {@code REGISTRY_MODE=} in a compose file usually
  * means "not set" rather than "empty".
  */
@@ -46,49 +49,71 @@ public final class ConfigLoader {
     return new ConfigDraft().build();
   }
 
-  /** @throws ConfigException with a message fit to print as-is */
+  /** @throws ConfigException naming every bad key, with a message fit to print as-is */
   public RegistryConfig load(Flags flags) {
-    ConfigDraft draft = new ConfigDraft();
+    return new ConfigLayers(this, flags).build().config();
+  }
 
+  /** The file layer; returns the file's tree (null without a file) so its keys can be traced. */
+  com.fasterxml.jackson.databind.JsonNode applyFile(Flags flags, ConfigDraft draft) {
     // The flag names the file over the environment, like every other setting.
-    if (flags.config() != null) {
-      ConfigFile.apply(ConfigValues.path("--config", flags.config()), "--config", draft);
-    } else {
-      env("REGISTRY_CONFIG")
-          .ifPresent(v -> ConfigFile.apply(
-              ConfigValues.path("REGISTRY_CONFIG", v), "REGISTRY_CONFIG", draft));
+    String origin = flags.config() != null ? "--config" : "REGISTRY_CONFIG";
+    Optional<String> named = flags.config() != null ? Optional.of(flags.config()) : env("REGISTRY_CONFIG");
+    if (named.isEmpty()) {
+      return null;
     }
+    com.fasterxml.jackson.databind.JsonNode[] tree = {null};
+    draft.check(() -> tree[0] = ConfigFile.apply(ConfigValues.path(origin, named.get()), origin, draft));
+    return tree[0];
+  }
 
-    env("REGISTRY_LISTEN").ifPresent(v -> draft.listen = ConfigValues.listen("REGISTRY_LISTEN", v));
-    env("REGISTRY_DATA").ifPresent(v -> draft.data = ConfigValues.path("REGISTRY_DATA", v));
+  /** The keys the environment sets (blank variables count as unset). */
+  java.util.Set<String> environmentKeys() {
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    Map<String, String> byVariable = Map.of("REGISTRY_LISTEN", "listen", "REGISTRY_DATA", "data",
+        "REGISTRY_MODE", "mode", "REGISTRY_LOG_LEVEL", "logLevel",
+        "REGISTRY_TLS_CERTIFICATE", "tls.certificate", "REGISTRY_TLS_KEY", "tls.key",
+        "REGISTRY_TLS_CLIENT_CA", "tls.clientCa", "REGISTRY_AUTH_ANONYMOUS_PULL", "auth.anonymousPull");
+    byVariable.forEach((variable, key) -> env(variable).ifPresent(v -> keys.add(key)));
+    if (env(CONNECTION_STRING).isPresent()) {
+      keys.addAll(java.util.List.of("parent.endpoint", "parent.protocol", "parent.username",
+          "parent.password"));
+    }
+    return keys;
+  }
+
+  void applyEnvironment(ConfigDraft draft) {
+    env("REGISTRY_LISTEN").ifPresent(v -> draft.check(() -> draft.listen = ConfigValues.listen("REGISTRY_LISTEN", v)));
+    env("REGISTRY_DATA").ifPresent(v -> draft.check(() -> draft.data = ConfigValues.path("REGISTRY_DATA", v)));
     env("REGISTRY_MODE")
-        .ifPresent(v -> draft.mode = ConfigValues.oneOf("REGISTRY_MODE", v, Mode.class));
+        .ifPresent(v -> draft.check(() -> draft.mode = ConfigValues.oneOf("REGISTRY_MODE", v, Mode.class)));
     env("REGISTRY_LOG_LEVEL")
-        .ifPresent(
-            v -> draft.logLevel = ConfigValues.oneOf("REGISTRY_LOG_LEVEL", v, LogLevel.class));
-    applyTlsEnvironment(draft);
-    env(CONNECTION_STRING).ifPresent(v -> draft.parent = ConnectionString.parse(CONNECTION_STRING, v)
-        .toParent(draft.parent));
+        .ifPresent(v -> draft.check(
+            () -> draft.logLevel = ConfigValues.oneOf("REGISTRY_LOG_LEVEL", v, LogLevel.class)));
+    draft.check(() -> applyTlsEnvironment(draft));
+    env(CONNECTION_STRING).ifPresent(v -> draft.check(() -> draft.parent =
+        ConnectionString.parse(CONNECTION_STRING, v).toParent(draft.parent)));
     env("REGISTRY_AUTH_ANONYMOUS_PULL")
-        .ifPresent(v -> draft.anonymousPull = ConfigValues.bool("REGISTRY_AUTH_ANONYMOUS_PULL", v));
+        .ifPresent(v -> draft.check(
+            () -> draft.anonymousPull = ConfigValues.bool("REGISTRY_AUTH_ANONYMOUS_PULL", v)));
+  }
 
+  static void applyFlags(Flags flags, ConfigDraft draft) {
     if (flags.listen() != null) {
-      draft.listen = ConfigValues.listen("--listen", flags.listen());
+      draft.check(() -> draft.listen = ConfigValues.listen("--listen", flags.listen()));
     }
     if (flags.data() != null) {
-      draft.data = ConfigValues.path("--data", flags.data());
+      draft.check(() -> draft.data = ConfigValues.path("--data", flags.data()));
     }
     if (flags.mode() != null) {
-      draft.mode = ConfigValues.oneOf("--mode", flags.mode(), Mode.class);
+      draft.check(() -> draft.mode = ConfigValues.oneOf("--mode", flags.mode(), Mode.class));
     }
     if (flags.logLevel() != null) {
-      draft.logLevel = ConfigValues.oneOf("--log-level", flags.logLevel(), LogLevel.class);
+      draft.check(() -> draft.logLevel = ConfigValues.oneOf("--log-level", flags.logLevel(), LogLevel.class));
     }
     if (flags.grace() != null) {
-      draft.gcGrace = ConfigValues.nonNegativeDuration("--grace", flags.grace());
+      draft.check(() -> draft.gcGrace = ConfigValues.nonNegativeDuration("--grace", flags.grace()));
     }
-
-    return draft.build();
   }
 
   /**

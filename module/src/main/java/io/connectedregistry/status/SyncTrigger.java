@@ -4,5 +4,7 @@ package io.connectedregistry.status;
 public enum SyncTrigger {
   Startup,
   Schedule,
-  Manual
+  Manual,
+  /** A new configuration (config API, SIGHUP) replanned sync and started a cycle. */
+  Reconfigured
 }

@@ -53,7 +53,8 @@ public final class LocalRegistryStorage implements RegistryStorage {
   }
 
   private final StoragePaths paths;
-  private final Options options;
+  /** Live (config reload): each garbage collection or expiry run reads it once. */
+  private volatile Options options;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final SqliteDatabase database;
@@ -82,6 +83,16 @@ public final class LocalRegistryStorage implements RegistryStorage {
    * Opens (creating if needed) the store in {@code dataDir}, taking its lock so that no second
    * process writes the same folder, and finishes what a crash may have interrupted.
    */
+  /**
+   * New expiry and grace periods for the next garbage collection and upload expiry runs (a run in
+   * progress finishes with the old ones). {@code minFreeBytes} sizes the space reserve when the
+   * store opens, so it stays until a restart.
+   */
+  public void reconfigure(Duration uploadExpiry, Duration gcGrace, Duration uploadMaxAge) {
+    Options old = options;
+    options = new Options(uploadExpiry, gcGrace, uploadMaxAge, old.minFreeBytes(), old.clock());
+  }
+
   public static LocalRegistryStorage open(Path dataDir, Options options) {
     StoragePaths paths = new StoragePaths(dataDir);
     FileChannel lockChannel = null;

@@ -42,6 +42,8 @@ public final class SyncService {
   private static final Duration MAX_SLEEP = Duration.ofMinutes(1);
   /** How often sync looks at the free space between cycles, to pause or resume (see watchSpace). */
   private static final Duration SPACE_RECHECK = Duration.ofSeconds(2);
+  /** How long a replaced parent client stays open for the on-demand downloads still using it. */
+  private static final Duration OLD_CALLER_GRACE = Duration.ofMinutes(5);
 
   private final Vertx vertx;
   private final Context context;
@@ -49,16 +51,24 @@ public final class SyncService {
   private final RegistryStorage storage;
   private final DiskSpace space;
   private final WorkerExecutor worker;
-  private final ParentCaller caller;
-  private final SyncSchedule schedule;
-  private final SyncState state;
-  private final DownstreamSync sync;
+  // The plan: what configuration decides (parent, sync.*, mode). Replaced whole by reconfigure(),
+  // on the sync context, between cycles; volatile where other threads read it.
+  private volatile ParentCaller caller;
+  private SyncSchedule schedule;
+  private SyncState state;
+  private DownstreamSync sync;
   private final TransferCounter counter = new TransferCounter();
   private final Clock clock;
   private final SyncStatus status;
   private final StatusBoard board;
   /** Null unless {@code sync.onDemand}. */
-  private final OnDemandFetcher onDemand;
+  private volatile OnDemandFetcher onDemand;
+  /**
+   * A configuration waiting for the running cycle to stop at its next safe point; null if none.
+   * Volatile: the cycle's stop check reads it wherever the cycle runs.
+   */
+  private volatile RegistryConfig pending;
+  private RegistryConfig.SyncConfig syncConfig;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private boolean running;
   private boolean manualPending;
@@ -76,12 +86,22 @@ public final class SyncService {
     this.worker = worker;
     this.clock = clock;
     ParentEndpoint endpoint = endpoint(config.parent());
-    this.caller = new ParentCaller(vertx, endpoint, ParentPolicy.defaults());
-    this.schedule = SyncSchedule.of(config.sync(), clock);
-    this.state = SyncState.load(data, endpoint.baseUrl());
     this.status = SyncStatus.load(data);
     status.parent = endpoint.toString();
     status.connectionState = ConnectionState.Offline;
+    this.board = board != null ? board : new StatusBoard(
+        RegistryStatus.starting(config.mode(), ManifestVersion.get(), true), r -> context.runOnContext(v -> r.run()));
+    plan(config, new ParentCaller(vertx, endpoint, ParentPolicy.defaults()),
+        SyncState.load(data, endpoint.baseUrl()));
+    publish(); // what the file remembers, until the first cycle says more
+  }
+
+  /** Builds what the configuration decides around a parent client and its sync state. */
+  private void plan(RegistryConfig config, ParentCaller caller, SyncState state) {
+    this.syncConfig = config.sync();
+    this.caller = caller;
+    this.state = state;
+    this.schedule = SyncSchedule.of(config.sync(), clock);
     BandwidthLimiter bandwidth = config.sync().bandwidth() > 0
         ? new BandwidthLimiter(config.sync().bandwidth()) : BandwidthLimiter.UNLIMITED;
     List<RepositoryPattern> scope =
@@ -92,9 +112,6 @@ public final class SyncService {
         config.sync().messageTtl(), clock);
     this.onDemand = config.sync().onDemand()
         ? new OnDemandFetcher(context, caller, storage, worker, scope, state, blobs) : null;
-    this.board = board != null ? board : new StatusBoard(
-        RegistryStatus.starting(config.mode(), ManifestVersion.get(), true), r -> context.runOnContext(v -> r.run()));
-    publish(); // what the file remembers, until the first cycle says more
   }
 
   /** Like {@link #create(Vertx, RegistryConfig, RegistryStorage, WorkerExecutor, Clock, StatusBoard)}, with a board of its own. */
@@ -166,7 +183,7 @@ public final class SyncService {
   /** Starts a cycle now (after the running one, if any), ignoring the schedule and window. */
   public void trigger() {
     context.runOnContext(v -> {
-      if (running) {
+      if (running || pending != null) { // a new plan waiting: the manual cycle runs with it
         manualPending = true;
       } else if (pausedForSpace()) {
         manualPending = true; // runs once the space is back
@@ -224,8 +241,8 @@ public final class SyncService {
   }
 
   private void tick(SyncTrigger trigger) {
-    if (stopping.get() || running) {
-      return;
+    if (stopping.get() || running || pending != null) {
+      return; // a pending plan ticks once it is in place
     }
     vertx.cancelTimer(timer);
     if (pausedForSpace()) {
@@ -260,11 +277,17 @@ public final class SyncService {
     status.lastSyncStartTime = lastCycleStart.toString();
     persist();
     // Low on space, the cycle stops between images (as at a window's end) and sync pauses.
-    sync.run(() -> stopping.get() || space.isLow() || (deadline != null && !clock.instant().isBefore(deadline)))
+    // A new configuration also stops it there: the next cycle runs with the new settings.
+    sync.run(() -> stopping.get() || space.isLow() || pending != null
+            || (deadline != null && !clock.instant().isBefore(deadline)))
         .onComplete(result -> {
           running = false;
           finished(result.succeeded() ? result.result() : null, result.cause());
-          tick(SyncTrigger.Schedule); // a pending manual trigger runs first, unless paused for space
+          if (pending != null) {
+            replan();
+          } else {
+            tick(SyncTrigger.Schedule); // a pending manual trigger runs first, unless paused for space
+          }
         });
   }
 
@@ -284,7 +307,7 @@ public final class SyncService {
       last.referrers = report.referrers();
       last.bytes = report.bytes();
       last.requests = report.requests();
-      last.durationMillis = Duration.between(lastCycleStart, end).toMillis();
+      last.durationMillis = lastCycleStart == null ? 0 : Duration.between(lastCycleStart, end).toMillis();
       last.errors = report.errors().size();
       status.lastCycle = last;
       if (report.succeeded()) {
@@ -377,6 +400,78 @@ public final class SyncService {
       SyncStatus.write(data, snapshot);
       return null;
     }, false).onFailure(e -> LOG.warn("cannot write sync status: {}", e.toString()));
+  }
+
+  /**
+   * Live configuration: a changed parent (same or another one; adding or removing the parent
+   * takes a restart), {@code sync.*} key or mode. A cycle in progress stops at its next safe point
+   * (between images, as at a window's end); the next one runs with the new settings at once.
+   * Content of a repository that left the scope stays and is served; nothing more is synced into
+   * it. A new parent gets a new client and the state kept for that parent (cursor reset when it is
+   * another registry); the old client is closed a while later, so on-demand downloads from it
+   * finish.
+   */
+  public void reconfigure(RegistryConfig next) {
+    context.runOnContext(v -> {
+      if (stopping.get()) {
+        return;
+      }
+      pending = next;
+      if (!running) {
+        replan();
+      }
+    });
+  }
+
+  /** On the sync context, with no cycle running. */
+  private void replan() {
+    RegistryConfig next = pending;
+    ParentEndpoint endpoint = endpoint(next.parent());
+    ParentCaller oldCaller = caller;
+    // Same address, credentials, CA and token realms: the client (its connections, circuit
+    // breaker and tokens) and the state carry on.
+    boolean sameParent = endpoint.equals(oldCaller.endpoint());
+    boolean sameRegistry = endpoint.baseUrl().equals(oldCaller.endpoint().baseUrl());
+    SyncState oldState = state;
+    Future<SyncState> newState = sameRegistry ? Future.succeededFuture(oldState)
+        : worker.executeBlocking(() -> {
+          oldState.save();
+          return SyncState.load(data, endpoint.baseUrl());
+        }, false);
+    newState.onComplete(loaded -> context.runOnContext(v -> {
+      if (loaded.failed()) {
+        // The old plan stays: better the old settings than none.
+        LOG.error("sync: cannot load the sync state for {}; keeping the previous settings: {}",
+            endpoint, loaded.cause().toString());
+        pending = null;
+        tick(SyncTrigger.Schedule);
+        return;
+      }
+      if (running) {
+        return; // a cycle started meanwhile: it stops at its next safe point and replans then
+      }
+      if (pending != next) {
+        replan(); // an even newer configuration arrived meanwhile
+        return;
+      }
+      pending = null;
+      ParentCaller newCaller = sameParent ? oldCaller
+          : new ParentCaller(vertx, endpoint, ParentPolicy.defaults());
+      SyncState nextState = loaded.result();
+      if (nextState == state && (!next.sync().repositories().equals(syncConfig.repositories())
+          || !next.sync().tags().equals(syncConfig.tags()))) {
+        nextState.relist();
+      }
+      plan(next, newCaller, nextState);
+      if (!sameParent) {
+        status.parent = endpoint.toString();
+        vertx.setTimer(OLD_CALLER_GRACE.toMillis(), id -> oldCaller.close());
+      }
+      LOG.info("sync reconfigured: syncing {} from {} (schedule '{}'{})", next.sync().repositories(),
+          status.parent, next.sync().schedule(), next.sync().onDemand() ? ", on-demand pull-through" : "");
+      lastCycleStart = null; // the new settings start the next cycle now, not at the old schedule's
+      tick(SyncTrigger.Reconfigured);
+    }));
   }
 
   /** Stops scheduling; a running cycle stops at its next safe point. */

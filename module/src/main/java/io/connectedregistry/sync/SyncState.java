@@ -65,6 +65,15 @@ public final class SyncState {
     return new SyncState(file, data);
   }
 
+  /**
+   * The next cycle lists every repository in scope again before following the feed: the scope or
+   * tag filter changed, and the feed holds only changes after the cursor, not what now came into
+   * scope before it.
+   */
+  void relist() {
+    data.following = false;
+  }
+
   public long cursor() {
     return data.cursor;
   }

@@ -337,6 +337,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void every_bad_key_of_the_file_environment_and_flags_is_named_at_once() throws IOException {
+    env.put("REGISTRY_MODE", "Sometimes");
+    Path file = Files.writeString(dir.resolve("bad.yaml"), "logLevel: Loud\nsync: {windo: PT1H}\n");
+
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> load(Flags.none().withConfig(file).withListen("nowhere")));
+
+    assertEquals(4, e.problems().size(), e.getMessage());
+    for (String key : List.of("logLevel", "'sync.windo'", "REGISTRY_MODE", "--listen")) {
+      assertTrue(e.getMessage().contains(key), () -> key + " should be named: " + e.getMessage());
+    }
+  }
+
+  @Test
   void an_unknown_top_level_key_is_refused_with_its_name() throws IOException {
     String message = loadFileFailure("x.json", "{\"Mode\": \"ReadOnly\"}");
 

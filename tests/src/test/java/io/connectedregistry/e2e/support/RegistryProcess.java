@@ -161,6 +161,14 @@ public final class RegistryProcess implements AutoCloseable {
     }
   }
 
+  /** {@code kill -HUP <pid>} to the registry's JVM (it rereads its configuration file). */
+  public synchronized void sighup() {
+    if (process == null || !process.isAlive()) {
+      throw new IllegalStateException("registry " + name + " is not running");
+    }
+    Command.run(List.of("kill", "-HUP", Long.toString(process.pid()))).assertOk();
+  }
+
   /** Waits for the process to exit after {@link #sigterm()}; returns false on timeout. */
   public boolean awaitExit(Duration timeout) {
     Process p;
