@@ -191,9 +191,11 @@ class LiveConfigTest {
           "Content-Type", "application/octet-stream")), 202);
 
       Response r = status(put("{\"logLevel\": \"Debug\", \"auth\": {\"tokenLifetime\": \"PT10M\","
-          + " \"failedLoginsPerMinute\": 20}, \"storage\": {\"gcInterval\": \"PT6H\"}}"), 200);
-      assertEquals(List.of("auth.failedLoginsPerMinute", "auth.tokenLifetime", "logLevel",
-          "storage.gcInterval"), texts(r.json().path("applied")), r::describe);
+          + " \"failedLoginsPerMinute\": 20, \"anonymousPull\": true}, \"storage\": {\"gcInterval\": \"PT6H\","
+          + " \"gcGrace\": \"PT2H\", \"uploadExpiry\": \"PT12H\", \"uploadMaxAge\": \"P3D\"}}"), 200);
+      assertEquals(List.of("auth.anonymousPull", "auth.failedLoginsPerMinute", "auth.tokenLifetime",
+          "logLevel", "storage.gcGrace", "storage.gcInterval", "storage.uploadExpiry",
+          "storage.uploadMaxAge"), texts(r.json().path("applied")), r::describe);
 
       status(client.put(RegistryClient.withQuery(upload, "digest", Digests.sha256(data)), new byte[0],
           concat(admin.header(), "Content-Type", "application/octet-stream")), 201);
