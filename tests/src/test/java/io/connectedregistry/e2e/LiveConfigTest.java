@@ -191,9 +191,10 @@ class LiveConfigTest {
           "Content-Type", "application/octet-stream")), 202);
 
       Response r = status(put("{\"logLevel\": \"Debug\", \"auth\": {\"tokenLifetime\": \"PT10M\","
-          + " \"failedLoginsPerMinute\": 20, \"anonymousPull\": true}, \"storage\": {\"gcInterval\": \"PT6H\","
+          + " \"failedLoginsPerMinute\": 20, \"anonymousPull\": true,"
+          + " \"adminTokens\": [\"root-admin\", \"second-admin\"]}, \"storage\": {\"gcInterval\": \"PT6H\","
           + " \"gcGrace\": \"PT2H\", \"uploadExpiry\": \"PT12H\", \"uploadMaxAge\": \"P3D\"}}"), 200);
-      assertEquals(List.of("auth.anonymousPull", "auth.failedLoginsPerMinute", "auth.tokenLifetime",
+      assertEquals(List.of("auth.adminTokens", "auth.anonymousPull", "auth.failedLoginsPerMinute", "auth.tokenLifetime",
           "logLevel", "storage.gcGrace", "storage.gcInterval", "storage.uploadExpiry",
           "storage.uploadMaxAge"), texts(r.json().path("applied")), r::describe);
 
