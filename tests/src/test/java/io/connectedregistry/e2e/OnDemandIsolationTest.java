@@ -12,6 +12,7 @@ import io.connectedregistry.e2e.support.AuthSupport.Credentials;
 import io.connectedregistry.e2e.support.Digests;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
+import io.connectedregistry.e2e.support.SyncSupport;
 import io.connectedregistry.e2e.support.Response;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -67,7 +67,7 @@ class OnDemandIsolationTest {
     // An admin token too: the sync status's totals and last cycle are for operators.
     everything = createToken(child, "reader", "--repository", "*", "content/read", "metadata/read");
     child.start();
-    awaitFirstCycle();
+    SyncSupport.awaitFirstCycle(child, everything.header());
   }
 
   @AfterAll
@@ -189,18 +189,6 @@ class OnDemandIsolationTest {
     return client.get("/_connected/v1/status", everything.header()).json().path("bytesTransferred").asLong();
   }
 
-  /** The start-up cycle (nothing to copy yet) must be over, so that only pulls bring content. */
-  private static void awaitFirstCycle() {
-    Instant deadline = Instant.now().plusSeconds(30);
-    RegistryClient client = new RegistryClient(child);
-    while (Instant.now().isBefore(deadline)) {
-      if (client.get("/_connected/v1/status", everything.header()).json().has("lastCycle")) {
-        return;
-      }
-      sleep(100);
-    }
-    throw new AssertionError("the child's first sync cycle did not end");
-  }
 
   private static byte[] readAll(InputStream in) {
     try (in) {
@@ -210,12 +198,4 @@ class OnDemandIsolationTest {
     }
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
 }

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.connectedregistry.e2e.support.Command;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
+import io.connectedregistry.e2e.support.SyncSupport;
 import io.connectedregistry.e2e.support.Response;
 import io.connectedregistry.e2e.support.Workspace;
 import java.io.IOException;
@@ -50,7 +50,7 @@ class OnDemandPullTest {
     Files.writeString(config, "parent:\n  endpoint: \"http://" + root.hostPort() + "\"\n"
         + "sync:\n  repositories: [\"lazy/*\"]\n  schedule: \"0 0 1 1 *\"\n  onDemand: true\n");
     child = RegistryProcess.startFresh("on-demand-child", "--config", config.toString());
-    awaitFirstCycle();
+    SyncSupport.awaitFirstCycle(child);
   }
 
   @AfterAll
@@ -63,18 +63,6 @@ class OnDemandPullTest {
     }
   }
 
-  /** The start-up cycle (nothing to copy yet) must be over, so that only pulls bring images. */
-  private static void awaitFirstCycle() {
-    Instant deadline = Instant.now().plusSeconds(30);
-    while (Instant.now().isBefore(deadline)) {
-      JsonNode status = new RegistryClient(child).get("/_connected/v1/status").json();
-      if (status.has("lastCycle")) {
-        return;
-      }
-      sleep(100);
-    }
-    throw new AssertionError("the child's first sync cycle did not end");
-  }
 
   private static long bytesTransferred() {
     return new RegistryClient(child).get("/_connected/v1/status").json().path("bytesTransferred").asLong();

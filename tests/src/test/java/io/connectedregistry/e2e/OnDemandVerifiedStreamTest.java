@@ -16,6 +16,7 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.connectedregistry.e2e.support.Digests;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
+import io.connectedregistry.e2e.support.SyncSupport;
 import io.connectedregistry.e2e.support.Response;
 import io.connectedregistry.e2e.support.Workspace;
 import java.io.IOException;
@@ -24,7 +25,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,7 +61,7 @@ class OnDemandVerifiedStreamTest {
         + "sync:\n  repositories: [\"lazy/*\"]\n  schedule: \"0 0 1 1 *\"\n  onDemand: true\n"
         + "  bandwidth: 256K\n");
     child = RegistryProcess.startFresh("verified-child", "--config", config.toString());
-    awaitFirstCycle();
+    SyncSupport.awaitFirstCycle(child);
   }
 
   @AfterAll
@@ -165,22 +165,4 @@ class OnDemandVerifiedStreamTest {
     return new Followed(response.statusCode(), body, received, cleanEnd);
   }
 
-  /** The start-up cycle (nothing to copy yet) must be over, so that only pulls bring content. */
-  private static void awaitFirstCycle() {
-    Instant deadline = Instant.now().plusSeconds(30);
-    RegistryClient client = new RegistryClient(child);
-    while (Instant.now().isBefore(deadline)) {
-      Response status = client.get("/_connected/v1/status");
-      if (status.json().has("lastCycle")) {
-        return;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    throw new AssertionError("the child's first sync cycle did not end");
-  }
 }
