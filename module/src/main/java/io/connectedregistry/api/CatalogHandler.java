@@ -1,13 +1,11 @@
 package io.connectedregistry.api;
 
-import io.connectedregistry.auth.Action;
 import io.connectedregistry.auth.Principal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code GET /v2/_catalog}: repositories with at least one manifest, paginated like tags, and only
@@ -33,7 +31,7 @@ final class CatalogHandler {
       while (visible.size() <= page.limit()) {
         List<String> batch = s.repositories(after, BATCH);
         for (String repository : batch) {
-          if (mayRead(principal, repository) && visible.size() <= page.limit()) {
+          if (principal.maySee(repository) && visible.size() <= page.limit()) {
             visible.add(repository);
           }
         }
@@ -50,8 +48,4 @@ final class CatalogHandler {
     }).onFailure(ctx::fail);
   }
 
-  private static boolean mayRead(Principal principal, String repository) {
-    Set<Action> actions = principal.obtainable(repository);
-    return actions.contains(Action.METADATA_READ) || actions.contains(Action.CONTENT_READ);
-  }
 }

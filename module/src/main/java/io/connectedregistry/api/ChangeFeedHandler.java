@@ -1,6 +1,5 @@
 package io.connectedregistry.api;
 
-import io.connectedregistry.auth.Action;
 import io.connectedregistry.auth.Principal;
 import io.connectedregistry.oci.ErrorCode;
 import io.connectedregistry.storage.Change;
@@ -9,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code GET /_connected/v1/changes?after=N[&limit=M]}: the change log a child registry syncs
@@ -50,7 +48,7 @@ final class ChangeFeedHandler {
       List<Change> page = more ? found.subList(0, limit) : found;
       JsonArray changes = new JsonArray();
       for (Change change : page) {
-        if (mayRead(principal, change.repository())) {
+        if (principal.maySee(change.repository())) {
           JsonObject entry = new JsonObject()
               .put("sequence", change.sequence())
               .put("repository", change.repository())
@@ -70,10 +68,6 @@ final class ChangeFeedHandler {
     }).onFailure(ctx::fail);
   }
 
-  private static boolean mayRead(Principal principal, String repository) {
-    Set<Action> actions = principal.obtainable(repository);
-    return actions.contains(Action.CONTENT_READ) || actions.contains(Action.METADATA_READ);
-  }
 
   private static long number(RoutingContext ctx, String name, long absent, long max) {
     String raw = ctx.request().getParam(name);
