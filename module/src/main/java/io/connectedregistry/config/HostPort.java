@@ -24,6 +24,9 @@ public final class HostPort {
     if (raw == null || raw.isBlank()) {
       throw new ConfigException(key + ": must not be empty");
     }
+    if (raw.contains("/") || raw.contains("@")) {
+      throw invalid(key, raw); // a URL, a path or credentials
+    }
     String host = raw;
     String port = null;
     int close = raw.lastIndexOf(']');
