@@ -32,8 +32,7 @@ import org.junit.jupiter.api.Test;
  * A data folder written by release 0.1.0 (the fixture {@code fixtures/data-0.1.0}, see its README:
  * both databases at {@code user_version} 0) is opened by this release: its image is served, its
  * token logs in, its change log is still there, and the databases are at their newest schema
- * versions afterwards (metadata.db 1, auth.db 2)
- * afterwards. A database newer than this release knows is refused, naming the file and both versions.
+ * versions afterwards (metadata.db 1, auth.db 2). A database newer than this release knows is refused, naming the file and both versions.
  */
 class SchemaUpgradeTest {
 

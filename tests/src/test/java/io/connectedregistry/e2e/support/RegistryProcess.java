@@ -285,9 +285,14 @@ public final class RegistryProcess implements AutoCloseable {
    * {@code timeoutSeconds}; returns how it ended.
    */
   public static Command.Result runJar(int timeoutSeconds, String... args) {
+    return runJar(timeoutSeconds, Map.of(), args);
+  }
+
+  /** {@link #runJar(int, String...)} with extra environment variables (a password for the CLI). */
+  public static Command.Result runJar(int timeoutSeconds, Map<String, String> env, String... args) {
     List<String> cmd = new ArrayList<>(javaCommand());
     cmd.addAll(Arrays.asList(args));
-    return Command.run(cmd, Map.of(), timeoutSeconds);
+    return Command.run(cmd, env, timeoutSeconds);
   }
 
   // ------------------------------------------------------------------------------------------
