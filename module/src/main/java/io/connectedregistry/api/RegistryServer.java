@@ -61,13 +61,9 @@ public final class RegistryServer {
     SyncStatusHandler syncStatus = new SyncStatusHandler(sync, board, access);
     PullThrough pullThrough = new PullThrough(sync);
     ConfigHandler configHandler = new ConfigHandler(configControl, authWorker);
-    // loginServer is live: read from the running configuration at each call.
-    ConnectedRegistries.Site site = ConnectedRegistries.Site.of(config);
-    if (configControl != null) {
-      site = new ConnectedRegistries.Site(site.parentEndpoint(),
-          () -> configControl.running().loginServer());
-    }
-    ConnectedRegistryHandler connected = new ConnectedRegistryHandler(access, authWorker, site);
+    // loginServer and auth.adminTokens are live: read from the running configuration at each call.
+    ConnectedRegistryHandler connected = new ConnectedRegistryHandler(access, authWorker,
+        ConnectedRegistries.Site.of(configControl == null ? () -> config : configControl::running));
     // One for all server instances: the caps hold for the process, not per event loop.
     long heap = Runtime.getRuntime().maxMemory();
     HttpLimits limits = new HttpLimits(vertx, config.http(), BodyBudget.of(config.http().maxBodyMemory(), heap));

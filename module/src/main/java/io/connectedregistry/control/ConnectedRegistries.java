@@ -50,15 +50,29 @@ import java.util.stream.Collectors;
 public final class ConnectedRegistries {
 
   /**
-   * What this registry is: the root (no parent) or a connected registry, and the address it
-   * advertises ({@code loginServer}), read at each call (it can change without a restart).
+   * What this registry is: the root (no parent) or a connected registry, the address it
+   * advertises ({@code loginServer}) and its admin tokens ({@code auth.adminTokens}); the last two
+   * are read at each call (they can change without a restart).
    *
    * @param parentEndpoint this registry's parent, null at the root
    */
-  public record Site(String parentEndpoint, Supplier<String> loginServer) {
+  public record Site(String parentEndpoint, Supplier<String> loginServer,
+      Supplier<List<String>> adminTokens) {
+
+    public Site(String parentEndpoint, Supplier<String> loginServer) {
+      this(parentEndpoint, loginServer, List::of);
+    }
+
     public static Site of(RegistryConfig config) {
-      return new Site(config.parent() == null ? null
-          : config.parent().protocol() + "://" + config.parent().endpoint(), config::loginServer);
+      return of(() -> config);
+    }
+
+    /** @param running the configuration in effect, asked at each call */
+    public static Site of(Supplier<RegistryConfig> running) {
+      RegistryConfig now = running.get();
+      return new Site(now.parent() == null ? null
+          : now.parent().protocol() + "://" + now.parent().endpoint(),
+          () -> running.get().loginServer(), () -> running.get().auth().adminTokens());
     }
   }
 
@@ -198,6 +212,20 @@ public final class ConnectedRegistries {
   public ConnectedRegistryDefinition definition(String name) {
     requireRoot();
     return store.reading(tx -> require(tx, name));
+  }
+
+  /**
+   * The registry and all its descendants, parents before children: what an instance serves its
+   * own children from (their definitions and sync tokens), for the instance-facing API.
+   */
+  public List<ConnectedRegistryDefinition> subtree(String name) {
+    requireRoot();
+    return store.reading(tx -> {
+      List<ConnectedRegistryDefinition> out = new ArrayList<>();
+      out.add(require(tx, name));
+      collectDescendants(tx, name, out, Map.of());
+      return out;
+    });
   }
 
   /**
@@ -461,7 +489,7 @@ public final class ConnectedRegistries {
    * The tokens exist, are not sync tokens, number at most {@link Limits#MAX_CLIENT_TOKENS}, and
    * (for a ReadOnly registry) hold read actions only.
    */
-  private static void checkClientTokens(Tx tx, ConnectedRegistryDefinition d, List<String> tokens)
+  private void checkClientTokens(Tx tx, ConnectedRegistryDefinition d, List<String> tokens)
       throws SQLException {
     if (tokens.size() > Limits.MAX_CLIENT_TOKENS) {
       throw new ControlException(Kind.LIMIT_EXCEEDED, "connected registry '" + d.name()
@@ -472,6 +500,13 @@ public final class ConnectedRegistries {
       if (tx.token(t).isEmpty()) {
         throw new ControlException(Kind.NOT_FOUND, "client token '" + t + "' of connected"
             + " registry '" + d.name() + "' does not exist; create it first ('token create')");
+      }
+      if (site.adminTokens().get().contains(t)) {
+        // Its password hash would be copied down to the connected registry (a later step), where
+        // the device may be taken: an admin credential of the root must never be there.
+        throw new ControlException(Kind.INVALID, "token '" + t + "' is an admin token of this"
+            + " root (auth.adminTokens) and cannot be a client token of connected registry '"
+            + d.name() + "': client tokens' password hashes are copied to the connected registry");
       }
       if (t.endsWith(ConnectedRegistryDefinition.SYNC_TOKEN_SUFFIX)) {
         String owner = t.substring(0, t.length() - ConnectedRegistryDefinition.SYNC_TOKEN_SUFFIX.length());

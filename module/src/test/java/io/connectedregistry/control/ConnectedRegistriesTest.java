@@ -242,6 +242,28 @@ class ConnectedRegistriesTest {
   }
 
   @Test
+  void anAdminTokenOfTheRootIsNeverAClientToken() {
+    store = AuthStore.open(data, Mode.ReadWrite, Limits.DEFAULTS, hasher, CLOCK);
+    ConnectedRegistries r = new ConnectedRegistries(store,
+        new ConnectedRegistries.Site(null, () -> null, () -> List.of("rootadmin")), CLOCK);
+    token("rootadmin", ScopeMapRule.of("*", CONTENT_READ));
+    ControlException e = refused(Kind.INVALID,
+        () -> r.create(create("factory1", null, null, List.of("a"), List.of("rootadmin"))));
+    assertMessage(e, "'rootadmin'", "auth.adminTokens", "'factory1'");
+  }
+
+  @Test
+  void theSubtreeListsTheRegistryAndItsDescendantsParentsFirst() {
+    ConnectedRegistries r = tree();
+    r.create(create("cell7", null, "line3", List.of("app/web"), List.of()));
+    r.create(create("factory2", null, null, List.of("x"), List.of()));
+    assertEquals(List.of("factory1", "line3", "cell7"),
+        r.subtree("factory1").stream().map(ConnectedRegistryDefinition::name).toList());
+    assertEquals(List.of("cell7"),
+        r.subtree("cell7").stream().map(ConnectedRegistryDefinition::name).toList());
+  }
+
+  @Test
   void aParentCannotBeDeletedWhileItHasChildren() {
     ConnectedRegistries r = tree();
     r.create(create("line4", null, "factory1", List.of("app/web"), List.of()));

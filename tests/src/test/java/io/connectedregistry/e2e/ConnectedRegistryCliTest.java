@@ -2,6 +2,7 @@ package io.connectedregistry.e2e;
 
 import static io.connectedregistry.e2e.support.AuthSupport.createToken;
 import static io.connectedregistry.e2e.support.AuthSupport.pushBlob;
+import static io.connectedregistry.e2e.support.Expect.error;
 import static io.connectedregistry.e2e.support.Expect.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -191,5 +192,78 @@ class ConnectedRegistryCliTest {
     Response gone = client.get("/v2/", factory1Sync.header());
     status(gone, 401);
     assertEquals(0, json(online(admin, "list", "--output", "json")).size());
+  }
+
+  private static final String API = "/_connected/v1/admin/connected-registries";
+
+  private static byte[] body(String json) {
+    return json.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void assertDetail(Response r, String... parts) {
+    String detail = r.json().path("errors").path(0).path("detail").asText();
+    for (String part : parts) {
+      assertTrue(detail.contains(part), () -> "'" + part + "' missing: " + r.describe());
+    }
+  }
+
+  @Test
+  void theAdminApiAnswersOnlyAdminsAndRefusesWithTheStatusOfEachRule() {
+    assumeFalse(RegistryProcess.isReferenceDistribution(), "connected registries are this registry's own");
+    root = AuthSupport.prepareWithConfig("cr-api", "auth:\n"
+        + "  anonymousPull: false\n"
+        + "  adminTokens: [root-admin]\n");
+    Credentials admin = createToken(root, "root-admin", "--repository", "*", "content/read");
+    Credentials plain = createToken(root, "plain-user", "--repository", "app/*", "content/read");
+    root.start();
+    RegistryClient client = new RegistryClient(root);
+    String[] json = {"Content-Type", "application/json"};
+
+    status(client.get(API), 401);
+    error(client.get(API, plain.header()), 403, "DENIED");
+    assertEquals(0, status(client.get(API, admin.header()), 200).json().size());
+
+    status(client.post(API, body("{\"name\":\"factory1\",\"mode\":\"ReadWrite\","
+        + "\"repositories\":[\"app/*\"]}"), AuthSupport.concat(admin.header(), json)), 201);
+    status(client.post(API, body("{\"name\":\"line3\",\"parent\":\"factory1\","
+        + "\"repositories\":[\"app/web\"]}"), AuthSupport.concat(admin.header(), json)), 201);
+    error(client.post(API, body("{\"name\":\"factory2\",\"repositories\":[\"x\"]}"),
+        AuthSupport.concat(plain.header(), json)), 403, "DENIED");
+
+    Response duplicate = error(client.post(API, body("{\"name\":\"factory1\",\"repositories\":[\"x\"]}"),
+        AuthSupport.concat(admin.header(), json)), 409, "RESOURCE_CONFLICT");
+    assertDetail(duplicate, "'factory1'", "already exists");
+    Response readOnlyParent = error(client.post(API, body("{\"name\":\"line4\",\"mode\":\"ReadWrite\","
+        + "\"parent\":\"line3\",\"repositories\":[\"app/web\"]}"),
+        AuthSupport.concat(admin.header(), json)), 400, "REQUEST_INVALID");
+    assertDetail(readOnlyParent, "'line4'", "'line3'");
+    Response adminAsClient = error(client.post(API, body("{\"name\":\"line5\",\"parent\":\"factory1\","
+        + "\"repositories\":[\"app/web\"],\"clientTokens\":[\"root-admin\"]}"),
+        AuthSupport.concat(admin.header(), json)), 400, "REQUEST_INVALID");
+    assertDetail(adminAsClient, "'root-admin'", "auth.adminTokens");
+    assertDetail(error(client.post(API, body("{\"nmae\":\"x\"}"), AuthSupport.concat(admin.header(), json)),
+        400, "REQUEST_INVALID"), "'nmae'");
+    assertDetail(error(client.get(API + "/nothere1", admin.header()), 404, "RESOURCE_UNKNOWN"), "'nothere1'");
+    assertDetail(error(client.delete(API + "/factory1?cleanup=true", admin.header()), 409,
+        "RESOURCE_CONFLICT"), "'factory1'", "line3");
+    assertDetail(error(client.post(API + "/line3/settings", body("{\"parentProtocol\":\"https\"}"),
+        AuthSupport.concat(admin.header(), json)), 400, "REQUEST_INVALID"), "'line3'", "--parent-endpoint");
+
+    Response repos = status(client.patch(API + "/line3/repositories", body("{\"add\":[\"new/one\"]}"),
+        AuthSupport.concat(admin.header(), json)), 200);
+    assertEquals("[\"app/*\",\"new/one\"]", repos.json().path("changed").path("factory1").toString(),
+        repos::describe);
+    status(client.get(API + "/line3/permissions", admin.header()), 200);
+    status(client.get(API + "/line3/client-tokens", admin.header()), 200);
+  }
+
+  @Test
+  void aConnectedRegistryRefusesDefinitionsNamingItsParent() {
+    assumeFalse(RegistryProcess.isReferenceDistribution(), "connected registries are this registry's own");
+    root = AuthSupport.prepareWithConfig("cr-not-root",
+        "parent: {endpoint: 'parent.example:5000', protocol: http}\n");
+    Command.Result r = RegistryProcess.runJar(60, "cr", "list", "--config",
+        root.workDir().resolve("config.yml").toString(), "--data", root.dataDir().toString());
+    assertRefused(r, "http://parent.example:5000", "root");
   }
 }
