@@ -110,6 +110,11 @@ public final class ConnectedRegistries {
             + "); names are unique in the tree");
       }
       List<ConnectedRegistryDefinition> ancestors = new ArrayList<>();
+      if (wanted.parent() == null && tx.mode() == Mode.ReadOnly && wanted.mode() == Mode.ReadWrite) {
+        throw new ControlException(Kind.INVALID, "connected registry '" + name + "' cannot be"
+            + " ReadWrite under this root, which is ReadOnly: a ReadOnly parent accepts only"
+            + " ReadOnly children");
+      }
       if (wanted.parent() != null) {
         ConnectedRegistryDefinition parent = DefinitionTable.load(tx.connection(), wanted.parent())
             .orElseThrow(() -> new ControlException(Kind.NOT_FOUND, "parent '" + wanted.parent()

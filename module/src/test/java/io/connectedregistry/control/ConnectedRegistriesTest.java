@@ -169,6 +169,17 @@ class ConnectedRegistriesTest {
   }
 
   @Test
+  void aReadOnlyRootAcceptsOnlyReadOnlyChildren() {
+    store = AuthStore.open(data, Mode.ReadOnly, Limits.DEFAULTS, hasher, CLOCK);
+    ConnectedRegistries r = new ConnectedRegistries(store,
+        new ConnectedRegistries.Site(null, () -> null), CLOCK);
+    ControlException e = refused(Kind.INVALID,
+        () -> r.create(create("factory1", "ReadWrite", null, List.of("a"), List.of())));
+    assertMessage(e, "'factory1'", "root", "ReadOnly");
+    r.create(create("factory1", "ReadOnly", null, List.of("a"), List.of()));
+  }
+
+  @Test
   void clientTokensOfAReadOnlyRegistryHoldReadActionsOnly() {
     ConnectedRegistries r = tree();
     token("pusher1", ScopeMapRule.of("app/*", CONTENT_READ, CONTENT_WRITE));

@@ -14,6 +14,7 @@ import io.connectedregistry.e2e.support.AuthSupport;
 import io.connectedregistry.e2e.support.AuthSupport.Credentials;
 import io.connectedregistry.e2e.support.Command;
 import io.connectedregistry.e2e.support.ImageTools;
+import io.connectedregistry.e2e.support.Oci;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
 import io.connectedregistry.e2e.support.Response;
@@ -255,6 +256,55 @@ class ConnectedRegistryCliTest {
         repos::describe);
     status(client.get(API + "/line3/permissions", admin.header()), 200);
     status(client.get(API + "/line3/client-tokens", admin.header()), 200);
+  }
+
+  /**
+   * The connection string {@code get-settings} printed starts a real instance: it parses it, and
+   * its sync token (through the sync scope map the definition made) pulls what the scope covers
+   * from the root, and nothing else. The definition itself is not fetched yet (a later step), so
+   * the child names its repositories in its own file.
+   */
+  @Test
+  void anInstanceStartedFromThePrintedConnectionStringSyncsItsScopeFromTheRoot() {
+    assumeFalse(RegistryProcess.isReferenceDistribution(), "connected registries are this registry's own");
+    root = RegistryProcess.prepare("cr-child-root");
+    root.withArgs("--config", AuthSupport.writeConfig(root, "loginServer: '" + root.hostPort()
+        + "'\nauth: {anonymousPull: false}\n").toString());
+    Credentials admin = createToken(root, "root-admin", "--repository", "*", "content/read",
+        "content/write", "metadata/read");
+    json(offline("create", "--name", "factory1", "--mode", "ReadWrite", "--repository", "app/*"));
+    // With --config the offline command knows the root's loginServer: the endpoint's default.
+    String connection = json(RegistryProcess.runJar(60, "cr", "get-settings", "--name", "factory1",
+        "--parent-protocol", "http", "--generate-password", "1", "--config",
+        root.workDir().resolve("config.yml").toString(), "--data", root.dataDir().toString()))
+        .path("ACR_REGISTRY_CONNECTION_STRING").asText();
+    assertTrue(connection.contains(";ParentGatewayEndpoint=" + root.hostPort() + ";"), connection);
+    root.start();
+    RegistryClient rootClient = new RegistryClient(root);
+    Oci.Blob config = Oci.config("cr");
+    Oci.Blob layer = Oci.layer(7, 1024);
+    for (String repository : List.of("app/web", "private/x")) {
+      pushBlob(rootClient, admin.header(), repository, config.data());
+      pushBlob(rootClient, admin.header(), repository, layer.data());
+      AuthSupport.pushManifest(rootClient, admin.header(), repository, "v1",
+          AuthSupport.manifest(config, layer, "cr"));
+    }
+
+    RegistryProcess child = AuthSupport.prepareWithConfig("cr-child",
+        "sync:\n  repositories: [\"app/*\", \"private/*\"]\n  schedule: \"0 0 1 1 *\"\n");
+    try {
+      child.withEnv(Map.of("ACR_REGISTRY_CONNECTION_STRING", connection)).start();
+      JsonNode cycle = SyncChainTest.syncNow(child);
+      RegistryClient childClient = new RegistryClient(child);
+      status(childClient.get("/v2/app/web/manifests/v1", "Accept",
+          Oci.IMAGE_MANIFEST), 200);
+      assertEquals(404, childClient.get("/v2/private/x/manifests/v1", "Accept",
+          Oci.IMAGE_MANIFEST).status(), cycle::toString);
+      assertFalse(child.log().contains(connection.substring(connection.indexOf("SyncTokenPassword="))),
+          "the password is never logged");
+    } finally {
+      child.close();
+    }
   }
 
   @Test
