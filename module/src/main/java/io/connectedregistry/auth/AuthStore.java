@@ -198,16 +198,8 @@ public final class AuthStore implements AutoCloseable {
       return c;
     }
 
-    public Limits limits() {
-      return limits;
-    }
-
     public Mode mode() {
       return mode;
-    }
-
-    public Instant now() {
-      return clock.instant();
     }
 
     public ScopeMap createScopeMap(ScopeMap map) throws SQLException {
@@ -325,16 +317,17 @@ public final class AuthStore implements AutoCloseable {
     public void deleteToken(String name) throws SQLException {
       requireToken(c, name);
       checkNotUsedByConnectedRegistry(name);
-      deletePasswordsAndToken(name);
+      deleteTokenRow(name);
     }
 
     /** For the control package deleting a connected registry with its sync token. */
     public void deleteSyncToken(String name) throws SQLException {
       requireToken(c, name);
-      deletePasswordsAndToken(name);
+      deleteTokenRow(name);
     }
 
-    private void deletePasswordsAndToken(String name) throws SQLException {
+    /** Its passwords go with it (ON DELETE CASCADE). */
+    private void deleteTokenRow(String name) throws SQLException {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM tokens WHERE name = ?")) {
         ps.setString(1, name);
         ps.executeUpdate();

@@ -141,6 +141,13 @@ class ConnectedRegistryCliTest {
     assertRefused(online(admin, "create", "--name", "line3", "--repository", "app/web"),
         "'line3'", "already exists");
     assertRefused(online(admin.withPassword("wrong-password"), "list"), "auth.adminTokens");
+    // --password-stdin: the password arrives on standard input (here from a variable, never argv).
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Command.Result stdin = Command.run(List.of("bash", "-c", "printf '%s\\n' \"$ADMIN_PASSWORD\" | '"
+        + java + "' -jar '" + RegistryProcess.jar() + "' cr list --output json --server http://"
+        + root.hostPort() + " --username " + admin.name() + " --password-stdin"),
+        Map.of("ADMIN_PASSWORD", admin.password()), 60);
+    assertEquals(2, json(stdin).size(), stdin::describe);
     assertTrue(json(online(admin, "show", "--name", "factory1")).path("clientTokens").toString()
         .contains("pusher1"));
 
