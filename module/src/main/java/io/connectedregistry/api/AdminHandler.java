@@ -39,6 +39,8 @@ import java.util.concurrent.Callable;
  * PATCH  scope-maps/NAME               {"description"?, "rules"?}
  * DELETE scope-maps/NAME
  * </pre>
+ *
+ * <p>{@code connected-registries/...}: {@link ConnectedRegistryHandler}, behind the same guard.
  */
 final class AdminHandler {
   private static final int BODY_LIMIT = 1024 * 1024;

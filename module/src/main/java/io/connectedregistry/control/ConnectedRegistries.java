@@ -151,6 +151,7 @@ public final class ConnectedRegistries {
         ScopeMap map = requireSyncMap(tx, widened);
         updateSyncMap(tx, widened, SyncScopeMaps.withGateway(map, name));
       }
+      touchAncestors(tx, wanted.parent(), new LinkedHashSet<>());
       return Views.definition(wanted);
     });
   }
@@ -204,6 +205,7 @@ public final class ConnectedRegistries {
           next.repositories(), next.clientTokens(), next.sync(), next.logLevel(),
           next.garbageCollection(), next.reported(), next.created(), current.generation() + 1);
       DefinitionTable.update(tx.connection(), next);
+      touchAncestors(tx, next.parent(), new LinkedHashSet<>());
       return Views.definition(next);
     });
   }
@@ -332,6 +334,7 @@ public final class ConnectedRegistries {
             + " remove them with 'token delete', 'scope-map delete' and 'scope-map update'");
       }
       out.put("clientTokensKept", d.clientTokens());
+      touchAncestors(tx, d.parent(), new LinkedHashSet<>());
       return out;
     });
   }
@@ -343,6 +346,7 @@ public final class ConnectedRegistries {
       ConnectedRegistryDefinition d = require(tx, name);
       ConnectedRegistryDefinition next = d.withActivation(Activation.Inactive);
       DefinitionTable.update(tx.connection(), next);
+      touchAncestors(tx, next.parent(), new LinkedHashSet<>());
       return Views.definition(next);
     });
   }
@@ -467,6 +471,10 @@ public final class ConnectedRegistries {
           }
         }
       }
+      Set<String> touched = new LinkedHashSet<>(changed.keySet());
+      for (ConnectedRegistryDefinition x : List.copyOf(changed.values())) {
+        touchAncestors(tx, x.parent(), touched);
+      }
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("name", name);
       out.put("repositories", require(tx, name).repositories().stream()
@@ -581,6 +589,21 @@ public final class ConnectedRegistries {
     for (String child : DefinitionTable.children(tx.connection(), name)) {
       out.add(changed.getOrDefault(child, require(tx, child)));
       collectDescendants(tx, child, out, changed);
+    }
+  }
+
+  /**
+   * A new generation for {@code from} and each ancestor above it not in {@code touched} (which
+   * grows): their instances serve this subtree to their children, so they must see it moved.
+   */
+  private static void touchAncestors(Tx tx, String from, Set<String> touched) throws SQLException {
+    Set<String> seen = new LinkedHashSet<>();
+    for (String at = from; at != null && seen.add(at); ) { // seen: never loop on a bad database
+      ConnectedRegistryDefinition d = require(tx, at);
+      if (touched.add(at)) {
+        DefinitionTable.update(tx.connection(), d.touched());
+      }
+      at = d.parent();
     }
   }
 

@@ -25,8 +25,9 @@ import java.util.regex.Pattern;
  * @param parent the parent connected registry's name; null when the parent is the root itself
  * @param repositories its sync scope: repository names and wildcards ({@code app/*}, {@code *})
  * @param clientTokens names of the tokens the instance accepts from its clients (at most 20)
- * @param generation bumped by every change of the definition (not of {@link Reported}): the
- *     version an instance compares, sent as its ETag
+ * @param generation bumped by every change of the definition or of a descendant's (not of
+ *     {@link Reported}): the version an instance compares (its ETag), covering what it fetches
+ *     from its parent, its own definition and its descendants'; only ever grows
  */
 public record ConnectedRegistryDefinition(
     String name,
@@ -121,6 +122,12 @@ public record ConnectedRegistryDefinition(
   public ConnectedRegistryDefinition withActivation(Activation activation) {
     return new ConnectedRegistryDefinition(name, mode, parent, repositories, clientTokens, sync,
         logLevel, garbageCollection, reported.withActivation(activation), created, generation + 1);
+  }
+
+  /** The same definition under a new generation: something in its subtree changed. */
+  public ConnectedRegistryDefinition touched() {
+    return new ConnectedRegistryDefinition(name, mode, parent, repositories, clientTokens, sync,
+        logLevel, garbageCollection, reported, created, generation + 1);
   }
 
   /** What the instance reported; the definition's generation stays. */

@@ -17,7 +17,7 @@ final class Views {
   /**
    * A definition as {@code show} prints it and an instance will fetch it. {@code parent} is null
    * for a child of the root; {@code definitionVersion} moves with every change of the definition
-   * (not of the reported fields) and is what an instance compares.
+   * or of a descendant's (not of the reported fields) and is what an instance compares.
    */
   static Map<String, Object> definition(ConnectedRegistryDefinition d) {
     Map<String, Object> out = new LinkedHashMap<>();

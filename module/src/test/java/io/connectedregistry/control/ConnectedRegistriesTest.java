@@ -423,6 +423,36 @@ class ConnectedRegistriesTest {
         new Requests.Update(null, null, null, null, null, "Loud", null, null)));
   }
 
+  @Test
+  void everyChangeBelowARegistryMovesItsDefinitionVersionSoItsInstanceRefetchesTheSubtree() {
+    ConnectedRegistries r = tree();
+    List<Runnable> changes = List.of(
+        () -> r.create(create("cell7", null, "line3", List.of("app/web"), List.of())),
+        () -> r.update("cell7", new Requests.Update(null, null, null, null, null, "Debug", null,
+            null)),
+        () -> r.deactivate("cell7"),
+        () -> r.updateRepositories("cell7", new Requests.RepositoryChange(List.of("app/api"), null)),
+        () -> r.delete("cell7", true));
+    for (Runnable change : changes) {
+      long factory1 = (Long) r.show("factory1").get("definitionVersion");
+      long line3 = (Long) r.show("line3").get("definitionVersion");
+      change.run();
+      assertTrue((Long) r.show("factory1").get("definitionVersion") > factory1);
+      assertTrue((Long) r.show("line3").get("definitionVersion") > line3);
+    }
+    long before = (Long) r.show("line3").get("definitionVersion");
+    r.report("line3", new Reported(Activation.Active, ConnectionState.Syncing, NOW, null, "1.0",
+        List.of(new ConnectedRegistryDefinition.StatusDetail("upstream", "TTL_EXPIRED",
+            "an entry expired", NOW, "abc")), null));
+    Map<String, Object> shown = r.show("line3");
+    assertEquals(before, shown.get("definitionVersion"), "reports are not definition changes");
+    assertEquals(List.of(Map.of("type", "upstream", "code", "TTL_EXPIRED", "description",
+        "an entry expired", "timestamp", NOW.toString(), "correlationId", "abc")),
+        shown.get("statusDetails"));
+    assertEquals("Syncing", shown.get("connectionState"));
+    assertEquals(NOW.toString(), shown.get("lastActivityTime"));
+  }
+
   // ---- list ----
 
   @Test
