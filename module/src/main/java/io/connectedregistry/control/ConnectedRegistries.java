@@ -125,7 +125,7 @@ public final class ConnectedRegistries {
               + " ReadWrite under '" + parent.name() + "', which is ReadOnly: a ReadOnly parent"
               + " accepts only ReadOnly children");
         }
-        ancestors = ancestors(tx, parent);
+        ancestors = Tree.ancestors(tx, parent);
       }
       checkClientTokens(tx, wanted, wanted.clientTokens());
       if (tx.token(wanted.syncTokenName()).isPresent()) {
@@ -146,12 +146,12 @@ public final class ConnectedRegistries {
       for (ConnectedRegistryDefinition ancestor : ancestors) {
         ConnectedRegistryDefinition widened = ancestor;
         for (RepositoryPattern r : wanted.repositories()) {
-          widened = addRepository(tx, widened, r);
+          widened = Tree.addRepository(tx, widened, r);
         }
-        ScopeMap map = requireSyncMap(tx, widened);
-        updateSyncMap(tx, widened, SyncScopeMaps.withGateway(map, name));
+        ScopeMap map = Tree.requireSyncMap(tx, widened);
+        Tree.updateSyncMap(tx, widened, SyncScopeMaps.withGateway(map, name));
       }
-      touchAncestors(tx, wanted.parent(), new LinkedHashSet<>());
+      Tree.touchAncestors(tx, wanted.parent(), new LinkedHashSet<>());
       return Views.definition(wanted);
     });
   }
@@ -164,7 +164,7 @@ public final class ConnectedRegistries {
           + " collection settings");
     }
     return store.inTransaction(tx -> {
-      ConnectedRegistryDefinition current = require(tx, name);
+      ConnectedRegistryDefinition current = Tree.require(tx, name);
       ConnectedRegistryDefinition next = current;
       if (!request.addClientTokens().isEmpty() || !request.removeClientTokens().isEmpty()) {
         Set<String> both = new LinkedHashSet<>(request.addClientTokens());
@@ -205,7 +205,7 @@ public final class ConnectedRegistries {
           next.repositories(), next.clientTokens(), next.sync(), next.logLevel(),
           next.garbageCollection(), next.reported(), next.created(), current.generation() + 1);
       DefinitionTable.update(tx.connection(), next);
-      touchAncestors(tx, next.parent(), new LinkedHashSet<>());
+      Tree.touchAncestors(tx, next.parent(), new LinkedHashSet<>());
       return Views.definition(next);
     });
   }
@@ -218,7 +218,7 @@ public final class ConnectedRegistries {
   /** The typed definition (for the instance-facing API of a later step). */
   public ConnectedRegistryDefinition definition(String name) {
     requireRoot();
-    return store.reading(tx -> require(tx, name));
+    return store.reading(tx -> Tree.require(tx, name));
   }
 
   /**
@@ -229,8 +229,8 @@ public final class ConnectedRegistries {
     requireRoot();
     return store.reading(tx -> {
       List<ConnectedRegistryDefinition> out = new ArrayList<>();
-      out.add(require(tx, name));
-      collectDescendants(tx, name, out, Map.of());
+      out.add(Tree.require(tx, name));
+      Tree.collectDescendants(tx, name, out, Map.of());
       return out;
     });
   }
@@ -274,7 +274,7 @@ public final class ConnectedRegistries {
     requireRoot();
     return store.reading(tx -> {
       List<Map<String, Object>> out = new ArrayList<>();
-      for (String t : require(tx, name).clientTokens()) {
+      for (String t : Tree.require(tx, name).clientTokens()) {
         tx.token(t).ifPresent(token -> out.add(AuthAdministration.describe(token)));
       }
       return out;
@@ -288,14 +288,14 @@ public final class ConnectedRegistries {
   public Map<String, Object> delete(String name, boolean cleanup) {
     requireRoot();
     return store.inTransaction(tx -> {
-      ConnectedRegistryDefinition d = require(tx, name);
+      ConnectedRegistryDefinition d = Tree.require(tx, name);
       List<String> children = DefinitionTable.children(tx.connection(), name);
       if (!children.isEmpty()) {
         throw new ControlException(Kind.CONFLICT, "connected registry '" + name + "' has"
             + " children (" + String.join(", ", children) + "); delete them first");
       }
       List<ConnectedRegistryDefinition> ancestors = d.parent() == null ? List.of()
-          : ancestors(tx, require(tx, d.parent()));
+          : Tree.ancestors(tx, Tree.require(tx, d.parent()));
       DefinitionTable.delete(tx.connection(), name);
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("deleted", name);
@@ -316,7 +316,7 @@ public final class ConnectedRegistries {
           grants.add(Map.of("scopeMap", a.syncScopeMapName(),
               "rule", ScopeMapRule.GATEWAY_PREFIX + name));
           if (cleanup) {
-            updateSyncMap(tx, a, SyncScopeMaps.withoutGateway(map.get(), name));
+            Tree.updateSyncMap(tx, a, SyncScopeMaps.withoutGateway(map.get(), name));
           }
         }
       }
@@ -334,7 +334,7 @@ public final class ConnectedRegistries {
             + " remove them with 'token delete', 'scope-map delete' and 'scope-map update'");
       }
       out.put("clientTokensKept", d.clientTokens());
-      touchAncestors(tx, d.parent(), new LinkedHashSet<>());
+      Tree.touchAncestors(tx, d.parent(), new LinkedHashSet<>());
       return out;
     });
   }
@@ -343,10 +343,10 @@ public final class ConnectedRegistries {
   public Map<String, Object> deactivate(String name) {
     requireRoot();
     return store.inTransaction(tx -> {
-      ConnectedRegistryDefinition d = require(tx, name);
+      ConnectedRegistryDefinition d = Tree.require(tx, name);
       ConnectedRegistryDefinition next = d.withActivation(Activation.Inactive);
       DefinitionTable.update(tx.connection(), next);
-      touchAncestors(tx, next.parent(), new LinkedHashSet<>());
+      Tree.touchAncestors(tx, next.parent(), new LinkedHashSet<>());
       return Views.definition(next);
     });
   }
@@ -355,7 +355,7 @@ public final class ConnectedRegistries {
   public void report(String name, Reported reported) {
     requireRoot();
     store.inTransaction(tx -> {
-      DefinitionTable.update(tx.connection(), require(tx, name).withReported(reported));
+      DefinitionTable.update(tx.connection(), Tree.require(tx, name).withReported(reported));
       return null;
     });
   }
@@ -406,7 +406,7 @@ public final class ConnectedRegistries {
   public Map<String, Object> permissions(String name) {
     requireRoot();
     return store.reading(tx -> {
-      ConnectedRegistryDefinition d = require(tx, name);
+      ConnectedRegistryDefinition d = Tree.require(tx, name);
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("name", name);
       out.put("mode", d.mode().name());
@@ -437,7 +437,7 @@ public final class ConnectedRegistries {
       throw new IllegalArgumentException("repository " + both + " both added and removed");
     }
     return store.inTransaction(tx -> {
-      ConnectedRegistryDefinition d = require(tx, name);
+      ConnectedRegistryDefinition d = Tree.require(tx, name);
       Map<String, ConnectedRegistryDefinition> changed = new LinkedHashMap<>();
       for (RepositoryPattern r : remove) {
         if (d.repositories().stream().noneMatch(p -> SyncScopeMaps.covers(r, p))) {
@@ -447,25 +447,25 @@ public final class ConnectedRegistries {
         }
         List<ConnectedRegistryDefinition> subtree = new ArrayList<>();
         subtree.add(changed.getOrDefault(name, d));
-        collectDescendants(tx, name, subtree, changed);
+        Tree.collectDescendants(tx, name, subtree, changed);
         for (ConnectedRegistryDefinition x : subtree) {
-          ConnectedRegistryDefinition narrowed = removeRepository(tx, x, r);
+          ConnectedRegistryDefinition narrowed = Tree.removeRepository(tx, x, r);
           if (narrowed != x) {
             changed.put(x.name(), narrowed);
           }
         }
       }
       for (RepositoryPattern r : add) {
-        ConnectedRegistryDefinition self = changed.getOrDefault(name, require(tx, name));
+        ConnectedRegistryDefinition self = changed.getOrDefault(name, Tree.require(tx, name));
         List<ConnectedRegistryDefinition> chain = new ArrayList<>();
         chain.add(self);
         if (self.parent() != null) {
-          for (ConnectedRegistryDefinition a : ancestors(tx, require(tx, self.parent()))) {
+          for (ConnectedRegistryDefinition a : Tree.ancestors(tx, Tree.require(tx, self.parent()))) {
             chain.add(changed.getOrDefault(a.name(), a));
           }
         }
         for (ConnectedRegistryDefinition x : chain) {
-          ConnectedRegistryDefinition widened = addRepository(tx, x, r);
+          ConnectedRegistryDefinition widened = Tree.addRepository(tx, x, r);
           if (widened != x) {
             changed.put(x.name(), widened);
           }
@@ -473,11 +473,11 @@ public final class ConnectedRegistries {
       }
       Set<String> touched = new LinkedHashSet<>(changed.keySet());
       for (ConnectedRegistryDefinition x : List.copyOf(changed.values())) {
-        touchAncestors(tx, x.parent(), touched);
+        Tree.touchAncestors(tx, x.parent(), touched);
       }
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("name", name);
-      out.put("repositories", require(tx, name).repositories().stream()
+      out.put("repositories", Tree.require(tx, name).repositories().stream()
           .map(RepositoryPattern::value).toList());
       Map<String, Object> registries = new LinkedHashMap<>();
       for (ConnectedRegistryDefinition x : changed.values()) {
@@ -555,103 +555,6 @@ public final class ConnectedRegistries {
               + " metadata/read)");
         }
       }
-    }
-  }
-
-  // ---- tree plumbing ----
-
-  private static ConnectedRegistryDefinition require(Tx tx, String name) throws SQLException {
-    return DefinitionTable.load(tx.connection(), name).orElseThrow(() -> new ControlException(
-        Kind.NOT_FOUND, "connected registry '" + name + "' does not exist"));
-  }
-
-  /** {@code from} and its ancestors up to the root's child, nearest first. */
-  private static List<ConnectedRegistryDefinition> ancestors(Tx tx, ConnectedRegistryDefinition from)
-      throws SQLException {
-    List<ConnectedRegistryDefinition> chain = new ArrayList<>();
-    Set<String> seen = new LinkedHashSet<>();
-    ConnectedRegistryDefinition at = from;
-    while (at != null) {
-      if (!seen.add(at.name())) {
-        // Parents are fixed at creation and must exist then, so this cannot happen unless the
-        // database was edited by hand.
-        throw new IllegalStateException("the parents of connected registry '" + from.name()
-            + "' form a cycle: " + String.join(" -> ", seen) + " -> " + at.name());
-      }
-      chain.add(at);
-      at = at.parent() == null ? null : require(tx, at.parent());
-    }
-    return chain;
-  }
-
-  private static void collectDescendants(Tx tx, String name, List<ConnectedRegistryDefinition> out,
-      Map<String, ConnectedRegistryDefinition> changed) throws SQLException {
-    for (String child : DefinitionTable.children(tx.connection(), name)) {
-      out.add(changed.getOrDefault(child, require(tx, child)));
-      collectDescendants(tx, child, out, changed);
-    }
-  }
-
-  /**
-   * A new generation for {@code from} and each ancestor above it not in {@code touched} (which
-   * grows): their instances serve this subtree to their children, so they must see it moved.
-   */
-  private static void touchAncestors(Tx tx, String from, Set<String> touched) throws SQLException {
-    Set<String> seen = new LinkedHashSet<>();
-    for (String at = from; at != null && seen.add(at); ) { // seen: never loop on a bad database
-      ConnectedRegistryDefinition d = require(tx, at);
-      if (touched.add(at)) {
-        DefinitionTable.update(tx.connection(), d.touched());
-      }
-      at = d.parent();
-    }
-  }
-
-  /** Adds {@code r} unless covered already; returns {@code d} itself when unchanged. */
-  private static ConnectedRegistryDefinition addRepository(Tx tx, ConnectedRegistryDefinition d,
-      RepositoryPattern r) throws SQLException {
-    if (d.repositories().stream().anyMatch(p -> SyncScopeMaps.covers(p, r))) {
-      return d;
-    }
-    List<RepositoryPattern> repositories = new ArrayList<>(d.repositories());
-    repositories.add(r);
-    ConnectedRegistryDefinition next = d.withRepositories(repositories);
-    DefinitionTable.update(tx.connection(), next);
-    updateSyncMap(tx, next, SyncScopeMaps.withRepository(requireSyncMap(tx, next), r, d.mode()));
-    return next;
-  }
-
-  private static ConnectedRegistryDefinition removeRepository(Tx tx,
-      ConnectedRegistryDefinition d, RepositoryPattern r) throws SQLException {
-    List<RepositoryPattern> kept = d.repositories().stream()
-        .filter(p -> !SyncScopeMaps.covers(r, p)).toList();
-    if (kept.size() == d.repositories().size()) {
-      return d;
-    }
-    ConnectedRegistryDefinition next = d.withRepositories(kept);
-    DefinitionTable.update(tx.connection(), next);
-    updateSyncMap(tx, next, SyncScopeMaps.withoutRepositories(requireSyncMap(tx, next),
-        p -> SyncScopeMaps.covers(r, p)));
-    return next;
-  }
-
-  private static ScopeMap requireSyncMap(Tx tx, ConnectedRegistryDefinition d)
-      throws SQLException {
-    return tx.scopeMap(d.syncScopeMapName()).orElseThrow(() -> new ControlException(
-        Kind.NOT_FOUND, "the sync scope map '" + d.syncScopeMapName() + "' of connected registry '"
-            + d.name() + "' does not exist; recreate it with 'scope-map create'"));
-  }
-
-  private static void updateSyncMap(Tx tx, ConnectedRegistryDefinition d, ScopeMap map)
-      throws SQLException {
-    try {
-      tx.updateScopeMap(map);
-    } catch (io.connectedregistry.auth.AuthStoreException e) {
-      if (e.kind() == io.connectedregistry.auth.AuthStoreException.Kind.LIMIT_EXCEEDED) {
-        throw new ControlException(Kind.LIMIT_EXCEEDED, "the sync scope map of connected registry '"
-            + d.name() + "' would exceed a limit: " + e.getMessage());
-      }
-      throw e;
     }
   }
 
