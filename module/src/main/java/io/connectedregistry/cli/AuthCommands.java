@@ -119,7 +119,8 @@ public final class AuthCommands {
 
   private static final String RULE_HELP = "repository pattern (name, prefix/* or *) followed by one"
       + " or more actions: content/read, content/write, content/delete, metadata/read,"
-      + " metadata/write; repeat for more rules";
+      + " metadata/write; or gateway/REGISTRY (a connected registry) followed by config/read,"
+      + " config/write, message/read, message/write; repeat for more rules";
 
   private static ScopeMapRule rule(List<String> values) {
     return AuthAdministration.rule(values.get(0), values.subList(1, values.size()));
