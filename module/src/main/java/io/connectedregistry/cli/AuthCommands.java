@@ -144,6 +144,7 @@ public final class AuthCommands {
    * invalid input become one line on stderr: exit 2 for what the user must fix, 1 for storage.
    */
   private static int run(StoreOptions options, StoreAction action) throws Exception {
+    CliLogging.toStderr();
     try (AuthStore store = options.open()) {
       Object result = action.run(new AuthAdministration(store, Clock.systemUTC()));
       if (result != null) {

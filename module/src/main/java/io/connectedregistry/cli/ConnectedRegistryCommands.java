@@ -97,6 +97,7 @@ public final class ConnectedRegistryCommands {
   record Online(String method, String path, Object body) {}
 
   private static int run(Target target, Operation operation, boolean table) {
+    CliLogging.toStderr();
     try {
       Object result;
       if (target.server != null) {

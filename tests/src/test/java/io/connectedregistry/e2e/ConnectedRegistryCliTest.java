@@ -314,6 +314,24 @@ class ConnectedRegistryCliTest {
     }
   }
 
+  /** The first command on an older auth.db upgrades it: that log line must not spoil the JSON. */
+  @Test
+  void onADataFolderOfRelease010TheOutputIsStillJsonAndTheUpgradeIsLoggedToStderr() throws Exception {
+    assumeFalse(RegistryProcess.isReferenceDistribution(), "the fixture is this registry's own data folder");
+    root = RegistryProcess.prepare("cr-upgrade");
+    java.nio.file.Path archive = java.nio.file.Path.of(ConnectedRegistryCliTest.class
+        .getResource("/fixtures/data-0.1.0/data.tar.gz").toURI());
+    java.nio.file.Files.createDirectories(root.dataDir());
+    Command.run(List.of("tar", "-xzf", archive.toString(), "-C", root.dataDir().toString()))
+        .assertOk();
+    Command.Result list = offline("list", "--output", "json");
+    assertEquals(0, json(list).size(), list::describe);
+    assertTrue(list.stderr().contains("schema upgraded from version 1 to 2"), list::describe);
+    JsonNode created = json(offline("create", "--name", "line3", "--repository", "fixture/*",
+        "--client-tokens", "fixture-reader"));
+    assertEquals("[\"fixture-reader\"]", created.path("clientTokens").toString(), created::toString);
+  }
+
   @Test
   void aConnectedRegistryRefusesDefinitionsNamingItsParent() {
     assumeFalse(RegistryProcess.isReferenceDistribution(), "connected registries are this registry's own");
