@@ -47,7 +47,8 @@ final class LiveConfiguration implements ConfigControl {
     this.storage = storage;
   }
 
-  synchronized RegistryConfig running() {
+  @Override
+  public synchronized RegistryConfig running() {
     return running;
   }
 

@@ -15,7 +15,7 @@ import java.util.List;
  * <p>Live today: {@code logLevel}, {@code mode}, {@code auth.anonymousPull},
  * {@code auth.adminTokens}, {@code auth.tokenLifetime}, {@code auth.failedLoginsPerMinute},
  * {@code storage.gcInterval}, {@code storage.gcGrace}, {@code storage.uploadExpiry},
- * {@code storage.uploadMaxAge}, every {@code sync.*} key, and {@code parent.*} when a parent is
+ * {@code storage.uploadMaxAge}, {@code loginServer}, every {@code sync.*} key, and {@code parent.*} when a parent is
  * replaced by another. Restart required: {@code listen}, {@code data}, {@code tls.*},
  * {@code http.*}, {@code auth.limits.*}, {@code storage.minFreeBytes} (it sizes the space
  * reserve when the store opens), and a parent added to a root or removed from a connected
@@ -37,7 +37,7 @@ record Reconfiguration(RegistryConfig before, RegistryConfig running, RegistryCo
             requested.storage().gcGrace(), s.minFreeBytes(), requested.storage().uploadMaxAge()),
         new AuthConfig(n.anonymousPull(), n.adminTokens(), n.tokenLifetime(), n.failedLoginsPerMinute(),
             a.maxTokens(), a.maxScopeMaps(), a.maxRulesPerScopeMap(), a.maxClientTokens()),
-        before.http());
+        before.http(), requested.loginServer());
     return new Reconfiguration(before, running, requested);
   }
 

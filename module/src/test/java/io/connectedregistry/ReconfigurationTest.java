@@ -28,6 +28,7 @@ class ReconfigurationTest {
     RegistryConfig before = config("{}");
     RegistryConfig requested = config("""
         {"mode": "ReadOnly", "logLevel": "Debug", "listen": "127.0.0.1:6000",
+         "loginServer": "registry.example.com:443",
          "auth": {"anonymousPull": true, "tokenLifetime": "PT10M", "limits": {"maxTokens": 5}},
          "storage": {"gcInterval": "PT1H", "gcGrace": "PT5M"},
          "http": {"maxConnections": 64}, "sync": {"schedule": "0 * * * *"}}
@@ -35,8 +36,8 @@ class ReconfigurationTest {
 
     Reconfiguration change = Reconfiguration.of(before, requested);
 
-    assertEquals(List.of("auth.anonymousPull", "auth.tokenLifetime", "logLevel", "mode",
-        "storage.gcGrace", "storage.gcInterval", "sync.schedule"), change.applied());
+    assertEquals(List.of("auth.anonymousPull", "auth.tokenLifetime", "logLevel", "loginServer",
+        "mode", "storage.gcGrace", "storage.gcInterval", "sync.schedule"), change.applied());
     assertEquals(List.of("auth.limits.maxTokens", "http.maxConnections", "listen"),
         change.restartRequired());
     assertEquals(Mode.ReadOnly, change.running().mode());

@@ -5,6 +5,7 @@ import io.connectedregistry.auth.AuthAdministration;
 import io.connectedregistry.auth.AuthStoreException;
 import io.connectedregistry.auth.PasswordSlot;
 import io.connectedregistry.auth.ScopeMapRule;
+import io.connectedregistry.control.ControlException;
 import io.connectedregistry.oci.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
@@ -38,6 +39,8 @@ import java.util.concurrent.Callable;
  * PATCH  scope-maps/NAME               {"description"?, "rules"?}
  * DELETE scope-maps/NAME
  * </pre>
+ *
+ * <p>{@code connected-registries/...}: {@link ConnectedRegistryHandler}, behind the same guard.
  */
 final class AdminHandler {
   private static final int BODY_LIMIT = 1024 * 1024;
@@ -126,11 +129,11 @@ final class AdminHandler {
             + "; see the README's admin API routes"));
   }
 
-  private interface BodyConsumer {
+  interface BodyConsumer {
     void accept(JsonObject body);
   }
 
-  private static void withBody(RoutingContext ctx, BodyConsumer consumer) {
+  static void withBody(RoutingContext ctx, BodyConsumer consumer) {
     ctx.request().pause();
     BodyReader.read(ctx, BODY_LIMIT)
         .recover(e -> Future.failedFuture(BodyReader.isTooLarge(e) ? ErrorCode.REQUEST_INVALID
@@ -169,7 +172,8 @@ final class AdminHandler {
     }).onFailure(e -> ctx.fail(translate(e)));
   }
 
-  private static Throwable translate(Throwable e) {
+  /** Refusals of the auth store and the control package to their error codes; others unchanged. */
+  static Throwable translate(Throwable e) {
     if (e instanceof AuthStoreException store) {
       ErrorCode code = switch (store.kind()) {
         case NOT_FOUND -> ErrorCode.RESOURCE_UNKNOWN;
@@ -179,6 +183,15 @@ final class AdminHandler {
         case STORAGE -> null;
       };
       return code == null ? e : code.exception(store.getMessage());
+    }
+    if (e instanceof ControlException control) {
+      ErrorCode code = switch (control.kind()) {
+        case NOT_FOUND -> ErrorCode.RESOURCE_UNKNOWN;
+        case CONFLICT -> ErrorCode.RESOURCE_CONFLICT;
+        case INVALID -> ErrorCode.REQUEST_INVALID;
+        case LIMIT_EXCEEDED -> ErrorCode.LIMIT_EXCEEDED;
+      };
+      return code.exception(control.getMessage());
     }
     if (e instanceof IllegalArgumentException) {
       return ErrorCode.REQUEST_INVALID.exception(e.getMessage());

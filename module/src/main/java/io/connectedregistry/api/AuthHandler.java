@@ -97,7 +97,7 @@ final class AuthHandler {
   Handler<RoutingContext> base() {
     return ctx -> resolve(ctx, principal -> {
       if (principal instanceof Principal.Anonymous anonymous
-          && !anonymous.actions().containsAll(EnumSet.allOf(Action.class))) {
+          && !anonymous.actions().containsAll(Action.repositoryActions())) {
         challenge(ctx, null, null, "authentication required");
       } else {
         ctx.next();

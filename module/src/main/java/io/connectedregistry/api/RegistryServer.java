@@ -3,6 +3,7 @@ package io.connectedregistry.api;
 import io.connectedregistry.auth.AccessControl;
 import io.connectedregistry.config.ConfigControl;
 import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.control.ConnectedRegistries;
 import io.connectedregistry.status.StatusBoard;
 import io.connectedregistry.storage.RegistryStorage;
 import io.connectedregistry.sync.SyncService;
@@ -60,6 +61,9 @@ public final class RegistryServer {
     SyncStatusHandler syncStatus = new SyncStatusHandler(sync, board, access);
     PullThrough pullThrough = new PullThrough(sync);
     ConfigHandler configHandler = new ConfigHandler(configControl, authWorker);
+    // loginServer and auth.adminTokens are live: read from the running configuration at each call.
+    ConnectedRegistryHandler connected = new ConnectedRegistryHandler(access, authWorker,
+        ConnectedRegistries.Site.of(configControl == null ? () -> config : configControl::running));
     // One for all server instances: the caps hold for the process, not per event loop.
     long heap = Runtime.getRuntime().maxMemory();
     HttpLimits limits = new HttpLimits(vertx, config.http(), BodyBudget.of(config.http().maxBodyMemory(), heap));
@@ -80,7 +84,7 @@ public final class RegistryServer {
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx
         .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus, pullThrough, limits,
-            configHandler),
+            configHandler, connected),
             new DeploymentOptions().setInstances(instances))
         .map(id -> {
           server.deploymentId = id;

@@ -23,11 +23,13 @@ final class RegistryVerticle extends VerticleBase {
   private final HttpLimits limits;
   private HttpServer server;
   private CertificateReloader reloader;
+  private final ConnectedRegistryHandler connected;
 
   RegistryVerticle(RegistryConfig config, Storage storage, AuthHandler auth, TokenHandler token,
       AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough, HttpLimits limits,
-      ConfigHandler configHandler) {
+      ConfigHandler configHandler, ConnectedRegistryHandler connected) {
     this.configHandler = configHandler;
+    this.connected = connected;
     this.admin = admin;
     this.limits = limits;
     this.pullThrough = pullThrough;
@@ -64,7 +66,7 @@ final class RegistryVerticle extends VerticleBase {
       }
     }
     Router router = Routes.create(vertx, storage, auth::mode, config.listen(), auth, token, admin, sync,
-        pullThrough, configHandler);
+        pullThrough, configHandler, connected);
     // Before every other route: the connection's timers and the body budget see each request.
     router.route().order(-1).handler(limits::requestStarted);
     server = vertx.createHttpServer(options).invalidRequestHandler(Routes::invalidRequest)

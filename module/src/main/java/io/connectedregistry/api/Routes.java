@@ -29,7 +29,7 @@ final class Routes {
 
   static Router create(Vertx vertx, Storage storage, Supplier<Mode> mode, ListenAddress listen, AuthHandler auth,
       TokenHandler token, AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough,
-      ConfigHandler config) {
+      ConfigHandler config, ConnectedRegistryHandler connected) {
     BlobHandler blobs = new BlobHandler(storage, pullThrough);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage, pullThrough);
@@ -77,6 +77,17 @@ final class Routes {
     router.get(ADMIN + "/scope-maps/:name").handler(admin::showScopeMap);
     router.patch(ADMIN + "/scope-maps/:name").handler(admin::updateScopeMap);
     router.delete(ADMIN + "/scope-maps/:name").handler(admin::deleteScopeMap);
+    String registries = ADMIN + "/connected-registries";
+    router.get(registries).handler(connected::list);
+    router.post(registries).handler(connected::create);
+    router.get(registries + "/:name").handler(connected::show);
+    router.patch(registries + "/:name").handler(connected::update);
+    router.delete(registries + "/:name").handler(connected::delete);
+    router.post(registries + "/:name/deactivate").handler(connected::deactivate);
+    router.get(registries + "/:name/client-tokens").handler(connected::clientTokens);
+    router.post(registries + "/:name/settings").handler(connected::settings);
+    router.get(registries + "/:name/permissions").handler(connected::permissions);
+    router.patch(registries + "/:name/repositories").handler(connected::repositories);
     router.route(ADMIN + "/*").handler(AdminHandler::unknown);
 
     // The running configuration: admin only, like the admin API.

@@ -86,7 +86,7 @@ public final class AccessControl {
       Set<String> adminTokens, LoginThrottle throttle) {
     Policy(Anonymous anonymousPolicy, List<String> adminTokens, LoginThrottle throttle) {
       this(anonymousPolicy, new Principal.Anonymous(switch (anonymousPolicy) {
-        case FULL -> EnumSet.allOf(Action.class);
+        case FULL -> EnumSet.copyOf(Action.repositoryActions());
         case PULL -> EnumSet.of(Action.CONTENT_READ, Action.METADATA_READ);
         case NONE -> EnumSet.noneOf(Action.class);
       }), Set.copyOf(adminTokens), throttle);
@@ -139,7 +139,7 @@ public final class AccessControl {
    */
   public boolean isOperator(Principal principal) {
     return isAdmin(principal) || (principal instanceof Principal.Anonymous a
-        && a.actions().containsAll(EnumSet.allOf(Action.class)));
+        && a.actions().containsAll(Action.repositoryActions()));
   }
 
   /**

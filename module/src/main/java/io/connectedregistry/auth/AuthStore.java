@@ -63,7 +63,32 @@ public final class AuthStore implements AutoCloseable {
           // data_version would only report other connections' writes; this one also counts our own.
           "CREATE TABLE IF NOT EXISTS data_version(id INTEGER PRIMARY KEY CHECK(id = 1),"
               + " version INTEGER NOT NULL)",
-          "INSERT OR IGNORE INTO data_version(id, version) VALUES (1, 0)")));
+          "INSERT OR IGNORE INTO data_version(id, version) VALUES (1, 0)")),
+      // The root's definitions of its connected registries (package control). Here, in auth.db,
+      // because a definition, its sync token and its scope map change in one transaction.
+      Migration.of(2, "connected registry definitions, their repositories and client tokens", List.of(
+          "CREATE TABLE connected_registries("
+              + " name TEXT PRIMARY KEY,"
+              // null: a child of the root (this registry)
+              + " parent TEXT REFERENCES connected_registries(name),"
+              + " mode TEXT NOT NULL, sync_token TEXT NOT NULL,"
+              + " sync_schedule TEXT NOT NULL, sync_window TEXT, sync_message_ttl TEXT NOT NULL,"
+              + " log_level TEXT NOT NULL, gc_enabled INTEGER NOT NULL, gc_schedule TEXT NOT NULL,"
+              // reported by the instance (read-only to the operator), except activation, which
+              // deactivate sets too
+              + " activation TEXT NOT NULL, connection_state TEXT NOT NULL,"
+              + " last_activity INTEGER, last_sync INTEGER, version TEXT,"
+              + " status_details TEXT NOT NULL, login_server TEXT,"
+              // generation: bumped by every change of the definition, the instance's ETag
+              + " created INTEGER NOT NULL, generation INTEGER NOT NULL)",
+          "CREATE TABLE connected_registry_repositories("
+              + " registry TEXT NOT NULL REFERENCES connected_registries(name) ON DELETE CASCADE,"
+              + " position INTEGER NOT NULL, pattern TEXT NOT NULL,"
+              + " PRIMARY KEY(registry, position))",
+          "CREATE TABLE connected_registry_client_tokens("
+              + " registry TEXT NOT NULL REFERENCES connected_registries(name) ON DELETE CASCADE,"
+              + " token TEXT NOT NULL REFERENCES tokens(name),"
+              + " PRIMARY KEY(registry, token))")));
 
   private final SqliteDatabase database;
   /** Live ({@code mode}): read once per decision. */
@@ -133,11 +158,52 @@ public final class AuthStore implements AutoCloseable {
     });
   }
 
-  // ---- scope maps ----
+  // ---- transactions ----
 
-  public ScopeMap createScopeMap(ScopeMap map) {
-    checkDefinable(map);
-    return write(c -> {
+  /** Work done with a {@link Tx}: several changes that commit together or not at all. */
+  @FunctionalInterface
+  public interface Transaction<T> {
+    T run(Tx tx) throws Exception;
+  }
+
+  /**
+   * Runs {@code work} in one write transaction: every change made through the {@link Tx} (and
+   * through its {@link Tx#connection()}, for tables of this database that other packages own)
+   * commits together, or nothing does when it throws. Bumps {@link #dataVersion()}. This is how
+   * the control package creates a connected registry with its sync token and scope map.
+   */
+  public <T> T inTransaction(Transaction<T> work) {
+    return write(c -> work.run(new Tx(c)));
+  }
+
+  /** Runs {@code work} on a read connection (a {@link Tx} whose changes would be refused). */
+  public <T> T reading(Transaction<T> work) {
+    return read(c -> work.run(new Tx(c)));
+  }
+
+  /**
+   * The store's operations on one connection, inside a transaction of {@link #inTransaction} or
+   * {@link #reading}. The same checks and limits as the store's own methods, which are these run
+   * one per transaction. Valid only during the transaction that handed it out.
+   */
+  public final class Tx {
+    private final Connection c;
+
+    private Tx(Connection c) {
+      this.c = c;
+    }
+
+    /** For tables of {@code auth.db} the control package owns (migration 2). */
+    public Connection connection() {
+      return c;
+    }
+
+    public Mode mode() {
+      return mode;
+    }
+
+    public ScopeMap createScopeMap(ScopeMap map) throws SQLException {
+      checkDefinable(map);
       if (scopeMapExists(c, map.name())) {
         throw new AuthStoreException(Kind.ALREADY_EXISTS,
             "scope map '" + map.name() + "' already exists");
@@ -155,13 +221,10 @@ public final class AuthStore implements AutoCloseable {
       }
       insertRules(c, map);
       return map;
-    });
-  }
+    }
 
-  /** Replaces description and rules. Tokens using the map get the new rules on their next login. */
-  public ScopeMap updateScopeMap(ScopeMap map) {
-    checkDefinable(map);
-    return write(c -> {
+    public ScopeMap updateScopeMap(ScopeMap map) throws SQLException {
+      checkDefinable(map);
       requireScopeMap(c, map.name());
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE scope_maps SET description = ? WHERE name = ?")) {
@@ -176,23 +239,12 @@ public final class AuthStore implements AutoCloseable {
       }
       insertRules(c, map);
       return map;
-    });
-  }
+    }
 
-  /** Refused while a token uses the map: deleting it would silently lock those clients out. */
-  public void deleteScopeMap(String name) {
-    write(c -> {
+    public void deleteScopeMap(String name) throws SQLException {
       requireScopeMap(c, name);
-      List<String> users = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT name FROM tokens WHERE scope_map = ? ORDER BY name")) {
-        ps.setString(1, name);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            users.add(rs.getString(1));
-          }
-        }
-      }
+      List<String> users = strings(c, "SELECT name FROM tokens WHERE scope_map = ? ORDER BY name",
+          name);
       if (!users.isEmpty()) {
         throw new AuthStoreException(Kind.IN_USE, "scope map '" + name
             + "' is used by token(s) " + String.join(", ", users)
@@ -202,6 +254,124 @@ public final class AuthStore implements AutoCloseable {
         ps.setString(1, name);
         ps.executeUpdate();
       }
+    }
+
+    public Optional<ScopeMap> scopeMap(String name) throws SQLException {
+      return loadScopeMap(c, name);
+    }
+
+    public Token createToken(String name, String scopeMapName, TokenStatus status)
+        throws SQLException {
+      Names.check("token", name);
+      Names.check("scope map", scopeMapName);
+      if (tokenExists(c, name)) {
+        throw new AuthStoreException(Kind.ALREADY_EXISTS, "token '" + name + "' already exists");
+      }
+      if (count(c, "SELECT COUNT(*) FROM tokens") >= limits.maxTokens()) {
+        throw new AuthStoreException(Kind.LIMIT_EXCEEDED, limits.connectedRegistry()
+            ? "this connected registry already has " + limits.maxTokens() + " client tokens, the"
+                + " maximum for a connected registry (auth.limits.maxClientTokens, at most "
+                + Limits.MAX_CLIENT_TOKENS + "); delete one first"
+            : "this registry already has " + limits.maxTokens() + " tokens, the maximum; delete"
+                + " one first");
+      }
+      requireScopeMap(c, scopeMapName);
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO tokens(name, scope_map, status, created) VALUES (?, ?, ?, ?)")) {
+        ps.setString(1, name);
+        ps.setString(2, scopeMapName);
+        ps.setString(3, status.name());
+        ps.setLong(4, clock.millis());
+        ps.executeUpdate();
+      }
+      return loadToken(c, name).orElseThrow();
+    }
+
+    public Token setScopeMap(String tokenName, String scopeMapName) throws SQLException {
+      requireToken(c, tokenName);
+      requireScopeMap(c, scopeMapName);
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE tokens SET scope_map = ? WHERE name = ?")) {
+        ps.setString(1, scopeMapName);
+        ps.setString(2, tokenName);
+        ps.executeUpdate();
+      }
+      return loadToken(c, tokenName).orElseThrow();
+    }
+
+    public Token setStatus(String tokenName, TokenStatus status) throws SQLException {
+      requireToken(c, tokenName);
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE tokens SET status = ? WHERE name = ?")) {
+        ps.setString(1, status.name());
+        ps.setString(2, tokenName);
+        ps.executeUpdate();
+      }
+      return loadToken(c, tokenName).orElseThrow();
+    }
+
+    /**
+     * Refused while a connected registry uses the token (as its sync token or a client token):
+     * the registry would lose it without anyone having said so.
+     */
+    public void deleteToken(String name) throws SQLException {
+      requireToken(c, name);
+      checkNotUsedByConnectedRegistry(name);
+      deleteTokenRow(name);
+    }
+
+    /** For the control package deleting a connected registry with its sync token. */
+    public void deleteSyncToken(String name) throws SQLException {
+      requireToken(c, name);
+      deleteTokenRow(name);
+    }
+
+    /** Its passwords go with it (ON DELETE CASCADE). */
+    private void deleteTokenRow(String name) throws SQLException {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM tokens WHERE name = ?")) {
+        ps.setString(1, name);
+        ps.executeUpdate();
+      }
+    }
+
+    private void checkNotUsedByConnectedRegistry(String name) throws SQLException {
+      List<String> syncOf = strings(c,
+          "SELECT name FROM connected_registries WHERE sync_token = ? ORDER BY name", name);
+      if (!syncOf.isEmpty()) {
+        throw new AuthStoreException(Kind.IN_USE, "token '" + name + "' is the sync token of"
+            + " connected registry '" + syncOf.get(0) + "'; it goes with the connected registry"
+            + " (cr delete --name " + syncOf.get(0) + " --cleanup)");
+      }
+      List<String> clientOf = strings(c, "SELECT registry FROM connected_registry_client_tokens"
+          + " WHERE token = ? ORDER BY registry", name);
+      if (!clientOf.isEmpty()) {
+        throw new AuthStoreException(Kind.IN_USE, "token '" + name + "' is a client token of"
+            + " connected registry(ies) " + String.join(", ", clientOf) + "; remove it there"
+            + " first (cr update --name " + clientOf.get(0) + " --remove-client-tokens " + name
+            + ")");
+      }
+    }
+
+    public Optional<Token> token(String name) throws SQLException {
+      return loadToken(c, name);
+    }
+  }
+
+  // ---- scope maps ----
+
+  public ScopeMap createScopeMap(ScopeMap map) {
+    return inTransaction(tx -> tx.createScopeMap(map));
+  }
+
+  /** Replaces description and rules. Tokens using the map get the new rules on their next login. */
+  public ScopeMap updateScopeMap(ScopeMap map) {
+    return inTransaction(tx -> tx.updateScopeMap(map));
+  }
+
+  /** Refused while a token uses the map: deleting it would silently lock those clients out. */
+  public void deleteScopeMap(String name) {
+    inTransaction(tx -> {
+      tx.deleteScopeMap(name);
       return null;
     });
   }
@@ -212,15 +382,8 @@ public final class AuthStore implements AutoCloseable {
 
   public List<ScopeMap> scopeMaps() {
     return read(c -> {
-      List<String> names = new ArrayList<>();
-      try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT name FROM scope_maps ORDER BY name")) {
-        while (rs.next()) {
-          names.add(rs.getString(1));
-        }
-      }
       List<ScopeMap> maps = new ArrayList<>();
-      for (String n : names) {
+      for (String n : strings(c, "SELECT name FROM scope_maps ORDER BY name")) {
         loadScopeMap(c, n).ifPresent(maps::add);
       }
       return maps;
@@ -230,8 +393,7 @@ public final class AuthStore implements AutoCloseable {
   private void checkDefinable(ScopeMap map) {
     if (map.rules().size() > limits.maxRulesPerScopeMap()) {
       throw new AuthStoreException(Kind.LIMIT_EXCEEDED, "scope map '" + map.name() + "' has "
-          + map.rules().size() + " repository rules; the maximum is "
-          + limits.maxRulesPerScopeMap());
+          + map.rules().size() + " rules; the maximum is " + limits.maxRulesPerScopeMap());
     }
     if (mode == Mode.ReadOnly && map.grantsWrite()) {
       throw new AuthStoreException(Kind.NOT_ALLOWED_IN_MODE, "scope map '" + map.name()
@@ -289,59 +451,16 @@ public final class AuthStore implements AutoCloseable {
 
   /** Creates a token without passwords; follow with {@link #generatePassword}. */
   public Token createToken(String name, String scopeMapName, TokenStatus status) {
-    Names.check("token", name);
-    Names.check("scope map", scopeMapName);
-    return write(c -> {
-      if (tokenExists(c, name)) {
-        throw new AuthStoreException(Kind.ALREADY_EXISTS, "token '" + name + "' already exists");
-      }
-      if (count(c, "SELECT COUNT(*) FROM tokens") >= limits.maxTokens()) {
-        throw new AuthStoreException(Kind.LIMIT_EXCEEDED, limits.connectedRegistry()
-            ? "this connected registry already has " + limits.maxTokens() + " client tokens, the"
-                + " maximum for a connected registry (auth.limits.maxClientTokens, at most "
-                + Limits.MAX_CLIENT_TOKENS + "); delete one first"
-            : "this registry already has " + limits.maxTokens() + " tokens, the maximum; delete"
-                + " one first");
-      }
-      requireScopeMap(c, scopeMapName);
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO tokens(name, scope_map, status, created) VALUES (?, ?, ?, ?)")) {
-        ps.setString(1, name);
-        ps.setString(2, scopeMapName);
-        ps.setString(3, status.name());
-        ps.setLong(4, clock.millis());
-        ps.executeUpdate();
-      }
-      return loadToken(c, name).orElseThrow();
-    });
+    return inTransaction(tx -> tx.createToken(name, scopeMapName, status));
   }
 
   /** Points the token at another scope map. */
   public Token setScopeMap(String tokenName, String scopeMapName) {
-    return write(c -> {
-      requireToken(c, tokenName);
-      requireScopeMap(c, scopeMapName);
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE tokens SET scope_map = ? WHERE name = ?")) {
-        ps.setString(1, scopeMapName);
-        ps.setString(2, tokenName);
-        ps.executeUpdate();
-      }
-      return loadToken(c, tokenName).orElseThrow();
-    });
+    return inTransaction(tx -> tx.setScopeMap(tokenName, scopeMapName));
   }
 
   public Token setStatus(String tokenName, TokenStatus status) {
-    return write(c -> {
-      requireToken(c, tokenName);
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE tokens SET status = ? WHERE name = ?")) {
-        ps.setString(1, status.name());
-        ps.setString(2, tokenName);
-        ps.executeUpdate();
-      }
-      return loadToken(c, tokenName).orElseThrow();
-    });
+    return inTransaction(tx -> tx.setStatus(tokenName, status));
   }
 
   public Token enable(String tokenName) {
@@ -352,13 +471,10 @@ public final class AuthStore implements AutoCloseable {
     return setStatus(tokenName, TokenStatus.DISABLED);
   }
 
+  /** Refused while a connected registry uses the token (see {@link Tx#deleteToken}). */
   public void deleteToken(String name) {
-    write(c -> {
-      requireToken(c, name);
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM tokens WHERE name = ?")) {
-        ps.setString(1, name);
-        ps.executeUpdate();
-      }
+    inTransaction(tx -> {
+      tx.deleteToken(name);
       return null;
     });
   }
@@ -369,15 +485,8 @@ public final class AuthStore implements AutoCloseable {
 
   public List<Token> tokens() {
     return read(c -> {
-      List<String> names = new ArrayList<>();
-      try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT name FROM tokens ORDER BY name")) {
-        while (rs.next()) {
-          names.add(rs.getString(1));
-        }
-      }
       List<Token> tokens = new ArrayList<>();
-      for (String n : names) {
+      for (String n : strings(c, "SELECT name FROM tokens ORDER BY name")) {
         loadToken(c, n).ifPresent(tokens::add);
       }
       return tokens;
@@ -499,6 +608,22 @@ public final class AuthStore implements AutoCloseable {
         return rs.next();
       }
     }
+  }
+
+  private static List<String> strings(Connection c, String sql, String... args)
+      throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setString(i + 1, args[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
   }
 
   private static long count(Connection c, String sql) throws SQLException {

@@ -47,6 +47,14 @@ public final class Authenticator {
       return Collections.unmodifiableSet(reads);
     }
 
+    /**
+     * Gateway actions on a connected registry, whatever the mode: a ReadOnly registry's children
+     * still read their definitions and report their status.
+     */
+    public boolean allowsGateway(String registry, Action action) {
+      return scopeMap.allowsGateway(registry, action);
+    }
+
     /** When the password used expires (null: never, or no password); a cached login must not outlive it. */
     public Instant validUntil() {
       return password == null ? null : password.expires().orElse(null);

@@ -36,6 +36,16 @@ public sealed interface Principal {
     return actions.contains(Action.CONTENT_READ) || actions.contains(Action.METADATA_READ);
   }
 
+  /**
+   * Whether the caller may take the gateway {@code action} (config/read, config/write,
+   * message/read, message/write) on the connected registry named {@code registry}: only Basic
+   * credentials of a token whose scope map has a {@code gateway/<registry>} rule granting it.
+   * Anonymous callers and Bearer tokens (repository scopes only) never may.
+   */
+  default boolean allowsGateway(String registry, Action action) {
+    return false;
+  }
+
   /** Whether {@code GET /v2/_catalog} is open to this caller (the list is still filtered). */
   boolean mayListCatalog();
 
@@ -81,6 +91,11 @@ public sealed interface Principal {
     @Override
     public boolean mayListCatalog() {
       return true;
+    }
+
+    @Override
+    public boolean allowsGateway(String registry, Action action) {
+      return action.isGateway() && login.allowsGateway(registry, action);
     }
 
     @Override

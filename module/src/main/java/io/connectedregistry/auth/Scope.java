@@ -78,7 +78,7 @@ public final class Scope {
         case "delete" -> wanted.add(Action.CONTENT_DELETE);
         case "metadata_read" -> wanted.add(Action.METADATA_READ);
         case "metadata_write" -> wanted.add(Action.METADATA_WRITE);
-        case "*" -> wanted.addAll(EnumSet.allOf(Action.class));
+        case "*" -> wanted.addAll(Action.repositoryActions());
         default -> { } // unknown: grant nothing for it
       }
     }
@@ -93,11 +93,13 @@ public final class Scope {
       case CONTENT_DELETE -> "delete";
       case METADATA_READ -> "metadata_read";
       case METADATA_WRITE -> "metadata_write";
+      case CONFIG_READ, CONFIG_WRITE, MESSAGE_READ, MESSAGE_WRITE ->
+          throw new IllegalArgumentException(action + " is not a repository action");
     };
   }
 
   public static Action fromDockerName(String name) {
-    for (Action action : Action.values()) {
+    for (Action action : Action.repositoryActions()) {
       if (dockerName(action).equals(name)) {
         return action;
       }

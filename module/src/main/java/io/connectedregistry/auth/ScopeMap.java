@@ -24,19 +24,31 @@ public record ScopeMap(String name, String description, List<ScopeMapRule> rules
     rules = List.copyOf(Objects.requireNonNull(rules, "rules"));
   }
 
-  /** The actions granted on {@code repository}; empty if no rule matches. */
+  /** The actions granted on {@code repository}; empty if no rule matches. Gateway rules never count. */
   public Set<Action> allowed(String repository) {
     EnumSet<Action> granted = EnumSet.noneOf(Action.class);
     for (ScopeMapRule rule : rules) {
-      if (rule.pattern().matches(repository)) {
+      if (!rule.isGateway() && rule.pattern().matches(repository)) {
         granted.addAll(rule.actions());
       }
     }
     return Collections.unmodifiableSet(granted);
   }
 
-  /** True if some rule grants an action other than a read. */
+  /** Whether a gateway rule grants {@code action} on the connected registry {@code registry}. */
+  public boolean allowsGateway(String registry, Action action) {
+    String target = ScopeMapRule.GATEWAY_PREFIX + registry;
+    for (ScopeMapRule rule : rules) {
+      if (rule.isGateway() && rule.actions().contains(action) && rule.pattern().matches(target)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True if some rule grants a repository action other than a read (gateway actions never count). */
   public boolean grantsWrite() {
-    return rules.stream().flatMap(r -> r.actions().stream()).anyMatch(a -> !a.isRead());
+    return rules.stream().flatMap(r -> r.actions().stream())
+        .anyMatch(a -> !a.isGateway() && !a.isRead());
   }
 }

@@ -119,7 +119,8 @@ public final class AuthCommands {
 
   private static final String RULE_HELP = "repository pattern (name, prefix/* or *) followed by one"
       + " or more actions: content/read, content/write, content/delete, metadata/read,"
-      + " metadata/write; repeat for more rules";
+      + " metadata/write; or gateway/REGISTRY (a connected registry) followed by config/read,"
+      + " config/write, message/read, message/write; repeat for more rules";
 
   private static ScopeMapRule rule(List<String> values) {
     return AuthAdministration.rule(values.get(0), values.subList(1, values.size()));
@@ -143,6 +144,7 @@ public final class AuthCommands {
    * invalid input become one line on stderr: exit 2 for what the user must fix, 1 for storage.
    */
   private static int run(StoreOptions options, StoreAction action) throws Exception {
+    CliLogging.toStderr();
     try (AuthStore store = options.open()) {
       Object result = action.run(new AuthAdministration(store, Clock.systemUTC()));
       if (result != null) {

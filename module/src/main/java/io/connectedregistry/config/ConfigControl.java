@@ -12,6 +12,9 @@ import java.util.SortedMap;
  */
 public interface ConfigControl {
 
+  /** The configuration in effect now (live keys applied). */
+  RegistryConfig running();
+
   /** Every key's effective value (secrets as {@code ***}), its source, and whether it waits for a restart. */
   SortedMap<String, Entry> effective();
 

@@ -38,6 +38,7 @@ final class ConfigDraft {
 
   LogLevel logLevel = LogLevel.Information;
   TlsConfig tls;
+  String loginServer;
 
   Duration uploadExpiry = Duration.ofHours(24);
   Duration gcInterval;
@@ -108,6 +109,7 @@ final class ConfigDraft {
         new AuthConfig(anonymousPull, List.copyOf(adminTokens), tokenLifetime, failedLoginsPerMinute,
             maxTokens, maxScopeMaps, maxRulesPerScopeMap, maxClientTokens),
         new HttpConfig(maxConnections, headerTimeout, idleTimeout, unauthenticatedIdleTimeout,
-            maxBodyMemory, trustedProxies));
+            maxBodyMemory, trustedProxies),
+        loginServer);
   }
 }

@@ -29,7 +29,7 @@ final class ConfigFile {
 
   private static final List<String> TOP_KEYS =
       List.of("listen", "data", "mode", "parent", "sync", "logLevel", "tls", "storage", "auth",
-          "http");
+          "http", "loginServer");
   private static final List<String> PARENT_KEYS =
       List.of("endpoint", "protocol", "username", "password", "caBundle", "tokenRealms");
   private static final List<String> SYNC_KEYS =
@@ -132,6 +132,8 @@ final class ConfigFile {
     draft.check(() -> scalar(root, "data", "data").ifPresent(v -> draft.data = ConfigValues.path("data", v)));
     draft.check(() -> scalar(root, "mode", "mode")
         .ifPresent(v -> draft.mode = ConfigValues.oneOf("mode", v, RegistryConfig.Mode.class)));
+    draft.check(() -> scalar(root, "loginServer", "loginServer")
+        .ifPresent(v -> draft.loginServer = HostPort.check("loginServer", v)));
     draft.check(() -> scalar(root, "logLevel", "logLevel")
         .ifPresent(
             v -> draft.logLevel = ConfigValues.oneOf("logLevel", v, RegistryConfig.LogLevel.class)));

@@ -36,6 +36,7 @@ public final class ConfigView {
     m.put("data", text(c.data()));
     m.put("mode", text(c.mode()));
     m.put("logLevel", text(c.logLevel()));
+    m.put("loginServer", text(c.loginServer()));
     ParentConfig p = c.parent();
     m.put("parent.endpoint", p == null ? "" : text(p.endpoint()));
     m.put("parent.protocol", p == null ? "" : text(p.protocol()));

@@ -9,6 +9,11 @@ import java.util.List;
  * &lt; command line (and, later, the module twin). Built and validated by {@link ConfigLoader};
  * every other package only reads it.
  */
+/*
+ * loginServer: HOST[:PORT] clients and children reach this registry at (it may listen on 0.0.0.0,
+ * which says nothing); the default parent endpoint of its connected registries' connection
+ * strings. Null = not set.
+ */
 public record RegistryConfig(
     ListenAddress listen,
     Path data,
@@ -19,7 +24,8 @@ public record RegistryConfig(
     TlsConfig tls,
     StorageConfig storage,
     AuthConfig auth,
-    HttpConfig http) {
+    HttpConfig http,
+    String loginServer) {
 
   public enum Mode { ReadOnly, ReadWrite }
 

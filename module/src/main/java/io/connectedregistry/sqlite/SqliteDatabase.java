@@ -221,6 +221,8 @@ public final class SqliteDatabase implements AutoCloseable {
    * process opening the same file at the same moment (the server and the CLI) migrates it once.
    */
   private static void migrate(Connection c, Path file, List<Migration> migrations) throws SQLException {
+    // A database created now (version 0, no tables) runs every step; that is routine, not news.
+    boolean created = false;
     while (true) {
       execute(c, "BEGIN IMMEDIATE");
       Migration next;
@@ -235,6 +237,7 @@ public final class SqliteDatabase implements AutoCloseable {
         }
         next = migrations.get(from);
         adopting = from == 0 && hasTables(c);
+        created = created || (from == 0 && !adopting);
         try {
           next.step().apply(c);
         } catch (SQLException e) {
@@ -247,11 +250,12 @@ public final class SqliteDatabase implements AutoCloseable {
         rollback(c, t);
         throw t;
       }
-      if (from > 0) {
+      if (from > 0 && !created) {
         LOG.info("{}: schema upgraded from version {} to {} ({})", file, from, next.version(), next.description());
       } else {
         // Debug: the token commands print JSON on the same stdout as the log, and this is routine.
-        LOG.debug("{}: {} as schema version {} ({})", file, adopting ? "existing tables adopted" : "created",
+        LOG.debug("{}: {} as schema version {} ({})", file,
+            adopting ? "existing tables adopted" : from == 0 ? "created" : "created up to",
             next.version(), next.description());
       }
     }

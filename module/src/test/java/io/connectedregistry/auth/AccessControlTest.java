@@ -92,7 +92,7 @@ class AccessControlTest {
 
   @Test
   void noHeaderIsAnonymousWithThePolicysActions() {
-    assertEquals(EnumSet.allOf(Action.class),
+    assertEquals(Action.repositoryActions(),
         access(Anonymous.FULL, 10).cached(null).orElseThrow().allowed("x"));
     assertEquals(Set.of(CONTENT_READ, METADATA_READ),
         access(Anonymous.PULL, 10).cached("").orElseThrow().allowed("x"));

@@ -98,13 +98,14 @@ class ScopeProperties {
     Scope.Request request = Scope.parse(parameters);
     request.repositories().forEach((name, actions) -> {
       assertFalse(name.isEmpty());
-      assertTrue(EnumSet.allOf(Action.class).containsAll(actions));
+      assertTrue(Action.repositoryActions().containsAll(actions));
     });
   }
 
-  /** Any set of actions, the empty one included. */
+  /** Any set of repository actions, the empty one included. */
   static Gen<Set<Action>> actionSets() {
-    return lists().of(Generate.enumValues(Action.class)).ofSizeBetween(0, Action.values().length)
+    return lists().of(Generate.pick(List.copyOf(Action.repositoryActions())))
+        .ofSizeBetween(0, Action.repositoryActions().size())
         .map(actions -> actions.isEmpty() ? EnumSet.noneOf(Action.class) : EnumSet.copyOf(actions));
   }
 

@@ -393,6 +393,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void login_server_is_unset_by_default_and_takes_host_and_optional_port() throws IOException {
+    assertEquals(null, load(Flags.none()).loginServer());
+    assertEquals("root.example.com", loadFile("l.yaml", "loginServer: root.example.com\n").loginServer());
+    assertEquals("10.0.0.5:5000", loadFile("l.yaml", "loginServer: '10.0.0.5:5000'\n").loginServer());
+    assertEquals("[fd00::5]:5000", loadFile("l.yaml", "loginServer: '[fd00::5]:5000'\n").loginServer());
+  }
+
+  @Test
   void a_connection_string_keeps_the_files_token_realms() throws IOException {
     env.put(ConfigLoader.CONNECTION_STRING, "ConnectedRegistryName=edge;SyncTokenName=sync;"
         + "SyncTokenPassword=pw;ParentGatewayEndpoint=parent.example;ParentEndpointProtocol=https");
@@ -476,6 +484,9 @@ class ConfigLoaderTest {
         arguments("parent: {endpoint: x, tokenRealms: ['http://auth.example']}",
             "parent.tokenRealms[0]: 'http://auth.example' is not https"),
         arguments("http: {timeout: PT1S}", "unknown configuration key 'http.timeout'"),
+        arguments("loginServer: 'https://root.example'", "loginServer: 'https://root.example' is not HOST[:PORT]"),
+        arguments("loginServer: 'root.example:0'", "loginServer: 'root.example:0' has port '0'"),
+        arguments("loginServer: '0.0.0.0:5000'", "loginServer: '0.0.0.0:5000' is a wildcard listen address"),
         arguments("- a list", "the top level: expected a mapping"));
   }
 

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A data folder written by release 0.1.0 (the fixture {@code fixtures/data-0.1.0}, see its README:
  * both databases at {@code user_version} 0) is opened by this release: its image is served, its
- * token logs in, its change log is still there, and both databases are at schema version 1
- * afterwards. A database newer than this release knows is refused, naming the file and both versions.
+ * token logs in, its change log is still there, and the databases are at their newest schema
+ * versions afterwards (metadata.db 1, auth.db 2). A database newer than this release knows is refused, naming the file and both versions.
  */
 class SchemaUpgradeTest {
 
@@ -41,8 +41,9 @@ class SchemaUpgradeTest {
   private static final String LAYER = "sha256:a9aa41182e71e1d948347f7befc372dacbbf4f20bc6743ea4843df170e45632f";
   private static final AuthSupport.Credentials READER =
       new AuthSupport.Credentials("fixture-reader", "u8JxFimTy4d-VNjngdp-e19SCyDFNEKEDhKvH2_OdHw");
-  /** The newest schema version this release knows, for both databases. */
+  /** The newest schema versions this release knows (auth.db 2: connected registry definitions). */
   private static final int CURRENT = 1;
+  private static final int CURRENT_AUTH = 2;
 
   private RegistryProcess registry;
 
@@ -91,7 +92,7 @@ class SchemaUpgradeTest {
     registry.stop();
 
     assertEquals(CURRENT, userVersion(registry.dataDir().resolve("metadata.db")), "metadata.db after the upgrade");
-    assertEquals(CURRENT, userVersion(registry.dataDir().resolve("auth.db")), "auth.db after the upgrade");
+    assertEquals(CURRENT_AUTH, userVersion(registry.dataDir().resolve("auth.db")), "auth.db after the upgrade");
     registry.start();
     status(client.get("/v2/fixture/app/tags/list", READER.header()), 200);
   }
@@ -131,11 +132,15 @@ class SchemaUpgradeTest {
   }
 
   private static void assertRefused(Command.Result r, Path database) {
+    assertRefused(r, database, database.getFileName().toString().equals("auth.db") ? CURRENT_AUTH : CURRENT);
+  }
+
+  private static void assertRefused(Command.Result r, Path database, int newest) {
     assertNotEquals(0, r.exitCode(), r::describe);
     String output = r.stdout() + r.stderr();
     assertTrue(output.contains(database.toString()), () -> "the message should name " + database + ": " + r.describe());
     assertTrue(output.contains("schema version 99"), () -> "the message should name the file's version: " + r.describe());
-    assertTrue(output.contains("up to " + CURRENT), () -> "the message should name the newest known version: " + r.describe());
+    assertTrue(output.contains("up to " + newest), () -> "the message should name the newest known version: " + r.describe());
   }
 
   private static void unpackFixture(Path data) throws IOException, URISyntaxException {

@@ -50,6 +50,7 @@ public final class RegistryProcess implements AutoCloseable {
   private final int port;
   private List<String> extraArgs;
   private List<String> jvmArgs = List.of();
+  private Map<String, String> environment = Map.of();
   /** Null: the registry serves plain HTTP. Else how the harness connects to its HTTPS. */
   private SSLContext tls;
   private HttpClient probe = probeClient(null);
@@ -127,6 +128,7 @@ public final class RegistryProcess implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.environment().putAll(environment);
       process = pb.start();
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the registry " + name, e);
@@ -201,6 +203,15 @@ public final class RegistryProcess implements AutoCloseable {
   /** Replaces the extra command-line arguments (e.g. {@code --mode ReadOnly}) used by the next start. */
   public synchronized RegistryProcess withArgs(String... args) {
     this.extraArgs = List.of(args);
+    return this;
+  }
+
+  /**
+   * Extra environment variables (e.g. {@code ACR_REGISTRY_CONNECTION_STRING}) for the next start;
+   * never written to the harness's log line, since they may hold a password.
+   */
+  public synchronized RegistryProcess withEnv(Map<String, String> variables) {
+    this.environment = Map.copyOf(variables);
     return this;
   }
 
@@ -285,9 +296,14 @@ public final class RegistryProcess implements AutoCloseable {
    * {@code timeoutSeconds}; returns how it ended.
    */
   public static Command.Result runJar(int timeoutSeconds, String... args) {
+    return runJar(timeoutSeconds, Map.of(), args);
+  }
+
+  /** {@link #runJar(int, String...)} with extra environment variables (a password for the CLI). */
+  public static Command.Result runJar(int timeoutSeconds, Map<String, String> env, String... args) {
     List<String> cmd = new ArrayList<>(javaCommand());
     cmd.addAll(Arrays.asList(args));
-    return Command.run(cmd, Map.of(), timeoutSeconds);
+    return Command.run(cmd, env, timeoutSeconds);
   }
 
   // ------------------------------------------------------------------------------------------
