@@ -13,7 +13,9 @@ import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.dialect.Dialect;
+import com.networknt.schema.dialect.Dialects;
+import com.networknt.schema.keyword.AnnotationKeyword;
 import io.connectedregistry.config.ConfigException;
 import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.ConfigLoader;
@@ -601,8 +603,13 @@ class DeploymentManifestTest {
       schemas.put(SCHEMA_HOME + name, readString(folder.resolve(name)));
     }
     // The schemas are draft-04 ("$schema"); every $ref resolves to the copies above, and nothing
-    // is ever fetched (a reference outside them fails).
-    SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4,
+    // is ever fetched (a reference outside them fails). "examples" and "contentMediaType" are
+    // later drafts' annotations the schemas carry: known here as annotations, not warned about.
+    Dialect draft4 = Dialect.builder(Dialects.getDraft4())
+        .keyword(new AnnotationKeyword("examples"))
+        .keyword(new AnnotationKeyword("contentMediaType"))
+        .build();
+    SchemaRegistry registry = SchemaRegistry.withDefaultDialect(draft4,
         b -> b.schemas(schemas).schemaLoader(l -> l.fetchRemoteResources(false)));
     return registry.getSchema(SchemaLocation.of(SCHEMA_HOME + file));
   }
