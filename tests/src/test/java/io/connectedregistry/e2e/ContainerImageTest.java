@@ -84,6 +84,9 @@ class ContainerImageTest {
       return;
     }
 
+    // The store is this test's alone: a container a killed run left behind is removed here.
+    podman("rm", "--all", "--force", "--volumes").assertOk();
+
     String tag = Digests.sha256(Repository.file(ROOTFS_SCRIPT)).substring(7, 19);
     String jdk = baseImage("jdk", tag);
     String jre = baseImage("jre", tag);
