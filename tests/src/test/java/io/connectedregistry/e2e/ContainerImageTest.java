@@ -172,6 +172,38 @@ class ContainerImageTest {
   }
 
   @Test
+  void theHealthcheckFollowsTheRegistryToHttps() throws IOException {
+    requireContainers();
+    Path pki = Workspace.dir("container-image-tls");
+    // A certificate that does not name 127.0.0.1: the check trusts this very certificate instead.
+    Command.run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+        "-nodes", "-days", "1", "-subj", "/CN=connected-registry", "-keyout", pki.resolve("tls.key").toString(),
+        "-out", pki.resolve("tls.crt").toString())).assertOk();
+    // The registry runs as uid 10001 in the container and must read the key.
+    pki.resolve("tls.key").toFile().setReadable(true, false);
+    int tlsPort = freePort();
+    String tlsContainer = "cr-image-test-tls-" + tlsPort;
+    try {
+      podman("run", "-d", "--name", tlsContainer, "-v", pki + ":/certs:ro",
+          "-e", "REGISTRY_LISTEN=127.0.0.1:" + tlsPort,
+          "-e", "REGISTRY_TLS_CERTIFICATE=/certs/tls.crt", "-e", "REGISTRY_TLS_KEY=/certs/tls.key", IMAGE).assertOk();
+      Command.Result check = null;
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (System.nanoTime() < deadline) {
+        check = podman("healthcheck", "run", tlsContainer);
+        if (check.ok()) {
+          break;
+        }
+        sleep(500);
+      }
+      Command.Result last = check;
+      assertEquals(0, last.exitCode(), () -> last.describe() + "\n" + podman("logs", tlsContainer).stderr());
+    } finally {
+      podman("rm", "--force", "--volumes", tlsContainer);
+    }
+  }
+
+  @Test
   void anImagePushedIntoTheContainerIsPulledBackIdenticalAndKeptInTheVolume() throws IOException {
     requireContainers();
     Path work = Workspace.dir("container-image");
@@ -261,6 +293,15 @@ class ContainerImageTest {
     }
   }
 
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   /** /healthz from outside the container answers 200 within a minute, or the test fails with the log. */
   private static void awaitHealthz() {
     long deadline = System.nanoTime() + 60_000_000_000L;
@@ -276,12 +317,7 @@ class ContainerImageTest {
       } catch (IOException notYet) {
         // not listening yet
       }
-      try {
-        Thread.sleep(250);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
+      sleep(250);
     }
     throw new AssertionError("the container never answered /healthz on 127.0.0.1:" + port + "\n"
         + podman("logs", container).stdout() + podman("logs", container).stderr());
