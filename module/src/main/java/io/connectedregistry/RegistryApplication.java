@@ -13,6 +13,7 @@ import io.connectedregistry.config.ConfigException;
 import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig;
+import io.connectedregistry.control.InstanceAgent;
 import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
 import io.connectedregistry.status.Activation;
 import io.connectedregistry.status.RegistryStatus;
@@ -41,6 +42,8 @@ public final class RegistryApplication {
   private final StatusBoard board;
   private final StorageFigures storageFigures;
   private volatile LiveConfiguration live;
+  /** The control-plane agent of a connected registry started from a connection string; or null. */
+  private volatile InstanceAgent agent;
   /** The garbage collector's timer; -1 while storage.gcInterval is unset. */
   private long gcTimer = -1;
   /** The stale upload sweep's timer. */
@@ -98,6 +101,7 @@ public final class RegistryApplication {
     // The application owns the GC timer; the live configuration reschedules it through this.
     RegistryApplication[] app = {null};
     LiveConfiguration live = null;
+    InstanceAgent agent = null;
     try {
       if (config.parent() != null) {
         // Same pool as the API's storage calls (shared by name): sync writes like a client push.
@@ -114,7 +118,23 @@ public final class RegistryApplication {
             }
             board.update(status -> status.withMode(next.mode()));
           });
-      server = RegistryServer.start(vertx, config, storage, access, sync, board, live).await(30, TimeUnit.SECONDS);
+      if (sync != null && live != null && InstanceAgent.applies(config)) {
+        LiveConfiguration configuration = live;
+        AccessControl checked = access;
+        agent = new InstanceAgent(vertx, config, authStore, board,
+            vertx.createSharedWorkerExecutor(RegistryServer.STORAGE_POOL, RegistryServer.STORAGE_WORKERS),
+            sync, document -> {
+              try {
+                configuration.setParentDefinition(document);
+              } catch (ConfigException e) {
+                LOG.error("the parent's definition was not applied, nothing changed: {}",
+                    String.join("; ", e.problems()));
+              }
+            }, checked::checkForChanges, () -> configuration.running().loginServer(),
+            Clock.systemUTC());
+      }
+      server = RegistryServer.start(vertx, config, storage, access, sync, board, live,
+          agent == null ? null : agent.relay()).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       if (sync != null) {
         sync.stop();
@@ -127,7 +147,13 @@ public final class RegistryApplication {
     app[0] = new RegistryApplication(vertx, storage, authStore, server, sync, board);
     app[0].live = live;
     app[0].storageFigures.start();
-    board.update(s -> s.withActivation(Activation.Active));
+    app[0].agent = agent;
+    if (agent == null) {
+      board.update(s -> s.withActivation(Activation.Active));
+    } else {
+      // The parent decides: Active once it accepts this instance (the agent holds sync till then).
+      agent.start();
+    }
     if (sync != null) {
       // After the server is up: start-up work and the first cycle do not compete for the CPU.
       sync.start();
@@ -234,6 +260,9 @@ public final class RegistryApplication {
     LOG.info("stopping: finishing in-flight requests");
     board.update(s -> s.withActivation(Activation.Inactive));
     storageFigures.stop();
+    if (agent != null) {
+      agent.stop();
+    }
     if (sync != null) {
       sync.stop();
     }

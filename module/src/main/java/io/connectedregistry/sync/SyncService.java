@@ -70,6 +70,11 @@ public final class SyncService {
   private volatile RegistryConfig pending;
   private RegistryConfig.SyncConfig syncConfig;
   private final AtomicBoolean stopping = new AtomicBoolean();
+  /**
+   * Why sync must not run (the control plane: activation refused, or deactivated at the root);
+   * null when it may. Volatile: the cycle's stop check reads it.
+   */
+  private volatile String held;
   private boolean running;
   private boolean manualPending;
   private Instant lastCycleStart;
@@ -145,7 +150,8 @@ public final class SyncService {
     });
   }
 
-  static ParentEndpoint endpoint(ParentConfig parent) {
+  /** The parent client's endpoint for {@code parent} (address, sync token, CA bundle). */
+  public static ParentEndpoint endpoint(ParentConfig parent) {
     String url = parent.endpoint().contains("://") ? parent.endpoint()
         : parent.protocol() + "://" + parent.endpoint();
     ParentEndpoint endpoint = ParentEndpoint.of(url).withTokenRealms(parent.tokenRealms());
@@ -183,7 +189,7 @@ public final class SyncService {
   /** Starts a cycle now (after the running one, if any), ignoring the schedule and window. */
   public void trigger() {
     context.runOnContext(v -> {
-      if (running || pending != null) { // a new plan waiting: the manual cycle runs with it
+      if (running || pending != null || held != null) { // a new plan waiting: the manual cycle runs with it
         manualPending = true;
       } else if (pausedForSpace()) {
         manualPending = true; // runs once the space is back
@@ -244,6 +250,9 @@ public final class SyncService {
     if (stopping.get() || running || pending != null) {
       return; // a pending plan ticks once it is in place
     }
+    if (held != null) {
+      return; // release() ticks again
+    }
     vertx.cancelTimer(timer);
     if (pausedForSpace()) {
       return; // watchSpace() ticks again once the space is back
@@ -278,7 +287,7 @@ public final class SyncService {
     persist();
     // Low on space, the cycle stops between images (as at a window's end) and sync pauses.
     // A new configuration also stops it there: the next cycle runs with the new settings.
-    sync.run(() -> stopping.get() || space.isLow() || pending != null
+    sync.run(() -> stopping.get() || space.isLow() || pending != null || held != null
             || (deadline != null && !clock.instant().isBefore(deadline)))
         .onComplete(result -> {
           running = false;
@@ -472,6 +481,28 @@ public final class SyncService {
       lastCycleStart = null; // the new settings start the next cycle now, not at the old schedule's
       tick(SyncTrigger.Reconfigured);
     }));
+  }
+
+  /**
+   * No cycle starts until {@link #release()}, and a running one stops at its next safe point: the
+   * root refused this instance's activation, or deactivated it. Served content stays.
+   *
+   * @param reason for the log
+   */
+  public void hold(String reason) {
+    if (held == null) {
+      LOG.warn("sync held: {}", reason);
+    }
+    held = reason;
+  }
+
+  /** Sync may run again; the next cycle starts now if one is due. */
+  public void release() {
+    if (held != null) {
+      held = null;
+      LOG.info("sync released");
+      context.runOnContext(v -> tick(SyncTrigger.Schedule));
+    }
   }
 
   /** Stops scheduling; a running cycle stops at its next safe point. */

@@ -305,7 +305,7 @@ class AuthStoreTest {
     assertEquals(Kind.STORAGE, e.kind());
     assertTrue(e.getMessage().contains("cannot open " + file), e.getMessage());
     assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
-    assertTrue(e.getMessage().contains("versions up to 2"), e.getMessage());
+    assertTrue(e.getMessage().contains("versions up to 3"), e.getMessage());
   }
 
   @Test
