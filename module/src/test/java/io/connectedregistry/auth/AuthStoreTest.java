@@ -309,12 +309,12 @@ class AuthStoreTest {
   }
 
   @Test
-  void aNewAuthDatabaseIsAtSchemaVersion2() throws Exception {
+  void aNewAuthDatabaseIsAtSchemaVersion3() throws Exception {
     open(Mode.ReadWrite, Limits.DEFAULTS).close();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve(AuthStore.FILE_NAME));
         Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
       rs.next();
-      assertEquals(2, rs.getInt(1));
+      assertEquals(3, rs.getInt(1));
     }
   }
 }
