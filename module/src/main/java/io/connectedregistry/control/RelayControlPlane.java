@@ -73,7 +73,8 @@ final class RelayControlPlane implements ControlPlane {
     try {
       JsonObject document = subDefinition(name);
       String etag = "\"" + document.getValue("definitionVersion")
-          + (refused.contains(name) ? "-refused" : "") + "\"";
+          + (refused.contains(name) ? "-refused" : pendingActivations.containsKey(name)
+              ? "-accepted-here" : "") + "\"";
       return Future.succeededFuture(ControlPlane.conditional(etag, ifNoneMatch, document.getMap()));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
@@ -141,6 +142,8 @@ final class RelayControlPlane implements ControlPlane {
     }
     if (refused.contains(name)) {
       self.put("activation", "Inactive");
+    } else if (pendingActivations.containsKey(name)) {
+      self.put("activation", "Active"); // accepted here until the root answers
     }
     List<String> members = new ArrayList<>(List.of(name));
     JsonArray below = new JsonArray();
