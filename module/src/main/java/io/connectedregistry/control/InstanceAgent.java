@@ -202,10 +202,12 @@ public final class InstanceAgent {
       return;
     }
     Future<Void> activation = activated ? Future.succeededFuture() : activate();
+    // The relay's writes go up before the definition is fetched, so the fetched replica already
+    // holds the root's answers to them.
     activation
+        .compose(v -> relay.flush())
         .compose(v -> fetchDefinition())
         .compose(v -> fetchTokens())
-        .compose(v -> relay.flush())
         .compose(v -> report())
         .onComplete(done -> {
           if (done.failed()) {

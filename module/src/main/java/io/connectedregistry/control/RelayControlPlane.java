@@ -27,6 +27,12 @@ final class RelayControlPlane implements ControlPlane {
   private final Map<String, ControlRequests.Activate> pendingActivations = new ConcurrentHashMap<>();
   private final Map<String, ControlRequests.Report> pendingReports = new ConcurrentHashMap<>();
   private final Set<String> refused = ConcurrentHashMap.newKeySet();
+  /**
+   * Activations the root accepted when relayed, each with the replica it was accepted against:
+   * until a newer replica arrives (which says Active itself), the child must not read the old
+   * one's Inactive as a deactivation.
+   */
+  private final Map<String, Object> confirmed = new ConcurrentHashMap<>();
 
   RelayControlPlane(InstanceAgent agent, ParentControl parent, Context context) {
     this.agent = agent;
@@ -40,6 +46,8 @@ final class RelayControlPlane implements ControlPlane {
       if (result.succeeded()) {
         refused.remove(name);
         pendingActivations.remove(name);
+        ParentControl.Fetched replica = agent.definition;
+        confirmed.put(name, replica == null ? new Object() : replica.document());
         return Future.succeededFuture(new Answer(200, null, result.result().getMap()));
       }
       if (result.cause() instanceof ParentUnavailableException) {
@@ -72,9 +80,8 @@ final class RelayControlPlane implements ControlPlane {
   public Future<Answer> definition(String name, String ifNoneMatch) {
     try {
       JsonObject document = subDefinition(name);
-      String etag = "\"" + document.getValue("definitionVersion")
-          + (refused.contains(name) ? "-refused" : pendingActivations.containsKey(name)
-              ? "-accepted-here" : "") + "\"";
+      String etag = "\"" + document.getValue("definitionVersion") + "-"
+          + document.getJsonObject("registry").getString("activation") + "\"";
       return Future.succeededFuture(ControlPlane.conditional(etag, ifNoneMatch, document.getMap()));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
@@ -102,6 +109,9 @@ final class RelayControlPlane implements ControlPlane {
           pendingActivations.remove(e.getKey(), e.getValue());
           if (result.failed()) {
             refused.add(e.getKey()); // the root's answer wins
+          } else {
+            ParentControl.Fetched replica = agent.definition;
+            confirmed.put(e.getKey(), replica == null ? new Object() : replica.document());
           }
           return Future.succeededFuture();
         }
@@ -142,8 +152,10 @@ final class RelayControlPlane implements ControlPlane {
     }
     if (refused.contains(name)) {
       self.put("activation", "Inactive");
-    } else if (pendingActivations.containsKey(name)) {
-      self.put("activation", "Active"); // accepted here until the root answers
+    } else if (pendingActivations.containsKey(name)
+        || confirmed.get(name) == kept.document()) {
+      // Accepted here until the root answers; accepted by the root, but this replica predates it.
+      self.put("activation", "Active");
     }
     List<String> members = new ArrayList<>(List.of(name));
     JsonArray below = new JsonArray();
