@@ -94,6 +94,7 @@ public final class InstanceAgent {
   private boolean activated;
   private boolean stopped;
   private String refusal;
+  private boolean lostControlPlane;
   private long contactTimer = -1;
   private long reportTimer = -1;
   private ControlRequests.Report lastReport;
@@ -210,9 +211,21 @@ public final class InstanceAgent {
         .compose(v -> fetchTokens())
         .compose(v -> report())
         .onComplete(done -> {
+          if (done.succeeded()) {
+            lostControlPlane = false;
+          }
           if (done.failed()) {
             Throwable e = done.cause();
-            if (e instanceof ParentControl.NotServed) {
+            if (e instanceof ParentControl.NotServed && definition != null) {
+              // It had a definition from this parent: deleted at the root, or its token revoked.
+              // Stay as the last definition said (held if deactivated) and keep asking.
+              if (!lostControlPlane) {
+                lostControlPlane = true;
+                LOG.warn("connected registry '{}': the parent {} no longer answers its control"
+                    + " plane ({}); the last definition stays in effect", name, parentAddress,
+                    e.getMessage());
+              }
+            } else if (e instanceof ParentControl.NotServed) {
               LOG.info("connected registry '{}': the parent {} serves no connected-registry"
                   + " control plane to it ({}): no activation, definition or tokens from it;"
                   + " syncing from this registry's own configuration", name, parentAddress,
@@ -221,8 +234,7 @@ public final class InstanceAgent {
               sync.release();
               stopped = true;
               return;
-            }
-            if (e instanceof ParentUnavailableException) {
+            } else if (e instanceof ParentUnavailableException) {
               LOG.debug("connected registry '{}': parent unreachable: {}", name, e.getMessage());
               if (!activated && keptDefinitionSaysActive()) {
                 // A restart while the parent is down: carry on as the kept definition says.
