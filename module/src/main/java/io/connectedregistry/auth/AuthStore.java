@@ -97,6 +97,9 @@ public final class AuthStore implements AutoCloseable {
               + " instance_id TEXT NOT NULL, since INTEGER NOT NULL, deactivated INTEGER NOT NULL)",
           "CREATE TABLE mirrored(kind TEXT NOT NULL CHECK(kind IN ('token', 'scope_map')),"
               + " name TEXT NOT NULL, PRIMARY KEY(kind, name))",
+          // what the instance last reported of its upstream queue (pushes waiting to go up)
+          "ALTER TABLE connected_registries ADD COLUMN upstream_pending INTEGER NOT NULL DEFAULT 0",
+          "ALTER TABLE connected_registries ADD COLUMN upstream_expired INTEGER NOT NULL DEFAULT 0",
           "CREATE TABLE mirror_owner(id INTEGER PRIMARY KEY CHECK(id = 1),"
               + " registry TEXT NOT NULL, parent TEXT NOT NULL, updated INTEGER NOT NULL)")));
 

@@ -391,7 +391,8 @@ public final class ConnectedRegistries {
       ConnectedRegistryDefinition next = d.withReported(new Reported(r.activation(),
           r.connectionState(), clock.instant(), r.lastSyncTime(),
           request.version() == null ? r.version() : request.version(), r.statusDetails(),
-          request.loginServer() == null ? r.loginServer() : request.loginServer()));
+          request.loginServer() == null ? r.loginServer() : request.loginServer(),
+          r.upstreamPending(), r.upstreamExpired()));
       if (r.activation() != Activation.Active) {
         next = next.withActivation(Activation.Active);
         DefinitionTable.update(tx.connection(), next);
@@ -421,7 +422,8 @@ public final class ConnectedRegistries {
       DefinitionTable.update(tx.connection(), d.withReported(new Reported(r.activation(),
           report.connectionState(), clock.instant(), report.lastSyncTime(),
           report.version() == null ? r.version() : report.version(), report.statusDetails(),
-          report.loginServer() == null ? r.loginServer() : report.loginServer())));
+          report.loginServer() == null ? r.loginServer() : report.loginServer(),
+          report.upstreamPending(), report.upstreamExpired())));
       return null;
     });
   }

@@ -35,8 +35,7 @@ final class Liveness {
     }
     if (r.lastActivityTime() == null
         || Duration.between(r.lastActivityTime(), now).compareTo(threshold(d)) > 0) {
-      return d.withReported(new Reported(r.activation(), ConnectionState.Offline,
-          r.lastActivityTime(), r.lastSyncTime(), r.version(), r.statusDetails(), r.loginServer()));
+      return d.withReported(r.withConnectionState(ConnectionState.Offline));
     }
     return d;
   }

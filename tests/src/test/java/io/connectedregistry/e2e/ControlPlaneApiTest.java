@@ -120,6 +120,7 @@ class ControlPlaneApiTest {
     assertFalse(shown.path("lastActivityTime").isNull(), shown::toString);
     assertEquals("line3.local:5000", shown.path("loginServer").asText(), shown::toString);
     assertEquals("SyncFailed", shown.path("statusDetails").path(0).path("code").asText());
+    assertEquals(2, shown.path("upstreamQueue").path("pending").asInt(), shown::toString);
     assertEquals("Inactive", shown.path("activation").asText(), "a report does not activate");
   }
 
