@@ -307,7 +307,14 @@ public final class InstanceAgent {
       board.update(s -> s.withActivation(Activation.Active));
       sync.release();
     } else {
-      if (board.current().activation() == Activation.Active || activated) {
+      String refusedAbove = registry(d.document()).getString("activationRefused");
+      if (refusedAbove != null) {
+        if (activated) {
+          LOG.warn("connected registry '{}': the activation its parent accepted while the root"
+              + " was unreachable was refused by the root: {}; sync stops, local content is still"
+              + " served", name, refusedAbove);
+        }
+      } else if (board.current().activation() == Activation.Active || activated) {
         LOG.warn("connected registry '{}': deactivated at the root; sync stops, local content"
             + " is still served", name);
       }

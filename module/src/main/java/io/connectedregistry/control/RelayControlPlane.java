@@ -26,7 +26,8 @@ final class RelayControlPlane implements ControlPlane {
   private final ParentControl parent;
   private final Map<String, ControlRequests.Activate> pendingActivations = new ConcurrentHashMap<>();
   private final Map<String, ControlRequests.Report> pendingReports = new ConcurrentHashMap<>();
-  private final Set<String> refused = ConcurrentHashMap.newKeySet();
+  /** Relayed activations the root refused, with its words. */
+  private final Map<String, String> refused = new ConcurrentHashMap<>();
   /**
    * Activations the root accepted when relayed, each with the replica it was accepted against:
    * until a newer replica arrives (which says Active itself), the child must not read the old
@@ -108,7 +109,7 @@ final class RelayControlPlane implements ControlPlane {
         if (result.succeeded() || result.cause() instanceof ControlException) {
           pendingActivations.remove(e.getKey(), e.getValue());
           if (result.failed()) {
-            refused.add(e.getKey()); // the root's answer wins
+            refused.put(e.getKey(), result.cause().getMessage()); // the root's answer wins
           } else {
             ParentControl.Fetched replica = agent.definition;
             confirmed.put(e.getKey(), replica == null ? new Object() : replica.document());
@@ -150,8 +151,8 @@ final class RelayControlPlane implements ControlPlane {
       throw new ControlException(Kind.NOT_FOUND, "connected registry '" + name + "' is not a"
           + " descendant of this registry (as its parent last said)");
     }
-    if (refused.contains(name)) {
-      self.put("activation", "Inactive");
+    if (refused.containsKey(name)) {
+      self.put("activation", "Inactive").put("activationRefused", refused.get(name));
     } else if (pendingActivations.containsKey(name)
         || confirmed.get(name) == kept.document()) {
       // Accepted here until the root answers; accepted by the root, but this replica predates it.

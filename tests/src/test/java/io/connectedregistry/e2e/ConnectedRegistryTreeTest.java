@@ -222,6 +222,42 @@ class ConnectedRegistryTreeTest {
         "Authorization", reader.basic()), 200);
   }
 
+  /**
+   * line3 is Active at the root; while the root is down a second line3 instance activates through
+   * factory1, which accepts it. Once the root is back, its refusal wins: the second instance
+   * stops syncing and says why; the first stays Active.
+   */
+  @Test
+  void anActivationAcceptedByTheParentWhileTheRootIsDownYieldsToTheRootsRefusal() {
+    assumeFalse(RegistryProcess.isReferenceDistribution(), "connected registries are this registry's own");
+    defineTree();
+    RegistryProcess factory1 = instance("tree-factory1");
+    RegistryProcess line3 = instance("tree-line3");
+    RegistryProcess copy = instance("tree-line3-copy");
+    Credentials factory1Admin = connect(factory1, settings("factory1", root.hostPort()));
+    String line3Settings = settings("line3", factory1.hostPort());
+    Credentials line3Admin = connect(line3, line3Settings);
+    Credentials copyAdmin = connect(copy, line3Settings);
+    root.start();
+    factory1.start();
+    line3.start();
+    await("line3 Active at the root", () -> show("line3"),
+        d -> d.path("activation").asText().equals("Active"));
+    String firstInstance = line3Status(line3, line3Admin).path("activation").asText();
+    assertEquals("Active", firstInstance);
+
+    root.stop();
+    copy.start();
+    awaitStatus(copy, copyAdmin, "Active"); // accepted by factory1 alone
+    root.start();
+    awaitStatus(copy, copyAdmin, "Inactive");
+    await("the root's refusal in the copy's log", () -> copy.log(),
+        log -> log.contains("was refused by the root") && log.contains("already active"));
+    awaitStatus(line3, line3Admin, "Active");
+    assertEquals("Active", show("line3").path("activation").asText());
+    awaitStatus(factory1, factory1Admin, "Active");
+  }
+
   // ---- helpers ----
 
   private void pushImage(RegistryClient client, String tag, int seed) {
