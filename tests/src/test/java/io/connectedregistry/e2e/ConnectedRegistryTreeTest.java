@@ -135,6 +135,16 @@ class ConnectedRegistryTreeTest {
     await("a second acceptance in the first instance's log", () -> factory1.log(),
         log -> log.split("activation accepted", -1).length - 1 == 2);
     awaitStatus(factory1, siteAdmin, "Active");
+
+    // Restarted while the root is down: the definition kept in the data folder applies.
+    root.stop();
+    factory1.stop();
+    factory1.start();
+    awaitStatus(factory1, siteAdmin, "Active");
+    JsonNode mode = new RegistryClient(factory1).get("/_connected/v1/config", "Authorization",
+        siteAdmin.basic()).json().path("keys").path("mode");
+    assertEquals("ReadWrite", mode.path("value").asText(), mode::toString);
+    assertEquals("managed (parent definition)", mode.path("source").asText(), mode::toString);
   }
 
   @Test
