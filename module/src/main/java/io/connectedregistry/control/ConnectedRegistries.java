@@ -418,6 +418,14 @@ public final class ConnectedRegistries {
     requireRoot();
     store.inTransaction(tx -> {
       ConnectedRegistryDefinition d = Tree.require(tx, name);
+      Optional<InstanceTable.Instance> holder = InstanceTable.load(tx.connection(), name);
+      if (report.instanceId() != null && (holder.isEmpty() || holder.get().deactivated()
+          || !holder.get().instanceId().equals(report.instanceId()))) {
+        // Another instance with the same sync token (one a parent accepted while the root was
+        // away, say) must not speak for the active one.
+        throw new ControlException(Kind.CONFLICT, "status refused: the instance reporting is not"
+            + " the active instance of connected registry '" + name + "'");
+      }
       Reported r = d.reported();
       DefinitionTable.update(tx.connection(), d.withReported(new Reported(r.activation(),
           report.connectionState(), clock.instant(), report.lastSyncTime(),

@@ -53,11 +53,15 @@ public final class ControlRequests {
   /** {@code POST .../status}: what the instance says about itself. */
   public record Report(ConnectionState connectionState, Activation activation,
       Instant lastSyncTime, long upstreamPending, long upstreamExpired,
-      List<StatusDetail> statusDetails, String version, String loginServer) {
+      List<StatusDetail> statusDetails, String version, String loginServer, String instanceId) {
 
     public static Report fromJson(JsonObject body) {
       known(body, "connectionState", "activation", "lastSyncTime", "upstreamQueue",
-          "statusDetails", "version", "loginServer");
+          "statusDetails", "version", "loginServer", "instanceId");
+      String id = optionalString(body, "instanceId");
+      if (id != null && !INSTANCE_ID.matcher(id).matches()) {
+        throw new IllegalArgumentException("'instanceId' must be 8 to 64 letters, digits or '-'");
+      }
       ConnectionState state = enumValue(body, "connectionState", ConnectionState.class);
       Activation activation = body.getValue("activation") == null ? null
           : enumValue(body, "activation", Activation.class);
@@ -90,8 +94,8 @@ public final class ControlRequests {
               text(d, "description"), at == null ? Instant.EPOCH : at, word(d, "correlationId", false)));
         }
       }
-      return new Report(state, activation, lastSync, pending, expired, details, checkedVersion(body),
-          checkedLoginServer(body));
+      return new Report(state, activation, lastSync, pending, expired, details,
+          checkedVersion(body), checkedLoginServer(body), id);
     }
 
     public JsonObject toJson() {
@@ -102,7 +106,8 @@ public final class ControlRequests {
           .put("lastSyncTime", lastSyncTime == null ? null : lastSyncTime.toString())
           .put("upstreamQueue", new JsonObject().put("pending", upstreamPending)
               .put("expired", upstreamExpired))
-          .put("statusDetails", details).put("version", version).put("loginServer", loginServer);
+          .put("statusDetails", details).put("version", version).put("loginServer", loginServer)
+          .put("instanceId", instanceId);
     }
   }
 

@@ -206,7 +206,7 @@ public final class InstanceAgent {
     // The relay's writes go up before the definition is fetched, so the fetched replica already
     // holds the root's answers to them.
     activation
-        .compose(v -> relay.flush())
+        .compose(v -> relay.flush().recover(e -> Future.succeededFuture())) // retried next time
         .compose(v -> fetchDefinition())
         .compose(v -> fetchTokens())
         .compose(v -> report())
@@ -399,7 +399,7 @@ public final class InstanceAgent {
     return new ControlRequests.Report(
         s.connectionState() == null ? ConnectionState.Offline : s.connectionState(),
         s.activation(), lastSync, s.upstreamQueue().pending(), s.upstreamQueue().expired(),
-        details, version(), loginServer.get());
+        details, version(), loginServer.get(), instanceId);
   }
 
   private static String version() {

@@ -120,8 +120,13 @@ final class RelayControlPlane implements ControlPlane {
       }));
     }
     for (Map.Entry<String, ControlRequests.Report> e : List.copyOf(pendingReports.entrySet())) {
-      chain = chain.compose(v -> parent.report(e.getKey(), e.getValue())
-          .onSuccess(x -> pendingReports.remove(e.getKey(), e.getValue())));
+      chain = chain.compose(v -> parent.report(e.getKey(), e.getValue()).transform(result -> {
+        if (result.succeeded() || result.cause() instanceof ControlException) {
+          pendingReports.remove(e.getKey(), e.getValue()); // sent, or refused for good
+          return Future.succeededFuture();
+        }
+        return Future.failedFuture(result.cause());
+      }));
     }
     return chain;
   }

@@ -99,6 +99,15 @@ class ControlPlaneDocumentsTest {
     assertEquals("Active", r.activate("factory1",
         new ControlRequests.Activate("instance-2222", null, null)).get("activation"),
         "a new instance may activate");
+
+    // Only the active instance reports.
+    ControlException stranger = assertThrows(ControlException.class, () -> r.report("factory1",
+        new ControlRequests.Report(ConnectionState.Online, null, null, 0, 0, List.of(), null, null,
+            "instance-1111")));
+    assertTrue(stranger.getMessage().contains("not the active instance"), stranger.getMessage());
+    r.report("factory1", new ControlRequests.Report(ConnectionState.Syncing, null, null, 0, 0,
+        List.of(), null, null, "instance-2222"));
+    assertEquals("Syncing", r.show("factory1").get("connectionState"));
   }
 
   @Test
@@ -106,7 +115,7 @@ class ControlPlaneDocumentsTest {
     ConnectedRegistries r = tree();
     r.deactivate("line3");
     r.report("line3", new ControlRequests.Report(ConnectionState.Online, Activation.Active, NOW,
-        0, 0, List.of(), "1.0", null));
+        0, 0, List.of(), "1.0", null, null));
     Map<String, Object> shown = r.show("line3");
     assertEquals("Inactive", shown.get("activation"));
     assertEquals(NOW.toString(), shown.get("lastActivityTime"));
