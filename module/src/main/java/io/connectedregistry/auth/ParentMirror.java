@@ -165,11 +165,6 @@ public final class ParentMirror {
     });
   }
 
-  /** The names of the mirrored tokens. */
-  public static Set<String> mirroredTokens(AuthStore store) {
-    return store.reading(tx -> new LinkedHashSet<>(names(tx.connection(), "token")));
-  }
-
   private static List<String> names(Connection c, String kind) throws SQLException {
     return AuthStoreQueries.strings(c, "SELECT name FROM mirrored WHERE kind = ? ORDER BY name",
         kind);

@@ -33,6 +33,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +82,7 @@ public final class InstanceAgent {
   private final SyncService sync;
   private final Consumer<JsonNode> applyDefinition;
   private final Runnable authChanged;
-  private final Supplier loginServer;
+  private final Supplier<String> loginServer;
   private final Clock clock;
   private final Duration interval;
   private final ParentControl parent;
@@ -99,20 +100,15 @@ public final class InstanceAgent {
   private long reportTimer = -1;
   private ControlRequests.Report lastReport;
 
-  /** The configured loginServer, read at each report (it can change live). */
-  @FunctionalInterface
-  public interface Supplier {
-    String get();
-  }
-
   /**
    * @param applyDefinition sets the live configuration's parent-definition layer; blocking (it
    *     rereads the configuration file), called on the worker
    * @param authChanged drops the login caches after tokens were installed; blocking
+   * @param loginServer the configured loginServer, read at each report (it can change live)
    */
   public InstanceAgent(Vertx vertx, RegistryConfig config, AuthStore store, StatusBoard board,
       WorkerExecutor worker, SyncService sync, Consumer<JsonNode> applyDefinition,
-      Runnable authChanged, Supplier loginServer, Clock clock) {
+      Runnable authChanged, Supplier<String> loginServer, Clock clock) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.worker = worker;
@@ -129,7 +125,7 @@ public final class InstanceAgent {
     this.interval = contactInterval();
     this.parent = new ParentControl(new ParentCaller(vertx, SyncService.endpoint(config.parent()),
         ParentPolicy.defaults()));
-    this.relay = new RelayControlPlane(this, parent, context);
+    this.relay = new RelayControlPlane(this, parent);
   }
 
   /** Whether an instance with this configuration has an agent: a parent and a registry name. */

@@ -2,14 +2,12 @@ package io.connectedregistry.control;
 
 import io.connectedregistry.control.ControlException.Kind;
 import io.connectedregistry.sync.ParentUnavailableException;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -35,7 +33,7 @@ final class RelayControlPlane implements ControlPlane {
    */
   private final Map<String, Object> confirmed = new ConcurrentHashMap<>();
 
-  RelayControlPlane(InstanceAgent agent, ParentControl parent, Context context) {
+  RelayControlPlane(InstanceAgent agent, ParentControl parent) {
     this.agent = agent;
     this.parent = parent;
   }
