@@ -183,6 +183,11 @@ class ConnectedRegistryTreeTest {
         "--repository", "app/*", "content/read");
     assertTrue(local.exitCode() != 0 && local.stderr().contains("managed at the root"),
         local::describe);
+    Response viaApi = line3Client.post("/_connected/v1/admin/tokens",
+        "{\"name\":\"local2\",\"scopeMap\":\"reader1-scope-map\"}".getBytes(StandardCharsets.UTF_8),
+        "Authorization", line3Admin.basic(), "Content-Type", "application/json");
+    assertEquals(409, viaApi.status(), viaApi::describe);
+    assertTrue(viaApi.text().contains("managed at the root"), viaApi::describe);
 
     // The root comes back: the relayed activation and the status reach it.
     root.start();
