@@ -131,6 +131,14 @@ class ConnectionStringTest {
   }
 
   @Test
+  void aSecondStandInOnThePortFailsWithAMessageNamingIt() {
+    java.io.IOException e = assertThrows(java.io.IOException.class,
+        () -> EdgeHubStandIn.builder().certDir(tmp.resolve("certs2")).start().close());
+    assertTrue(e.getMessage().contains("127.0.0.1:8883"), e.getMessage());
+    assertEquals(0, hub.connectionCount());
+  }
+
+  @Test
   void aLostTwinResponseMakesTheSdkWaitAndARetrySucceeds() throws Exception {
     connect();
     hub.loseNextResponse(TwinOperation.GET);
