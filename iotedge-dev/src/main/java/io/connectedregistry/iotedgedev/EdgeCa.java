@@ -169,12 +169,11 @@ final class EdgeCa {
 
   private void write(String name, String content, boolean secret) throws IOException {
     Path tmp = Files.createTempFile(dir, name, ".tmp");
-    if (secret) {
-      try {
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not a POSIX file system: the folder's own permissions protect the key
-      }
+    try {
+      // keys for this user only; certificates readable by a module running as another user
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--"));
+    } catch (UnsupportedOperationException ignored) {
+      // not a POSIX file system: the folder's own permissions protect the key
     }
     Files.writeString(tmp, content, StandardCharsets.US_ASCII);
     Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -106,6 +106,14 @@ public final class EdgeHubStandIn implements AutoCloseable {
     }
   }
 
+  Vertx vertx() {
+    return vertx;
+  }
+
+  MqttGateway gateway() {
+    return gateway;
+  }
+
   // --- modules ---
 
   /** The first (default) module. */
@@ -244,6 +252,7 @@ public final class EdgeHubStandIn implements AutoCloseable {
     private String moduleKey;
     private String generationId;
     private final List<String[]> extra = new ArrayList<>();
+    private List<ModuleIdentity> exactly;
     private Path certDir;
     private Path workloadSocket;
     private String mqttHost = "127.0.0.1";
@@ -284,6 +293,18 @@ public final class EdgeHubStandIn implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Exactly these modules (the first is the default one), instead of deviceId/moduleId/... and
+     * addModule.
+     */
+    public Builder modules(List<ModuleIdentity> identities) {
+      if (identities.isEmpty()) {
+        throw new IllegalArgumentException("at least one module");
+      }
+      this.exactly = List.copyOf(identities);
+      return this;
+    }
+
     /** Where the edge CA and the server certificate are kept (made there if absent). Required. */
     public Builder certDir(Path certDir) {
       this.certDir = certDir;
@@ -303,6 +324,9 @@ public final class EdgeHubStandIn implements AutoCloseable {
     }
 
     private List<ModuleIdentity> identities() {
+      if (exactly != null) {
+        return exactly;
+      }
       List<ModuleIdentity> ids = new ArrayList<>();
       ids.add(identity(deviceId, moduleId, moduleKey, generationId));
       for (String[] e : extra) {
