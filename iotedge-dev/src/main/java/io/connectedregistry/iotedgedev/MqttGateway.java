@@ -42,6 +42,8 @@ final class MqttGateway {
   private static final Logger LOG = LoggerFactory.getLogger(MqttGateway.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static final int MAX_MESSAGE = 256 * 1024;
+
   private final Vertx vertx;
   private final Map<String, StandInModule> modules; // by client id "device/module"
   private final EdgeCa ca;
@@ -95,6 +97,9 @@ final class MqttGateway {
         .setHost(host)
         .setPort(port)
         .setSsl(true)
+        // IoT Hub takes messages up to 256 KiB; Vert.x's default (8 KiB) would cut a module's
+        // larger reported patches
+        .setMaxMessageSize(MAX_MESSAGE)
         .setKeyCertOptions(new PemKeyCertOptions()
             .setCertPath(ca.serverCertChain().toString())
             .setKeyPath(ca.serverKey().toString()));
