@@ -10,6 +10,7 @@
 # Each gets its own data folder under a temporary folder; Ctrl-C stops everything.
 # Settings (environment): ROOT_PORT (5100) TOP_PORT (5101) NESTED_PORT (5102) TOP_MODE (ReadWrite|ReadOnly),
 # NESTED_PARENT ($upstream:$TOP_PORT; 127.0.0.1:$TOP_PORT for a module build without $upstream),
+# CONTROL_FILE (the stand-in's control file; default ~/.iotedge-dev/control.json),
 # REGISTRY_JAR, IOTEDGE_DEV_JAR, WORK (the folder; default a new one under $TMPDIR), KEEP_WORK=1 to keep it.
 # Build first: mvn -B -q install -DskipTests   (at the top of the repository)
 set -euo pipefail
@@ -24,6 +25,12 @@ TOP_MODE=${TOP_MODE:-ReadWrite}
 # what the nested module's connection string names as its parent ($upstream is resolved by the module)
 NESTED_PARENT=${NESTED_PARENT:-\$upstream:$TOP_PORT}
 HUB_NAME=standin-hub.azure-devices.net
+ctl=()
+ctl_text=""
+if [[ -n ${CONTROL_FILE:-} ]]; then
+  ctl=(--control-file "$CONTROL_FILE")
+  ctl_text=" --control-file $CONTROL_FILE"
+fi
 
 die() { echo "run-tree: $*" >&2; exit 1; }
 
@@ -59,7 +66,9 @@ stop_all() {
     echo "run-tree: logs and data kept in $WORK"
   fi
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap stop_all EXIT
 
 # start NAME COMMAND...: in the background, output to $WORK/NAME.log
 start() {
@@ -89,11 +98,13 @@ wait_for() {
 
 registry_up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-dev() { java -jar "$IOTEDGE_DEV_JAR" "$@"; }
+# dev COMMAND ARGS...: a client command of the stand-in's CLI
+dev() { local cmd=$1; shift; java -jar "$IOTEDGE_DEV_JAR" "$cmd" "${ctl[@]}" "$@"; }
 
 # 1. the stand-in, with one module identity per edge device
 start standin java -jar "$IOTEDGE_DEV_JAR" hub --certs "$WORK/certs" --workload-socket "$WORK/workload.sock" \
-  --hub-name "$HUB_NAME" --module top-device/registry --module nested-device/registry --env-dir "$WORK/env"
+  --hub-name "$HUB_NAME" --module top-device/registry --module nested-device/registry --env-dir "$WORK/env" \
+  "${ctl[@]}"
 wait_for standin "${pids[0]}" test -f "$WORK/env/nested-device.registry.env"
 
 # 2. the desired properties a deployment manifest would set, read by each module when it starts
@@ -153,11 +164,11 @@ run-tree: all running (work folder $WORK, logs *.log there)
     skopeo inspect --tls-verify=false docker://127.0.0.1:$NESTED_PORT/demo/hello:1
 
   the twins and direct methods, through the stand-in:
-    $dev_cmd twin --device top-device --module registry
-    $dev_cmd desired --device nested-device --module registry --patch '{"sync":{"schedule":"*/5 * * * *"}}'
-    $dev_cmd invoke --device nested-device --module registry --method syncNow
-    $dev_cmd invoke --device top-device --module registry --method getStatus
-    $dev_cmd drop        # every module loses its edgeHub connection and reconnects
+    $dev_cmd twin$ctl_text --device top-device --module registry
+    $dev_cmd desired$ctl_text --device nested-device --module registry --patch '{"sync":{"schedule":"*/5 * * * *"}}'
+    $dev_cmd invoke$ctl_text --device nested-device --module registry --method syncNow
+    $dev_cmd invoke$ctl_text --device top-device --module registry --method getStatus
+    $dev_cmd drop$ctl_text        # every module loses its edgeHub connection and reconnects
 
 Ctrl-C stops everything.
 INFO
