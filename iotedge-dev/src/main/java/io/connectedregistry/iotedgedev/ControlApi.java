@@ -173,7 +173,7 @@ final class ControlApi {
     req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toString())
         .onComplete(v -> {
           if (status == 413) {
-            req.connection().close(); // the rest of that body is never read
+            req.end().onComplete(ended -> req.connection().close());
           }
         });
   }

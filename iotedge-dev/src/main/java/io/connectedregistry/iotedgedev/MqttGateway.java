@@ -230,6 +230,7 @@ final class MqttGateway {
 
   private void onPublish(Session session, MqttPublishMessage msg) {
     String topic = msg.topicName();
+    LOG.debug("{} published {} ({} bytes)", session.module.identity().clientId(), topic, msg.payload().length());
     if (topic.startsWith(Topics.TWIN_GET)) {
       String rid = Topics.param(topic, "$rid").orElse("");
       if (loseThisResponse(TwinOperation.GET)) {

@@ -151,7 +151,7 @@ final class WorkloadApi {
         .putHeader("Content-Type", "application/json")
         .putHeader("Connection", "close")
         .end(body.toString())
-        .onComplete(v -> req.connection().close());
+        .onComplete(v -> req.end().onComplete(ended -> req.connection().close()));
   }
 
   private static ObjectNode message(String text) {

@@ -4,7 +4,10 @@ import com.microsoft.azure.sdk.iot.device.ClientOptions;
 import com.microsoft.azure.sdk.iot.device.IotHubClientProtocol;
 import com.microsoft.azure.sdk.iot.device.transport.IotHubConnectionStatus;
 import com.microsoft.azure.sdk.iot.device.ModuleClient;
+import com.microsoft.azure.sdk.iot.device.exceptions.IotHubClientException;
+import com.microsoft.azure.sdk.iot.device.twin.ReportedPropertiesUpdateResponse;
 import com.microsoft.azure.sdk.iot.device.twin.Twin;
+import com.microsoft.azure.sdk.iot.device.twin.TwinCollection;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +44,39 @@ final class SdkClients {
   static ModuleClient byConnectionString(String connectionString, Path caPem) throws Exception {
     return new ModuleClient(connectionString, IotHubClientProtocol.MQTT,
         ClientOptions.builder().sslContext(trusting(caPem)).build());
+  }
+
+  /**
+   * The SDK (2.5.0) sometimes loses a twin response it did receive when the response overtakes the
+   * PUBACK of the request (Azure/azure-iot-sdk-java#1803; seen here with DEBUG logs: "Executing
+   * callback for received message ... RESPONSE", then a timeout). Both calls are safe to repeat:
+   * short timeouts, a few attempts, as the module does.
+   */
+  static <T> T retried(SdkCall<T> call) throws Exception {
+    IotHubClientException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      try {
+        return call.run(ATTEMPT_TIMEOUT_MS);
+      } catch (IotHubClientException e) {
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  static final int ATTEMPTS = 4;
+  static final int ATTEMPT_TIMEOUT_MS = 5_000;
+
+  interface SdkCall<T> {
+    T run(int timeoutMillis) throws Exception;
+  }
+
+  static Twin getTwin(ModuleClient client) throws Exception {
+    return retried(client::getTwin);
+  }
+
+  static ReportedPropertiesUpdateResponse report(ModuleClient client, TwinCollection reported) throws Exception {
+    return retried(t -> client.updateReportedProperties(reported, t));
   }
 
   /** A client with its observations: desired patches and connection states, in arrival order. */

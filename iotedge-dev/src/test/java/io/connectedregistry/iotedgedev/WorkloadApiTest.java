@@ -69,12 +69,12 @@ class WorkloadApiTest {
         .openAndSubscribe();
     module.awaitState(IotHubConnectionStatus.CONNECTED);
 
-    Twin twin = module.client.getTwin();
+    Twin twin = SdkClients.getTwin(module.client);
     assertEquals("ReadOnly", twin.getDesiredProperties().get("mode"));
 
     TwinCollection reported = new TwinCollection();
     reported.put("mode", Map.of("value", "ReadOnly", "ac", 200, "av", 2));
-    module.client.updateReportedProperties(reported);
+    SdkClients.report(module.client, reported);
     assertEquals(200, hub.reported().path("mode").path("ac").asInt());
 
     hub.patchDesired("{\"mode\":\"ReadWrite\"}");
