@@ -121,6 +121,22 @@ class ConnectionStringTest {
   }
 
   @Test
+  void anUnknownModuleIsRefused() throws Exception {
+    String other = hub.connectionString().replace("ModuleId=registry", "ModuleId=intruder");
+    module = new SdkClients.Observed(SdkClients.byConnectionString(other, hub.caCertificate()));
+    assertThrows(IotHubClientException.class, () -> module.client.open(false));
+    assertEquals(0, hub.connectionCount());
+  }
+
+  @Test
+  void theCertificateAlsoNamesLocalhost() throws Exception {
+    String viaLocalhost = hub.connectionString().replace("GatewayHostName=127.0.0.1", "GatewayHostName=localhost");
+    module = new SdkClients.Observed(SdkClients.byConnectionString(viaLocalhost, hub.caCertificate()))
+        .openAndSubscribe();
+    assertEquals(1, SdkClients.getTwin(module.client).getDesiredProperties().getVersion());
+  }
+
+  @Test
   void afterADropTheSdkReconnectsAndReadsAPatchItMissed() throws Exception {
     connect();
     module.awaitState(IotHubConnectionStatus.CONNECTED);
