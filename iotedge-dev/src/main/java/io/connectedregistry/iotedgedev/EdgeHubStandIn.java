@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -339,7 +340,7 @@ public final class EdgeHubStandIn implements AutoCloseable {
       return new ModuleIdentity(
           hubHostName, device, module,
           key == null ? ModuleIdentity.randomKey() : key,
-          genId == null ? "gen-" + Long.toHexString(new java.security.SecureRandom().nextLong()) : genId);
+          genId == null ? "gen-" + Long.toHexString(new SecureRandom().nextLong()) : genId);
     }
 
     /** Makes or loads the certificates, then listens; throws if 127.0.0.1:8883 is taken. */

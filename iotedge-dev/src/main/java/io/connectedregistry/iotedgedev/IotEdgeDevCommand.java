@@ -12,16 +12,18 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code java -jar iotedge-dev.jar hub|desired|invoke|twin|modules|drop|refuse}. */
 @Command(
@@ -140,7 +142,7 @@ public final class IotEdgeDevCommand implements Runnable {
     private static Path createPrivateDir(Path dir) throws IOException {
       Files.createDirectories(dir);
       try {
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
       } catch (UnsupportedOperationException ignored) {
         // not POSIX
       }
@@ -150,7 +152,7 @@ public final class IotEdgeDevCommand implements Runnable {
     private static void writePrivate(Path file, String content) throws IOException {
       Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "env", ".tmp"); // rw-------
       Files.writeString(tmp, content, StandardCharsets.UTF_8);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 

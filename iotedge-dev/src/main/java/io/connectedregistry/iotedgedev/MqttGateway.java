@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,7 @@ final class MqttGateway {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final int MAX_MESSAGE = 256 * 1024;
-  static final java.util.regex.Pattern METHOD_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+  static final Pattern METHOD_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
 
   private final Vertx vertx;
   private final Map<String, StandInModule> modules; // by client id "device/module"

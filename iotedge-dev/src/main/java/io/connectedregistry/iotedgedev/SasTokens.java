@@ -1,6 +1,7 @@
 package io.connectedregistry.iotedgedev;
 
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -76,10 +77,10 @@ final class SasTokens {
 
   /** A token for this module, signed as IoT Hub expects (the tests' and the CLI's own use). */
   static String sign(ModuleIdentity identity, Instant expiry) {
-    String sr = java.net.URLEncoder.encode(identity.resourceUri(), StandardCharsets.UTF_8);
+    String sr = URLEncoder.encode(identity.resourceUri(), StandardCharsets.UTF_8);
     String se = Long.toString(expiry.getEpochSecond());
     String sig = Base64.getEncoder().encodeToString(hmac(identity.keyBytes(), sr + "\n" + se));
-    return PREFIX + "sr=" + sr + "&sig=" + java.net.URLEncoder.encode(sig, StandardCharsets.UTF_8)
+    return PREFIX + "sr=" + sr + "&sig=" + URLEncoder.encode(sig, StandardCharsets.UTF_8)
         + "&se=" + se;
   }
 

@@ -11,6 +11,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -95,8 +97,8 @@ final class WorkloadApi {
     }
     Matcher sign = SIGN.matcher(path);
     if (req.method() == HttpMethod.POST && sign.matches()) {
-      String moduleId = java.net.URLDecoder.decode(sign.group(1), java.nio.charset.StandardCharsets.UTF_8);
-      String generationId = java.net.URLDecoder.decode(sign.group(2), java.nio.charset.StandardCharsets.UTF_8);
+      String moduleId = URLDecoder.decode(sign.group(1), StandardCharsets.UTF_8);
+      String generationId = URLDecoder.decode(sign.group(2), StandardCharsets.UTF_8);
       Bodies.read(req, MAX_BODY).onComplete(body -> {
         if (body.failed()) {
           answer(req, body.cause() instanceof Bodies.TooLarge ? 413 : 400, message(body.cause().getMessage()));
