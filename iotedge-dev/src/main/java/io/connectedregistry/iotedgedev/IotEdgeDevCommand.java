@@ -2,6 +2,7 @@ package io.connectedregistry.iotedgedev;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -86,14 +87,24 @@ public final class IotEdgeDevCommand implements Runnable {
     @Option(names = "--control-file", paramLabel = "FILE", description = "where the control API's URL and token are written (default ~/.iotedge-dev/control.json)")
     Path controlFile = ControlFile.defaultPath();
 
+    @Option(names = "--desired", paramLabel = "FILE", description = "start every module's twin with these desired properties: a JSON object, or a deployment manifest (see --manifest-module)")
+    Path desired;
+
+    @Option(names = "--manifest-module", paramLabel = "NAME", description = "the module of a deployment manifest whose desired properties --desired takes (default ${DEFAULT-VALUE})")
+    String manifestModule = "connectedRegistry";
+
     @Option(names = "--env-dir", paramLabel = "DIR", description = "also write DEVICE.MODULE.env (workload API) and DEVICE.MODULE.connection-string.env there")
     Path envDir;
 
     @Override
     public Integer call() throws Exception {
       List<ModuleIdentity> ids = ModuleRegistry.load(createPrivateDir(certs), hubName, modules);
+      ObjectNode initial = desired == null ? null : InitialDesired.read(desired, manifestModule);
       EdgeHubStandIn hub = EdgeHubStandIn.builder()
           .modules(ids).certDir(certs).workloadSocket(workloadSocket).start();
+      if (initial != null) {
+        hub.modules().forEach(m -> m.patchDesired(initial));
+      }
       ControlApi control = new ControlApi(hub);
       int port = control.start(controlPort).toCompletionStage().toCompletableFuture().get();
       new ControlFile("http://127.0.0.1:" + port, control.token()).write(controlFile);
