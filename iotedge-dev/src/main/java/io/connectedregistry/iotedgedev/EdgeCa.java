@@ -10,6 +10,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -29,6 +32,9 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -44,7 +50,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * </pre>
  *
  * A folder that already holds all four is used as it is (given certificates, or the ones a previous
- * run made, so a module that kept the CA still trusts the stand-in). Keys are EC P-256 from the
+ * run made, so a module that kept the CA still trusts the stand-in); one with only the CA gets a
+ * server certificate from it. Keys are EC P-256 from the
  * JDK; Bouncy Castle only builds the certificates, with the JDK's providers, so the shaded jar
  * needs no signed provider jar.
  */
@@ -63,15 +70,33 @@ final class EdgeCa {
     this.dir = dir;
   }
 
-  /** The CA in this folder, made first if the folder lacks any of the four files. */
+  /**
+   * The CA in this folder. With all four files, they are used as they are; with only the CA
+   * (ca.pem and ca-key.pem: your own, or one a previous run made) a server certificate is issued
+   * from it; with none, a CA is made too. Anything else is refused rather than overwritten.
+   */
   static EdgeCa inFolder(Path dir) throws IOException {
     Files.createDirectories(dir);
     EdgeCa ca = new EdgeCa(dir);
-    if (!(Files.isRegularFile(ca.caCert())
-        && Files.isRegularFile(dir.resolve(CA_KEY))
-        && Files.isRegularFile(ca.serverCertChain())
-        && Files.isRegularFile(ca.serverKey()))) {
-      ca.generate();
+    boolean caPresent = Files.isRegularFile(ca.caCert());
+    boolean caKeyPresent = Files.isRegularFile(dir.resolve(CA_KEY));
+    boolean serverPresent = Files.isRegularFile(ca.serverCertChain());
+    boolean serverKeyPresent = Files.isRegularFile(ca.serverKey());
+    if (caPresent && caKeyPresent && serverPresent && serverKeyPresent) {
+      return ca;
+    }
+    if (caPresent != caKeyPresent || serverPresent || serverKeyPresent) {
+      throw new IOException("incomplete certificate folder " + dir + ": give " + CA + " and " + CA_KEY
+          + " (a server certificate is issued from them), all four of " + CA + ", " + CA_KEY + ", " + SERVER
+          + ", " + SERVER_KEY + ", or none (a CA is made)");
+    }
+    try {
+      if (!caPresent) {
+        ca.makeCa();
+      }
+      ca.issueServerCertificate();
+    } catch (GeneralSecurityException | OperatorCreationException e) {
+      throw new IOException("cannot make the edge certificates in " + dir + ": " + e.getMessage(), e);
     }
     return ca;
   }
@@ -92,55 +117,72 @@ final class EdgeCa {
     return Files.readString(caCert(), StandardCharsets.US_ASCII);
   }
 
-  private void generate() throws IOException {
-    try {
-      Instant now = Instant.now();
-      KeyPair caKeys = ecKeyPair();
-      X500Name caName = new X500Name("CN=iotedge-dev edge CA");
-      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder caBuilder =
-          new JcaX509v3CertificateBuilder(
-                  caName, serial(), Date.from(now.minus(Duration.ofHours(1))),
-                  Date.from(now.plus(VALIDITY)), caName, caKeys.getPublic())
-              .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
-              .addExtension(
-                  Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-              .addExtension(
-                  Extension.subjectKeyIdentifier, false,
-                  ext.createSubjectKeyIdentifier(caKeys.getPublic()));
-      X509Certificate caCert = sign(caBuilder, caKeys);
+  private void makeCa() throws IOException, GeneralSecurityException, OperatorCreationException {
+    Instant now = Instant.now();
+    KeyPair caKeys = ecKeyPair();
+    X500Name caName = new X500Name("CN=iotedge-dev edge CA");
+    X509v3CertificateBuilder caBuilder =
+        new JcaX509v3CertificateBuilder(
+                caName, serial(), Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(VALIDITY)), caName, caKeys.getPublic())
+            .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+            .addExtension(
+                Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+            .addExtension(
+                Extension.subjectKeyIdentifier, false,
+                new JcaX509ExtensionUtils().createSubjectKeyIdentifier(caKeys.getPublic()));
+    X509Certificate caCert = sign(caBuilder, caKeys.getPrivate());
+    write(CA_KEY, pem("PRIVATE KEY", caKeys.getPrivate().getEncoded()), true);
+    write(CA, pem("CERTIFICATE", caCert.getEncoded()), false);
+  }
 
-      KeyPair serverKeys = ecKeyPair();
-      X509v3CertificateBuilder serverBuilder =
-          new JcaX509v3CertificateBuilder(
-                  caCert, serial(), Date.from(now.minus(Duration.ofHours(1))),
-                  Date.from(now.plus(VALIDITY)), new X500Name("CN=localhost"),
-                  serverKeys.getPublic())
-              .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-              .addExtension(
-                  Extension.keyUsage, true,
-                  new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
-              .addExtension(
-                  Extension.extendedKeyUsage, false,
-                  new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
-              .addExtension(
-                  Extension.subjectAlternativeName, false,
-                  new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                    new GeneralName(GeneralName.dNSName, "localhost")
-                  }))
-              .addExtension(
-                  Extension.authorityKeyIdentifier, false,
-                  ext.createAuthorityKeyIdentifier(caCert));
-      X509Certificate serverCert = sign(serverBuilder, caKeys);
+  /** A server certificate for 127.0.0.1 and localhost, signed by the folder's CA. */
+  private void issueServerCertificate() throws IOException, GeneralSecurityException, OperatorCreationException {
+    X509Certificate caCert;
+    try (var in = Files.newInputStream(caCert())) {
+      caCert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+    PrivateKey caKey = readPrivateKey(dir.resolve(CA_KEY));
+    Instant now = Instant.now();
+    KeyPair serverKeys = ecKeyPair();
+    X509v3CertificateBuilder serverBuilder =
+        new JcaX509v3CertificateBuilder(
+                caCert, serial(), Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(VALIDITY)), new X500Name("CN=localhost"),
+                serverKeys.getPublic())
+            .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+            .addExtension(
+                Extension.keyUsage, true,
+                new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
+            .addExtension(
+                Extension.extendedKeyUsage, false,
+                new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+            .addExtension(
+                Extension.subjectAlternativeName, false,
+                new GeneralNames(new GeneralName[] {
+                  new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                  new GeneralName(GeneralName.dNSName, "localhost")
+                }))
+            .addExtension(
+                Extension.authorityKeyIdentifier, false,
+                new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCert));
+    X509Certificate serverCert = sign(serverBuilder, caKey);
+    write(SERVER_KEY, pem("PRIVATE KEY", serverKeys.getPrivate().getEncoded()), true);
+    write(SERVER, pem("CERTIFICATE", serverCert.getEncoded()) + pem("CERTIFICATE", caCert.getEncoded()), false);
+  }
 
-      write(CA_KEY, pem("PRIVATE KEY", caKeys.getPrivate().getEncoded()), true);
-      write(SERVER_KEY, pem("PRIVATE KEY", serverKeys.getPrivate().getEncoded()), true);
-      String caPem = pem("CERTIFICATE", caCert.getEncoded());
-      write(SERVER, pem("CERTIFICATE", serverCert.getEncoded()) + caPem, false);
-      write(CA, caPem, false); // last: its presence with the others marks a complete folder
-    } catch (GeneralSecurityException | OperatorCreationException e) {
-      throw new IOException("cannot make the edge CA: " + e.getMessage(), e);
+  /** A PEM private key: PKCS#8, or the traditional RSA / EC forms openssl writes. */
+  private static PrivateKey readPrivateKey(Path file) throws IOException {
+    try (PEMParser parser = new PEMParser(Files.newBufferedReader(file, StandardCharsets.US_ASCII))) {
+      Object parsed = parser.readObject();
+      JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+      if (parsed instanceof PEMKeyPair pair) {
+        return converter.getKeyPair(pair).getPrivate();
+      }
+      if (parsed instanceof PrivateKeyInfo info) {
+        return converter.getPrivateKey(info);
+      }
+      throw new IOException(file + " holds no unencrypted private key");
     }
   }
 
@@ -154,11 +196,11 @@ final class EdgeCa {
     return new BigInteger(127, new SecureRandom()).add(BigInteger.ONE);
   }
 
-  private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair issuer)
+  private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey issuer)
       throws OperatorCreationException, GeneralSecurityException {
+    String algorithm = issuer.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
     return new JcaX509CertificateConverter()
-        .getCertificate(
-            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate())));
+        .getCertificate(builder.build(new JcaContentSignerBuilder(algorithm).build(issuer)));
   }
 
   private static String pem(String type, byte[] der) {
