@@ -50,6 +50,8 @@ public final class RegistryProcess implements AutoCloseable {
   private final int port;
   private List<String> extraArgs;
   private List<String> jvmArgs = List.of();
+  /** Environment variables added to the harness's own for the next start. */
+  private Map<String, String> environment = Map.of();
   /** Null: the registry serves plain HTTP. Else how the harness connects to its HTTPS. */
   private SSLContext tls;
   private HttpClient probe = probeClient(null);
@@ -127,6 +129,7 @@ public final class RegistryProcess implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.environment().putAll(environment);
       process = pb.start();
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the registry " + name, e);
@@ -207,6 +210,12 @@ public final class RegistryProcess implements AutoCloseable {
   /** Extra JVM options (e.g. {@code -Dregistry.tls.reloadIntervalMillis=200}) for the next start. */
   public synchronized RegistryProcess withJvmArgs(String... args) {
     this.jvmArgs = List.of(args);
+    return this;
+  }
+
+  /** Environment variables for the next start, beside the harness's own (IoT Edge's, a connection string). */
+  public synchronized RegistryProcess withEnvironment(Map<String, String> variables) {
+    this.environment = Map.copyOf(variables);
     return this;
   }
 
