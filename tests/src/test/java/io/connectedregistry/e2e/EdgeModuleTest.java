@@ -372,4 +372,64 @@ class EdgeModuleTest {
     assertTrue(pulls[0] > 0);
     assertEquals(List.of(), failures);
   }
+
+  @Test
+  void a_nested_module_syncs_from_upstream_over_tls_trusting_the_edge_ca_from_the_workload_api() throws Exception {
+    // The parent device's registry: TLS with a certificate the edge CA signed (the stand-in's own,
+    // which names 127.0.0.1), content pushed before it switched to TLS.
+    pushImage(root, "app/nested", "v1");
+    Path certs = Workspace.root().resolve("edge-hub/certs");
+    Path tlsConfig = java.nio.file.Files.writeString(root.workDir().resolve("tls.yaml"), "tls:\n  certificate: "
+        + certs.resolve("server.pem") + "\n  key: " + certs.resolve("server-key.pem") + "\n");
+    root.withArgs("--config", tlsConfig.toString()).withTls(trusting(hub.caCertificate())).restart();
+
+    Map<String, String> env = new LinkedHashMap<>(hub.workloadEnvironment(hub.module()));
+    env.put("IOTEDGE_PARENTHOSTNAME", "127.0.0.1");
+    env.put("ACR_REGISTRY_CONNECTION_STRING", "ConnectedRegistryName=nested;SyncTokenName=sync-token;"
+        + "SyncTokenPassword=not-in-the-twin-4711;ParentGatewayEndpoint=$upstream:" + root.port()
+        + ";ParentEndpointProtocol=https");
+    env.put("REGISTRY_EDGE_STATUS_INTERVAL", "PT0.5S");
+    long v = hub.patchDesired("{\"sync\": {\"repositories\": [\"app/*\"], \"schedule\": \"" + NEVER + "\"}}");
+    module = RegistryProcess.prepare("edge-module-nested").withEnvironment(env);
+    module.start();
+    awaitReported("the configuration", acked("sync", 200, v));
+
+    assertEquals(202, invoke("syncNow", "{}").status());
+
+    awaitReported("a sync from $upstream", r -> r.path("status").path("sync").path("state").asText().equals("Succeeded")
+        && r.path("status").path("connectionState").asText().equals("Online"));
+    assertEquals(200, manifestStatus(module, "app/nested", "v1"));
+    assertEquals("127.0.0.1:" + root.port(), configuration().path("parent.endpoint").path("value").asText());
+    assertTrue(module.log().contains("trusting the edge CA from the workload API's trust bundle"), module.logTail(30));
+  }
+
+  private static javax.net.ssl.SSLContext trusting(Path caPem) throws Exception {
+    java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+    trust.load(null, null);
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(caPem)) {
+      trust.setCertificateEntry("edge-ca",
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(null, tmf.getTrustManagers(), null);
+    return context;
+  }
+
+  @Test
+  void a_reported_patch_whose_answer_is_lost_is_sent_again() throws Exception {
+    startModule(Form.CONNECTION_STRING, true);
+    awaitReported("the first status", r -> r.path("status").path("activation").asText().equals("Active"));
+
+    hub.loseNextResponse(io.connectedregistry.iotedgedev.TwinOperation.PATCH_REPORTED);
+    hub.loseNextResponse(io.connectedregistry.iotedgedev.TwinOperation.PATCH_REPORTED);
+    long v = hub.patchDesired("{\"storage\": {\"gcGrace\": \"PT5H\"}}");
+    awaitReported("the acknowledgement", acked("storage", 200, v));
+    long v2 = hub.patchDesired("{\"storage\": {\"gcGrace\": \"PT6H\"}}");
+
+    awaitReported("the next acknowledgement, on the same connection", acked("storage", 200, v2));
+    assertTrue(module.log().contains("not acknowledged, sending again"), module.logTail(30));
+  }
 }
