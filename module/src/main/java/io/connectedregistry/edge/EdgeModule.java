@@ -281,6 +281,9 @@ public final class EdgeModule implements AutoCloseable {
     IotHubConnectionStatus status = change.getNewStatus();
     Object source = change.getCallbackContext();
     LOG.info("IoT Edge module: connection {} ({})", status, change.getNewStatusReason());
+    if (closed) {
+      return; // our own close() (CLIENT_CLOSE): nothing to do, and the thread is gone
+    }
     thread.execute(() -> {
       if (closed || source != client) {
         return; // a client being opened (connect() handles it) or one already replaced
@@ -336,8 +339,11 @@ public final class EdgeModule implements AutoCloseable {
     if (closed) {
       return;
     }
-    closed = true;
     parts.board().unsubscribe(statusListener);
+    // The registry said Inactive just before: let the twin know, briefly.
+    reported.offer(TwinConfiguration.STATUS, StatusReport.of(parts.board().current()));
+    reported.drain(Duration.ofSeconds(3));
+    closed = true;
     thread.shutdownNow();
     ModuleClient c = client;
     client = null;

@@ -71,6 +71,25 @@ final class ReportedPatches {
     schedule();
   }
 
+  /**
+   * On shutdown: sends what waits now, ignoring the interval, and waits at most {@code timeout}
+   * for it (the twin then shows the registry Inactive rather than its last running status).
+   */
+  void drain(Duration timeout) {
+    synchronized (this) {
+      if (!connected || pending.isEmpty() || executor.isShutdown()) {
+        return;
+      }
+    }
+    try {
+      executor.submit(this::flush).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.debug("last reported properties not sent: {}", e.toString());
+    }
+  }
+
   /** Properties not yet acknowledged by the hub (for tests and the log). */
   synchronized Map<String, Object> pending() {
     return new LinkedHashMap<>(pending);

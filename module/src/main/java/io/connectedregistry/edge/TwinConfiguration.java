@@ -78,8 +78,11 @@ final class TwinConfiguration {
       try {
         lastOutcome = control.setManaged(document);
         accepted = document;
-      } catch (ConfigException e) {
-        for (String problem : e.problems()) {
+      } catch (RuntimeException e) {
+        if (!(e instanceof ConfigException)) {
+          return failed(document, version, e);
+        }
+        for (String problem : ((ConfigException) e).problems()) {
           String owner = owner(problem, document);
           if (owner == null) {
             unattributed.add(problem);
@@ -110,6 +113,22 @@ final class TwinConfiguration {
           : applied(property, version, lastOutcome));
       acknowledged.add(property);
     }
+    return reported;
+  }
+
+  /** Not a bad value but a fault here: 500 with a correlation id that is also in the log. */
+  private Map<String, Object> failed(ObjectNode document, long version, RuntimeException e) {
+    String correlationId = java.util.UUID.randomUUID().toString();
+    LOG.error("applying module twin desired properties version {} failed [correlationId={}]", version,
+        correlationId, e);
+    Map<String, Object> reported = new LinkedHashMap<>();
+    document.fieldNames().forEachRemaining(property -> {
+      if (!property.equals(STATUS)) {
+        reported.put(property, ack(accepted.get(property), 500, version,
+            "failed; see the module's log, correlationId " + correlationId));
+        acknowledged.add(property);
+      }
+    });
     return reported;
   }
 

@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * registry's parts to apply to (the e2e tests drive the whole registry): what the module twin's
  * mapping talks to, with every key live.
  */
-final class LayersControl implements ConfigControl {
+class LayersControl implements ConfigControl {
   private ConfigLayers layers;
   private RegistryConfig running;
   int applications;

@@ -111,4 +111,18 @@ class ReportedPatchesTest {
     await(() -> sent.size() == 1, "the waiting patch");
     assertEquals(Map.of("status", Map.of("n", 1), "mode", Map.of("ac", 200)), sent.get(0));
   }
+
+  @Test
+  void drain_sends_what_waits_at_once_on_shutdown() throws Exception {
+    ReportedPatches patches = new ReportedPatches(executor, sent::add, Duration.ofHours(1),
+        Duration.ofMillis(50), System::nanoTime);
+    patches.connected(true);
+    patches.offer("status", Map.of("activation", "Active"));
+    await(() -> sent.size() == 1, "the first status");
+    patches.offer("status", Map.of("activation", "Inactive"));
+
+    patches.drain(Duration.ofSeconds(5));
+
+    assertEquals(Map.of("status", Map.of("activation", "Inactive")), sent.get(1));
+  }
 }

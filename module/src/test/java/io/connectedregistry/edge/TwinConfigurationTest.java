@@ -156,4 +156,20 @@ class TwinConfigurationTest {
     assertEquals(before, control.applications);
     assertEquals(200, ack(reported, "logLevel").get("ac"));
   }
+
+  @Test
+  void a_fault_while_applying_is_acknowledged_500_with_a_correlation_id_not_a_400() {
+    LayersControl failing = new LayersControl(new ConfigLayers(new ConfigLoader(Map.of()), Flags.none())) {
+      @Override
+      public Outcome setManaged(JsonNode document) {
+        throw new IllegalStateException("sync context gone");
+      }
+    };
+
+    Map<String, Object> reported = new TwinConfiguration(failing).readWhole(json("{\"logLevel\": \"Debug\"}"), 2).reported();
+
+    assertEquals(500, ack(reported, "logLevel").get("ac"));
+    assertTrue(((String) ack(reported, "logLevel").get("ad")).contains("correlationId"));
+    assertFalse(reported.toString().contains("sync context gone"));
+  }
 }
