@@ -50,4 +50,14 @@ class EdgeEnvironmentTest {
     assertFalse(edge.toString().contains("c2VjcmV0"));
     assertEquals("/ca.pem", edge.caCertificateFile());
   }
+
+  @Test
+  void without_the_environment_the_module_does_not_start_and_touches_nothing() {
+    // Parts of nulls: anything that ran would fail.
+    EdgeModule.Parts nothing = new EdgeModule.Parts(null, null, null, null, null);
+
+    assertTrue(EdgeModule.startIfPresent(Map.of("HOME", "/root"), nothing).isEmpty());
+    assertTrue(EdgeModule.startIfPresent(Map.of("IOTEDGE_WORKLOADURI", "unix:///x.sock"), nothing).isEmpty());
+    assertTrue(EdgeModule.upstreamTrustBundle(Map.of("IOTEDGE_PARENTHOSTNAME", "parent")).isEmpty());
+  }
 }

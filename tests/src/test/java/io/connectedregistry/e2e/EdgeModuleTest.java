@@ -112,6 +112,16 @@ class EdgeModuleTest {
     }
   }
 
+  private void awaitLog(String text) throws InterruptedException {
+    Instant deadline = Instant.now().plus(WAIT);
+    while (!module.log().contains(text)) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("the module never logged '" + text + "'\n" + module.logTail(30));
+      }
+      Thread.sleep(100);
+    }
+  }
+
   /** How often the module's SDK reported itself connected (its log says so each time). */
   private int connectedTimes() {
     return module.log().split("IoT Edge module: connection CONNECTED", -1).length - 1;
@@ -431,5 +441,23 @@ class EdgeModuleTest {
 
     awaitReported("the next acknowledgement, on the same connection", acked("storage", 200, v2));
     assertTrue(module.log().contains("not acknowledged, sending again"), module.logTail(30));
+  }
+
+  @Test
+  void the_registry_serves_while_edgehub_is_down_and_the_module_connects_once_it_is_up() throws Exception {
+    long v = hub.patchDesired("{\"storage\": {\"gcGrace\": \"PT2H\"}}");
+    hub.refuseConnections(true);
+
+    startModule(Form.WORKLOAD_API, false); // returns once /healthz answers: edgeHub is not waited for
+
+    pushImage(module, "app/early", "v1");
+    assertEquals(200, manifestStatus(module, "app/early", "v1"), "pushed and pulled without edgeHub");
+    assertFalse(hub.module().isConnected());
+    awaitLog("edgeHub not reachable");
+
+    hub.refuseConnections(false);
+
+    awaitReported("the twin, once edgeHub is up", acked("storage", 200, v));
+    assertEquals(200, manifestStatus(module, "app/early", "v1"));
   }
 }
