@@ -233,7 +233,7 @@ public final class EdgeModule implements AutoCloseable {
 
   private void onDesiredPatch(Twin patch) {
     TwinCollection desired = patch.getDesiredProperties();
-    if (desired == null) {
+    if (desired == null || closed) {
       return;
     }
     JsonNode document = JSON.valueToTree(desired);

@@ -127,6 +127,16 @@ class EdgeModuleTest {
     return module.log().split("IoT Edge module: connection CONNECTED", -1).length - 1;
   }
 
+  /** A manual cycle started after {@code asked} that succeeded, in the reported status. */
+  private static Predicate<JsonNode> syncedSince(Instant asked) {
+    return r -> {
+      JsonNode s = r.path("status").path("sync");
+      return s.path("state").asText().equals("Succeeded") && s.path("trigger").asText().equals("Manual")
+          && s.path("lastSyncStartTime").isTextual()
+          && !Instant.parse(s.path("lastSyncStartTime").asText()).isBefore(asked.minusSeconds(1));
+    };
+  }
+
   private static Predicate<JsonNode> acked(String property, int code, long version) {
     return r -> r.path(property).path("ac").asInt() == code && r.path(property).path("av").asLong() == version;
   }
@@ -350,8 +360,9 @@ class EdgeModuleTest {
     long v = hub.patchDesired("{\"sync\": {\"repositories\": [\"app/*\"], \"schedule\": \"" + NEVER + "\"}}");
     startModule(Form.WORKLOAD_API, true);
     awaitReported("the configuration", acked("sync", 200, v));
+    Instant asked = Instant.now();
     assertEquals(202, invoke("syncNow", "{}").status());
-    awaitReported("the first sync", r -> r.path("status").path("sync").path("state").asText().equals("Succeeded"));
+    awaitReported("the first sync", syncedSince(asked));
 
     AtomicBoolean stop = new AtomicBoolean();
     List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -404,10 +415,11 @@ class EdgeModuleTest {
     module.start();
     awaitReported("the configuration", acked("sync", 200, v));
 
+    Instant asked = Instant.now();
     assertEquals(202, invoke("syncNow", "{}").status());
 
-    awaitReported("a sync from $upstream", r -> r.path("status").path("sync").path("state").asText().equals("Succeeded")
-        && r.path("status").path("connectionState").asText().equals("Online"));
+    awaitReported("a sync from $upstream", syncedSince(asked)
+        .and(r -> r.path("status").path("connectionState").asText().equals("Online")));
     assertEquals(200, manifestStatus(module, "app/nested", "v1"));
     assertEquals("127.0.0.1:" + root.port(), configuration().path("parent.endpoint").path("value").asText());
     assertTrue(module.log().contains("trusting the edge CA from the workload API's trust bundle"), module.logTail(30));
