@@ -73,9 +73,9 @@ final class ControlApi {
       answer(req, 401, message("Bearer token of the control file required"));
       return;
     }
-    req.body().onComplete(body -> {
-      if (body.failed() || body.result().length() > MAX_BODY) {
-        answer(req, 400, message("cannot read the request body"));
+    Bodies.read(req, MAX_BODY).onComplete(body -> {
+      if (body.failed()) {
+        answer(req, body.cause() instanceof Bodies.TooLarge ? 413 : 400, message(body.cause().getMessage()));
         return;
       }
       try {
@@ -170,7 +170,12 @@ final class ControlApi {
   }
 
   private static void answer(HttpServerRequest req, int status, JsonNode body) {
-    req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toString());
+    req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toString())
+        .onComplete(v -> {
+          if (status == 413) {
+            req.connection().close(); // the rest of that body is never read
+          }
+        });
   }
 
   private static ObjectNode message(String text) {

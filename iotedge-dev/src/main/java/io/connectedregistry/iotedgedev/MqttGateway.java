@@ -42,6 +42,9 @@ final class MqttGateway {
   private static final Logger LOG = LoggerFactory.getLogger(MqttGateway.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static final int MAX_MESSAGE = 256 * 1024;
+  static final java.util.regex.Pattern METHOD_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+
   private final Vertx vertx;
   private final Map<String, StandInModule> modules; // by client id "device/module"
   private final EdgeCa ca;
@@ -69,7 +72,7 @@ final class MqttGateway {
     }
 
     void publish(String topic, JsonNode body) {
-      Buffer payload = Buffer.buffer(body == null ? new byte[0] : body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      Buffer payload = Buffer.buffer(body == null ? "" : body.toString());
       // QoS 0, as IoT Hub sends twin responses and method requests
       context.runOnContext(v -> {
         if (endpoint.isConnected()) {
@@ -95,6 +98,9 @@ final class MqttGateway {
         .setHost(host)
         .setPort(port)
         .setSsl(true)
+        // IoT Hub takes messages up to 256 KiB; Vert.x's default (8 KiB) would cut a module's
+        // larger reported patches
+        .setMaxMessageSize(MAX_MESSAGE)
         .setKeyCertOptions(new PemKeyCertOptions()
             .setCertPath(ca.serverCertChain().toString())
             .setKeyPath(ca.serverKey().toString()));
@@ -144,6 +150,10 @@ final class MqttGateway {
   }
 
   CompletableFuture<MethodResult> invoke(String clientId, String name, JsonNode payload, Duration timeout) {
+    if (!METHOD_NAME.matcher(name).matches()) {
+      // the name is a topic level: no '/', '+', '#' or '?'
+      throw new IllegalArgumentException("a method name is 1..128 of A-Z a-z 0-9 _ . -");
+    }
     Session s = sessions.get(clientId);
     String rid = Long.toHexString(methodRids.incrementAndGet());
     String topic = Topics.methodRequest(name, rid);

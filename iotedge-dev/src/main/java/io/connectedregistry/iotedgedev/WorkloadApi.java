@@ -97,9 +97,9 @@ final class WorkloadApi {
     if (req.method() == HttpMethod.POST && sign.matches()) {
       String moduleId = java.net.URLDecoder.decode(sign.group(1), java.nio.charset.StandardCharsets.UTF_8);
       String generationId = java.net.URLDecoder.decode(sign.group(2), java.nio.charset.StandardCharsets.UTF_8);
-      req.body().onComplete(body -> {
-        if (body.failed() || body.result().length() > MAX_BODY) {
-          answer(req, 400, message("cannot read the request body"));
+      Bodies.read(req, MAX_BODY).onComplete(body -> {
+        if (body.failed()) {
+          answer(req, body.cause() instanceof Bodies.TooLarge ? 413 : 400, message(body.cause().getMessage()));
           return;
         }
         sign(req, moduleId, generationId, body.result().getBytes());

@@ -82,6 +82,15 @@ class ConnectionStringTest {
   }
 
   @Test
+  void aReportedPatchOfAHundredKilobytesIsApplied() throws Exception {
+    connect();
+    TwinCollection reported = new TwinCollection();
+    reported.put("statusDetails", "x".repeat(100 * 1024));
+    module.client.updateReportedProperties(reported, 20_000);
+    assertEquals(100 * 1024, hub.reported().path("statusDetails").asText().length());
+  }
+
+  @Test
   void aDirectMethodIsInvokedAndAnswered() throws Exception {
     connect();
     module.client.subscribeToMethods((name, payload, ctx) ->
