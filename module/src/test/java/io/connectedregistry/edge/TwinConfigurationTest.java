@@ -172,4 +172,14 @@ class TwinConfigurationTest {
     assertTrue(((String) ack(reported, "logLevel").get("ad")).contains("correlationId"));
     assertFalse(reported.toString().contains("sync context gone"));
   }
+
+  @Test
+  void credentials_in_the_parent_endpoint_are_refused() {
+    Map<String, Object> reported = twin.readWhole(json(
+        "{\"parent\": {\"endpoint\": \"https://sync:hunter3@other.example\"}}"), 1).reported();
+
+    assertEquals(400, ack(reported, "parent").get("ac"));
+    assertFalse(reported.toString().contains("hunter3"), reported.toString());
+    assertEquals(0, control.applications);
+  }
 }
