@@ -210,6 +210,8 @@ public final class EdgeModule implements AutoCloseable {
     c.subscribeToDesiredProperties((patch, context) -> onDesiredPatch(patch), null, timeout);
     c.subscribeToMethods((name, payload, context) -> onMethod(name, payload), null, timeout);
     readTwin(c);
+    // Whatever the twin holds (it may have been reset meanwhile), the status goes with the acks.
+    reported.offerNow(Map.of(TwinConfiguration.STATUS, StatusReport.of(parts.board().current())));
     reported.connected(true);
   }
 

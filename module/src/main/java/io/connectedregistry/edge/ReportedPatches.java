@@ -34,6 +34,8 @@ final class ReportedPatches {
   private final long retryNanos;
   private final LongSupplier nanoTime;
   private final Map<String, Object> pending = new LinkedHashMap<>();
+  /** What the hub acknowledged last, per property: an equal status is not sent again. */
+  private final Map<String, Object> acknowledged = new java.util.HashMap<>();
   private boolean connected;
   private boolean scheduled;
   /** Whether something waiting may skip the interval (an acknowledgement). */
@@ -50,8 +52,15 @@ final class ReportedPatches {
     this.nanoTime = nanoTime;
   }
 
-  /** Sends with the status: within the interval. */
+  /**
+   * Sends with the status: within the interval, and only when it differs from what the hub has
+   * (sync publishes every few seconds, mostly figures the twin does not carry).
+   */
   synchronized void offer(String property, Object value) {
+    if (!pending.containsKey(property) && acknowledged.containsKey(property)
+        && java.util.Objects.equals(acknowledged.get(property), value)) {
+      return;
+    }
     pending.put(property, value);
     schedule();
   }
@@ -129,7 +138,9 @@ final class ReportedPatches {
     synchronized (this) {
       lastSent = nanoTime.getAsLong();
       sentOnce = true;
-      if (!sent) {
+      if (sent) {
+        acknowledged.putAll(patch);
+      } else {
         // Newer values offered meanwhile win; the rest goes again.
         patch.forEach((k, v) -> {
           if (!pending.containsKey(k)) {

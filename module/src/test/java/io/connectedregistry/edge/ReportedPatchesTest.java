@@ -125,4 +125,20 @@ class ReportedPatchesTest {
 
     assertEquals(Map.of("status", Map.of("activation", "Inactive")), sent.get(1));
   }
+
+  @Test
+  void a_status_equal_to_what_the_hub_has_is_not_sent_again() throws Exception {
+    ReportedPatches patches = new ReportedPatches(executor, sent::add, Duration.ofMillis(10),
+        Duration.ofMillis(50), System::nanoTime);
+    patches.connected(true);
+    patches.offer("status", Map.of("state", "Succeeded"));
+    await(() -> sent.size() == 1, "the first status");
+
+    patches.offer("status", Map.of("state", "Succeeded"));
+    Thread.sleep(200);
+    assertEquals(1, sent.size(), sent.toString());
+
+    patches.offer("status", Map.of("state", "Failed"));
+    await(() -> sent.size() == 2, "the changed status");
+  }
 }
