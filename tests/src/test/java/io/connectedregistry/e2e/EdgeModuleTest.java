@@ -186,6 +186,11 @@ class EdgeModuleTest {
     assertEquals("Debug", configuration().path("logLevel").path("value").asText());
     assertEquals("PT2H", configuration().path("storage.gcGrace").path("value").asText());
     assertFalse(module.log().contains("not-in-the-twin-4711"), "the sync token's password is never logged");
+
+    long v3 = hub.patchDesired("{\"storage\": {\"minFreeBytes\": \"1G\"}}");
+    JsonNode restart = awaitReported("a restart-required key", acked("storage", 200, v3));
+    assertTrue(restart.path("storage").path("ad").asText().contains("next restart: storage.minFreeBytes"),
+        restart::toString);
   }
 
   @Test
