@@ -78,11 +78,8 @@ final class TwinConfiguration {
       try {
         lastOutcome = control.setManaged(document);
         accepted = document;
-      } catch (RuntimeException e) {
-        if (!(e instanceof ConfigException)) {
-          return failed(document, version, e);
-        }
-        for (String problem : ((ConfigException) e).problems()) {
+      } catch (ConfigException e) {
+        for (String problem : e.problems()) {
           String owner = owner(problem, document);
           if (owner == null) {
             unattributed.add(problem);
@@ -90,6 +87,8 @@ final class TwinConfiguration {
             problems.computeIfAbsent(owner, k -> new ArrayList<>()).add(problem);
           }
         }
+      } catch (RuntimeException e) {
+        return failed(document, version, e);
       }
     }
     boolean refusedWhole = !problems.isEmpty() || !unattributed.isEmpty();
