@@ -195,4 +195,18 @@ class ConfigLayersTest {
 
     assertTrue(e.getMessage().contains("IOTEDGE_PARENTHOSTNAME"), e.getMessage());
   }
+
+  @Test
+  void in_the_connection_string_form_an_upstream_parent_trusts_the_edge_ca_file() throws IOException {
+    Path ca = Files.writeString(dir.resolve("edge-ca-file.pem"), "-----BEGIN CERTIFICATE-----\n");
+    ConfigLayers layers = new ConfigLayers(new ConfigLoader(Map.of(ConfigLoader.CONNECTION_STRING,
+        "ConnectedRegistryName=edge;SyncTokenName=sync-token;SyncTokenPassword=s3cret;"
+            + "ParentGatewayEndpoint=$upstream:8000;ParentEndpointProtocol=https",
+        "IOTEDGE_PARENTHOSTNAME", "10.0.0.5", "EdgeModuleCACertificateFile", ca.toString())), Flags.none());
+
+    RegistryConfig.ParentConfig parent = layers.build().config().parent();
+
+    assertEquals("10.0.0.5:8000", parent.endpoint());
+    assertEquals(ca, parent.caBundle());
+  }
 }

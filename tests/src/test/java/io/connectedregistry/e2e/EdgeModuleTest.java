@@ -399,8 +399,9 @@ class EdgeModuleTest {
     assertEquals(List.of(), failures);
   }
 
-  @Test
-  void a_nested_module_syncs_from_upstream_over_tls_trusting_the_edge_ca_from_the_workload_api() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Form.class)
+  void a_nested_module_syncs_from_upstream_over_tls_trusting_the_edge_ca(Form form) throws Exception {
     // The parent device's registry: TLS with a certificate the edge CA signed (the stand-in's own,
     // which names 127.0.0.1), content pushed before it switched to TLS.
     pushImage(root, "app/nested", "v1");
@@ -409,14 +410,16 @@ class EdgeModuleTest {
         + certs.resolve("server.pem") + "\n  key: " + certs.resolve("server-key.pem") + "\n");
     root.withArgs("--config", tlsConfig.toString()).withTls(trusting(hub.caCertificate())).restart();
 
-    Map<String, String> env = new LinkedHashMap<>(hub.workloadEnvironment(hub.module()));
+    // The edge CA: the workload API's trust bundle, or EdgeModuleCACertificateFile.
+    Map<String, String> env = new LinkedHashMap<>(form == Form.WORKLOAD_API
+        ? hub.workloadEnvironment(hub.module()) : hub.connectionStringEnvironment(hub.module()));
     env.put("IOTEDGE_PARENTHOSTNAME", "127.0.0.1");
     env.put("ACR_REGISTRY_CONNECTION_STRING", "ConnectedRegistryName=nested;SyncTokenName=sync-token;"
         + "SyncTokenPassword=not-in-the-twin-4711;ParentGatewayEndpoint=$upstream:" + root.port()
         + ";ParentEndpointProtocol=https");
     env.put("REGISTRY_EDGE_STATUS_INTERVAL", "PT0.5S");
     long v = hub.patchDesired("{\"sync\": {\"repositories\": [\"app/*\"], \"schedule\": \"" + NEVER + "\"}}");
-    module = RegistryProcess.prepare("edge-module-nested").withEnvironment(env);
+    module = RegistryProcess.prepare("edge-module-nested-" + form.name().toLowerCase()).withEnvironment(env);
     module.start();
     awaitReported("the configuration", acked("sync", 200, v));
 
@@ -427,7 +430,9 @@ class EdgeModuleTest {
         .and(r -> r.path("status").path("connectionState").asText().equals("Online")));
     assertEquals(200, manifestStatus(module, "app/nested", "v1"));
     assertEquals("127.0.0.1:" + root.port(), configuration().path("parent.endpoint").path("value").asText());
-    assertTrue(module.log().contains("trusting the edge CA from the workload API's trust bundle"), module.logTail(30));
+    if (form == Form.WORKLOAD_API) {
+      assertTrue(module.log().contains("trusting the edge CA from the workload API's trust bundle"), module.logTail(30));
+    }
   }
 
   private static javax.net.ssl.SSLContext trusting(Path caPem) throws Exception {
