@@ -14,6 +14,7 @@ import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
+import io.connectedregistry.edge.EdgeModule;
 import io.connectedregistry.status.Activation;
 import io.connectedregistry.status.RegistryStatus;
 import io.connectedregistry.status.StatusBoard;
@@ -41,6 +42,8 @@ public final class RegistryApplication {
   private final StatusBoard board;
   private final StorageFigures storageFigures;
   private volatile LiveConfiguration live;
+  /** The IoT Edge module's twin and methods; null outside IoT Edge. */
+  private volatile EdgeModule edge;
   /** The garbage collector's timer; -1 while storage.gcInterval is unset. */
   private long gcTimer = -1;
   /** The stale upload sweep's timer. */
@@ -134,6 +137,10 @@ public final class RegistryApplication {
     }
     app[0].watchDiskSpace();
     app[0].scheduleGarbageCollection(config);
+    if (live != null) {
+      // Last, and it returns at once: the module connects to edgeHub on a thread of its own.
+      app[0].edge = EdgeModule.startIfPresent(System.getenv(), app[0].edgeParts(live)).orElse(null);
+    }
     String scheme = config.tls() == null ? "http" : "https";
     LOG.info("connected registry listening on {}://{} (mode {}, data {}) ready in {} ms",
         scheme, config.listen(), config.mode(), storage.paths().root(), (System.nanoTime() - started) / 1_000_000);
@@ -156,6 +163,27 @@ public final class RegistryApplication {
     } catch (RuntimeException e) {
       LOG.error("configuration reload failed, nothing changed", e);
     }
+  }
+
+  private EdgeModule.Parts edgeParts(LiveConfiguration live) {
+    return new EdgeModule.Parts(live, board,
+        () -> {
+          if (sync == null) {
+            return board.current();
+          }
+          try {
+            return sync.freshStatus().await(5, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            return board.current(); // the sync context is busy: the last published figures
+          }
+        },
+        sync == null ? null : sync::trigger,
+        () -> {
+          var report = storage.collectGarbage();
+          storageFigures.refresh();
+          LOG.info("{} (asked for through the module's garbageCollect method)", report);
+          return report;
+        });
   }
 
   private static AccessControl accessControl(RegistryConfig config, AuthStore store) {
@@ -233,6 +261,9 @@ public final class RegistryApplication {
     stopped = true;
     LOG.info("stopping: finishing in-flight requests");
     board.update(s -> s.withActivation(Activation.Inactive));
+    if (edge != null) {
+      edge.close();
+    }
     storageFigures.stop();
     if (sync != null) {
       sync.stop();
