@@ -24,7 +24,8 @@ class LayersControl implements ConfigControl {
     this.running = layers.build().config();
   }
 
-  RegistryConfig running() {
+  @Override
+  public RegistryConfig running() {
     return running;
   }
 
