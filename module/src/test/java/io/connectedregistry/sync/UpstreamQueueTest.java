@@ -1,0 +1,207 @@
+package io.connectedregistry.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.connectedregistry.RegistryApplication;
+import io.connectedregistry.auth.RepositoryPattern;
+import io.connectedregistry.config.ConfigLoader;
+import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.oci.Descriptor;
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.Manifest;
+import io.connectedregistry.oci.ManifestParser;
+import io.connectedregistry.oci.Reference;
+import io.connectedregistry.status.RegistryStatus;
+import io.connectedregistry.status.StatusBoard;
+import io.connectedregistry.storage.LocalRegistryStorage;
+import io.connectedregistry.storage.StoredManifest;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The upstream queue against a real parent (this registry, in-process) and against a parent that
+ * is not there: content that came down by sync is never sent back, a client change goes up, and
+ * a change still failing after {@code sync.messageTtl} (the clock moved by hand) is counted as
+ * expired and reported, yet stays queued and reaches the parent once it is back.
+ */
+class UpstreamQueueTest {
+  private static final Duration TTL = Duration.ofDays(2);
+
+  @TempDir Path parentData;
+  @TempDir Path childData;
+  @TempDir Path images;
+  RegistryApplication parent;
+  int parentPort;
+  Vertx vertx;
+  WorkerExecutor worker;
+  LocalRegistryStorage storage;
+  SyncState syncState;
+  UpstreamState upstreamState;
+  final MessageTtlTest.MutableClock clock = new MessageTtlTest.MutableClock();
+  final StatusBoard board = new StatusBoard(
+      RegistryStatus.starting(RegistryConfig.Mode.ReadWrite, "test", true), Runnable::run);
+  UpstreamQueue queue;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    parentPort = Distribution.freePort();
+    RegistryConfig config = new ConfigLoader(Map.of()).load(ConfigLoader.Flags.none()
+        .withListen("127.0.0.1:" + parentPort).withData(parentData.toString()));
+    parent = RegistryApplication.start(config);
+    vertx = Vertx.vertx();
+    worker = vertx.createSharedWorkerExecutor("registry-storage", 4);
+    storage = LocalRegistryStorage.open(childData, LocalRegistryStorage.Options.defaults());
+    syncState = SyncState.load(childData, "parent");
+    upstreamState = UpstreamState.load(childData);
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (queue != null) {
+      Await.result(queue.stop());
+    }
+    storage.close();
+    Await.result(vertx.close());
+    parent.stop();
+  }
+
+  private ParentCaller caller(int port) {
+    return new ParentCaller(vertx, ParentEndpoint.of("http://127.0.0.1:" + port), ParentPolicy.defaults());
+  }
+
+  private UpstreamQueue queue(ParentCaller caller) {
+    BlobFetcher blobs = new BlobFetcher(caller, storage, worker, new TransferCounter());
+    return new UpstreamQueue(vertx, vertx.getOrCreateContext(), caller, storage, worker, upstreamState, syncState,
+        new ImageCopier(caller, blobs, storage, worker, new ImageCopier.Counts()), board, BandwidthLimiter.UNLIMITED,
+        TTL, clock);
+  }
+
+  /** Pushes an image to the parent and syncs it down here: written by sync. */
+  private Digest syncDown(String repositoryAndTag, String seed) {
+    String[] parts = repositoryAndTag.split(":");
+    Path layout = images.resolve(seed);
+    Images.make(layout, parts[1], "-l", "3K", "-s", seed);
+    Digest digest = Images.push(layout, parts[1], "127.0.0.1:" + parentPort, parts[0], null);
+    ParentCaller down = caller(parentPort);
+    TransferCounter counter = new TransferCounter();
+    DownstreamSync sync = new DownstreamSync(down, storage, worker, syncState,
+        List.of(RepositoryPattern.of("app/*")), TagFilter.ALL, new BlobFetcher(down, storage, worker, counter),
+        counter, false, TTL, clock);
+    DownstreamSync.Report report = Await.result(vertx.getOrCreateContext().<DownstreamSync.Report>executeBlocking(
+        () -> Await.result(sync.run(() -> false)), false));
+    assertTrue(report.succeeded(), report.errors().toString());
+    down.close();
+    assertEquals(digest, storage.manifest(parts[0], Reference.parse(parts[1])).orElseThrow().digest());
+    return digest;
+  }
+
+  /** What a client push here does: the image's blobs linked into {@code repository}, then the manifest tagged. */
+  private void clientPush(String fromRepository, Digest digest, String repository, String tag) {
+    StoredManifest stored = storage.manifest(fromRepository, new Reference(null, digest)).orElseThrow();
+    Manifest manifest = ManifestParser.parse(stored.bytes(), stored.mediaType(), "sha256");
+    for (Descriptor blob : manifest.blobs()) {
+      assertTrue(storage.linkExistingBlob(repository, blob.digest()));
+    }
+    storage.putManifest(repository, manifest, tag); // a client's: the default origin
+  }
+
+  private static void await(String what, BooleanSupplier condition) {
+    Instant deadline = Instant.now().plusSeconds(30);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("not within 30 s: " + what);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private Digest atParent(String repository, String tag) {
+    ParentCaller look = caller(parentPort);
+    try {
+      return Await.result(new HeadManifest(look).head(repository, Reference.parse(tag)))
+          .map(ManifestInfo::digest).orElse(null);
+    } finally {
+      look.close();
+    }
+  }
+
+  @Test
+  void contentThatCameDownBySyncIsNeverSentBackButAClientPushGoesUp() {
+    Digest synced = syncDown("app/down:v1", "came-down");
+    long head = storage.lastChangeSequence();
+    assertTrue(head > 0);
+
+    ParentCaller up = caller(parentPort);
+    queue = queue(up);
+    queue.start();
+    await("the queue passes the synced changes", () -> upstreamState.cursor() == head);
+    assertEquals(0, up.requestsSent(), "not one request for content that came down by sync");
+    assertEquals(0, board.current().upstreamQueue().pending());
+
+    clientPush("app/down", synced, "app/mine", "v1");
+    await("the client push reaches the parent", () -> synced.equals(atParent("app/mine", "v1")));
+    await("the queue is empty", () -> board.current().upstreamQueue().pending() == 0
+        && upstreamState.cursor() == storage.lastChangeSequence());
+    assertTrue(up.requestsSent() > 0);
+    up.close();
+  }
+
+  @Test
+  void aChangeFailingPastMessageTtlIsCountedAndReportedAsExpiredButStaysQueuedUntilTheParentTakesIt()
+      throws Exception {
+    Digest synced = syncDown("app/base:v1", "ttl-base");
+    long passed = storage.lastChangeSequence();
+    clientPush("app/base", synced, "app/late", "v1"); // manifest_put and tag_set
+    upstreamState.cursor(passed); // as if the synced changes were passed before the parent went away
+
+    ParentCaller absent = caller(Distribution.freePort()); // nothing listens there
+    queue = queue(absent);
+    queue.start();
+    await("two changes pending, none expired yet", () -> board.current().upstreamQueue().pending() == 2);
+    assertEquals(0, board.current().upstreamQueue().expired());
+    assertEquals(null, board.current().statusDetails());
+
+    clock.now = clock.now.plus(TTL).plus(Duration.ofMinutes(1));
+    queue.kick();
+    await("both counted as expired", () -> board.current().upstreamQueue().expired() == 2);
+    await("reported", () -> board.current().statusDetails() != null);
+    RegistryStatus.StatusDetails details = board.current().statusDetails();
+    assertEquals("UpstreamExpired", details.code(), details.toString());
+    assertTrue(details.description().contains("app/late") && details.description().contains("messageTtl"),
+        details.description());
+    assertFalse(details.correlationId().isEmpty());
+    for (int i = 0; i < 3; i++) {
+      queue.kick();
+      Thread.sleep(300);
+    }
+    assertEquals(passed, upstreamState.cursor(), "never acknowledged, never dropped");
+    assertEquals(2, board.current().upstreamQueue().pending());
+    Await.result(queue.stop());
+    absent.close();
+
+    ParentCaller back = caller(parentPort); // the parent is reachable again
+    queue = queue(back);
+    queue.start();
+    await("the expired change reaches the parent", () -> synced.equals(atParent("app/late", "v1")));
+    await("the queue drains and the report clears", () -> board.current().upstreamQueue().pending() == 0
+        && board.current().upstreamQueue().expired() == 0 && board.current().statusDetails() == null);
+    back.close();
+  }
+}
