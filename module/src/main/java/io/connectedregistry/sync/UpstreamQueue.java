@@ -204,6 +204,9 @@ final class UpstreamQueue {
 
   /** Sends a page of changes in order; true when the page was full (more may follow at once). */
   private Future<Boolean> sendPage(List<Change> page) {
+    if (page.stream().anyMatch(Change::byClient)) {
+      publish(); // the status counts what is about to be sent, while it is sent
+    }
     Future<Void> chain = Future.succeededFuture();
     for (Change change : page) {
       chain = chain.compose(v -> {
