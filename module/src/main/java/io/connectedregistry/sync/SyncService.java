@@ -119,7 +119,7 @@ public final class SyncService {
     this.upstream = config.mode() == Mode.ReadWrite
         ? new UpstreamQueue(vertx, context, caller, storage, worker, upstreamState, state,
             new ImageCopier(caller, blobs, storage, worker, new ImageCopier.Counts()), board, bandwidth,
-            config.sync().messageTtl(), clock)
+            config.sync().messageTtl(), clock, scope)
         : null;
     if (upstream != null) {
       sync.guardedBy(upstream::holds);

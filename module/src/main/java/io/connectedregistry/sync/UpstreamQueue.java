@@ -1,5 +1,6 @@
 package io.connectedregistry.sync;
 
+import io.connectedregistry.auth.RepositoryPattern;
 import io.connectedregistry.oci.Descriptor;
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.ErrorCode;
@@ -39,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * parent. It reads the local change log after its own durable cursor ({@link UpstreamState}) and
  * sends the client changes one at a time, in order; changes made by sync (content that came down)
  * are passed over, never sent back.
+ *
+ * <p>Only repositories in {@code sync.repositories} go up: another repository is this registry's
+ * own (its changes are passed over, like sync's).
  *
  * <p>Per change: a manifest goes up blobs first (HEAD at the parent, skipped when it has them,
  * mounted from another repository of the parent this queue knows holds them, else uploaded
@@ -91,6 +95,8 @@ final class UpstreamQueue {
   private final BandwidthLimiter bandwidth;
   private final Duration messageTtl;
   private final Clock clock;
+  /** sync.repositories: a repository outside it is this registry's own, and stays here. */
+  private final List<RepositoryPattern> scope;
   private final Map<Digest, String> knownAt = new LinkedHashMap<>(256, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Digest, String> eldest) {
@@ -109,7 +115,8 @@ final class UpstreamQueue {
 
   UpstreamQueue(Vertx vertx, Context context, ParentCaller caller, RegistryStorage storage, WorkerExecutor worker,
       UpstreamState state, SyncState syncState, ImageCopier copier, StatusBoard board, BandwidthLimiter bandwidth,
-      Duration messageTtl, Clock clock) {
+      Duration messageTtl, Clock clock, List<RepositoryPattern> scope) {
+    this.scope = List.copyOf(scope);
     this.vertx = vertx;
     this.context = context;
     this.caller = caller;
@@ -204,7 +211,7 @@ final class UpstreamQueue {
 
   /** Sends a page of changes in order; true when the page was full (more may follow at once). */
   private Future<Boolean> sendPage(List<Change> page) {
-    if (page.stream().anyMatch(Change::byClient)) {
+    if (page.stream().anyMatch(c -> c.byClient() && inScope(c.repository()))) {
       publish(); // the status counts what is about to be sent, while it is sent
     }
     Future<Void> chain = Future.succeededFuture();
@@ -213,8 +220,9 @@ final class UpstreamQueue {
         if (stopped) {
           return Future.succeededFuture();
         }
-        if (!change.byClient()) {
-          state.cursor(change.sequence()); // came down by sync, or older than origins: not ours to send
+        if (!change.byClient() || !inScope(change.repository())) {
+          // Came down by sync, older than origins, or a repository that is only this registry's.
+          state.cursor(change.sequence());
           return Future.succeededFuture();
         }
         return send(change)
@@ -496,6 +504,10 @@ final class UpstreamQueue {
     RegistryStatus.StatusDetails details = new RegistryStatus.StatusDetails("Upstream", code, description,
         clock.instant().toString(), correlationId);
     board.update(s -> s.withStatusDetails(details));
+  }
+
+  private boolean inScope(String repository) {
+    return scope.stream().anyMatch(pattern -> pattern.matches(repository));
   }
 
   private static String describe(Change change) {

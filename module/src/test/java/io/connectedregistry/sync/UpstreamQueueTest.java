@@ -85,7 +85,7 @@ class UpstreamQueueTest {
     BlobFetcher blobs = new BlobFetcher(caller, storage, worker, new TransferCounter());
     return new UpstreamQueue(vertx, vertx.getOrCreateContext(), caller, storage, worker, upstreamState, syncState,
         new ImageCopier(caller, blobs, storage, worker, new ImageCopier.Counts()), board, BandwidthLimiter.UNLIMITED,
-        TTL, clock);
+        TTL, clock, List.of(RepositoryPattern.of("app/*")));
   }
 
   /** Pushes an image to the parent and syncs it down here: written by sync. */
@@ -155,12 +155,43 @@ class UpstreamQueueTest {
     assertEquals(0, up.requestsSent(), "not one request for content that came down by sync");
     assertEquals(0, board.current().upstreamQueue().pending());
 
+    clientPush("app/down", synced, "local/only", "v1"); // outside sync.repositories: this registry's own
+    long local = storage.lastChangeSequence();
+    await("the queue passes the local repository's changes", () -> upstreamState.cursor() == local);
+    assertEquals(0, up.requestsSent(), "a repository outside sync.repositories stays here");
+
     clientPush("app/down", synced, "app/mine", "v1");
     await("the client push reaches the parent", () -> synced.equals(atParent("app/mine", "v1")));
     await("the queue is empty", () -> board.current().upstreamQueue().pending() == 0
         && upstreamState.cursor() == storage.lastChangeSequence());
     assertTrue(up.requestsSent() > 0);
     up.close();
+  }
+
+  @Test
+  void aClientPushReachesAPlainOciParentBlobsStreamedFromDisk() {
+    Distribution.assumeInstalled();
+    Digest synced = syncDown("app/base:v1", "to-distribution");
+    upstreamState.cursor(storage.lastChangeSequence());
+    clientPush("app/base", synced, "app/pushed", "v1");
+    try (Distribution distribution = Distribution.start(images.resolve("distribution"))) {
+      ParentCaller up = new ParentCaller(vertx, ParentEndpoint.of("http://" + distribution.hostPort()),
+          ParentPolicy.defaults());
+      queue = queue(up);
+      queue.start();
+      await("the push reaches distribution", () -> {
+        Digest there = Await.result(new HeadManifest(up).head("app/pushed", Reference.parse("v1")))
+            .map(ManifestInfo::digest).orElse(null);
+        return synced.equals(there);
+      });
+      StoredManifest stored = storage.manifest("app/pushed", new Reference(null, synced)).orElseThrow();
+      for (Descriptor blob : ManifestParser.parse(stored.bytes(), stored.mediaType(), "sha256").blobs()) {
+        assertTrue(Await.result(new HeadBlob(up).check("app/pushed", blob.digest())).exists(), blob.toString());
+      }
+      Await.result(queue.stop());
+      queue = null;
+      up.close();
+    }
   }
 
   @Test
