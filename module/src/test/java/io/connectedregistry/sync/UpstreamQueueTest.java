@@ -169,6 +169,36 @@ class UpstreamQueueTest {
   }
 
   @Test
+  void theParentsChangeFeedTellsTheNewestChangeOfOneTagWithItsTime() throws Exception {
+    Path layout = images.resolve("feed-tag");
+    Images.make(layout, "a", "-l", "2K", "-s", "feed-a");
+    Images.make(layout, "b", "-l", "2K", "-s", "feed-b");
+    Images.push(layout, "a", "127.0.0.1:" + parentPort, "app/feed", null);
+    Instant before = Instant.now().minusSeconds(1);
+    Digest moved = Images.push(layout, "b", "127.0.0.1:" + parentPort, "app/feed", null);
+    ParentCaller look = caller(parentPort);
+    Path tagged = images.resolve("feed-tag-2");
+    Images.make(tagged, "latest", "-l", "2K", "-s", "feed-b"); // same image as b, under another tag
+    Images.push(tagged, "latest", "127.0.0.1:" + parentPort, "app/feed", null);
+    // b then latest: ask for "b"
+    LatestTagChange.Answer answer = Await.result(new LatestTagChange(look).get("app/feed", "b"));
+    assertTrue(answer.feed());
+    ListChanges.Change latest = answer.change().orElseThrow();
+    assertEquals("tag_set", latest.action());
+    assertEquals(moved, latest.digest());
+    assertTrue(!latest.timestamp().isBefore(before), latest.toString());
+    assertTrue(Await.result(new LatestTagChange(look).get("app/feed", "never")).change().isEmpty());
+    assertTrue(Await.result(new LatestTagChange(look).get("app/other", "b")).change().isEmpty());
+
+    java.net.http.HttpResponse<String> bad = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + parentPort
+            + "/_connected/v1/changes?repository=app/feed&tag=..bad")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, bad.statusCode(), bad.body());
+    look.close();
+  }
+
+  @Test
   void aClientPushReachesAPlainOciParentBlobsStreamedFromDisk() {
     Distribution.assumeInstalled();
     Digest synced = syncDown("app/base:v1", "to-distribution");
@@ -190,6 +220,8 @@ class UpstreamQueueTest {
       }
       Await.result(queue.stop());
       queue = null;
+      assertEquals(LatestTagChange.Answer.NO_FEED,
+          Await.result(new LatestTagChange(up).get("app/pushed", "v1")), "a plain OCI parent has no change feed");
       up.close();
     }
   }
