@@ -189,6 +189,28 @@ class UpstreamPushTest {
     assertEquals(layoutBlobs(multi), layoutBlobs(back), "every platform's manifest and blob reached the root");
     ImageTools.assertLayoutIntact(back);
     assertEquals(multiDigest, layoutDigest(back, "m"));
+
+    // The root's feed brings the pushed tag back down: a no-op, no new change here.
+    java.util.List<String> before = events(child, "app/up-single");
+    JsonNode cycle = SyncChainTest.syncNow(child);
+    assertEquals("Succeeded", cycle.path("syncState").asText(), cycle.toString());
+    assertEquals(before, events(child, "app/up-single"), "the echo of a push changes nothing here");
+    assertEquals(java.util.List.of("manifest_put  " + singleDigest, "tag_set v1 " + singleDigest), before);
+  }
+
+  @Test
+  void aPushAtAReadWriteGrandchildIsRelayedUpToTheRoot() {
+    RegistryProcess grandchild = RegistryProcess.startFresh("upstream-grandchild", "--config",
+        config("grandchild", "http://" + child.hostPort(), "").toString());
+    try {
+      Path layout = work.resolve("relay");
+      String digest = makeImage(layout, "v1", "-l", "32K", "-s", "up-relay");
+      push(layout, "v1", grandchild, "app/relay:v1", false);
+      awaitUp(grandchild, Duration.ofSeconds(60), () -> digest.equals(digestAt(child, "app/relay", "v1")));
+      awaitUp(child, Duration.ofSeconds(60), () -> digest.equals(digestAt(root, "app/relay", "v1")));
+    } finally {
+      grandchild.close();
+    }
   }
 
   @Test
