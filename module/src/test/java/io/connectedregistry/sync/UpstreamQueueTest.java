@@ -90,21 +90,51 @@ class UpstreamQueueTest {
 
   /** Pushes an image to the parent and syncs it down here: written by sync. */
   private Digest syncDown(String repositoryAndTag, String seed) {
+    Digest digest = pushAtParent(repositoryAndTag, seed);
+    downstreamCycle(DownstreamSync.TagGuard.NONE);
+    String[] parts = repositoryAndTag.split(":");
+    assertEquals(digest, storage.manifest(parts[0], Reference.parse(parts[1])).orElseThrow().digest());
+    return digest;
+  }
+
+  private Digest pushAtParent(String repositoryAndTag, String seed) {
     String[] parts = repositoryAndTag.split(":");
     Path layout = images.resolve(seed);
     Images.make(layout, parts[1], "-l", "3K", "-s", seed);
-    Digest digest = Images.push(layout, parts[1], "127.0.0.1:" + parentPort, parts[0], null);
+    return Images.push(layout, parts[1], "127.0.0.1:" + parentPort, parts[0], null);
+  }
+
+  /** One downstream cycle from the parent (its change feed), with {@code guard}. */
+  private void downstreamCycle(DownstreamSync.TagGuard guard) {
     ParentCaller down = caller(parentPort);
     TransferCounter counter = new TransferCounter();
     DownstreamSync sync = new DownstreamSync(down, storage, worker, syncState,
         List.of(RepositoryPattern.of("app/*")), TagFilter.ALL, new BlobFetcher(down, storage, worker, counter),
-        counter, false, TTL, clock);
+        counter, false, TTL, clock).guardedBy(guard);
     DownstreamSync.Report report = Await.result(vertx.getOrCreateContext().<DownstreamSync.Report>executeBlocking(
         () -> Await.result(sync.run(() -> false)), false));
     assertTrue(report.succeeded(), report.errors().toString());
     down.close();
-    assertEquals(digest, storage.manifest(parts[0], Reference.parse(parts[1])).orElseThrow().digest());
-    return digest;
+  }
+
+  @Test
+  void downstreamSyncLeavesATagAClientMovedHereToTheQueueWhileItIsQueued() throws Exception {
+    syncDown("app/guard:v1", "guard-a");
+    Digest mine = syncDown("app/guard:mine", "guard-b");
+    clientPush("app/guard", mine, "app/guard", "v1"); // a client moves v1 here: queued, not yet sent
+    Digest theirs = pushAtParent("app/guard:v1", "guard-c"); // and the parent moves it too, later
+
+    ParentCaller unused = caller(Distribution.freePort());
+    queue = queue(unused); // not started: the client change stays queued
+    downstreamCycle(queue::holds);
+    assertEquals(mine, storage.manifest("app/guard", Reference.parse("v1")).orElseThrow().digest(),
+        "sync leaves the queued client change to the upstream queue's conflict rule");
+
+    syncState.relist(); // without the guard, the same parent change overwrites the client's
+    downstreamCycle(DownstreamSync.TagGuard.NONE);
+    assertEquals(theirs, storage.manifest("app/guard", Reference.parse("v1")).orElseThrow().digest());
+    queue = null;
+    unused.close();
   }
 
   /** What a client push here does: the image's blobs linked into {@code repository}, then the manifest tagged. */
