@@ -108,24 +108,31 @@ final class UpstreamSender {
           return Future.succeededFuture(true); // the parent took it whole before: children and blobs too
         }
         StoredManifest stored = local.get();
-        Manifest manifest = ManifestParser.parse(stored.bytes(), stored.mediaType(), digest.algorithm());
-        Set<Digest> below = new HashSet<>(path);
-        below.add(digest);
-        Future<Void> chain = Future.succeededFuture();
-        for (Descriptor child : manifest.manifests()) {
-          chain = chain.compose(v -> pushManifest(repository, child.digest(), below).mapEmpty());
-        }
-        for (Descriptor blob : manifest.blobs()) {
-          chain = chain.compose(v -> pushBlob(repository, blob.digest()));
-        }
-        return chain
-            .compose(v -> new PutManifest(caller).put(repository, digest.toString(), stored.mediaType(), stored.bytes()))
-            .map(v -> {
-              LOG.info("upstream: pushed {}@{}", repository, digest);
-              return true;
-            });
+        // Parsing hashes the bytes: on a worker, like every hash.
+        return blocking(() -> ManifestParser.parse(stored.bytes(), stored.mediaType(), digest.algorithm()))
+            .compose(manifest -> pushParsed(repository, digest, stored, manifest, path));
       });
     });
+  }
+
+  /** The children, the blobs, then the manifest itself by digest. */
+  private Future<Boolean> pushParsed(String repository, Digest digest, StoredManifest stored, Manifest manifest,
+      Set<Digest> path) {
+    Set<Digest> below = new HashSet<>(path);
+    below.add(digest);
+    Future<Void> chain = Future.succeededFuture();
+    for (Descriptor child : manifest.manifests()) {
+      chain = chain.compose(v -> pushManifest(repository, child.digest(), below).mapEmpty());
+    }
+    for (Descriptor blob : manifest.blobs()) {
+      chain = chain.compose(v -> pushBlob(repository, blob.digest()));
+    }
+    return chain
+        .compose(v -> new PutManifest(caller).put(repository, digest.toString(), stored.mediaType(), stored.bytes()))
+        .map(v -> {
+          LOG.info("upstream: pushed {}@{}", repository, digest);
+          return true;
+        });
   }
 
   private Future<Void> pushBlob(String repository, Digest digest) {
