@@ -51,6 +51,8 @@ final class UpstreamSender {
   private final ImageCopier copier;
   private final BandwidthLimiter bandwidth;
   private final Reporter reporter;
+  /** The change whose conflict was last reported. */
+  private long conflictReported = -1;
   private final Map<Digest, String> knownAt = new LinkedHashMap<>(256, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Digest, String> eldest) {
@@ -250,7 +252,10 @@ final class UpstreamSender {
               : " at " + parentTime) + "; kept the " + (parentNewer ? "parent's" : "local") + " value on both sides"
           + (parentNewer && !change.action().equals("tag_deleted")
               ? " (" + change.digest() + " stays at the parent by digest)" : "");
-      reporter.report("UpstreamConflict", description);
+      if (conflictReported != change.sequence()) { // a retried change reports its conflict once
+        conflictReported = change.sequence();
+        reporter.report("UpstreamConflict", description);
+      }
       return !parentNewer;
     });
   }
