@@ -257,27 +257,30 @@ final class UpstreamQueue {
     Throwable why = failure;
     blocking(() -> storage.clientChangesAfter(state.cursor(), expiredBefore)).onSuccess(backlog -> {
       RegistryStatus.UpstreamQueue figures = new RegistryStatus.UpstreamQueue(backlog.changes(), backlog.madeBefore());
-      boolean expired = head != null && head.timestampMillis() < expiredBefore;
-      board.update(s -> {
+      RegistryStatus.StatusDetails expired = head != null && head.timestampMillis() < expiredBefore
+          ? expiredDetails(head, why, now) : null;
+      RegistryStatus after = board.update(s -> {
         RegistryStatus next = s.withUpstreamQueue(figures);
         boolean showing = s.statusDetails() != null && "UpstreamExpired".equals(s.statusDetails().code());
-        if (expired && !showing) {
-          next = next.withStatusDetails(expiredDetails(head, why, now));
-        } else if (!expired && showing) {
+        if (expired != null && !showing) {
+          next = next.withStatusDetails(expired);
+        } else if (expired == null && showing) {
           next = next.withStatusDetails(null);
         }
         return next;
       });
+      if (expired != null && after.statusDetails() == expired) { // newly shown: said once in the log too
+        LOG.error("upstream queue: {} [correlationId={}]", expired.description(), expired.correlationId());
+      }
     }).onFailure(e -> LOG.warn("upstream queue: cannot count the queue: {}", e.toString()));
   }
 
   private RegistryStatus.StatusDetails expiredDetails(Change head, Throwable why, Instant now) {
-    String correlationId = UUID.randomUUID().toString();
     String description = "change " + head.sequence() + " (" + describe(head) + ", made "
         + Instant.ofEpochMilli(head.timestampMillis()) + ") is still not at the parent after sync.messageTtl "
         + messageTtl + "; it stays queued and is retried; last error: " + (why == null ? "?" : why.getMessage());
-    LOG.error("upstream queue: {} [correlationId={}]", description, correlationId);
-    return new RegistryStatus.StatusDetails("Upstream", "UpstreamExpired", description, now.toString(), correlationId);
+    return new RegistryStatus.StatusDetails("Upstream", "UpstreamExpired", description, now.toString(),
+        UUID.randomUUID().toString());
   }
 
   private void report(String code, String description) {
