@@ -117,17 +117,17 @@ final class UpstreamSender {
     });
   }
 
-  /** The children, the blobs, then the manifest itself by digest. */
+  /** The blobs, the child manifests (an index's platforms), then the manifest itself by digest. */
   private Future<Boolean> pushParsed(String repository, Digest digest, StoredManifest stored, Manifest manifest,
       Set<Digest> path) {
     Set<Digest> below = new HashSet<>(path);
     below.add(digest);
     Future<Void> chain = Future.succeededFuture();
-    for (Descriptor child : manifest.manifests()) {
-      chain = chain.compose(v -> pushManifest(repository, child.digest(), below).mapEmpty());
-    }
     for (Descriptor blob : manifest.blobs()) {
       chain = chain.compose(v -> pushBlob(repository, blob.digest()));
+    }
+    for (Descriptor child : manifest.manifests()) {
+      chain = chain.compose(v -> pushManifest(repository, child.digest(), below).mapEmpty());
     }
     return chain
         .compose(v -> new PutManifest(caller).put(repository, digest.toString(), stored.mediaType(), stored.bytes()))

@@ -229,6 +229,28 @@ class UpstreamQueueTest {
   }
 
   @Test
+  void aBlobTheParentHasInAnotherRepositoryIsMountedThereNotUploadedAgain() {
+    Digest image = syncDown("app/source:v1", "mount-source");
+    upstreamState.cursor(storage.lastChangeSequence());
+    ParentCaller up = caller(parentPort);
+    queue = queue(up);
+    queue.start();
+
+    clientPush("app/source", image, "app/first", "v1");
+    await("the first push arrives", () -> image.equals(atParent("app/first", "v1")));
+    await("the queue is empty", () -> upstreamState.cursor() == storage.lastChangeSequence());
+    long uploaded = up.requestsSent();
+
+    clientPush("app/source", image, "app/second", "v1");
+    await("the second push arrives", () -> image.equals(atParent("app/second", "v1")));
+    await("the queue is empty", () -> upstreamState.cursor() == storage.lastChangeSequence());
+    long mounted = up.requestsSent() - uploaded;
+    // Per blob: HEAD + mount (201) instead of HEAD + POST + PATCH + PUT; two blobs (config, layer).
+    assertEquals(uploaded - 4, mounted, "each blob mounted from app/first: " + uploaded + " then " + mounted);
+    up.close();
+  }
+
+  @Test
   void aClientPushReachesAPlainOciParentBlobsStreamedFromDisk() {
     Distribution.assumeInstalled();
     Digest synced = syncDown("app/base:v1", "to-distribution");
