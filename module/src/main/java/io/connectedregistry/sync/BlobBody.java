@@ -158,10 +158,9 @@ final class BlobBody implements ReadStream<Buffer> {
       return;
     }
     done = true;
-    try {
-      channel.close();
-    } catch (IOException ignored) {
-      // read-only: nothing was lost
-    }
+    worker.executeBlocking(() -> {
+      channel.close(); // read-only: a failure to close loses nothing
+      return null;
+    }, false);
   }
 }
