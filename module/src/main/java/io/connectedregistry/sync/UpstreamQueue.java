@@ -213,7 +213,9 @@ final class UpstreamQueue {
             });
       });
     }
-    return chain.compose(v -> save()).map(v -> page.size() == PAGE && !stopped);
+    // Passed-over changes moved the cursor too; an idle poll writes nothing (flash storage wears).
+    return chain.compose(v -> state.unsaved() ? save() : Future.<Void>succeededFuture())
+        .map(v -> page.size() == PAGE && !stopped);
   }
 
   // ---- failures and status ----

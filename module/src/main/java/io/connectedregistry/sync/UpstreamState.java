@@ -39,6 +39,7 @@ final class UpstreamState {
   private final Data data;
   private long taken;
   private long written;
+  private boolean changed;
 
   private UpstreamState(Path file, Data data) {
     this.file = file;
@@ -68,7 +69,15 @@ final class UpstreamState {
   }
 
   void cursor(long sequence) {
-    data.cursor = Math.max(data.cursor, sequence);
+    if (sequence > data.cursor) {
+      data.cursor = sequence;
+      changed = true;
+    }
+  }
+
+  /** Whether something changed since the last {@link #snapshot()}. */
+  boolean unsaved() {
+    return changed;
   }
 
   String pushedDigest(String repository, String tag) {
@@ -77,6 +86,7 @@ final class UpstreamState {
   }
 
   void pushed(String repository, String tag, String digest) {
+    changed = true;
     if (digest == null) {
       Map<String, String> tags = data.pushed.get(repository);
       if (tags != null) {
@@ -91,6 +101,7 @@ final class UpstreamState {
   }
 
   void refused(String description) {
+    changed = true;
     data.refused.add(description);
     while (data.refused.size() > MAX_REFUSED) {
       data.refused.remove(0);
@@ -105,6 +116,7 @@ final class UpstreamState {
   record Snapshot(long number, byte[] bytes) {}
 
   Snapshot snapshot() {
+    changed = false;
     try {
       return new Snapshot(++taken, JSON.writeValueAsBytes(data));
     } catch (IOException e) {

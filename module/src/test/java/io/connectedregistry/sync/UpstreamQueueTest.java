@@ -173,7 +173,7 @@ class UpstreamQueueTest {
   }
 
   @Test
-  void contentThatCameDownBySyncIsNeverSentBackButAClientPushGoesUp() {
+  void contentThatCameDownBySyncIsNeverSentBackButAClientPushGoesUp() throws Exception {
     Digest synced = syncDown("app/down:v1", "came-down");
     long head = storage.lastChangeSequence();
     assertTrue(head > 0);
@@ -195,6 +195,11 @@ class UpstreamQueueTest {
     await("the queue is empty", () -> board.current().upstreamQueue().pending() == 0
         && upstreamState.cursor() == storage.lastChangeSequence());
     assertTrue(up.requestsSent() > 0);
+
+    Path file = childData.resolve(UpstreamState.FILE_NAME);
+    java.nio.file.attribute.FileTime written = java.nio.file.Files.getLastModifiedTime(file);
+    Thread.sleep(2500); // two idle polls and more
+    assertEquals(written, java.nio.file.Files.getLastModifiedTime(file), "an idle queue writes nothing");
     up.close();
   }
 
