@@ -36,11 +36,14 @@ final class BlobBody implements ReadStream<Buffer> {
   private boolean done;
 
   /** Call on the context that sends the request: every handler is called there. */
-  BlobBody(Vertx vertx, WorkerExecutor worker, FileChannel channel, long length, BandwidthLimiter bandwidth) {
+  /** From byte {@code from} to {@code length} (the file's size). */
+  BlobBody(Vertx vertx, WorkerExecutor worker, FileChannel channel, long from, long length,
+      BandwidthLimiter bandwidth) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.worker = worker;
     this.channel = channel;
+    this.position = from;
     this.length = length;
     this.bandwidth = bandwidth;
   }

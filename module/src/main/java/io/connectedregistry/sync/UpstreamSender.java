@@ -51,6 +51,16 @@ final class UpstreamSender {
   private final ImageCopier copier;
   private final BandwidthLimiter bandwidth;
   private final Reporter reporter;
+  /**
+   * Uploads that broke off in this process, by repository@digest: resumed from the parent's
+   * offset by the next try (after a restart, uploads start over).
+   */
+  private final Map<String, UploadLocation> interrupted = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, UploadLocation> eldest) {
+      return size() > 100; // a few at a time in practice: the queue sends one change at a time
+    }
+  };
   /** The change whose conflict was last reported. */
   private long conflictReported = -1;
   private final Map<Digest, String> knownAt = new LinkedHashMap<>(256, 0.75f, true) {
@@ -143,34 +153,72 @@ final class UpstreamSender {
         knownAt.put(digest, repository);
         return Future.succeededFuture();
       }
-      String from = knownAt.get(digest);
-      Future<UploadLocation> upload = from != null && !from.equals(repository)
-          ? new MountBlob(caller).mount(repository, from, digest).map(MountBlob.Result::upload)
-          : new StartUpload(caller).start(repository);
-      return upload.compose(location -> location == null ? Future.succeededFuture()
-          : upload(repository, digest, location)).onSuccess(v -> knownAt.put(digest, repository));
+      return blocking(() -> storage.blobSize(repository, digest).orElseThrow(() ->
+          new Unsendable(repository + " no longer holds blob " + digest)))
+          .compose(size -> resume(repository, digest, size).compose(done -> done ? Future.succeededFuture()
+              : startAndSend(repository, digest, size)))
+          .onSuccess(v -> knownAt.put(digest, repository));
     });
   }
 
-  /** Streams the local blob into an upload at the parent: one PATCH, then the PUT that commits it. */
-  private Future<Void> upload(String repository, Digest digest, UploadLocation location) {
-    return blocking(() -> storage.blobSize(repository, digest).orElseThrow(() ->
-        new Unsendable(repository + " no longer holds blob " + digest))).compose(size -> {
-          List<BlobBody> opened = new ArrayList<>();
-          // Opened anew for each send (a 401 answered makes the caller send again).
-          ParentRequest.BodySource source = () -> blocking(() -> storage.openBlob(repository, digest))
-              .map(blob -> {
-                BlobBody body = new BlobBody(vertx, worker, blob.channel(), blob.size(), bandwidth);
-                opened.add(body);
-                return body;
-              });
-          Future<UploadLocation> sent = size == 0 ? Future.succeededFuture(location)
-              : new PatchUpload(caller).patch(repository, location, source, size);
-          return sent.compose(at -> new PutUpload(caller).complete(repository, at, digest, Buffer.buffer()))
-              .compose(stored -> stored.equals(digest) ? Future.<Void>succeededFuture()
-                  : Future.failedFuture(new DigestMismatchException("blob pushed to the parent", digest, stored, size)))
-              .onComplete(done -> opened.forEach(BlobBody::close));
+  /**
+   * Finishes an upload of this blob that broke off earlier in this process, from the bytes the
+   * parent has. False when there is none, or it cannot be resumed (gone, or the parent's answers
+   * do not add up): then it starts over.
+   */
+  private Future<Boolean> resume(String repository, Digest digest, long size) {
+    String key = repository + "@" + digest;
+    UploadLocation remembered = interrupted.remove(key);
+    if (remembered == null) {
+      return Future.succeededFuture(false);
+    }
+    return new UploadProgress(caller).get(repository, remembered).compose(found -> {
+      if (found.isEmpty() || found.get().offset() > size) {
+        return Future.succeededFuture(false);
+      }
+      LOG.info("upstream: resuming the upload of {} to {} at byte {} of {}", digest, repository,
+          found.get().offset(), size);
+      return send(repository, digest, size, found.get()).map(true);
+    }).recover(e -> {
+      if (e instanceof ParentUnavailableException) {
+        interrupted.putIfAbsent(key, remembered); // still worth resuming once the parent is back
+        return Future.failedFuture(e);
+      }
+      return Future.succeededFuture(false); // refused or confused: a fresh upload settles it
+    });
+  }
+
+  private Future<Void> startAndSend(String repository, Digest digest, long size) {
+    String from = knownAt.get(digest);
+    Future<UploadLocation> upload = from != null && !from.equals(repository)
+        ? new MountBlob(caller).mount(repository, from, digest).map(MountBlob.Result::upload)
+        : new StartUpload(caller).start(repository);
+    return upload.compose(location -> location == null ? Future.succeededFuture()
+        : send(repository, digest, size, location));
+  }
+
+  /**
+   * Streams the local blob from {@code location}'s offset into the upload (one PATCH), then the
+   * PUT that commits it. An upload that breaks off is remembered, to be resumed by the next try.
+   */
+  private Future<Void> send(String repository, Digest digest, long size, UploadLocation location) {
+    String key = repository + "@" + digest;
+    List<BlobBody> opened = new ArrayList<>();
+    long from = location.offset();
+    // Opened anew for each send (a 401 answered makes the caller send again).
+    ParentRequest.BodySource source = () -> blocking(() -> storage.openBlob(repository, digest))
+        .map(blob -> {
+          BlobBody body = new BlobBody(vertx, worker, blob.channel(), from, blob.size(), bandwidth);
+          opened.add(body);
+          return body;
         });
+    Future<UploadLocation> sent = from >= size ? Future.succeededFuture(location)
+        : new PatchUpload(caller).patch(repository, location, source, size - from)
+            .onFailure(e -> interrupted.put(key, location));
+    return sent.compose(at -> new PutUpload(caller).complete(repository, at, digest, Buffer.buffer()))
+        .compose(stored -> stored.equals(digest) ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new DigestMismatchException("blob pushed to the parent", digest, stored, size)))
+        .onComplete(done -> opened.forEach(BlobBody::close));
   }
 
   // ---- tags ----

@@ -331,8 +331,10 @@ class UpstreamPushTest {
       Path layout = work.resolve("large");
       String digest = makeImage(layout, "v1", "-l", "64M", "-l", "2K", "-s", "up-large");
       push(layout, "v1", slow, "app/large:v1", false);
-      await("the root receives part of the large layer", Duration.ofSeconds(60), () -> uploadBytes(root) > 8L << 20);
-      long partial = uploadBytes(root);
+      long bytesBefore = uploadBytes(root); // what other tests left there
+      await("the root receives part of the large layer", Duration.ofSeconds(60),
+          () -> uploadBytes(root) > bytesBefore + (8L << 20));
+      long partial = uploadBytes(root) - bytesBefore;
       slow.kill9();
       assertTrue(partial < 64L << 20, "killed mid-way: " + partial + " bytes at the root");
       assertEquals(null, digestAt(root, "app/large", "v1"));
@@ -348,6 +350,44 @@ class UpstreamPushTest {
           "once: one manifest and one tag event at the root");
     } finally {
       slow.close();
+    }
+  }
+
+  @Test
+  void anUploadCutMidwayIsResumedFromTheBytesTheRootAlreadyHas() {
+    try (TcpForwarder cut = new TcpForwarder(root.port())) {
+      RegistryProcess slow = RegistryProcess.startFresh("upstream-resume", "--config",
+          config("resume", "http://" + cut.hostPort(), "  bandwidth: 4194304\n").toString());
+      try {
+        Path layout = work.resolve("resume");
+        String digest = makeImage(layout, "v1", "-l", "24M", "-l", "2K", "-s", "up-resume");
+        long uploadsBefore = uploads(root);
+        long bytesBefore = uploadBytes(root); // what other tests left there
+        push(layout, "v1", slow, "app/resume:v1", false);
+        await("the root receives part of the layer", Duration.ofSeconds(60),
+            () -> uploadBytes(root) > bytesBefore + (6L << 20));
+        cut.refuse(); // the connection breaks mid-PATCH
+        sleep(500);
+        cut.pass();
+        awaitUp(slow, Duration.ofSeconds(120), () -> digest.equals(digestAt(root, "app/resume", "v1")));
+        assertTrue(slow.log().contains("resuming the upload"), slow.logTail(30));
+        assertEquals(uploadsBefore, uploads(root), "the broken upload was finished, not left behind for a new one");
+      } finally {
+        slow.close();
+      }
+    }
+  }
+
+  /** Uploads in progress at the root (folders under uploads/). */
+  private static long uploads(RegistryProcess registry) {
+    Path dir = registry.dataDir().resolve("uploads");
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (var entries = Files.list(dir)) {
+      return entries.filter(Files::isDirectory).count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
