@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * manifest by digest; a {@code tag_set} then puts the tag, after the conflict rule below. Tag and
  * manifest deletes are sent as DELETE. The cursor moves past a change only once the parent
  * confirmed it, and is written durably before the next change is sent: after a crash the change
- * being sent is sent again, which is harmless (content-addressed, HEAD first).
+ * being sent is sent again, which is harmless (content-addressed, HEAD first). An upload that
+ * broke off is resumed from the parent's offset by the next try (in this process; after a restart
+ * it starts over). Blob bytes count against {@code sync.bandwidth}, like downloads.
  *
  * <p><b>Conflicts.</b> A tag the parent points somewhere else than the digest being pushed, than
  * the digest this queue last gave it, and than the digest downstream sync last brought down from
