@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The sync package's entry point: runs {@link DownstreamSync} cycles when {@link SyncSchedule}
  * says so (or when asked: {@link #trigger()}), keeps the sync part of the {@link StatusBoard}
- * (and {@link SyncStatus}, its file), and never lets a slow or
+ * (and {@link SyncStatus}, its file), runs the {@link UpstreamQueue} of a ReadWrite registry
+ * (what clients push here goes up to the parent), and never lets a slow or
  * absent parent touch the serving path (everything here runs on its own context, and storage
  * calls on the storage workers).
  */
