@@ -67,7 +67,7 @@ final class LiveConfiguration implements ConfigControl {
 
   @Override
   public synchronized Outcome setManaged(JsonNode document) {
-    return apply(layers.withTwin(document), "config API");
+    return apply(layers.withTwin(document), "module twin / config API");
   }
 
   @Override

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import io.connectedregistry.config.RegistryConfig.LogLevel;
 
 /**
  * Logging set up in code (found by logback through {@code META-INF/services}) rather than from
@@ -26,8 +27,11 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
   static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z', UTC} %-5level %logger{0} %msg"
       + "%replace(%replace(%ex){'\\s+$', ''}){'^(?=.)|[\\r\\n]+\\s*', ' | '}%nopex%n";
 
+  static final String IOT_SDK = "com.microsoft.azure.sdk.iot";
+  static final String IOT_SDK_WORKLOAD = "com.microsoft.azure.sdk.iot.device.hsm";
+
   /** Sets the root level from {@code logLevel}; safe at any time (logback reads it per event). */
-  static void setLevel(io.connectedregistry.config.RegistryConfig.LogLevel level) {
+  static void setLevel(LogLevel level) {
     Level logback =
         switch (level) {
           case Debug -> Level.DEBUG;
@@ -37,6 +41,12 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
           case None -> Level.OFF;
         };
     ((Logger) org.slf4j.LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(logback);
+    // The IoT SDK logs every reconnect attempt at INFO: WARN unless Debug was asked for. Its
+    // workload API client logs the signed tokens at DEBUG, so that package never goes below INFO.
+    Level sdk = logback.isGreaterOrEqual(Level.WARN) ? logback : level == LogLevel.Debug ? Level.DEBUG : Level.WARN;
+    ((Logger) org.slf4j.LoggerFactory.getLogger(IOT_SDK)).setLevel(sdk);
+    ((Logger) org.slf4j.LoggerFactory.getLogger(IOT_SDK_WORKLOAD))
+        .setLevel(sdk.isGreaterOrEqual(Level.INFO) ? sdk : Level.INFO);
   }
 
   @Override
@@ -54,9 +64,10 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
     root.setLevel(Level.INFO);
     root.addAppender(stdout);
     for (String framework : new String[] {"io.netty", "io.vertx", "org.sqlite", "io.github.resilience4j",
-        "com.nimbusds", "com.cronutils", "org.semver4j"}) {
+        "com.nimbusds", "com.cronutils", "org.semver4j", IOT_SDK}) {
       context.getLogger(framework).setLevel(Level.WARN);
     }
+    context.getLogger(IOT_SDK_WORKLOAD).setLevel(Level.WARN);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }

@@ -9,6 +9,7 @@ import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.ConfigLoader;
 import io.connectedregistry.config.ConfigLoader.Flags;
 import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.edge.EdgeModule;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -67,7 +68,10 @@ public final class Main implements Callable<Integer> {
   /** Starts the registry and blocks; the JVM's shutdown hook (SIGTERM, Ctrl-C) stops it. */
   @Override
   public Integer call() throws Exception {
-    ConfigLayers layers = new ConfigLayers(ConfigLoader.fromSystemEnvironment(),
+    ConfigLoader loader = ConfigLoader.fromSystemEnvironment();
+    // Nested IoT Edge: a parent at $upstream is trusted through the edge CA.
+    loader = EdgeModule.upstreamTrustBundle(System.getenv()).map(loader::withUpstreamCa).orElse(loader);
+    ConfigLayers layers = new ConfigLayers(loader,
         Flags.none()
             .withConfig(config)
             .withListen(listen)

@@ -15,6 +15,7 @@ import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig;
 import io.connectedregistry.control.InstanceAgent;
 import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
+import io.connectedregistry.edge.EdgeModule;
 import io.connectedregistry.status.Activation;
 import io.connectedregistry.status.RegistryStatus;
 import io.connectedregistry.status.StatusBoard;
@@ -44,6 +45,8 @@ public final class RegistryApplication {
   private volatile LiveConfiguration live;
   /** The control-plane agent of a connected registry started from a connection string; or null. */
   private volatile InstanceAgent agent;
+  /** The IoT Edge module's twin and methods; null outside IoT Edge. */
+  private volatile EdgeModule edge;
   /** The garbage collector's timer; -1 while storage.gcInterval is unset. */
   private long gcTimer = -1;
   /** The stale upload sweep's timer. */
@@ -160,6 +163,10 @@ public final class RegistryApplication {
     }
     app[0].watchDiskSpace();
     app[0].scheduleGarbageCollection(config);
+    if (live != null) {
+      // Last, and it returns at once: the module connects to edgeHub on a thread of its own.
+      app[0].edge = EdgeModule.startIfPresent(System.getenv(), app[0].edgeParts(live)).orElse(null);
+    }
     String scheme = config.tls() == null ? "http" : "https";
     LOG.info("connected registry listening on {}://{} (mode {}, data {}) ready in {} ms",
         scheme, config.listen(), config.mode(), storage.paths().root(), (System.nanoTime() - started) / 1_000_000);
@@ -182,6 +189,27 @@ public final class RegistryApplication {
     } catch (RuntimeException e) {
       LOG.error("configuration reload failed, nothing changed", e);
     }
+  }
+
+  private EdgeModule.Parts edgeParts(LiveConfiguration live) {
+    return new EdgeModule.Parts(live, board,
+        () -> {
+          if (sync == null) {
+            return board.current();
+          }
+          try {
+            return sync.freshStatus().await(5, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            return board.current(); // the sync context is busy: the last published figures
+          }
+        },
+        sync == null ? null : sync::trigger,
+        () -> {
+          var report = storage.collectGarbage();
+          storageFigures.refresh();
+          LOG.info("{} (asked for through the module's garbageCollect method)", report);
+          return report;
+        });
   }
 
   private static AccessControl accessControl(RegistryConfig config, AuthStore store) {
@@ -259,6 +287,9 @@ public final class RegistryApplication {
     stopped = true;
     LOG.info("stopping: finishing in-flight requests");
     board.update(s -> s.withActivation(Activation.Inactive));
+    if (edge != null) {
+      edge.close();
+    }
     storageFigures.stop();
     if (agent != null) {
       agent.stop();

@@ -2,6 +2,8 @@ package io.connectedregistry.api;
 
 import io.connectedregistry.auth.Principal;
 import io.connectedregistry.oci.ErrorCode;
+import io.connectedregistry.oci.RepositoryName;
+import io.connectedregistry.oci.Tag;
 import io.connectedregistry.storage.Change;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,6 +23,10 @@ import java.util.List;
  * Only repositories the caller may read are listed; {@code last} is the last sequence number
  * examined (listed or not), so the child's cursor moves past what it may not see; {@code head} is
  * the newest sequence number, where a child that copies everything by listing tags starts from.
+ *
+ * <p>{@code GET /_connected/v1/changes?repository=R&tag=T}: only the newest change of that tag (a
+ * list of one, or empty), with {@code head}. A ReadWrite child's upstream queue asks it to learn
+ * when the parent's tag last changed (its conflict rule).
  */
 final class ChangeFeedHandler {
   private static final int DEFAULT_LIMIT = 1_000;
@@ -35,6 +41,10 @@ final class ChangeFeedHandler {
   private record Read(long head, List<Change> changes) {}
 
   void list(RoutingContext ctx) {
+    if (ctx.request().getParam("tag") != null || ctx.request().getParam("repository") != null) {
+      latestOfTag(ctx);
+      return;
+    }
     long after = number(ctx, "after", 0, Long.MAX_VALUE);
     int limit = (int) number(ctx, "limit", DEFAULT_LIMIT, MAX_LIMIT);
     Principal principal = AuthHandler.principal(ctx);
@@ -49,16 +59,7 @@ final class ChangeFeedHandler {
       JsonArray changes = new JsonArray();
       for (Change change : page) {
         if (principal.maySee(change.repository())) {
-          JsonObject entry = new JsonObject()
-              .put("sequence", change.sequence())
-              .put("repository", change.repository())
-              .put("action", change.action())
-              .put("digest", change.digest())
-              .put("timestamp", Instant.ofEpochMilli(change.timestampMillis()).toString());
-          if (change.tag() != null) {
-            entry.put("tag", change.tag());
-          }
-          changes.add(entry);
+          changes.add(entry(change));
         }
       }
       long last = page.isEmpty() ? after : page.get(page.size() - 1).sequence();
@@ -66,6 +67,41 @@ final class ChangeFeedHandler {
           .put("head", Math.max(head, last));
       ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
     }).onFailure(ctx::fail);
+  }
+
+  private record Latest(long head, java.util.Optional<Change> change) {}
+
+  private void latestOfTag(RoutingContext ctx) {
+    String repository = ctx.request().getParam("repository");
+    String tag = ctx.request().getParam("tag");
+    try {
+      RepositoryName.of(repository);
+      Tag.validate(tag);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw ErrorCode.REQUEST_INVALID.exception("repository and tag must both be given, and valid");
+    }
+    Principal principal = AuthHandler.principal(ctx);
+    storage.call(s -> new Latest(s.lastChangeSequence(), s.latestTagChange(repository, tag)))
+        .onSuccess(read -> {
+          JsonArray changes = new JsonArray();
+          read.change().filter(c -> principal.maySee(c.repository())).ifPresent(c -> changes.add(entry(c)));
+          JsonObject body = new JsonObject().put("changes", changes).put("last", read.head()).put("more", false)
+              .put("head", read.head());
+          ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
+        }).onFailure(ctx::fail);
+  }
+
+  private static JsonObject entry(Change change) {
+    JsonObject entry = new JsonObject()
+        .put("sequence", change.sequence())
+        .put("repository", change.repository())
+        .put("action", change.action())
+        .put("digest", change.digest())
+        .put("timestamp", Instant.ofEpochMilli(change.timestampMillis()).toString());
+    if (change.tag() != null) {
+      entry.put("tag", change.tag());
+    }
+    return entry;
   }
 
 

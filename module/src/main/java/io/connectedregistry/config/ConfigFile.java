@@ -139,7 +139,7 @@ final class ConfigFile {
             v -> draft.logLevel = ConfigValues.oneOf("logLevel", v, RegistryConfig.LogLevel.class)));
 
     section(root, "parent", PARENT_KEYS, draft)
-        .ifPresent(node -> draft.check(() -> draft.parent = parent(node)));
+        .ifPresent(node -> draft.check(() -> draft.parent = parent(node, draft.parent)));
     section(root, "sync", SYNC_KEYS, draft).ifPresent(node -> applySync(node, draft));
     section(root, "tls", TLS_KEYS, draft).ifPresent(node -> draft.check(() -> draft.tls = tls(node)));
     section(root, "storage", STORAGE_KEYS, draft).ifPresent(node -> applyStorage(node, draft));
@@ -206,25 +206,40 @@ final class ConfigFile {
     });
   }
 
-  private static ParentConfig parent(JsonNode node) {
-    String endpoint =
-        scalar(node, "endpoint", "parent.endpoint")
-            .orElseThrow(
-                () -> new ConfigException("parent.endpoint: required when parent is present"));
+  /**
+   * @param lower the parent the layers below set (null: none). A key this document leaves out
+   *     keeps that value, so a twin that moves the parent keeps the sync token of the connection
+   *     string (secrets never travel in the twin)
+   */
+  private static ParentConfig parent(JsonNode node, ParentConfig lower) {
+    Optional<String> given = scalar(node, "endpoint", "parent.endpoint");
+    String endpoint = given.or(() -> Optional.ofNullable(lower).map(ParentConfig::endpoint))
+        .orElseThrow(() -> new ConfigException("parent.endpoint: required when parent is present"));
     Optional<String> protocol = scalar(node, "protocol", "parent.protocol");
+    if (protocol.isEmpty() && lower != null && !endpoint.contains("://")) {
+      protocol = Optional.of(lower.protocol());
+    }
     String username = scalar(node, "username", "parent.username").orElse(null);
     String password = scalar(node, "password", "parent.password").orElse(null);
+    if (username == null && password == null && lower != null) {
+      username = lower.username();
+      password = lower.password();
+    }
     if ((username == null) != (password == null)) {
       throw new ConfigException(username == null
           ? "parent.username: required with parent.password"
           : "parent.password: required with parent.username");
     }
     Path caBundle = scalar(node, "caBundle", "parent.caBundle")
-        .map(v -> ConfigValues.readableFile("parent.caBundle", v)).orElse(null);
+        .map(v -> ConfigValues.readableFile("parent.caBundle", v))
+        .orElse(lower == null ? null : lower.caBundle());
     ParentConfig parent = ConfigValues.parent("parent.endpoint", endpoint, "parent.protocol",
         protocol.orElse(null));
     List<String> realms = new ArrayList<>();
     JsonNode realmNode = node.get("tokenRealms");
+    if ((realmNode == null || realmNode.isNull()) && lower != null) {
+      realms.addAll(lower.tokenRealms());
+    }
     if (realmNode != null && !realmNode.isNull()) {
       List<String> raw = names(realmNode, "parent.tokenRealms",
           "a list of https token service addresses, e.g. [\"https://auth.docker.io\"]",
@@ -234,7 +249,7 @@ final class ConfigFile {
       }
     }
     return new ParentConfig(parent.endpoint(), parent.protocol(), username, password, caBundle,
-        null, realms);
+        lower == null ? null : lower.registryName(), realms);
   }
 
   private static void applySync(JsonNode node, ConfigDraft draft) {

@@ -89,6 +89,7 @@ public final class ConfigLayers {
       ConfigFile.applyDocument(allowed, draft);
       trace(draft, before, allowed, TWIN, sources);
     }
+    loader.resolveUpstream(draft);
     return new Built(draft.build(), sources, refused);
   }
 

@@ -33,11 +33,65 @@ public final class ConfigLoader {
   /** ACR's connection string of a connected registry: its name, sync token and parent. */
   public static final String CONNECTION_STRING = "ACR_REGISTRY_CONNECTION_STRING";
 
+  /** The parent IoT Edge device's host name, which {@code $upstream} in {@code parent.endpoint} names. */
+  public static final String PARENT_HOSTNAME = "IOTEDGE_PARENTHOSTNAME";
+
+  /** The edge CA's certificates as a file (IoT Edge, connection-string form). */
+  public static final String EDGE_CA_FILE = "EdgeModuleCACertificateFile";
+
+  private static final java.util.regex.Pattern UPSTREAM =
+      java.util.regex.Pattern.compile("^(https?://)?\\$upstream(:\\d+)?(/.*)?$");
+
   private final Map<String, String> environment;
+  /** The edge CA's certificates, fetched from the IoT Edge workload API; null outside IoT Edge. */
+  private final Path upstreamCa;
 
   /** @param environment the process environment; injectable so tests never touch the real one */
   public ConfigLoader(Map<String, String> environment) {
+    this(environment, null);
+  }
+
+  private ConfigLoader(Map<String, String> environment, Path upstreamCa) {
     this.environment = Map.copyOf(environment);
+    this.upstreamCa = upstreamCa;
+  }
+
+  /**
+   * The same loader, trusting {@code caBundle} (PEM) for a parent at {@code $upstream} that names
+   * no CA bundle of its own: the IoT Edge module hands over the workload API's trust bundle here.
+   */
+  public ConfigLoader withUpstreamCa(Path caBundle) {
+    return new ConfigLoader(environment, caBundle);
+  }
+
+  /**
+   * Nested IoT Edge: {@code $upstream[:port]} in {@code parent.endpoint} is the parent device
+   * ({@code IOTEDGE_PARENTHOSTNAME}), whose certificate the edge CA signed; without a CA bundle of
+   * its own the parent is trusted through the workload API's trust bundle or {@code
+   * EdgeModuleCACertificateFile}. Runs after every layer, so a twin's {@code $upstream} resolves too.
+   */
+  void resolveUpstream(ConfigDraft draft) {
+    RegistryConfig.ParentConfig parent = draft.parent;
+    if (parent == null) {
+      return;
+    }
+    java.util.regex.Matcher m = UPSTREAM.matcher(parent.endpoint());
+    if (!m.matches()) {
+      return;
+    }
+    Optional<String> host = env(PARENT_HOSTNAME);
+    if (host.isEmpty()) {
+      draft.problems.add("parent.endpoint: '" + parent.endpoint() + "' names the parent IoT Edge"
+          + " device, but " + PARENT_HOSTNAME + " is not set (it is, inside a nested IoT Edge module)");
+      return;
+    }
+    String endpoint = (m.group(1) == null ? "" : m.group(1)) + host.get()
+        + (m.group(2) == null ? "" : m.group(2)) + (m.group(3) == null ? "" : m.group(3));
+    Path ca = parent.caBundle() != null ? parent.caBundle()
+        : upstreamCa != null ? upstreamCa
+        : env(EDGE_CA_FILE).map(Path::of).orElse(null);
+    draft.parent = new RegistryConfig.ParentConfig(endpoint, parent.protocol(), parent.username(),
+        parent.password(), ca, parent.registryName(), parent.tokenRealms());
   }
 
   public static ConfigLoader fromSystemEnvironment() {

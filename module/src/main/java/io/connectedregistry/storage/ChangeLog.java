@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The change log in {@code metadata.db} (table {@code changes}): every tag or manifest change gets
@@ -23,15 +24,16 @@ final class ChangeLog {
   }
 
   /** Appends an event inside a running write transaction of the same database. */
-  static void append(Connection c, String repository, String action, String tag, String digest, long at)
-      throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("INSERT INTO changes(repository, action, tag, digest, at) VALUES(?, ?, ?, ?, ?)")) {
+  static void append(Connection c, String repository, String action, String tag, String digest, long at,
+      ChangeOrigin origin) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO changes(repository, action, tag, digest, at, origin) VALUES(?, ?, ?, ?, ?, ?)")) {
       ps.setString(1, repository);
       ps.setString(2, action);
       ps.setString(3, tag);
       ps.setString(4, digest);
       ps.setLong(5, at);
+      ps.setString(6, origin.column());
       ps.executeUpdate();
     }
   }
@@ -51,18 +53,56 @@ final class ChangeLog {
   List<Change> after(long sequence, int limit) {
     return database.read(c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT seq, repository, action, tag, digest, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")) {
+          "SELECT " + COLUMNS + " FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")) {
         ps.setLong(1, sequence);
         ps.setInt(2, limit);
-        List<Change> result = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            result.add(new Change(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getLong(6)));
-          }
-        }
-        return result;
+        return changes(ps);
       }
     });
+  }
+
+  /** The newest change of one tag (set or deleted), if it ever changed. */
+  Optional<Change> latestOfTag(String repository, String tag) {
+    return database.read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+          + " FROM changes WHERE repository = ? AND tag = ? ORDER BY seq DESC LIMIT 1")) {
+        ps.setString(1, repository);
+        ps.setString(2, tag);
+        List<Change> found = changes(ps);
+        return found.isEmpty() ? Optional.<Change>empty() : Optional.of(found.get(0));
+      }
+    });
+  }
+
+  /**
+   * Client changes after {@code sequence}: how many, and how many of those were made before
+   * {@code madeBefore} (epoch millis).
+   */
+  long[] countByClientAfter(long sequence, long madeBefore) {
+    return database.read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT COUNT(*), COALESCE(SUM(at < ?), 0) FROM changes WHERE seq > ? AND origin = ?")) {
+        ps.setLong(1, madeBefore);
+        ps.setLong(2, sequence);
+        ps.setString(3, ChangeOrigin.CLIENT.column());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return new long[] {rs.getLong(1), rs.getLong(2)};
+        }
+      }
+    });
+  }
+
+  private static final String COLUMNS = "seq, repository, action, tag, digest, at, origin";
+
+  private static List<Change> changes(PreparedStatement ps) throws SQLException {
+    List<Change> result = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        result.add(new Change(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+            rs.getLong(6), ChangeOrigin.of(rs.getString(7))));
+      }
+    }
+    return result;
   }
 }

@@ -255,10 +255,10 @@ public final class LocalRegistryStorage implements RegistryStorage {
   // ---- manifests ----
 
   @Override
-  public void putManifest(String repository, Manifest manifest, String tag) {
+  public void putManifest(String repository, Manifest manifest, String tag, ChangeOrigin origin) {
     // Refused below the floor like blobs: small, but a client could push them without end.
     space.requireRoom(manifest.bytes().length, "new manifests");
-    List<Digest> missing = metadata.putManifest(repository, manifest, tag);
+    List<Digest> missing = metadata.putManifest(repository, manifest, tag, origin);
     manifestCache.invalidate(repository);
     if (!missing.isEmpty()) {
       throw ErrorCode.MANIFEST_BLOB_UNKNOWN.exception("not in " + repository + ": "
@@ -279,10 +279,10 @@ public final class LocalRegistryStorage implements RegistryStorage {
   }
 
   @Override
-  public boolean deleteManifest(String repository, Reference reference) {
+  public boolean deleteManifest(String repository, Reference reference, ChangeOrigin origin) {
     boolean deleted = reference.isDigest()
-        ? metadata.deleteManifest(repository, reference.digest())
-        : metadata.deleteTag(repository, reference.tag());
+        ? metadata.deleteManifest(repository, reference.digest(), origin)
+        : metadata.deleteTag(repository, reference.tag(), origin);
     manifestCache.invalidate(repository);
     return deleted;
   }
@@ -315,6 +315,17 @@ public final class LocalRegistryStorage implements RegistryStorage {
   @Override
   public long lastChangeSequence() {
     return changeLog.head();
+  }
+
+  @Override
+  public Optional<Change> latestTagChange(String repository, String tag) {
+    return changeLog.latestOfTag(repository, tag);
+  }
+
+  @Override
+  public ClientBacklog clientChangesAfter(long sequence, long madeBefore) {
+    long[] counts = changeLog.countByClientAfter(sequence, madeBefore);
+    return new ClientBacklog(counts[0], counts[1]);
   }
 
   // ---- housekeeping ----

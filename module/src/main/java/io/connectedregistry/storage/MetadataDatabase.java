@@ -52,7 +52,11 @@ final class MetadataDatabase {
           "CREATE INDEX IF NOT EXISTS tags_digest ON tags(repository_id, digest)",
           "CREATE TABLE IF NOT EXISTS changes("
               + " seq INTEGER PRIMARY KEY AUTOINCREMENT, repository TEXT NOT NULL, action TEXT NOT NULL,"
-              + " tag TEXT, digest TEXT NOT NULL, at INTEGER NOT NULL)")));
+              + " tag TEXT, digest TEXT NOT NULL, at INTEGER NOT NULL)")),
+      // Rows of version 1 keep a NULL origin: unknown, so never pushed up by the upstream queue.
+      Migration.of(2, "change log: who made each change (client or sync); the newest change of a tag", List.of(
+          "ALTER TABLE changes ADD COLUMN origin TEXT",
+          "CREATE INDEX changes_tag ON changes(repository, tag, seq) WHERE tag IS NOT NULL")));
 
   private MetadataDatabase() {}
 

@@ -252,7 +252,7 @@ final class MetadataStore {
    *
    * @return the references that are missing; empty means it was stored
    */
-  List<Digest> putManifest(String repository, Manifest manifest, String tag) {
+  List<Digest> putManifest(String repository, Manifest manifest, String tag, ChangeOrigin origin) {
     return write(c -> {
       long now = clock.millis();
       long repoId = ensureRepository(c, repository, now);
@@ -303,7 +303,7 @@ final class MetadataStore {
           }
           ps.executeBatch();
         }
-        ChangeLog.append(c, repository, "manifest_put", null, digest, now);
+        ChangeLog.append(c, repository, "manifest_put", null, digest, now, origin);
       }
       if (tag != null) {
         String previous = null;
@@ -328,7 +328,7 @@ final class MetadataStore {
             ps.setLong(4, now);
             ps.executeUpdate();
           }
-          ChangeLog.append(c, repository, "tag_set", tag, digest, now);
+          ChangeLog.append(c, repository, "tag_set", tag, digest, now, origin);
         }
       }
       return List.<Digest>of();
@@ -353,7 +353,7 @@ final class MetadataStore {
   }
 
   /** Deletes a manifest and every tag pointing at it; false when it is not in the repository. */
-  boolean deleteManifest(String repository, Digest digest) {
+  boolean deleteManifest(String repository, Digest digest, ChangeOrigin origin) {
     return write(c -> {
       Long repoId = repositoryId(c, repository);
       if (repoId == null) {
@@ -386,15 +386,15 @@ final class MetadataStore {
         }
       }
       for (String tag : tags) {
-        ChangeLog.append(c, repository, "tag_deleted", tag, d, now);
+        ChangeLog.append(c, repository, "tag_deleted", tag, d, now, origin);
       }
-      ChangeLog.append(c, repository, "manifest_deleted", null, d, now);
+      ChangeLog.append(c, repository, "manifest_deleted", null, d, now, origin);
       return true;
     });
   }
 
   /** Removes a tag only (OCI 1.1 DELETE by tag); false when there is no such tag. */
-  boolean deleteTag(String repository, String tag) {
+  boolean deleteTag(String repository, String tag, ChangeOrigin origin) {
     return write(c -> {
       Long repoId = repositoryId(c, repository);
       if (repoId == null) {
@@ -416,7 +416,7 @@ final class MetadataStore {
         ps.setString(2, tag);
         ps.executeUpdate();
       }
-      ChangeLog.append(c, repository, "tag_deleted", tag, digest, clock.millis());
+      ChangeLog.append(c, repository, "tag_deleted", tag, digest, clock.millis(), origin);
       return true;
     });
   }

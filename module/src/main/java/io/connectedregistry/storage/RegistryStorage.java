@@ -70,7 +70,12 @@ public interface RegistryStorage extends AutoCloseable {
    * Stores a parsed manifest, tagging it when {@code tag} is not null. Throws MANIFEST_BLOB_UNKNOWN,
    * or INSUFFICIENT_STORAGE below the free-space floor.
    */
-  void putManifest(String repository, Manifest manifest, String tag);
+  default void putManifest(String repository, Manifest manifest, String tag) {
+    putManifest(repository, manifest, tag, ChangeOrigin.CLIENT);
+  }
+
+  /** As {@link #putManifest(String, Manifest, String)}, recording the changes as made by {@code origin}. */
+  void putManifest(String repository, Manifest manifest, String tag, ChangeOrigin origin);
 
   Optional<StoredManifest> manifest(String repository, Reference reference);
 
@@ -78,7 +83,12 @@ public interface RegistryStorage extends AutoCloseable {
   Optional<StoredManifest> cachedManifest(String repository, Reference reference);
 
   /** By digest: the manifest and its tags. By tag: the tag only. False when there was nothing. */
-  boolean deleteManifest(String repository, Reference reference);
+  default boolean deleteManifest(String repository, Reference reference) {
+    return deleteManifest(repository, reference, ChangeOrigin.CLIENT);
+  }
+
+  /** As {@link #deleteManifest(String, Reference)}, recording the changes as made by {@code origin}. */
+  boolean deleteManifest(String repository, Reference reference, ChangeOrigin origin);
 
   /** Tags after {@code last} in lexical order; empty when the repository is unknown. */
   Optional<List<String>> tags(String repository, String last, int limit);
@@ -93,6 +103,17 @@ public interface RegistryStorage extends AutoCloseable {
 
   /** The sequence number of the newest change; 0 when there is none. */
   long lastChangeSequence();
+
+  /** The newest change (set or delete) of one tag, if it ever changed. */
+  Optional<Change> latestTagChange(String repository, String tag);
+
+  /**
+   * Client changes after {@code sequence} (what a ReadWrite registry still has to push up), and how
+   * many of them were made before {@code madeBefore} (epoch millis).
+   */
+  ClientBacklog clientChangesAfter(long sequence, long madeBefore);
+
+  record ClientBacklog(long changes, long madeBefore) {}
 
   // ---- housekeeping ----
 

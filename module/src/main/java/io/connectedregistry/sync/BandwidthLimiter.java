@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The {@code sync.bandwidth} budget, in bytes per second, shared by every sync download; 0 =
- * unlimited.
+ * The {@code sync.bandwidth} budget, in bytes per second, shared by every sync download and, in a
+ * ReadWrite registry, every upload to the parent ({@link BlobBody}); 0 = unlimited.
  *
  * <p>Never blocks: a download reserves the bytes it has just received and is told how long to wait
  * before reading more. Reservations queue up, so each delay already includes the bytes reserved

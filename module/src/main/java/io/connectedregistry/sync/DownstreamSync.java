@@ -4,6 +4,7 @@ import io.connectedregistry.auth.RepositoryPattern;
 import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.Reference;
 import io.connectedregistry.oci.RepositoryName;
+import io.connectedregistry.storage.ChangeOrigin;
 import io.connectedregistry.storage.RegistryStorage;
 import io.connectedregistry.storage.StoredManifest;
 import io.vertx.core.Future;
@@ -79,6 +80,26 @@ public final class DownstreamSync {
    */
   private long failingSequence = -1;
   private java.time.Instant failingSince;
+  /** Tags a client changed here that the upstream queue has yet to settle with the parent. */
+  private TagGuard guard = TagGuard.NONE;
+
+  /**
+   * Whether sync must leave a local tag alone (a ReadWrite registry's client change, on its way up:
+   * see {@link UpstreamQueue#holds}).
+   */
+  @FunctionalInterface
+  interface TagGuard {
+    TagGuard NONE = (repository, tag, parentTime) -> Future.succeededFuture(false);
+
+    /** @param parentTime when the parent made the change sync would apply; null when unknown */
+    Future<Boolean> holds(String repository, String tag, java.time.Instant parentTime);
+  }
+
+  /** Leaves the tags {@code guard} holds to the upstream queue. */
+  DownstreamSync guardedBy(TagGuard guard) {
+    this.guard = guard;
+    return this;
+  }
 
   /**
    * @param mirrorManifestDeletes delete a manifest the parent deleted (a ReadOnly registry holds
@@ -228,13 +249,24 @@ public final class DownstreamSync {
           // Parent did not say: the GET by tag tells (and verifies) it.
           return new GetManifest(caller).get(repository, Reference.parse(tag))
               .compose(m -> m.isEmpty() ? Future.succeededFuture()
-                  : copyTag(repository, tag, m.get().digest()));
+                  : copyTag(repository, tag, m.get().digest(), null));
         }
-        return copyTag(repository, tag, digest);
+        return copyTag(repository, tag, digest, null);
       }).recover(e -> recordFailure(repository, tag, e));
     }
 
-    Future<Void> copyTag(String repository, String tag, Digest digest) {
+    Future<Void> copyTag(String repository, String tag, Digest digest, java.time.Instant parentTime) {
+      return guard.holds(repository, tag, parentTime).compose(held -> {
+        if (held) {
+          LOG.debug("{}:{} changed here and not yet settled with the parent: left to the upstream queue",
+              repository, tag);
+          return Future.succeededFuture();
+        }
+        return copyUnheldTag(repository, tag, digest);
+      });
+    }
+
+    Future<Void> copyUnheldTag(String repository, String tag, Digest digest) {
       return localTag(repository, tag).compose(local -> {
         if (local.isPresent() && local.get().equals(digest)) {
           state.tagSynced(repository, tag, digest.toString());
@@ -268,7 +300,7 @@ public final class DownstreamSync {
         if (local.isEmpty() || !local.get().toString().equals(synced)) {
           return Future.succeededFuture(); // moved here since: no longer sync's to delete
         }
-        return blocking(() -> storage.deleteManifest(repository, Reference.parse(tag))).map(d -> {
+        return blocking(() -> storage.deleteManifest(repository, Reference.parse(tag), ChangeOrigin.SYNC)).map(d -> {
           tagsDeleted.incrementAndGet();
           LOG.info("deleted {}:{} (deleted at the parent)", repository, tag);
           return (Void) null;
@@ -349,12 +381,12 @@ public final class DownstreamSync {
       String repository = change.repository();
       return switch (change.action()) {
         case "tag_set" -> tags.accepts(change.tag())
-            ? copyTag(repository, change.tag(), change.digest())
+            ? copyTag(repository, change.tag(), change.digest(), change.timestamp())
             : Future.succeededFuture();
         case "tag_deleted" -> deleteSyncedTag(repository, change.tag());
         case "manifest_put" -> copier.copy(repository, change.digest(), null);
         case "manifest_deleted" -> mirrorManifestDeletes
-            ? blocking(() -> storage.deleteManifest(repository, new Reference(null, change.digest())))
+            ? blocking(() -> storage.deleteManifest(repository, new Reference(null, change.digest()), ChangeOrigin.SYNC))
                 .mapEmpty()
             : Future.succeededFuture();
         default -> Future.succeededFuture(); // a newer parent's event: nothing to do here

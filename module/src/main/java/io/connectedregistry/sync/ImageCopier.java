@@ -5,6 +5,7 @@ import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.Manifest;
 import io.connectedregistry.oci.ManifestParser;
 import io.connectedregistry.oci.Reference;
+import io.connectedregistry.storage.ChangeOrigin;
 import io.connectedregistry.storage.RegistryStorage;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
@@ -89,7 +90,7 @@ final class ImageCopier {
             return tag == null ? Future.succeededFuture()
                 : blocking(() -> {
                   storage.putManifest(repository, ManifestParser.parse(local.get().bytes(),
-                      local.get().mediaType(), digest.algorithm()), tag);
+                      local.get().mediaType(), digest.algorithm()), tag, ChangeOrigin.SYNC);
                   return null;
                 });
           }
@@ -105,7 +106,7 @@ final class ImageCopier {
             return children(repository, manifest, below)
                 .compose(v -> ensureBlobs(repository, manifest.blobs()))
                 .compose(v -> blocking(() -> {
-                  storage.putManifest(repository, manifest, tag);
+                  storage.putManifest(repository, manifest, tag, ChangeOrigin.SYNC);
                   counts.manifests.incrementAndGet();
                   return null;
                 }));

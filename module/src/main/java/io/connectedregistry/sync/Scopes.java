@@ -10,6 +10,10 @@ final class Scopes {
     return "repository:" + repository + ":pull";
   }
 
+  static String delete(String repository) {
+    return "repository:" + repository + ":delete";
+  }
+
   static String push(String repository) {
     return "repository:" + repository + ":pull,push";
   }

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The sync package's entry point: runs {@link DownstreamSync} cycles when {@link SyncSchedule}
  * says so (or when asked: {@link #trigger()}), keeps the sync part of the {@link StatusBoard}
- * (and {@link SyncStatus}, its file), and never lets a slow or
+ * (and {@link SyncStatus}, its file), runs the {@link UpstreamQueue} of a ReadWrite registry
+ * (what clients push here goes up to the parent), and never lets a slow or
  * absent parent touch the serving path (everything here runs on its own context, and storage
  * calls on the storage workers).
  */
@@ -57,6 +58,9 @@ public final class SyncService {
   private SyncSchedule schedule;
   private SyncState state;
   private DownstreamSync sync;
+  /** ReadWrite only: pushes client changes up to the parent; null in ReadOnly mode. */
+  private UpstreamQueue upstream;
+  private final UpstreamState upstreamState;
   private final TransferCounter counter = new TransferCounter();
   private final Clock clock;
   private final SyncStatus status;
@@ -96,6 +100,7 @@ public final class SyncService {
     status.connectionState = ConnectionState.Offline;
     this.board = board != null ? board : new StatusBoard(
         RegistryStatus.starting(config.mode(), ManifestVersion.get(), true), r -> context.runOnContext(v -> r.run()));
+    this.upstreamState = UpstreamState.load(data);
     plan(config, new ParentCaller(vertx, endpoint, ParentPolicy.defaults()),
         SyncState.load(data, endpoint.baseUrl()));
     publish(); // what the file remembers, until the first cycle says more
@@ -117,6 +122,14 @@ public final class SyncService {
         config.sync().messageTtl(), clock);
     this.onDemand = config.sync().onDemand()
         ? new OnDemandFetcher(context, caller, storage, worker, scope, state, blobs) : null;
+    this.upstream = config.mode() == Mode.ReadWrite
+        ? new UpstreamQueue(vertx, context, caller, storage, worker, upstreamState, state,
+            new ImageCopier(caller, blobs, storage, worker, new ImageCopier.Counts()), board, bandwidth,
+            config.sync().messageTtl(), clock, scope)
+        : null;
+    if (upstream != null) {
+      sync.guardedBy(upstream::holds);
+    }
   }
 
   /** Like {@link #create(Vertx, RegistryConfig, RegistryStorage, WorkerExecutor, Clock, StatusBoard)}, with a board of its own. */
@@ -145,6 +158,9 @@ public final class SyncService {
   /** Begins scheduling: the first cycle runs at once. Call once the registry serves. */
   public void start() {
     context.runOnContext(v -> {
+      if (upstream != null && held == null) {
+        upstream.start();
+      }
       tick(SyncTrigger.Startup);
       spaceWatch = vertx.setPeriodic(SPACE_RECHECK.toMillis(), id -> watchSpace());
     });
@@ -189,6 +205,9 @@ public final class SyncService {
   /** Starts a cycle now (after the running one, if any), ignoring the schedule and window. */
   public void trigger() {
     context.runOnContext(v -> {
+      if (upstream != null && held == null) {
+        upstream.kick(); // an operator asking for a sync wants pushes to go up now too
+      }
       if (running || pending != null || held != null) { // a new plan waiting: the manual cycle runs with it
         manualPending = true;
       } else if (pausedForSpace()) {
@@ -240,7 +259,10 @@ public final class SyncService {
     RegistryStatus.Sync part = status.toRecord();
     ConnectionState connection = status.connectionState;
     board.update(s -> {
-      RegistryStatus.StatusDetails details = part.lastError() != null ? part.lastError()
+      // A push still not at the parent after messageTtl outranks a sync error (content at risk).
+      boolean pinned = s.statusDetails() != null && "UpstreamExpired".equals(s.statusDetails().code());
+      RegistryStatus.StatusDetails details = pinned ? s.statusDetails()
+          : part.lastError() != null ? part.lastError()
           : s.statusDetails() != null && "Sync".equals(s.statusDetails().type()) ? null : s.statusDetails();
       return s.withSync(part).withConnectionState(connection).withStatusDetails(details);
     });
@@ -471,7 +493,15 @@ public final class SyncService {
           || !next.sync().tags().equals(syncConfig.tags()))) {
         nextState.relist();
       }
+      UpstreamQueue previous = upstream;
       plan(next, newCaller, nextState);
+      UpstreamQueue current = upstream;
+      // One queue sends at a time: the new one starts once the old one finished its change.
+      (previous == null ? Future.<Void>succeededFuture() : previous.stop()).onComplete(stopped -> {
+        if (current != null && !stopping.get() && held == null) {
+          current.start();
+        }
+      });
       if (!sameParent) {
         status.parent = endpoint.toString();
         vertx.setTimer(OLD_CALLER_GRACE.toMillis(), id -> oldCaller.close());
@@ -490,10 +520,16 @@ public final class SyncService {
    * @param reason for the log
    */
   public void hold(String reason) {
-    if (held == null) {
-      LOG.warn("sync held: {}", reason);
-    }
+    boolean starting = held == null;
     held = reason;
+    if (starting) {
+      LOG.warn("sync held (downstream and the upstream queue): {}", reason);
+      context.runOnContext(v -> {
+        if (upstream != null && held != null) {
+          upstream.stop(); // after the change being sent; nothing goes up while held
+        }
+      });
+    }
   }
 
   /** Sync may run again; the next cycle starts now if one is due. */
@@ -501,7 +537,12 @@ public final class SyncService {
     if (held != null) {
       held = null;
       LOG.info("sync released");
-      context.runOnContext(v -> tick(SyncTrigger.Schedule));
+      context.runOnContext(v -> {
+        if (upstream != null && !stopping.get()) {
+          upstream.start();
+        }
+        tick(SyncTrigger.Schedule);
+      });
     }
   }
 
@@ -509,6 +550,9 @@ public final class SyncService {
   public void stop() {
     stopping.set(true);
     context.runOnContext(v -> {
+      if (upstream != null) {
+        upstream.stop();
+      }
       vertx.cancelTimer(timer);
       vertx.cancelTimer(spaceWatch);
     });

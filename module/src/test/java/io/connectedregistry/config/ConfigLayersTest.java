@@ -157,4 +157,56 @@ class ConfigLayersTest {
     assertTrue(ConfigView.display(a).values().stream().noneMatch(v -> v.contains("s3cret")));
     assertEquals(List.of("parent.password"), List.copyOf(ConfigView.changed(a, b)));
   }
+
+  @Test
+  void a_twin_that_moves_the_parent_keeps_the_sync_token_from_the_connection_string() throws IOException {
+    ConfigLayers layers = layers("", Map.of(ConfigLoader.CONNECTION_STRING,
+        "ConnectedRegistryName=edge;SyncTokenName=sync-token;SyncTokenPassword=s3cret;"
+            + "ParentGatewayEndpoint=parent.example:8443;ParentEndpointProtocol=https"), Flags.none())
+        .withTwin(json("{\"parent\": {\"endpoint\": \"other.example:9443\"}}"));
+
+    RegistryConfig.ParentConfig parent = layers.build().config().parent();
+
+    assertEquals("other.example:9443", parent.endpoint());
+    assertEquals("sync-token", parent.username());
+    assertEquals("s3cret", parent.password());
+    assertEquals("edge", parent.registryName());
+  }
+
+  @Test
+  void an_upstream_parent_resolves_to_the_parent_device_and_trusts_the_edge_ca() throws IOException {
+    Path ca = Files.writeString(dir.resolve("edge-ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+    ConfigLayers layers = new ConfigLayers(new ConfigLoader(Map.of(ConfigLoader.CONNECTION_STRING,
+        "ConnectedRegistryName=edge;SyncTokenName=sync-token;SyncTokenPassword=s3cret;"
+            + "ParentGatewayEndpoint=$upstream:8000;ParentEndpointProtocol=https",
+        "IOTEDGE_PARENTHOSTNAME", "parent-device.local")).withUpstreamCa(ca), Flags.none());
+
+    RegistryConfig.ParentConfig parent = layers.build().config().parent();
+
+    assertEquals("parent-device.local:8000", parent.endpoint());
+    assertEquals(ca, parent.caBundle());
+  }
+
+  @Test
+  void an_upstream_parent_outside_iot_edge_is_refused_naming_the_variable() throws IOException {
+    ConfigLayers layers = layers("parent:\n  endpoint: $upstream\n", Map.of(), Flags.none());
+
+    ConfigException e = assertThrows(ConfigException.class, layers::build);
+
+    assertTrue(e.getMessage().contains("IOTEDGE_PARENTHOSTNAME"), e.getMessage());
+  }
+
+  @Test
+  void in_the_connection_string_form_an_upstream_parent_trusts_the_edge_ca_file() throws IOException {
+    Path ca = Files.writeString(dir.resolve("edge-ca-file.pem"), "-----BEGIN CERTIFICATE-----\n");
+    ConfigLayers layers = new ConfigLayers(new ConfigLoader(Map.of(ConfigLoader.CONNECTION_STRING,
+        "ConnectedRegistryName=edge;SyncTokenName=sync-token;SyncTokenPassword=s3cret;"
+            + "ParentGatewayEndpoint=$upstream:8000;ParentEndpointProtocol=https",
+        "IOTEDGE_PARENTHOSTNAME", "10.0.0.5", "EdgeModuleCACertificateFile", ca.toString())), Flags.none());
+
+    RegistryConfig.ParentConfig parent = layers.build().config().parent();
+
+    assertEquals("10.0.0.5:8000", parent.endpoint());
+    assertEquals(ca, parent.caBundle());
+  }
 }

@@ -41,6 +41,33 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
   }
 
   @Test
+  void theChangeLogRecordsWhoMadeEachChangeAndTheNewestChangeOfATag() {
+    Digest config = push("r", bytes("{}"));
+    Manifest first = image(config);
+    Digest other = push("r", bytes("{\"a\":1}"));
+    Manifest second = image(other);
+    storage.putManifest("r", first, "v1"); // a client's: manifest_put, tag_set
+    long clientSeen = storage.lastChangeSequence();
+    clock.now = clock.now.plus(Duration.ofDays(3));
+    storage.putManifest("r", second, "v1", ChangeOrigin.SYNC); // sync's: manifest_put, tag_set
+    storage.deleteManifest("r", Reference.parse("v1")); // a client's again: tag_deleted
+
+    List<Change> all = storage.changesAfter(0, 10);
+    assertEquals(List.of(ChangeOrigin.CLIENT, ChangeOrigin.CLIENT, ChangeOrigin.SYNC, ChangeOrigin.SYNC,
+        ChangeOrigin.CLIENT), all.stream().map(Change::origin).toList());
+    Change latest = storage.latestTagChange("r", "v1").orElseThrow();
+    assertEquals("tag_deleted", latest.action());
+    assertEquals(second.digest().toString(), latest.digest());
+    assertTrue(latest.byClient());
+    assertTrue(storage.latestTagChange("r", "v2").isEmpty());
+
+    RegistryStorage.ClientBacklog backlog = storage.clientChangesAfter(0, clock.millis() - 1000);
+    assertEquals(3, backlog.changes(), "sync's changes are not counted");
+    assertEquals(2, backlog.madeBefore(), "the two made three days before");
+    assertEquals(1, storage.clientChangesAfter(clientSeen, clock.millis() - 1000).changes());
+  }
+
+  @Test
   void blobsLiveAtTheirContentAddress() {
     Digest d = push("r", bytes("content"));
     assertTrue(Files.exists(dir.resolve("blobs/sha256").resolve(d.hex().substring(0, 2)).resolve(d.hex())));

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A data folder written by release 0.1.0 (the fixture {@code fixtures/data-0.1.0}, see its README:
  * both databases at {@code user_version} 0) is opened by this release: its image is served, its
- * token logs in, its change log is still there, and the databases are at their newest schema
- * versions afterwards (metadata.db 1, auth.db 2). A database newer than this release knows is refused, naming the file and both versions.
+ * token logs in, its change log is still there (its changes of unknown origin, never pushed up by
+ * a ReadWrite registry), and the databases are at this release's schema versions afterwards. A database newer than this release knows is refused, naming the file and both versions.
  */
 class SchemaUpgradeTest {
 
@@ -41,9 +41,13 @@ class SchemaUpgradeTest {
   private static final String LAYER = "sha256:a9aa41182e71e1d948347f7befc372dacbbf4f20bc6743ea4843df170e45632f";
   private static final AuthSupport.Credentials READER =
       new AuthSupport.Credentials("fixture-reader", "u8JxFimTy4d-VNjngdp-e19SCyDFNEKEDhKvH2_OdHw");
-  /** The newest schema versions this release knows (auth.db 2: connected registry definitions). */
-  private static final int CURRENT = 1;
-  private static final int CURRENT_AUTH = 2;
+  /**
+   * The newest schema versions this release knows: metadata.db gained the change log's origin in
+   * 2, auth.db the connected-registry definitions in 2 and the instances, reported upstream
+   * queues and tokens mirrored from a parent in 3.
+   */
+  private static final int CURRENT_METADATA = 2;
+  private static final int CURRENT_AUTH = 3;
 
   private RegistryProcess registry;
 
@@ -55,7 +59,7 @@ class SchemaUpgradeTest {
   }
 
   @Test
-  void aDataFolderOfRelease010IsOpenedServedAndUpgradedToVersion1() throws Exception {
+  void aDataFolderOfRelease010IsOpenedServedAndUpgradedToTheCurrentSchema() throws Exception {
     assumeFalse(RegistryProcess.isReferenceDistribution(), "the fixture is this registry's own data folder");
     registry = RegistryProcess.prepare("schema-upgrade");
     unpackFixture(registry.dataDir());
@@ -91,8 +95,10 @@ class SchemaUpgradeTest {
     assertEquals("v2", next.path("changes").path(0).path("tag").asText(), next::toString);
     registry.stop();
 
-    assertEquals(CURRENT, userVersion(registry.dataDir().resolve("metadata.db")), "metadata.db after the upgrade");
+    assertEquals(CURRENT_METADATA, userVersion(registry.dataDir().resolve("metadata.db")), "metadata.db after the upgrade");
     assertEquals(CURRENT_AUTH, userVersion(registry.dataDir().resolve("auth.db")), "auth.db after the upgrade");
+    assertEquals(List.of("null", "null", "client"), origins(registry.dataDir().resolve("metadata.db")),
+        "0.1.0's changes have no origin; the change made after the upgrade is a client's");
     registry.start();
     status(client.get("/v2/fixture/app/tags/list", READER.header()), 200);
   }
@@ -108,7 +114,7 @@ class SchemaUpgradeTest {
     Command.Result r = RegistryProcess.runJar(30, "--listen", registry.hostPort(), "--data",
         registry.dataDir().toString());
 
-    assertRefused(r, database);
+    assertRefused(r, database, CURRENT_METADATA);
     assertEquals(-1, registry.probe("/healthz"), "nothing should be listening");
     assertEquals(99, userVersion(database), "a refused database is left as it was");
   }
@@ -123,30 +129,38 @@ class SchemaUpgradeTest {
 
     Command.Result serve = RegistryProcess.runJar(30, "--listen", registry.hostPort(), "--data",
         registry.dataDir().toString());
-    assertRefused(serve, database);
+    assertRefused(serve, database, CURRENT_AUTH);
     assertEquals(-1, registry.probe("/healthz"), "nothing should be listening");
 
     Command.Result cli = AuthSupport.cli(registry, "token", "list");
-    assertRefused(cli, database);
+    assertRefused(cli, database, CURRENT_AUTH);
     assertEquals(99, userVersion(database), "a refused database is left as it was");
   }
 
-  private static void assertRefused(Command.Result r, Path database) {
-    assertRefused(r, database, database.getFileName().toString().equals("auth.db") ? CURRENT_AUTH : CURRENT);
-  }
-
-  private static void assertRefused(Command.Result r, Path database, int newest) {
+  private static void assertRefused(Command.Result r, Path database, int current) {
     assertNotEquals(0, r.exitCode(), r::describe);
     String output = r.stdout() + r.stderr();
     assertTrue(output.contains(database.toString()), () -> "the message should name " + database + ": " + r.describe());
     assertTrue(output.contains("schema version 99"), () -> "the message should name the file's version: " + r.describe());
-    assertTrue(output.contains("up to " + newest), () -> "the message should name the newest known version: " + r.describe());
+    assertTrue(output.contains("up to " + current), () -> "the message should name the newest known version: " + r.describe());
   }
 
   private static void unpackFixture(Path data) throws IOException, URISyntaxException {
     Path archive = Path.of(SchemaUpgradeTest.class.getResource("/fixtures/data-0.1.0/data.tar.gz").toURI());
     Files.createDirectories(data);
     Command.run(List.of("tar", "-xzf", archive.toString(), "-C", data.toString())).assertOk();
+  }
+
+  private static List<String> origins(Path database) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT origin FROM changes ORDER BY seq")) {
+      List<String> found = new java.util.ArrayList<>();
+      while (rs.next()) {
+        found.add(String.valueOf(rs.getString(1)));
+      }
+      return found;
+    }
   }
 
   private static int userVersion(Path database) throws SQLException {

@@ -50,6 +50,7 @@ public final class RegistryProcess implements AutoCloseable {
   private final int port;
   private List<String> extraArgs;
   private List<String> jvmArgs = List.of();
+  /** Environment variables added to the harness's own for the next start. */
   private Map<String, String> environment = Map.of();
   /** Null: the registry serves plain HTTP. Else how the harness connects to its HTTPS. */
   private SSLContext tls;
