@@ -273,14 +273,54 @@ class ConnectedRegistryTreeTest {
     awaitStatus(factory1, factory1Admin, "Active");
   }
 
+  /**
+   * A push at ReadWrite factory1 with a client token defined at the root (mirrored to factory1 as
+   * a hash) goes up to the root; once factory1 is deactivated, its upstream queue stops too.
+   */
+  @Test
+  void aPushAtAReadWriteSiteWithARootTokenGoesUpUntilTheSiteIsDeactivated() {
+    assumeFalse(RegistryProcess.isReferenceDistribution(), "connected registries are this registry's own");
+    defineTree();
+    Credentials pusher = createToken(root, "pusher1", "--repository", "app/*", "content/read",
+        "content/write", "metadata/read", "metadata/write");
+    json(offline("update", "--name", "factory1", "--add-client-tokens", "pusher1"));
+    RegistryProcess factory1 = instance("tree-factory1");
+    Credentials factory1Admin = connect(factory1, settings("factory1", root.hostPort()));
+    root.start();
+    factory1.start();
+    awaitStatus(factory1, factory1Admin, "Active");
+    RegistryClient site = new RegistryClient(factory1);
+    await("pusher1 accepted at factory1", () -> site.get("/v2/", "Authorization",
+        pusher.basic()).status(), s -> s == 200);
+    pushImage(site, pusher, "up1", 3);
+    RegistryClient rootClient = new RegistryClient(root);
+    await("up1 at the root", () -> rootClient.get("/v2/app/web/manifests/up1", "Accept",
+        Oci.IMAGE_MANIFEST, "Authorization", rootAdmin.basic()).status(), s -> s == 200);
+
+    json(online("deactivate", "--name", "factory1"));
+    awaitStatus(factory1, factory1Admin, "Inactive");
+    pushImage(site, pusher, "up2", 4); // still accepted locally
+    status(site.post("/_connected/v1/sync", new byte[0], "Authorization", factory1Admin.basic()),
+        202); // would kick the queue
+    sleep(6000); // bounded: long enough for the queue to send one image to a local root
+    assertEquals(404, rootClient.get("/v2/app/web/manifests/up2", "Accept", Oci.IMAGE_MANIFEST,
+        "Authorization", rootAdmin.basic()).status());
+    status(site.get("/v2/app/web/manifests/up2", "Accept", Oci.IMAGE_MANIFEST, "Authorization",
+        pusher.basic()), 200);
+  }
+
   // ---- helpers ----
 
   private void pushImage(RegistryClient client, String tag, int seed) {
+    pushImage(client, rootAdmin, tag, seed);
+  }
+
+  private static void pushImage(RegistryClient client, Credentials as, String tag, int seed) {
     Oci.Blob config = Oci.config("tree-" + tag);
     Oci.Blob layer = Oci.layer(seed, 1024);
-    pushBlob(client, rootAdmin.header(), "app/web", config.data());
-    pushBlob(client, rootAdmin.header(), "app/web", layer.data());
-    AuthSupport.pushManifest(client, rootAdmin.header(), "app/web", tag,
+    pushBlob(client, as.header(), "app/web", config.data());
+    pushBlob(client, as.header(), "app/web", layer.data());
+    AuthSupport.pushManifest(client, as.header(), "app/web", tag,
         AuthSupport.manifest(config, layer, "tree-" + tag));
   }
 
