@@ -75,8 +75,8 @@ final class LiveConfiguration implements ConfigControl {
     return apply(layers, "configuration file reread");
   }
 
-  /** Test hook until the parent's definition arrives (later issue): sets that managed owner. */
-  synchronized Outcome setParentDefinition(JsonNode document) {
+  @Override
+  public synchronized Outcome setParentDefinition(JsonNode document) {
     return apply(layers.withParentDefinition(document), "parent definition");
   }
 

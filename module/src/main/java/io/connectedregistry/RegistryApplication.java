@@ -13,6 +13,7 @@ import io.connectedregistry.config.ConfigException;
 import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.config.RegistryConfig.AuthConfig;
+import io.connectedregistry.control.InstanceAgent;
 import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
 import io.connectedregistry.edge.EdgeModule;
 import io.connectedregistry.status.Activation;
@@ -42,6 +43,8 @@ public final class RegistryApplication {
   private final StatusBoard board;
   private final StorageFigures storageFigures;
   private volatile LiveConfiguration live;
+  /** The control-plane agent of a connected registry started from a connection string; or null. */
+  private volatile InstanceAgent agent;
   /** The IoT Edge module's twin and methods; null outside IoT Edge. */
   private volatile EdgeModule edge;
   /** The garbage collector's timer; -1 while storage.gcInterval is unset. */
@@ -101,6 +104,7 @@ public final class RegistryApplication {
     // The application owns the GC timer; the live configuration reschedules it through this.
     RegistryApplication[] app = {null};
     LiveConfiguration live = null;
+    InstanceAgent agent = null;
     try {
       if (config.parent() != null) {
         // Same pool as the API's storage calls (shared by name): sync writes like a client push.
@@ -117,7 +121,23 @@ public final class RegistryApplication {
             }
             board.update(status -> status.withMode(next.mode()));
           });
-      server = RegistryServer.start(vertx, config, storage, access, sync, board, live).await(30, TimeUnit.SECONDS);
+      if (sync != null && live != null && InstanceAgent.applies(config)) {
+        LiveConfiguration configuration = live;
+        AccessControl checked = access;
+        agent = new InstanceAgent(vertx, config, authStore, board,
+            vertx.createSharedWorkerExecutor(RegistryServer.STORAGE_POOL, RegistryServer.STORAGE_WORKERS),
+            sync, document -> {
+              try {
+                configuration.setParentDefinition(document);
+              } catch (ConfigException e) {
+                LOG.error("the parent's definition was not applied, nothing changed: {}",
+                    String.join("; ", e.problems()));
+              }
+            }, checked::checkForChanges, () -> configuration.running().loginServer(),
+            Clock.systemUTC());
+      }
+      server = RegistryServer.start(vertx, config, storage, access, sync, board, live,
+          agent == null ? null : agent.relay()).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       if (sync != null) {
         sync.stop();
@@ -130,7 +150,13 @@ public final class RegistryApplication {
     app[0] = new RegistryApplication(vertx, storage, authStore, server, sync, board);
     app[0].live = live;
     app[0].storageFigures.start();
-    board.update(s -> s.withActivation(Activation.Active));
+    app[0].agent = agent;
+    if (agent == null) {
+      board.update(s -> s.withActivation(Activation.Active));
+    } else {
+      // The parent decides: Active once it accepts this instance (the agent holds sync till then).
+      agent.start();
+    }
     if (sync != null) {
       // After the server is up: start-up work and the first cycle do not compete for the CPU.
       sync.start();
@@ -265,6 +291,9 @@ public final class RegistryApplication {
       edge.close();
     }
     storageFigures.stop();
+    if (agent != null) {
+      agent.stop();
+    }
     if (sync != null) {
       sync.stop();
     }

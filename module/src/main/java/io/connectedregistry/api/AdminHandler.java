@@ -134,10 +134,14 @@ final class AdminHandler {
   }
 
   static void withBody(RoutingContext ctx, BodyConsumer consumer) {
+    withBody(ctx, BODY_LIMIT, consumer);
+  }
+
+  static void withBody(RoutingContext ctx, int limit, BodyConsumer consumer) {
     ctx.request().pause();
-    BodyReader.read(ctx, BODY_LIMIT)
+    BodyReader.read(ctx, limit)
         .recover(e -> Future.failedFuture(BodyReader.isTooLarge(e) ? ErrorCode.REQUEST_INVALID
-            .exception("the body is larger than " + BODY_LIMIT + " bytes") : e))
+            .exception("the body is larger than " + limit + " bytes") : e))
         .onSuccess(buffer -> {
           JsonObject body;
           try {

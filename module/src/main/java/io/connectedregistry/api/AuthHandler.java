@@ -131,6 +131,35 @@ final class AuthHandler {
     });
   }
 
+  /**
+   * The control plane children call ({@code /_connected/v1/registries/NAME/...}): Basic
+   * credentials of a token whose scope map grants one of {@code actions} on {@code gateway/NAME}.
+   * A sync token holds them on its own registry and its descendants, so a child can neither read
+   * nor write another branch of the tree (403). Without credentials, or with a Bearer token, 401
+   * with a Basic challenge.
+   */
+  Handler<RoutingContext> gateway(Action... actions) {
+    return ctx -> resolve(ctx, principal -> {
+      String name = ControlPlaneHandler.name(ctx);
+      if (name != null) {
+        for (Action action : actions) {
+          if (principal.allowsGateway(name, action)) {
+            ctx.next();
+            return;
+          }
+        }
+      }
+      if (principal instanceof Principal.Basic) {
+        ctx.fail(ErrorCode.DENIED.exception("token '" + principal.displayName() + "' may not "
+            + actions[0] + " connected registry '" + (name == null ? "?" : name) + "'"));
+        return;
+      }
+      ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"connected-registry gateway\"");
+      ctx.fail(ErrorCode.UNAUTHORIZED.exception(
+          "the connected-registry API takes a sync token's name and password (Basic)"));
+    });
+  }
+
   /** The admin API: Basic credentials of a token named in {@code auth.adminTokens}. */
   Handler<RoutingContext> admin() {
     return ctx -> resolve(ctx, principal -> {

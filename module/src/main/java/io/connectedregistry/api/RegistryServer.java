@@ -4,6 +4,9 @@ import io.connectedregistry.auth.AccessControl;
 import io.connectedregistry.config.ConfigControl;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.control.ConnectedRegistries;
+import io.connectedregistry.control.ControlPlane;
+import io.connectedregistry.control.RootControlPlane;
+import java.time.Clock;
 import io.connectedregistry.status.StatusBoard;
 import io.connectedregistry.storage.RegistryStorage;
 import io.connectedregistry.sync.SyncService;
@@ -49,6 +52,16 @@ public final class RegistryServer {
   /** @param configControl the running configuration for the config API; null = that API answers 405 */
   public static Future<RegistryServer> start(Vertx vertx, RegistryConfig config, RegistryStorage storage,
       AccessControl access, SyncService sync, StatusBoard board, ConfigControl configControl) {
+    return start(vertx, config, storage, access, sync, board, configControl, null);
+  }
+
+  /**
+   * @param relay the control plane a connected registry serves its children from its replica;
+   *     null: at a root the definitions' own ({@link RootControlPlane}), elsewhere none (404)
+   */
+  public static Future<RegistryServer> start(Vertx vertx, RegistryConfig config, RegistryStorage storage,
+      AccessControl access, SyncService sync, StatusBoard board, ConfigControl configControl,
+      ControlPlane relay) {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor(STORAGE_POOL, STORAGE_WORKERS);
     // Logins hash passwords (PBKDF2, ~0.1 s each): their own small pool, so a burst of logins
     // (or a guesser) never starves blob and manifest I/O.
@@ -64,6 +77,11 @@ public final class RegistryServer {
     // loginServer and auth.adminTokens are live: read from the running configuration at each call.
     ConnectedRegistryHandler connected = new ConnectedRegistryHandler(access, authWorker,
         ConnectedRegistries.Site.of(configControl == null ? () -> config : configControl::running));
+    ControlPlane plane = relay != null ? relay : config.parent() != null ? null
+        : new RootControlPlane(new ConnectedRegistries(access.store(), ConnectedRegistries.Site.of(
+            configControl == null ? () -> config : configControl::running), Clock.systemUTC()),
+            authWorker);
+    ControlPlaneHandler control = new ControlPlaneHandler(plane);
     // One for all server instances: the caps hold for the process, not per event loop.
     long heap = Runtime.getRuntime().maxMemory();
     HttpLimits limits = new HttpLimits(vertx, config.http(), BodyBudget.of(config.http().maxBodyMemory(), heap));
@@ -84,7 +102,7 @@ public final class RegistryServer {
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx
         .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus, pullThrough, limits,
-            configHandler, connected),
+            configHandler, connected, control),
             new DeploymentOptions().setInstances(instances))
         .map(id -> {
           server.deploymentId = id;

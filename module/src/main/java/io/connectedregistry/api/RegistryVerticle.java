@@ -24,10 +24,12 @@ final class RegistryVerticle extends VerticleBase {
   private HttpServer server;
   private CertificateReloader reloader;
   private final ConnectedRegistryHandler connected;
+  private final ControlPlaneHandler control;
 
   RegistryVerticle(RegistryConfig config, Storage storage, AuthHandler auth, TokenHandler token,
       AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough, HttpLimits limits,
-      ConfigHandler configHandler, ConnectedRegistryHandler connected) {
+      ConfigHandler configHandler, ConnectedRegistryHandler connected, ControlPlaneHandler control) {
+    this.control = control;
     this.configHandler = configHandler;
     this.connected = connected;
     this.admin = admin;
@@ -66,7 +68,7 @@ final class RegistryVerticle extends VerticleBase {
       }
     }
     Router router = Routes.create(vertx, storage, auth::mode, config.listen(), auth, token, admin, sync,
-        pullThrough, configHandler, connected);
+        pullThrough, configHandler, connected, control);
     // Before every other route: the connection's timers and the body budget see each request.
     router.route().order(-1).handler(limits::requestStarted);
     server = vertx.createHttpServer(options).invalidRequestHandler(Routes::invalidRequest)

@@ -29,7 +29,7 @@ final class Routes {
 
   static Router create(Vertx vertx, Storage storage, Supplier<Mode> mode, ListenAddress listen, AuthHandler auth,
       TokenHandler token, AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough,
-      ConfigHandler config, ConnectedRegistryHandler connected) {
+      ConfigHandler config, ConnectedRegistryHandler connected, ControlPlaneHandler control) {
     BlobHandler blobs = new BlobHandler(storage, pullThrough);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage, pullThrough);
@@ -61,6 +61,17 @@ final class Routes {
     router.get(CONNECTED + "/changes").handler(auth.reader()).handler(changes::list);
     router.get(CONNECTED + "/status").handler(auth.reader()).handler(sync::status);
     router.post(CONNECTED + "/sync").handler(auth.operator()).handler(sync::trigger);
+
+    // The control plane children call on their parent, each route behind its gateway action.
+    String registry = CONNECTED + "/registries/:name";
+    router.post(registry + "/activation").handler(auth.gateway(Action.CONFIG_WRITE))
+        .handler(control::activate);
+    router.get(registry + "/definition").handler(auth.gateway(Action.CONFIG_READ))
+        .handler(control::definition);
+    router.get(registry + "/tokens").handler(auth.gateway(Action.CONFIG_READ))
+        .handler(control::tokens);
+    router.post(registry + "/status").handler(auth.gateway(Action.MESSAGE_WRITE,
+        Action.CONFIG_WRITE)).handler(control::report);
 
     // One check in front of the whole prefix, known operation or not, so a route added below can
     // never be open by omission: Basic credentials of an admin token (auth.adminTokens).

@@ -42,6 +42,7 @@ public final class AuthAdministration {
    */
   public Map<String, Object> createToken(String name, List<ScopeMapRule> rules, String scopeMap,
       Optional<Instant> expires) {
+    requireLocal();
     boolean hasRules = rules != null && !rules.isEmpty();
     if (hasRules == (scopeMap != null)) {
       throw new IllegalArgumentException(
@@ -107,6 +108,7 @@ public final class AuthAdministration {
 
   /** Either argument may be null (unchanged), not both. */
   public Map<String, Object> updateToken(String name, TokenStatus status, String scopeMap) {
+    requireLocal();
     if (status == null && scopeMap == null) {
       throw new IllegalArgumentException("nothing to change: give a status and/or a scope map");
     }
@@ -121,12 +123,14 @@ public final class AuthAdministration {
   }
 
   public void deleteToken(String name) {
+    requireLocal();
     store.deleteToken(name);
   }
 
   /** @return {@code {"name","slot","password"[,"expires"]}} */
   public Map<String, Object> generatePassword(String name, PasswordSlot slot,
       Optional<Instant> expires) {
+    requireLocal();
     GeneratedPassword generated = store.generatePassword(name, slot, expires);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("name", generated.tokenName());
@@ -137,6 +141,7 @@ public final class AuthAdministration {
   }
 
   public void deletePassword(String name, PasswordSlot slot) {
+    requireLocal();
     store.deletePassword(name, slot);
   }
 
@@ -144,6 +149,7 @@ public final class AuthAdministration {
 
   public Map<String, Object> createScopeMap(String name, String description,
       List<ScopeMapRule> rules) {
+    requireLocal();
     if (rules == null || rules.isEmpty()) {
       throw new IllegalArgumentException("a scope map needs at least one repository rule");
     }
@@ -161,6 +167,7 @@ public final class AuthAdministration {
   /** Replaces the rules and/or the description (null = unchanged, not both). */
   public Map<String, Object> updateScopeMap(String name, String description,
       List<ScopeMapRule> rules) {
+    requireLocal();
     boolean newRules = rules != null && !rules.isEmpty();
     if (!newRules && description == null) {
       throw new IllegalArgumentException("nothing to change: give rules and/or a description");
@@ -172,7 +179,19 @@ public final class AuthAdministration {
   }
 
   public void deleteScopeMap(String name) {
+    requireLocal();
     store.deleteScopeMap(name);
+  }
+
+  /**
+   * A connected registry whose parent's tokens are mirrored here changes none locally: the next
+   * fetch would undo it, and the root is where they are managed.
+   */
+  private void requireLocal() {
+    Optional<String> owner = ParentMirror.owner(store);
+    if (owner.isPresent()) {
+      throw new AuthStoreException(AuthStoreException.Kind.IN_USE, owner.get());
+    }
   }
 
   // ---- values as users write them ----

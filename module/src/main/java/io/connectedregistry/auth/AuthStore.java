@@ -88,7 +88,20 @@ public final class AuthStore implements AutoCloseable {
           "CREATE TABLE connected_registry_client_tokens("
               + " registry TEXT NOT NULL REFERENCES connected_registries(name) ON DELETE CASCADE,"
               + " token TEXT NOT NULL REFERENCES tokens(name),"
-              + " PRIMARY KEY(registry, token))")));
+              + " PRIMARY KEY(registry, token))")),
+      // Activation at the root (control.ControlPlane), and at a connected registry the tokens and
+      // scope maps its parent owns (ParentMirror): replaced whole at each fetch, never edited here.
+      Migration.of(3, "instances of connected registries, tokens mirrored from the parent", List.of(
+          "CREATE TABLE connected_registry_instances("
+              + " registry TEXT PRIMARY KEY REFERENCES connected_registries(name) ON DELETE CASCADE,"
+              + " instance_id TEXT NOT NULL, since INTEGER NOT NULL, deactivated INTEGER NOT NULL)",
+          "CREATE TABLE mirrored(kind TEXT NOT NULL CHECK(kind IN ('token', 'scope_map')),"
+              + " name TEXT NOT NULL, PRIMARY KEY(kind, name))",
+          // what the instance last reported of its upstream queue (pushes waiting to go up)
+          "ALTER TABLE connected_registries ADD COLUMN upstream_pending INTEGER NOT NULL DEFAULT 0",
+          "ALTER TABLE connected_registries ADD COLUMN upstream_expired INTEGER NOT NULL DEFAULT 0",
+          "CREATE TABLE mirror_owner(id INTEGER PRIMARY KEY CHECK(id = 1),"
+              + " registry TEXT NOT NULL, parent TEXT NOT NULL, updated INTEGER NOT NULL)")));
 
   private final SqliteDatabase database;
   /** Live ({@code mode}): read once per decision. */
@@ -402,7 +415,7 @@ public final class AuthStore implements AutoCloseable {
     }
   }
 
-  private static void insertRules(Connection c, ScopeMap map) throws SQLException {
+  static void insertRules(Connection c, ScopeMap map) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
         "INSERT INTO scope_map_rules(scope_map, position, pattern, actions) VALUES (?, ?, ?, ?)")) {
       int position = 0;

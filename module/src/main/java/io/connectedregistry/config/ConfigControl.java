@@ -26,6 +26,15 @@ public interface ConfigControl {
    */
   Outcome setManaged(JsonNode document);
 
+  /**
+   * Replaces the managed layer's parent definition (the keys of {@link
+   * ConfigLayers#PARENT_OWNED}, set by the parent's control plane) and applies it like
+   * {@link #setManaged}.
+   *
+   * @throws ConfigException naming every bad key; then nothing changed
+   */
+  Outcome setParentDefinition(JsonNode document);
+
   /** Rereads the configuration file (SIGHUP) and applies it like {@link #setManaged}. */
   Outcome reloadFile();
 

@@ -212,7 +212,7 @@ public final class ConnectedRegistries {
 
   public Map<String, Object> show(String name) {
     requireRoot();
-    return Views.definition(definition(name));
+    return Views.definition(Liveness.apply(definition(name), clock.instant()));
   }
 
   /** The typed definition (for the instance-facing API of a later step). */
@@ -254,17 +254,17 @@ public final class ConnectedRegistries {
             + "' does not exist");
       }
       List<Map<String, Object>> out = new ArrayList<>();
-      walk(byParent, parent == null ? "" : parent, !noChildren, out);
+      walk(byParent, parent == null ? "" : parent, !noChildren, out, clock.instant());
       return out;
     });
   }
 
   private static void walk(Map<String, List<ConnectedRegistryDefinition>> byParent, String key,
-      boolean deep, List<Map<String, Object>> out) {
+      boolean deep, List<Map<String, Object>> out, java.time.Instant now) {
     for (ConnectedRegistryDefinition d : byParent.getOrDefault(key, List.of())) {
-      out.add(Views.definition(d));
+      out.add(Views.definition(Liveness.apply(d, now)));
       if (deep) {
-        walk(byParent, d.name(), true, out);
+        walk(byParent, d.name(), true, out, now);
       }
     }
   }
@@ -339,15 +339,127 @@ public final class ConnectedRegistries {
     });
   }
 
-  /** Sets activation Inactive; the instance stops syncing at its next contact (later step). */
+  /**
+   * Sets activation Inactive; the instance stops syncing at its next contact, and cannot activate
+   * again by itself (a new instance, with a new data folder, can).
+   */
   public Map<String, Object> deactivate(String name) {
     requireRoot();
     return store.inTransaction(tx -> {
       ConnectedRegistryDefinition d = Tree.require(tx, name);
       ConnectedRegistryDefinition next = d.withActivation(Activation.Inactive);
       DefinitionTable.update(tx.connection(), next);
+      Optional<InstanceTable.Instance> instance = InstanceTable.load(tx.connection(), name);
+      if (instance.isPresent()) {
+        // That instance stays out; a new one may activate.
+        InstanceTable.save(tx.connection(), name, new InstanceTable.Instance(
+            instance.get().instanceId(), clock.instant(), true));
+      }
       Tree.touchAncestors(tx, next.parent(), new LinkedHashSet<>());
       return Views.definition(next);
+    });
+  }
+
+  /**
+   * {@code POST .../activation}: the instance {@code request.instanceId()} becomes the one Active
+   * instance of {@code name}. The same instance again is accepted (a restart); another while one
+   * is Active, or an instance that was deactivated, is refused naming the registry.
+   *
+   * @return {@code {name, activation, instanceId, since}}
+   */
+  public Map<String, Object> activate(String name, ControlRequests.Activate request) {
+    requireRoot();
+    return store.inTransaction(tx -> {
+      ConnectedRegistryDefinition d = Tree.require(tx, name);
+      Optional<InstanceTable.Instance> holder = InstanceTable.load(tx.connection(), name);
+      boolean same = holder.isPresent() && holder.get().instanceId().equals(request.instanceId());
+      if (holder.isPresent() && !same && !holder.get().deactivated()
+          && d.reported().activation() == Activation.Active) {
+        throw new ControlException(Kind.CONFLICT, "activation refused: connected registry '"
+            + name + "' is already active with another instance (since " + holder.get().since()
+            + "); deactivate it at the root ('cr deactivate --name " + name + "') to move it");
+      }
+      if (same && holder.get().deactivated()) {
+        throw new ControlException(Kind.CONFLICT, "activation refused: this instance of connected"
+            + " registry '" + name + "' was deactivated at the root (" + holder.get().since()
+            + "); a new instance (a new data folder) may activate with the same connection string");
+      }
+      InstanceTable.Instance instance = same ? holder.get()
+          : new InstanceTable.Instance(request.instanceId(), clock.instant(), false);
+      InstanceTable.save(tx.connection(), name, instance);
+      Reported r = d.reported();
+      ConnectedRegistryDefinition next = d.withReported(new Reported(r.activation(),
+          r.connectionState(), clock.instant(), r.lastSyncTime(),
+          request.version() == null ? r.version() : request.version(), r.statusDetails(),
+          request.loginServer() == null ? r.loginServer() : request.loginServer(),
+          r.upstreamPending(), r.upstreamExpired()));
+      if (r.activation() != Activation.Active) {
+        next = next.withActivation(Activation.Active);
+        DefinitionTable.update(tx.connection(), next);
+        Tree.touchAncestors(tx, next.parent(), new LinkedHashSet<>());
+      } else {
+        DefinitionTable.update(tx.connection(), next);
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("name", name);
+      out.put("activation", Activation.Active.name());
+      out.put("instanceId", instance.instanceId());
+      out.put("since", instance.since().toString());
+      return out;
+    });
+  }
+
+  /**
+   * {@code POST .../status}: what the instance says, dated by this root's clock (the instance's
+   * may be wrong). Its activation is not taken: that is the root's to set (activation,
+   * deactivate), and a report sent just before a deactivate must not undo it.
+   */
+  public void report(String name, ControlRequests.Report report) {
+    requireRoot();
+    store.inTransaction(tx -> {
+      ConnectedRegistryDefinition d = Tree.require(tx, name);
+      Optional<InstanceTable.Instance> holder = InstanceTable.load(tx.connection(), name);
+      if (report.instanceId() != null && (holder.isEmpty() || holder.get().deactivated()
+          || !holder.get().instanceId().equals(report.instanceId()))) {
+        // Another instance with the same sync token (one a parent accepted while the root was
+        // away, say) must not speak for the active one.
+        throw new ControlException(Kind.CONFLICT, "status refused: the instance reporting is not"
+            + " the active instance of connected registry '" + name + "'");
+      }
+      Reported r = d.reported();
+      DefinitionTable.update(tx.connection(), d.withReported(new Reported(r.activation(),
+          report.connectionState(), clock.instant(), report.lastSyncTime(),
+          report.version() == null ? r.version() : report.version(), report.statusDetails(),
+          report.loginServer() == null ? r.loginServer() : report.loginServer(),
+          report.upstreamPending(), report.upstreamExpired())));
+      return null;
+    });
+  }
+
+  /**
+   * {@code GET .../definition}: the registry's definition and its descendants' (which it serves
+   * its own children from), with {@code definitionVersion}, the ETag.
+   */
+  public Map<String, Object> definitionDocument(String name) {
+    List<ConnectedRegistryDefinition> all = subtree(name);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("definitionVersion", all.get(0).generation());
+    out.put("registry", Views.definition(all.get(0)));
+    out.put("descendants", all.subList(1, all.size()).stream().map(Views::definition).toList());
+    return out;
+  }
+
+  /**
+   * {@code GET .../tokens}: the client tokens of the registry and of its descendants, and its
+   * descendants' sync tokens, each with its scope map and password HASHES (never passwords).
+   */
+  public io.vertx.core.json.JsonObject tokensDocument(String name) {
+    requireRoot();
+    return store.reading(tx -> {
+      List<ConnectedRegistryDefinition> all = new ArrayList<>();
+      all.add(Tree.require(tx, name));
+      Tree.collectDescendants(tx, name, all, Map.of());
+      return TokenDocument.build(tx, all);
     });
   }
 

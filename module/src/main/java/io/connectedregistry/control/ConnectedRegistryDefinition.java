@@ -209,7 +209,8 @@ public record ConnectedRegistryDefinition(
    */
   public record Reported(Activation activation, ConnectionState connectionState,
       Instant lastActivityTime, Instant lastSyncTime, String version,
-      List<StatusDetail> statusDetails, String loginServer) {
+      List<StatusDetail> statusDetails, String loginServer, long upstreamPending,
+      long upstreamExpired) {
 
     public static final Reported NONE = new Reported(Activation.Inactive, ConnectionState.Offline,
         null, null, null, List.of(), null);
@@ -220,9 +221,22 @@ public record ConnectedRegistryDefinition(
       statusDetails = List.copyOf(statusDetails);
     }
 
+    /** Nothing in the upstream queue. */
+    public Reported(Activation activation, ConnectionState connectionState,
+        Instant lastActivityTime, Instant lastSyncTime, String version,
+        List<StatusDetail> statusDetails, String loginServer) {
+      this(activation, connectionState, lastActivityTime, lastSyncTime, version, statusDetails,
+          loginServer, 0, 0);
+    }
+
     public Reported withActivation(Activation value) {
       return new Reported(value, connectionState, lastActivityTime, lastSyncTime, version,
-          statusDetails, loginServer);
+          statusDetails, loginServer, upstreamPending, upstreamExpired);
+    }
+
+    public Reported withConnectionState(ConnectionState value) {
+      return new Reported(activation, value, lastActivityTime, lastSyncTime, version,
+          statusDetails, loginServer, upstreamPending, upstreamExpired);
     }
   }
 

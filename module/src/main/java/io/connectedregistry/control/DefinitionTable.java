@@ -38,7 +38,8 @@ final class DefinitionTable {
     try (PreparedStatement ps = c.prepareStatement("SELECT name, parent, mode, sync_schedule,"
         + " sync_window, sync_message_ttl, log_level, gc_enabled, gc_schedule, activation,"
         + " connection_state, last_activity, last_sync, version, status_details, login_server,"
-        + " created, generation FROM connected_registries WHERE name = ?")) {
+        + " created, generation, upstream_pending, upstream_expired FROM connected_registries"
+        + " WHERE name = ?")) {
       ps.setString(1, name);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
@@ -49,7 +50,8 @@ final class DefinitionTable {
             Duration.parse(rs.getString(6)));
         Reported reported = new Reported(Activation.valueOf(rs.getString(10)),
             ConnectionState.valueOf(rs.getString(11)), instant(rs, 12), instant(rs, 13),
-            rs.getString(14), details(rs.getString(15)), rs.getString(16));
+            rs.getString(14), details(rs.getString(15)), rs.getString(16), rs.getLong(19),
+            rs.getLong(20));
         String parent = rs.getString(2);
         Mode mode = Mode.valueOf(rs.getString(3));
         LogLevel logLevel = LogLevel.valueOf(rs.getString(7));
@@ -100,10 +102,12 @@ final class DefinitionTable {
         + " sync_schedule = ?, sync_window = ?, sync_message_ttl = ?, log_level = ?,"
         + " gc_enabled = ?, gc_schedule = ?, activation = ?, connection_state = ?,"
         + " last_activity = ?, last_sync = ?, version = ?, status_details = ?, login_server = ?,"
-        + " generation = ? WHERE name = ?")) {
+        + " generation = ?, upstream_pending = ?, upstream_expired = ? WHERE name = ?")) {
       setColumns(ps, 1, d);
       ps.setLong(14, d.generation());
-      ps.setString(15, d.name());
+      ps.setLong(15, d.reported().upstreamPending());
+      ps.setLong(16, d.reported().upstreamExpired());
+      ps.setString(17, d.name());
       ps.executeUpdate();
     }
     for (String table : List.of("connected_registry_repositories",

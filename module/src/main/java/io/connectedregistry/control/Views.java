@@ -48,6 +48,8 @@ final class Views {
     r.statusDetails().forEach(s -> details.add(detail(s)));
     out.put("statusDetails", details);
     out.put("loginServer", r.loginServer());
+    out.put("upstreamQueue", Map.of("pending", r.upstreamPending(),
+        "expired", r.upstreamExpired()));
     out.put("created", d.created().toString());
     out.put("definitionVersion", d.generation());
     return out;

@@ -74,6 +74,11 @@ public final class SyncService {
   private volatile RegistryConfig pending;
   private RegistryConfig.SyncConfig syncConfig;
   private final AtomicBoolean stopping = new AtomicBoolean();
+  /**
+   * Why sync must not run (the control plane: activation refused, or deactivated at the root);
+   * null when it may. Volatile: the cycle's stop check reads it.
+   */
+  private volatile String held;
   private boolean running;
   private boolean manualPending;
   private Instant lastCycleStart;
@@ -153,7 +158,7 @@ public final class SyncService {
   /** Begins scheduling: the first cycle runs at once. Call once the registry serves. */
   public void start() {
     context.runOnContext(v -> {
-      if (upstream != null) {
+      if (upstream != null && held == null) {
         upstream.start();
       }
       tick(SyncTrigger.Startup);
@@ -161,7 +166,8 @@ public final class SyncService {
     });
   }
 
-  static ParentEndpoint endpoint(ParentConfig parent) {
+  /** The parent client's endpoint for {@code parent} (address, sync token, CA bundle). */
+  public static ParentEndpoint endpoint(ParentConfig parent) {
     String url = parent.endpoint().contains("://") ? parent.endpoint()
         : parent.protocol() + "://" + parent.endpoint();
     ParentEndpoint endpoint = ParentEndpoint.of(url).withTokenRealms(parent.tokenRealms());
@@ -199,10 +205,10 @@ public final class SyncService {
   /** Starts a cycle now (after the running one, if any), ignoring the schedule and window. */
   public void trigger() {
     context.runOnContext(v -> {
-      if (upstream != null) {
+      if (upstream != null && held == null) {
         upstream.kick(); // an operator asking for a sync wants pushes to go up now too
       }
-      if (running || pending != null) { // a new plan waiting: the manual cycle runs with it
+      if (running || pending != null || held != null) { // a new plan waiting: the manual cycle runs with it
         manualPending = true;
       } else if (pausedForSpace()) {
         manualPending = true; // runs once the space is back
@@ -266,6 +272,9 @@ public final class SyncService {
     if (stopping.get() || running || pending != null) {
       return; // a pending plan ticks once it is in place
     }
+    if (held != null) {
+      return; // release() ticks again
+    }
     vertx.cancelTimer(timer);
     if (pausedForSpace()) {
       return; // watchSpace() ticks again once the space is back
@@ -300,7 +309,7 @@ public final class SyncService {
     persist();
     // Low on space, the cycle stops between images (as at a window's end) and sync pauses.
     // A new configuration also stops it there: the next cycle runs with the new settings.
-    sync.run(() -> stopping.get() || space.isLow() || pending != null
+    sync.run(() -> stopping.get() || space.isLow() || pending != null || held != null
             || (deadline != null && !clock.instant().isBefore(deadline)))
         .onComplete(result -> {
           running = false;
@@ -489,7 +498,7 @@ public final class SyncService {
       UpstreamQueue current = upstream;
       // One queue sends at a time: the new one starts once the old one finished its change.
       (previous == null ? Future.<Void>succeededFuture() : previous.stop()).onComplete(stopped -> {
-        if (current != null && !stopping.get()) {
+        if (current != null && !stopping.get() && held == null) {
           current.start();
         }
       });
@@ -502,6 +511,39 @@ public final class SyncService {
       lastCycleStart = null; // the new settings start the next cycle now, not at the old schedule's
       tick(SyncTrigger.Reconfigured);
     }));
+  }
+
+  /**
+   * No cycle starts until {@link #release()}, and a running one stops at its next safe point: the
+   * root refused this instance's activation, or deactivated it. Served content stays.
+   *
+   * @param reason for the log
+   */
+  public void hold(String reason) {
+    boolean starting = held == null;
+    held = reason;
+    if (starting) {
+      LOG.warn("sync held (downstream and the upstream queue): {}", reason);
+      context.runOnContext(v -> {
+        if (upstream != null && held != null) {
+          upstream.stop(); // after the change being sent; nothing goes up while held
+        }
+      });
+    }
+  }
+
+  /** Sync may run again; the next cycle starts now if one is due. */
+  public void release() {
+    if (held != null) {
+      held = null;
+      LOG.info("sync released");
+      context.runOnContext(v -> {
+        if (upstream != null && !stopping.get()) {
+          upstream.start();
+        }
+        tick(SyncTrigger.Schedule);
+      });
+    }
   }
 
   /** Stops scheduling; a running cycle stops at its next safe point. */

@@ -106,9 +106,10 @@ final class UpstreamQueue {
     this.clock = clock;
   }
 
-  /** Begins sending, at once. */
+  /** Begins sending, at once; again after {@link #stop()} (sync held, then released). */
   void start() {
     context.runOnContext(v -> {
+      stopped = false;
       LOG.info("upstream queue: pushing client changes after {} of the change log to {}", state.cursor(),
           caller.endpoint());
       drain();

@@ -305,16 +305,16 @@ class AuthStoreTest {
     assertEquals(Kind.STORAGE, e.kind());
     assertTrue(e.getMessage().contains("cannot open " + file), e.getMessage());
     assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
-    assertTrue(e.getMessage().contains("versions up to 2"), e.getMessage());
+    assertTrue(e.getMessage().contains("versions up to 3"), e.getMessage());
   }
 
   @Test
-  void aNewAuthDatabaseIsAtSchemaVersion2() throws Exception {
+  void aNewAuthDatabaseIsAtSchemaVersion3() throws Exception {
     open(Mode.ReadWrite, Limits.DEFAULTS).close();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve(AuthStore.FILE_NAME));
         Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
       rs.next();
-      assertEquals(2, rs.getInt(1));
+      assertEquals(3, rs.getInt(1));
     }
   }
 }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code auth.db} of release 0.1.0 (the e2e fixture, user_version 0) opens at schema version 2
+ * The {@code auth.db} of release 0.1.0 (the e2e fixture, user_version 0) opens at the newest schema version (3)
  * with its token intact, and takes connected registries that use that token.
  */
 class UpgradeFromRelease010Test {
@@ -35,7 +35,7 @@ class UpgradeFromRelease010Test {
   @TempDir Path data;
 
   @Test
-  void theAuthDatabaseOfRelease010IsMigratedToVersion2AndTakesDefinitions() throws Exception {
+  void theAuthDatabaseOfRelease010IsMigratedToTheNewestVersionAndTakesDefinitions() throws Exception {
     assumeTrue(Files.exists(FIXTURE), "run from the module folder of the repository");
     Process tar = new ProcessBuilder("tar", "-xzf", FIXTURE.toString(), "-C", data.toString(),
         "auth.db").inheritIO().start();
@@ -45,7 +45,7 @@ class UpgradeFromRelease010Test {
     PasswordHasher hasher = new PasswordHasher();
     try (AuthStore store = AuthStore.open(data, Mode.ReadWrite, Limits.DEFAULTS, hasher,
         Clock.systemUTC())) {
-      assertEquals(2, userVersion());
+      assertEquals(3, userVersion());
       var login = new Authenticator(store, hasher).authenticate("fixture-reader",
           "u8JxFimTy4d-VNjngdp-e19SCyDFNEKEDhKvH2_OdHw", Instant.now());
       assertTrue(login instanceof Authenticator.Authenticated, login.toString());

@@ -39,7 +39,15 @@ class LayersControl implements ConfigControl {
 
   @Override
   public Outcome setManaged(JsonNode document) {
-    ConfigLayers next = layers.withTwin(document);
+    return apply(layers.withTwin(document));
+  }
+
+  @Override
+  public Outcome setParentDefinition(JsonNode document) {
+    return apply(layers.withParentDefinition(document));
+  }
+
+  private Outcome apply(ConfigLayers next) {
     ConfigLayers.Built built = next.build();
     List<String> applied = List.copyOf(ConfigView.changed(running, built.config()));
     layers = next;

@@ -103,6 +103,33 @@ class SyncStatusBoardTest {
     assertEquals(SyncPhase.Succeeded, SyncStatus.load(childData).syncState, "the file says the same");
   }
 
+  /**
+   * While the control plane holds sync (activation refused, or deactivated at the root) neither a
+   * manual trigger nor the schedule starts a cycle; released, the waiting trigger runs.
+   */
+  @Test
+  void aHeldServiceStartsNoCycleUntilReleased() throws Exception {
+    Path file = Files.writeString(childData.resolve("child.yaml"), """
+        parent: {endpoint: "127.0.0.1:%d", protocol: http}
+        sync: {repositories: ["app/*"], schedule: "* * * * *"}
+        """.formatted(parentPort));
+    RegistryConfig config = new ConfigLoader(Map.of()).load(ConfigLoader.Flags.none()
+        .withConfig(file).withData(childData.toString()));
+    StatusBoard board = new StatusBoard(
+        RegistryStatus.starting(config.mode(), "test", true), notifier);
+    service = SyncService.create(vertx, config, storage, vertx.createSharedWorkerExecutor("registry-storage", 4),
+        Clock.systemUTC(), board);
+    service.hold("deactivated at the root (test)");
+    service.start(); // the schedule would run a cycle at once
+    service.trigger();
+    Thread.sleep(2000); // bounded: long enough for a cycle against a local parent to start
+    RegistryStatus held = Await.result(service.freshStatus());
+    assertEquals(null, held.sync().lastSyncStartTime(), held.toString());
+
+    service.release();
+    awaitEnd(service);
+  }
+
   private static RegistryStatus awaitEnd(SyncService service) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {

@@ -327,6 +327,7 @@ class ConnectedRegistryCliTest {
     Command.Result list = offline("list", "--output", "json");
     assertEquals(0, json(list).size(), list::describe);
     assertTrue(list.stderr().contains("schema upgraded from version 1 to 2"), list::describe);
+    assertTrue(list.stderr().contains("schema upgraded from version 2 to 3"), list::describe);
     JsonNode created = json(offline("create", "--name", "line3", "--repository", "fixture/*",
         "--client-tokens", "fixture-reader"));
     assertEquals("[\"fixture-reader\"]", created.path("clientTokens").toString(), created::toString);

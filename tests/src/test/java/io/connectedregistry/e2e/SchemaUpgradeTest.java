@@ -43,10 +43,11 @@ class SchemaUpgradeTest {
       new AuthSupport.Credentials("fixture-reader", "u8JxFimTy4d-VNjngdp-e19SCyDFNEKEDhKvH2_OdHw");
   /**
    * The newest schema versions this release knows: metadata.db gained the change log's origin in
-   * 2, auth.db the connected-registry definitions in 2.
+   * 2, auth.db the connected-registry definitions in 2 and the instances, reported upstream
+   * queues and tokens mirrored from a parent in 3.
    */
   private static final int CURRENT_METADATA = 2;
-  private static final int CURRENT_AUTH = 2;
+  private static final int CURRENT_AUTH = 3;
 
   private RegistryProcess registry;
 
