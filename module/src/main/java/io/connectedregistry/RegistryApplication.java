@@ -47,8 +47,8 @@ public final class RegistryApplication {
   private volatile InstanceAgent agent;
   /** The IoT Edge module's twin and methods; null outside IoT Edge. */
   private volatile EdgeModule edge;
-  /** The garbage collector's timer; -1 while storage.gcInterval is unset. */
-  private long gcTimer = -1;
+  /** Runs the garbage collector as storage.gcEnabled, gcSchedule and gcInterval say. */
+  private final GarbageCollectionTimer gcTimer;
   /** The stale upload sweep's timer. */
   private long sweepTimer = -1;
   private volatile boolean stopped;
@@ -64,6 +64,8 @@ public final class RegistryApplication {
     this.storage = storage;
     this.authStore = authStore;
     this.server = server;
+    this.gcTimer = new GarbageCollectionTimer(vertx, storage::collectGarbage,
+        report -> storageFigures.refresh(), Clock.systemUTC());
   }
 
   /** Opens the store and starts listening; returns once the server accepts connections. */
@@ -205,7 +207,7 @@ public final class RegistryApplication {
         },
         sync == null ? null : sync::trigger,
         () -> {
-          var report = storage.collectGarbage();
+          var report = gcTimer.runNow();
           storageFigures.refresh();
           LOG.info("{} (asked for through the module's garbageCollect method)", report);
           return report;
@@ -252,23 +254,7 @@ public final class RegistryApplication {
     }
     sweepTimer = vertx.setPeriodic(sweep, id -> vertx.executeBlocking(storage::expireUploads, false)
         .onFailure(e -> LOG.error("expiring stale uploads failed", e)));
-    scheduleFullCollection(config);
-  }
-
-  /** (Re)schedules the garbage collector for {@code storage.gcInterval}; a run in progress finishes. */
-  private synchronized void scheduleFullCollection(RegistryConfig config) {
-    if (gcTimer >= 0) {
-      vertx.cancelTimer(gcTimer);
-      gcTimer = -1;
-    }
-    Duration interval = config.storage().gcInterval();
-    if (interval == null) {
-      return;
-    }
-    gcTimer = vertx.setPeriodic(interval.toMillis(), id -> vertx.executeBlocking(storage::collectGarbage, false)
-        .onSuccess(report -> storageFigures.refresh())
-        .onFailure(e -> LOG.error("scheduled garbage collection failed", e)));
-    LOG.info("garbage collection every {}", interval);
+    gcTimer.schedule(config.storage());
   }
 
   /**
@@ -291,6 +277,7 @@ public final class RegistryApplication {
       edge.close();
     }
     storageFigures.stop();
+    gcTimer.stop();
     if (agent != null) {
       agent.stop();
     }
