@@ -153,6 +153,14 @@ public final class RegistryApplication {
     app[0].live = live;
     app[0].storageFigures.start();
     app[0].agent = agent;
+    // Before the agent applies the definition it kept (on a worker), so that one is not
+    // overwritten by the start-up configuration; and from what is in effect now, so a change made
+    // through the config API while starting counts too.
+    if (live == null) {
+      app[0].scheduleGarbageCollection(config);
+    } else {
+      live.applyStorage();
+    }
     if (agent == null) {
       board.update(s -> s.withActivation(Activation.Active));
     } else {
@@ -164,7 +172,6 @@ public final class RegistryApplication {
       sync.start();
     }
     app[0].watchDiskSpace();
-    app[0].scheduleGarbageCollection(config);
     if (live != null) {
       // Last, and it returns at once: the module connects to edgeHub on a thread of its own.
       app[0].edge = EdgeModule.startIfPresent(System.getenv(), app[0].edgeParts(live)).orElse(null);

@@ -104,6 +104,42 @@ class ConnectedRegistryGcDefinitionTest {
     assertEquals("30 2 * * 6", keys.path("storage.gcSchedule").path("value").asText(),
         keys::toString);
     assertEquals("false", keys.path("storage.gcEnabled").path("value").asText(), keys::toString);
+
+    // Restarted while the root is down: the definition kept in the data folder governs the
+    // collector, not the file's schedule the instance starts with.
+    root.stop();
+    site.stop();
+    site.start();
+    await("the kept definition turning the collector off after the restart", site::log,
+        log -> lastCollectorLine(log.substring(log.lastIndexOf("e2e harness: start #")))
+            .contains("off (storage.gcEnabled is false)"));
+    sleepQuietly(1000); // bounded: an older configuration applied late would log after it
+    String restarted = site.log().substring(site.log().lastIndexOf("e2e harness: start #"));
+    assertTrue(lastCollectorLine(restarted).contains("off (storage.gcEnabled is false)"),
+        restarted);
+    keys = status(client.get(CONFIG, siteAdmin.header()), 200).json().path("keys");
+    assertEquals("30 2 * * 6", keys.path("storage.gcSchedule").path("value").asText(),
+        keys::toString);
+    assertEquals(MANAGED, keys.path("storage.gcSchedule").path("source").asText(), keys::toString);
+  }
+
+  /** The last line the collector's timer logged about what it does (empty if none). */
+  private static String lastCollectorLine(String log) {
+    int at = log.lastIndexOf("garbage collection inside the server:");
+    if (at < 0) {
+      return "";
+    }
+    int end = log.indexOf('\n', at);
+    return log.substring(at, end < 0 ? log.length() : end);
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   // ---- helpers (as ConnectedRegistryTreeTest's) ----
