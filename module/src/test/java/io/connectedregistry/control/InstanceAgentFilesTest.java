@@ -57,6 +57,11 @@ class InstanceAgentFilesTest {
     for (String key : java.util.List.of("storage.gcEnabled", "storage.gcSchedule")) {
       assertTrue(io.connectedregistry.config.ConfigLayers.PARENT_OWNED.contains(key), key);
     }
+    // Anything but a boolean goes on as text, for the configuration to refuse, naming the key.
+    registry.put("garbageCollection", new JsonObject().put("enabled", "yes").put("schedule", "@reboot"));
+    assertEquals("{\"gcEnabled\":\"yes\",\"gcSchedule\":\"@reboot\"}",
+        InstanceAgent.configDocument(new JsonObject().put("registry", registry)).get("storage")
+            .toString());
     // A parent that predates garbageCollection leaves the instance's own storage keys alone.
     registry.remove("garbageCollection");
     assertEquals(null, InstanceAgent.configDocument(new JsonObject().put("registry", registry))
