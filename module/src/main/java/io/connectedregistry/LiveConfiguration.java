@@ -65,6 +65,15 @@ final class LiveConfiguration implements ConfigControl {
     return entries;
   }
 
+  /**
+   * Applies the {@code storage.*} part of the configuration in effect (timers included), once the
+   * application can at start; serialised with every change, so an older configuration never
+   * overwrites a newer one.
+   */
+  synchronized void applyStorage() {
+    storage.accept(running);
+  }
+
   @Override
   public synchronized Outcome setManaged(JsonNode document) {
     return apply(layers.withTwin(document), "module twin / config API");

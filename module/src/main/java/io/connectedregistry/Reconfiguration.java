@@ -14,7 +14,8 @@ import java.util.List;
  *
  * <p>Live today: {@code logLevel}, {@code mode}, {@code auth.anonymousPull},
  * {@code auth.adminTokens}, {@code auth.tokenLifetime}, {@code auth.failedLoginsPerMinute},
- * {@code storage.gcInterval}, {@code storage.gcGrace}, {@code storage.uploadExpiry},
+ * {@code storage.gcInterval}, {@code storage.gcEnabled}, {@code storage.gcSchedule},
+ * {@code storage.gcGrace}, {@code storage.uploadExpiry},
  * {@code storage.uploadMaxAge}, {@code loginServer}, every {@code sync.*} key, and {@code parent.*} when a parent is
  * replaced by another. Restart required: {@code listen}, {@code data}, {@code tls.*},
  * {@code http.*}, {@code auth.limits.*}, {@code storage.minFreeBytes} (it sizes the space
@@ -34,7 +35,8 @@ record Reconfiguration(RegistryConfig before, RegistryConfig running, RegistryCo
         parentLive ? requested.parent() : before.parent(), requested.sync(), requested.logLevel(),
         before.tls(),
         new StorageConfig(requested.storage().uploadExpiry(), requested.storage().gcInterval(),
-            requested.storage().gcGrace(), s.minFreeBytes(), requested.storage().uploadMaxAge()),
+            requested.storage().gcGrace(), s.minFreeBytes(), requested.storage().uploadMaxAge(),
+            requested.storage().gcEnabled(), requested.storage().gcSchedule()),
         new AuthConfig(n.anonymousPull(), n.adminTokens(), n.tokenLifetime(), n.failedLoginsPerMinute(),
             a.maxTokens(), a.maxScopeMaps(), a.maxRulesPerScopeMap(), a.maxClientTokens()),
         before.http(), requested.loginServer());

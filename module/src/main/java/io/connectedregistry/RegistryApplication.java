@@ -47,8 +47,8 @@ public final class RegistryApplication {
   private volatile InstanceAgent agent;
   /** The IoT Edge module's twin and methods; null outside IoT Edge. */
   private volatile EdgeModule edge;
-  /** The garbage collector's timer; -1 while storage.gcInterval is unset. */
-  private long gcTimer = -1;
+  /** Runs the garbage collector as storage.gcEnabled, gcSchedule and gcInterval say. */
+  private final GarbageCollectionTimer gcTimer;
   /** The stale upload sweep's timer. */
   private long sweepTimer = -1;
   private volatile boolean stopped;
@@ -64,6 +64,8 @@ public final class RegistryApplication {
     this.storage = storage;
     this.authStore = authStore;
     this.server = server;
+    this.gcTimer = new GarbageCollectionTimer(vertx, storage::collectGarbage,
+        report -> storageFigures.refresh(), Clock.systemUTC());
   }
 
   /** Opens the store and starts listening; returns once the server accepts connections. */
@@ -151,6 +153,14 @@ public final class RegistryApplication {
     app[0].live = live;
     app[0].storageFigures.start();
     app[0].agent = agent;
+    // Before the agent applies the definition it kept (on a worker), so that one is not
+    // overwritten by the start-up configuration; and from what is in effect now, so a change made
+    // through the config API while starting counts too.
+    if (live == null) {
+      app[0].scheduleGarbageCollection(config);
+    } else {
+      live.applyStorage();
+    }
     if (agent == null) {
       board.update(s -> s.withActivation(Activation.Active));
     } else {
@@ -162,7 +172,6 @@ public final class RegistryApplication {
       sync.start();
     }
     app[0].watchDiskSpace();
-    app[0].scheduleGarbageCollection(config);
     if (live != null) {
       // Last, and it returns at once: the module connects to edgeHub on a thread of its own.
       app[0].edge = EdgeModule.startIfPresent(System.getenv(), app[0].edgeParts(live)).orElse(null);
@@ -205,7 +214,7 @@ public final class RegistryApplication {
         },
         sync == null ? null : sync::trigger,
         () -> {
-          var report = storage.collectGarbage();
+          var report = gcTimer.runNow();
           storageFigures.refresh();
           LOG.info("{} (asked for through the module's garbageCollect method)", report);
           return report;
@@ -252,23 +261,7 @@ public final class RegistryApplication {
     }
     sweepTimer = vertx.setPeriodic(sweep, id -> vertx.executeBlocking(storage::expireUploads, false)
         .onFailure(e -> LOG.error("expiring stale uploads failed", e)));
-    scheduleFullCollection(config);
-  }
-
-  /** (Re)schedules the garbage collector for {@code storage.gcInterval}; a run in progress finishes. */
-  private synchronized void scheduleFullCollection(RegistryConfig config) {
-    if (gcTimer >= 0) {
-      vertx.cancelTimer(gcTimer);
-      gcTimer = -1;
-    }
-    Duration interval = config.storage().gcInterval();
-    if (interval == null) {
-      return;
-    }
-    gcTimer = vertx.setPeriodic(interval.toMillis(), id -> vertx.executeBlocking(storage::collectGarbage, false)
-        .onSuccess(report -> storageFigures.refresh())
-        .onFailure(e -> LOG.error("scheduled garbage collection failed", e)));
-    LOG.info("garbage collection every {}", interval);
+    gcTimer.schedule(config.storage());
   }
 
   /**
@@ -291,6 +284,7 @@ public final class RegistryApplication {
       edge.close();
     }
     storageFigures.stop();
+    gcTimer.stop();
     if (agent != null) {
       agent.stop();
     }

@@ -86,6 +86,38 @@ class LiveConfigurationTest {
   }
 
   @Test
+  void the_parents_garbage_collection_reaches_the_storage_part_live_and_a_bad_one_changes_nothing()
+      throws Exception {
+    // As InstanceAgent.configDocument writes a definition (InstanceAgentFilesTest).
+    JsonNode definition = json("""
+        {"mode": "ReadOnly", "logLevel": "Information", "sync": {"repositories": ["app/*"],
+         "schedule": "* * * * *", "messageTtl": "P2D"},
+         "storage": {"gcEnabled": false, "gcSchedule": "0 5 * * *"}}
+        """);
+
+    ConfigControl.Outcome outcome = live.setParentDefinition(definition);
+
+    assertTrue(outcome.applied().containsAll(List.of("storage.gcEnabled", "storage.gcSchedule")),
+        outcome::toString);
+    assertEquals(1, storageChanges.size());
+    assertEquals(false, storageChanges.get(0).storage().gcEnabled());
+    assertEquals("0 5 * * *", storageChanges.get(0).storage().gcSchedule());
+    assertEquals(ConfigLayers.PARENT_DEFINITION, live.effective().get("storage.gcSchedule").source());
+
+    // A parent that sends something else than a boolean: refused, naming the key; nothing changes.
+    JsonNode bad = json("""
+        {"mode": "ReadOnly", "logLevel": "Information", "sync": {"repositories": ["app/*"],
+         "schedule": "* * * * *", "messageTtl": "P2D"},
+         "storage": {"gcEnabled": "yes", "gcSchedule": "@reboot"}}
+        """);
+    ConfigException e = assertThrows(ConfigException.class, () -> live.setParentDefinition(bad));
+    assertTrue(e.getMessage().contains("storage.gcEnabled: 'yes'"), e.getMessage());
+    assertTrue(e.getMessage().contains("storage.gcSchedule: '@reboot'"), e.getMessage());
+    assertEquals("0 5 * * *", live.running().storage().gcSchedule());
+    assertEquals(1, storageChanges.size());
+  }
+
+  @Test
   void a_bad_document_changes_nothing() throws Exception {
     live.setManaged(json("{\"mode\": \"ReadOnly\"}"));
 

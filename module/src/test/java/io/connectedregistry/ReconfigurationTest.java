@@ -30,20 +30,24 @@ class ReconfigurationTest {
         {"mode": "ReadOnly", "logLevel": "Debug", "listen": "127.0.0.1:6000",
          "loginServer": "registry.example.com:443",
          "auth": {"anonymousPull": true, "tokenLifetime": "PT10M", "limits": {"maxTokens": 5}},
-         "storage": {"gcInterval": "PT1H", "gcGrace": "PT5M"},
+         "storage": {"gcInterval": "PT1H", "gcGrace": "PT5M", "gcEnabled": false,
+                     "gcSchedule": "0 3 * * *"},
          "http": {"maxConnections": 64}, "sync": {"schedule": "0 * * * *"}}
         """);
 
     Reconfiguration change = Reconfiguration.of(before, requested);
 
     assertEquals(List.of("auth.anonymousPull", "auth.tokenLifetime", "logLevel", "loginServer",
-        "mode", "storage.gcGrace", "storage.gcInterval", "sync.schedule"), change.applied());
+        "mode", "storage.gcEnabled", "storage.gcGrace", "storage.gcInterval", "storage.gcSchedule",
+        "sync.schedule"), change.applied());
     assertEquals(List.of("auth.limits.maxTokens", "http.maxConnections", "listen"),
         change.restartRequired());
     assertEquals(Mode.ReadOnly, change.running().mode());
     assertEquals(LogLevel.Debug, change.running().logLevel());
     assertEquals(before.listen(), change.running().listen());
     assertEquals(requested.storage().gcGrace(), change.running().storage().gcGrace());
+    assertEquals("0 3 * * *", change.running().storage().gcSchedule());
+    assertEquals(false, change.running().storage().gcEnabled());
     assertEquals(before.http(), change.running().http());
   }
 

@@ -45,6 +45,8 @@ final class ConfigDraft {
   Duration gcGrace = Duration.ofHours(1);
   long minFreeBytes = 512L * 1024 * 1024;
   Duration uploadMaxAge = Duration.ofDays(7);
+  boolean gcEnabled = true;
+  String gcSchedule;
 
   int maxConnections = HttpConfig.DEFAULTS.maxConnections();
   Duration headerTimeout = HttpConfig.DEFAULTS.headerTimeout();
@@ -105,7 +107,8 @@ final class ConfigDraft {
             bandwidth),
         logLevel,
         tls,
-        new StorageConfig(uploadExpiry, gcInterval, gcGrace, minFreeBytes, uploadMaxAge),
+        new StorageConfig(uploadExpiry, gcInterval, gcGrace, minFreeBytes, uploadMaxAge,
+            gcEnabled, gcSchedule),
         new AuthConfig(anonymousPull, List.copyOf(adminTokens), tokenLifetime, failedLoginsPerMinute,
             maxTokens, maxScopeMaps, maxRulesPerScopeMap, maxClientTokens),
         new HttpConfig(maxConnections, headerTimeout, idleTimeout, unauthenticatedIdleTimeout,

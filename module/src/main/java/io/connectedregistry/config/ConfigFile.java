@@ -36,7 +36,8 @@ final class ConfigFile {
       List.of("repositories", "schedule", "window", "messageTtl", "onDemand", "tags", "bandwidth");
   private static final List<String> TAG_KEYS = List.of("include", "exclude", "semver");
   private static final List<String> TLS_KEYS = List.of("certificate", "key", "clientCa");
-  private static final List<String> STORAGE_KEYS = List.of("uploadExpiry", "gcInterval", "gcGrace", "minFreeBytes", "uploadMaxAge");
+  private static final List<String> STORAGE_KEYS = List.of("uploadExpiry", "gcInterval",
+      "gcGrace", "minFreeBytes", "uploadMaxAge", "gcEnabled", "gcSchedule");
   private static final List<String> HTTP_KEYS = List.of("maxConnections", "headerTimeout",
       "idleTimeout", "unauthenticatedIdleTimeout", "maxBodyMemory", "trustedProxies");
   private static final List<String> AUTH_KEYS =
@@ -326,6 +327,10 @@ final class ConfigFile {
             v -> draft.uploadExpiry = ConfigValues.positiveDuration("storage.uploadExpiry", v)));
     draft.check(() -> scalar(node, "gcInterval", "storage.gcInterval")
         .ifPresent(v -> draft.gcInterval = ConfigValues.positiveDuration("storage.gcInterval", v)));
+    draft.check(() -> scalar(node, "gcEnabled", "storage.gcEnabled")
+        .ifPresent(v -> draft.gcEnabled = ConfigValues.bool("storage.gcEnabled", v)));
+    draft.check(() -> scalar(node, "gcSchedule", "storage.gcSchedule")
+        .ifPresent(v -> draft.gcSchedule = ConfigValues.cron("storage.gcSchedule", v)));
     draft.check(() -> scalar(node, "gcGrace", "storage.gcGrace")
         .ifPresent(v -> draft.gcGrace = ConfigValues.nonNegativeDuration("storage.gcGrace", v)));
     draft.check(() -> scalar(node, "minFreeBytes", "storage.minFreeBytes")

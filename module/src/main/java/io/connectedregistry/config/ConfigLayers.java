@@ -26,7 +26,7 @@ public final class ConfigLayers {
 
   /** The keys a parent's definition of this registry owns when it sets them. */
   public static final Set<String> PARENT_OWNED = Set.of("mode", "logLevel", "sync.repositories",
-      "sync.schedule", "sync.window", "sync.messageTtl");
+      "sync.schedule", "sync.window", "sync.messageTtl", "storage.gcEnabled", "storage.gcSchedule");
 
   public static final String DEFAULT = "default";
   public static final String FILE = "file";

@@ -64,6 +64,8 @@ public final class ConfigView {
     m.put("storage.gcGrace", text(st.gcGrace()));
     m.put("storage.minFreeBytes", text(st.minFreeBytes()));
     m.put("storage.uploadMaxAge", text(st.uploadMaxAge()));
+    m.put("storage.gcEnabled", text(st.gcEnabled()));
+    m.put("storage.gcSchedule", text(st.gcSchedule()));
     AuthConfig a = c.auth();
     m.put("auth.anonymousPull", text(a.anonymousPull()));
     m.put("auth.adminTokens", text(a.adminTokens()));

@@ -122,9 +122,24 @@ public record RegistryConfig(
    *     are refused and sync pauses; pulls go on
    * @param uploadMaxAge an upload older than this is deleted however recently it grew, so a
    *     trickling upload cannot hold space (and garbage collection) for ever
+   * @param gcEnabled false = the garbage collector never runs inside the server on its own,
+   *     whatever {@code gcSchedule} and {@code gcInterval} say (it still runs when asked: the
+   *     {@code gc} command, the module's {@code garbageCollect} method). A parent's definition
+   *     sets it ({@code garbageCollection.enabled})
+   * @param gcSchedule when the garbage collector runs inside the server, a five-field UNIX cron
+   *     read in UTC; when set it wins over {@code gcInterval}; null = not set (then
+   *     {@code gcInterval} decides). A parent's definition sets it
+   *     ({@code garbageCollection.schedule})
    */
   public record StorageConfig(Duration uploadExpiry, Duration gcInterval, Duration gcGrace,
-      long minFreeBytes, Duration uploadMaxAge) {}
+      long minFreeBytes, Duration uploadMaxAge, boolean gcEnabled, String gcSchedule) {
+
+    /** Garbage collection on, on {@code gcInterval} alone (no cron schedule). */
+    public StorageConfig(Duration uploadExpiry, Duration gcInterval, Duration gcGrace,
+        long minFreeBytes, Duration uploadMaxAge) {
+      this(uploadExpiry, gcInterval, gcGrace, minFreeBytes, uploadMaxAge, true, null);
+    }
+  }
 
   /**
    * Limits of the HTTP server, sized for small devices by default.

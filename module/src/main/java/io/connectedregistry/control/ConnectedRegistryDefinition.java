@@ -191,7 +191,10 @@ public record ConnectedRegistryDefinition(
     }
   }
 
-  /** ACR's defaults: on, daily at midnight UTC. */
+  /**
+   * ACR's defaults: on, daily at midnight UTC. The instance applies them as its
+   * {@code storage.gcEnabled} and {@code storage.gcSchedule} (owned by the definition).
+   */
   public record GarbageCollection(boolean enabled, String schedule) {
     public static final GarbageCollection DEFAULTS = new GarbageCollection(true, "0 0 * * *");
 

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *       (another instance is Active, or this one was deactivated): Inactive on the status board,
  *       a log line with "activation", sync held, retried at each contact.
  *   <li><b>Definition</b>, fetched with its ETag at each contact and applied as the parent
- *       definition layer of the live configuration (mode, logLevel, sync.*); kept in
+ *       definition layer of the live configuration (mode, logLevel, sync.*, storage.gc*); kept in
  *       {@code DATA/parent-definition.json} so a restart while the parent is down applies it.
  *   <li><b>Tokens</b>: client tokens (hashes) and descendants' sync tokens, installed whole into
  *       {@code auth.db} ({@link ParentMirror}) and kept in {@code DATA/parent-tokens.json} (0600).
@@ -415,8 +415,8 @@ public final class InstanceAgent {
 
   /**
    * The keys a parent's definition owns ({@code ConfigLayers.PARENT_OWNED}), as a configuration
-   * document: mode, logLevel, sync.repositories, sync.schedule, sync.window, sync.messageTtl.
-   * Their values are checked by the configuration like any layer's.
+   * document: mode, logLevel, sync.repositories, sync.schedule, sync.window, sync.messageTtl,
+   * and garbageCollection as storage.gcEnabled and storage.gcSchedule. Their values are checked by the configuration like any layer's.
    */
   static JsonNode configDocument(JsonObject document) {
     JsonObject r = registry(document);
@@ -432,6 +432,21 @@ public final class InstanceAgent {
       syncNode.put("window", s.getString("window"));
     }
     syncNode.put("messageTtl", s.getString("messageTtl"));
+    JsonObject gc = r.getJsonObject("garbageCollection");
+    if (gc != null) { // absent from a parent older than this field: the instance's own keys stay
+      ObjectNode storage = out.putObject("storage");
+      // As text when not a boolean: the configuration then refuses it, naming storage.gcEnabled.
+      Object enabled = gc.getValue("enabled");
+      if (enabled instanceof Boolean b) {
+        storage.put("gcEnabled", b);
+      } else if (enabled != null) {
+        storage.put("gcEnabled", enabled.toString());
+      }
+      Object schedule = gc.getValue("schedule");
+      if (schedule != null) {
+        storage.put("gcSchedule", schedule.toString());
+      }
+    }
     return out;
   }
 

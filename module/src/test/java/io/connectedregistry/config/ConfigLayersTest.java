@@ -1,6 +1,7 @@
 package io.connectedregistry.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -123,6 +124,32 @@ class ConfigLayersTest {
     assertEquals(LogLevel.Debug, built.config().logLevel());
     assertEquals(ConfigLayers.TWIN, built.sources().get("logLevel"));
     assertEquals("0 * * * *", built.config().sync().schedule());
+  }
+
+  @Test
+  void the_parents_definition_owns_the_garbage_collection_keys_and_the_twin_sets_them_only_without_it()
+      throws IOException {
+    String twin = "{\"storage\": {\"gcEnabled\": true, \"gcSchedule\": \"*/5 * * * *\","
+        + " \"gcInterval\": \"PT2H\"}}";
+    ConfigLayers defined = layers("", Map.of(), Flags.none())
+        .withParentDefinition(json("{\"storage\": {\"gcEnabled\": false, \"gcSchedule\": \"0 4 * * *\"}}"))
+        .withTwin(json(twin));
+
+    ConfigLayers.Built built = defined.build();
+
+    assertFalse(built.config().storage().gcEnabled());
+    assertEquals("0 4 * * *", built.config().storage().gcSchedule());
+    assertEquals(ConfigLayers.PARENT_DEFINITION, built.sources().get("storage.gcSchedule"));
+    assertEquals(ConfigLayers.PARENT_DEFINITION, built.sources().get("storage.gcEnabled"));
+    assertEquals(List.of("storage.gcEnabled", "storage.gcSchedule"),
+        List.copyOf(built.refused().keySet()));
+    // gcInterval is no parent's: the twin keeps it.
+    assertEquals(java.time.Duration.ofHours(2), built.config().storage().gcInterval());
+
+    ConfigLayers.Built undefined = layers("", Map.of(), Flags.none()).withTwin(json(twin)).build();
+    assertEquals("*/5 * * * *", undefined.config().storage().gcSchedule());
+    assertEquals(ConfigLayers.TWIN, undefined.sources().get("storage.gcSchedule"));
+    assertEquals(Map.of(), undefined.refused());
   }
 
   @Test

@@ -288,7 +288,7 @@ class ConfigLoaderProperties {
         "sync.schedule", "sync.window", "sync.messageTtl", "sync.onDemand", "sync.tags", "sync.tags.include",
         "sync.tags.exclude", "sync.tags.semver", "sync.bandwidth", "tls", "tls.certificate", "tls.key",
         "tls.clientCa", "storage.uploadExpiry", "storage.gcInterval", "storage.gcGrace", "storage.minFreeBytes",
-        "storage.uploadMaxAge", "http.maxConnections", "http.headerTimeout", "http.idleTimeout",
+        "storage.uploadMaxAge", "storage.gcEnabled", "storage.gcSchedule", "http.maxConnections", "http.headerTimeout", "http.idleTimeout",
         "http.unauthenticatedIdleTimeout", "http.maxBodyMemory", "http.trustedProxies", "auth.anonymousPull",
         "auth.adminTokens", "auth.tokenLifetime", "auth.failedLoginsPerMinute", "auth.limits",
         "auth.limits.maxTokens", "auth.limits.maxScopeMaps", "auth.limits.maxRulesPerScopeMap",

@@ -54,6 +54,8 @@ class ConfigLoaderTest {
     assertNull(config.tls());
     assertEquals(Duration.ofHours(24), config.storage().uploadExpiry());
     assertNull(config.storage().gcInterval());
+    assertTrue(config.storage().gcEnabled());
+    assertNull(config.storage().gcSchedule());
     assertEquals(Duration.ofHours(1), config.storage().gcGrace());
     assertEquals(config, ConfigLoader.defaults());
   }
@@ -101,6 +103,8 @@ class ConfigLoaderTest {
               uploadExpiry: PT2H
               gcInterval: PT6H
               gcGrace: PT0S
+              gcEnabled: false
+              gcSchedule: "30 3 * * 0"
             """
                 .formatted(clientCa, cert, key, clientCa));
 
@@ -120,7 +124,7 @@ class ConfigLoaderTest {
     assertEquals(new RegistryConfig.TlsConfig(cert, key, clientCa), config.tls());
     assertEquals(
         new RegistryConfig.StorageConfig(Duration.ofHours(2), Duration.ofHours(6), Duration.ZERO,
-            512L << 20, Duration.ofDays(7)),
+            512L << 20, Duration.ofDays(7), false, "30 3 * * 0"),
         config.storage());
   }
 
@@ -454,6 +458,13 @@ class ConfigLoaderTest {
         arguments(
             "storage: {gcInterval: -PT1H}", "storage.gcInterval: '-PT1H' must be longer than zero"),
         arguments("storage: {gcGrace: -PT1S}", "storage.gcGrace: '-PT1S' must not be negative"),
+        arguments("storage: {gcSchedule: nightly}",
+            "storage.gcSchedule: 'nightly' is not a cron expression"),
+        arguments("storage: {gcSchedule: '0 0 * *'}",
+            "storage.gcSchedule: '0 0 * *' is not a cron expression"),
+        arguments("storage: {gcSchedule: ''}", "storage.gcSchedule: must not be empty"),
+        arguments("storage: {gcEnabled: sometimes}",
+            "storage.gcEnabled: 'sometimes' is not one of true, false"),
         arguments("sync: 5", "sync: expected a mapping with keys repositories"),
         arguments("sync: {schedule: 'every minute'}", "sync.schedule: 'every minute' is not a cron expression"),
         arguments("sync: {schedule: '* * * *'}", "sync.schedule: '* * * *' is not a cron expression"),

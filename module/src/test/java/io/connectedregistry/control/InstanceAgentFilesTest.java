@@ -36,9 +36,35 @@ class InstanceAgentFilesTest {
         .put("garbageCollection", new JsonObject(Map.of("enabled", true)));
     JsonNode config = InstanceAgent.configDocument(new JsonObject().put("registry", registry));
     assertEquals("{\"mode\":\"ReadOnly\",\"logLevel\":\"Warning\",\"sync\":{\"repositories\":"
-        + "[\"app/*\"],\"schedule\":\"0 2 * * *\",\"window\":\"PT2H\",\"messageTtl\":\"P2D\"}}",
+        + "[\"app/*\"],\"schedule\":\"0 2 * * *\",\"window\":\"PT2H\",\"messageTtl\":\"P2D\"},"
+        + "\"storage\":{\"gcEnabled\":true}}",
         config.toString());
     assertThrows(RuntimeException.class,
         () -> InstanceAgent.configDocument(new JsonObject().put("other", 1)));
+  }
+
+  @Test
+  void theDefinitionsGarbageCollectionBecomesStorageGcEnabledAndGcSchedule() {
+    JsonObject registry = new JsonObject().put("name", "line3").put("mode", "ReadOnly")
+        .put("logLevel", "Information").put("repositories", new JsonArray().add("app/*"))
+        .put("sync", new JsonObject().put("schedule", "* * * * *").put("messageTtl", "P2D"))
+        .put("garbageCollection", new JsonObject().put("enabled", false).put("schedule", "15 1 * * 6"));
+
+    JsonNode config = InstanceAgent.configDocument(new JsonObject().put("registry", registry));
+
+    assertEquals("{\"gcEnabled\":false,\"gcSchedule\":\"15 1 * * 6\"}", config.get("storage").toString());
+    // Every key the mapping writes is one the definition owns, so the twin cannot override it.
+    for (String key : java.util.List.of("storage.gcEnabled", "storage.gcSchedule")) {
+      assertTrue(io.connectedregistry.config.ConfigLayers.PARENT_OWNED.contains(key), key);
+    }
+    // Anything but a boolean goes on as text, for the configuration to refuse, naming the key.
+    registry.put("garbageCollection", new JsonObject().put("enabled", "yes").put("schedule", "@reboot"));
+    assertEquals("{\"gcEnabled\":\"yes\",\"gcSchedule\":\"@reboot\"}",
+        InstanceAgent.configDocument(new JsonObject().put("registry", registry)).get("storage")
+            .toString());
+    // A parent that predates garbageCollection leaves the instance's own storage keys alone.
+    registry.remove("garbageCollection");
+    assertEquals(null, InstanceAgent.configDocument(new JsonObject().put("registry", registry))
+        .get("storage"));
   }
 }
