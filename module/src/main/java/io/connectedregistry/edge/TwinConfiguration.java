@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>The whole document is applied or none of it: one invalid key (a bad cron, a window outside
  * PT1H..P7D, an unknown mode, a secret) leaves everything that runs as it was, that property is
  * acknowledged 400 with its problem and the others 400 naming it. A key the parent's definition
- * owns is refused with 409 while the rest applies; a key that needs a restart says so. Not thread
- * safe: the module calls it from its one thread.
+ * owns is refused with 409 while the rest applies, also when the definition arrives or changes
+ * after the twin ({@link #reconsider}); a key that needs a restart says so. Not thread safe: the
+ * module calls it from its one thread.
  */
 final class TwinConfiguration {
   private static final Logger LOG = LoggerFactory.getLogger(TwinConfiguration.class);
