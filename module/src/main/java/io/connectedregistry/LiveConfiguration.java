@@ -7,9 +7,11 @@ import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.ConfigView;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.sync.SyncService;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +31,7 @@ final class LiveConfiguration implements ConfigControl {
   /** Null for a root registry. */
   private final SyncService sync;
   private final Consumer<RegistryConfig> storage;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private ConfigLayers layers;
   private ConfigLayers.Built loaded;
   private RegistryConfig running;
@@ -85,6 +88,16 @@ final class LiveConfiguration implements ConfigControl {
   }
 
   @Override
+  public synchronized Map<String, String> refused() {
+    return loaded.refused();
+  }
+
+  @Override
+  public void onChange(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  @Override
   public synchronized Outcome setParentDefinition(JsonNode document) {
     return apply(layers.withParentDefinition(document), "parent definition");
   }
@@ -121,6 +134,13 @@ final class LiveConfiguration implements ConfigControl {
     Outcome outcome = new Outcome(change.applied(), change.restartRequired(), built.refused());
     LOG.info("configuration changed ({}): applied {}; restart required for {}; refused {}",
         why, outcome.applied(), outcome.restartRequired(), outcome.refused().keySet());
+    for (Runnable listener : listeners) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        LOG.warn("a listener to configuration changes failed: {}", e.toString());
+      }
+    }
     return outcome;
   }
 }

@@ -39,6 +39,18 @@ public interface ConfigControl {
   Outcome reloadFile();
 
   /**
+   * The twin's managed keys not in effect now, each with why: those the parent's definition owns
+   * and sets. A change of definition changes this without any change of the twin.
+   */
+  Map<String, String> refused();
+
+  /**
+   * Calls {@code listener} after every change of the configuration, whichever layer made it, on
+   * the thread that made it and while changes are serialised: it must only hand the news on.
+   */
+  void onChange(Runnable listener);
+
+  /**
    * @param value as shown: secrets as {@code ***}
    * @param source the layer it came from ({@link ConfigLayers#FILE}, ...)
    * @param pending the value configured but not yet in effect (a restart-required key changed);

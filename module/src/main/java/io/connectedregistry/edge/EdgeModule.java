@@ -173,8 +173,21 @@ public final class EdgeModule implements AutoCloseable {
   private void start() {
     LOG.info("IoT Edge module: connecting to edgeHub ({})", environment.describe());
     parts.board().subscribe(statusListener);
+    // The parent's definition can take a key from the twin (or give it back) with no twin change.
+    parts.config().onChange(this::configurationChanged);
     reported.offer(TwinConfiguration.STATUS, StatusReport.of(parts.board().current()));
     thread.execute(this::connect);
+  }
+
+  private void configurationChanged() {
+    if (closed) {
+      return;
+    }
+    try {
+      thread.execute(() -> reported.offerNow(twin.reconsider()));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing: the acknowledgements no longer matter
+    }
   }
 
   /** One attempt to open a client, subscribe and read the twin; on failure the next, later. */

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>The whole document is applied or none of it: one invalid key (a bad cron, a window outside
  * PT1H..P7D, an unknown mode, a secret) leaves everything that runs as it was, that property is
  * acknowledged 400 with its problem and the others 400 naming it. A key the parent's definition
- * owns is refused with 409 while the rest applies; a key that needs a restart says so. Not thread
- * safe: the module calls it from its one thread.
+ * owns is refused with 409 while the rest applies, also when the definition arrives or changes
+ * after the twin ({@link #reconsider}); a key that needs a restart says so. Not thread safe: the
+ * module calls it from its one thread.
  */
 final class TwinConfiguration {
   private static final Logger LOG = LoggerFactory.getLogger(TwinConfiguration.class);
@@ -46,6 +47,8 @@ final class TwinConfiguration {
   private Outcome lastOutcome = new Outcome(List.of(), List.of(), Map.of());
   /** Properties acknowledged so far, so one that leaves the desired document loses its ack too. */
   private final Set<String> acknowledged = new LinkedHashSet<>();
+  /** Whether the acknowledgements last sent were of an applied document (not a 400 or a 500). */
+  private boolean appliedAcks;
 
   TwinConfiguration(ConfigControl control) {
     this.control = control;
@@ -69,6 +72,31 @@ final class TwinConfiguration {
     return new Result(apply(), patched == DesiredDocument.Patched.GAP);
   }
 
+  /**
+   * The configuration changed beneath the twin (the parent's definition came, changed or went):
+   * the acknowledgements whose refusals changed are sent again, for the desired version they
+   * answer. Nothing while the last desired document stands refused (its 400s stay).
+   */
+  Map<String, Object> reconsider() {
+    Map<String, String> now = control.refused();
+    Map<String, String> before = lastOutcome.refused();
+    if (!appliedAcks || now.equals(before)) {
+      return Map.of();
+    }
+    lastOutcome = new Outcome(lastOutcome.applied(), lastOutcome.restartRequired(), now);
+    Map<String, Object> reported = new LinkedHashMap<>();
+    for (String property : acknowledged) {
+      if (mentions(before, property) || mentions(now, property)) {
+        reported.put(property, applied(property, desired.version(), lastOutcome));
+      }
+    }
+    return reported;
+  }
+
+  private static boolean mentions(Map<String, String> refused, String property) {
+    return refused.keySet().stream().anyMatch(key -> belongs(key, property));
+  }
+
   private Map<String, Object> apply() {
     ObjectNode document = desired.document();
     long version = desired.version();
@@ -90,8 +118,12 @@ final class TwinConfiguration {
       } catch (RuntimeException e) {
         return failed(document, version, e);
       }
+    } else if (problems.isEmpty()) {
+      // The same document again (a reconnect): its refusals are those of the definition now.
+      lastOutcome = new Outcome(lastOutcome.applied(), lastOutcome.restartRequired(), control.refused());
     }
     boolean refusedWhole = !problems.isEmpty() || !unattributed.isEmpty();
+    appliedAcks = !refusedWhole;
     if (refusedWhole) {
       LOG.warn("module twin desired properties version {} not applied, nothing changed: {}", version,
           problems.values().stream().flatMap(List::stream).collect(Collectors.joining("; "))
@@ -118,6 +150,7 @@ final class TwinConfiguration {
   /** Not a bad value but a fault here: 500 with a correlation id that is also in the log. */
   private Map<String, Object> failed(ObjectNode document, long version, RuntimeException e) {
     String correlationId = java.util.UUID.randomUUID().toString();
+    appliedAcks = false;
     LOG.error("applying module twin desired properties version {} failed [correlationId={}]", version,
         correlationId, e);
     Map<String, Object> reported = new LinkedHashMap<>();
@@ -143,7 +176,12 @@ final class TwinConfiguration {
     if (value != null && !refused.isEmpty()) {
       value = value.deepCopy();
       for (String key : refused.keySet()) {
-        value = without(value, key.substring(Math.min(key.length(), property.length() + 1)));
+        value = key.equals(property) ? null
+            : without(value, key.substring(Math.min(key.length(), property.length() + 1)));
+        if (value == null || value.isObject() && value.isEmpty()) {
+          value = null; // nothing of it is in effect from the twin
+          break;
+        }
       }
     }
     String description;

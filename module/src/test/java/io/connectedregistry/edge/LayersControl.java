@@ -5,7 +5,9 @@ import io.connectedregistry.config.ConfigControl;
 import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.ConfigView;
 import io.connectedregistry.config.RegistryConfig;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -18,6 +20,7 @@ class LayersControl implements ConfigControl {
   private ConfigLayers layers;
   private RegistryConfig running;
   int applications;
+  private final List<Runnable> listeners = new ArrayList<>();
 
   LayersControl(ConfigLayers layers) {
     this.layers = layers;
@@ -47,12 +50,23 @@ class LayersControl implements ConfigControl {
     return apply(layers.withParentDefinition(document));
   }
 
+  @Override
+  public Map<String, String> refused() {
+    return layers.build().refused();
+  }
+
+  @Override
+  public void onChange(Runnable listener) {
+    listeners.add(listener);
+  }
+
   private Outcome apply(ConfigLayers next) {
     ConfigLayers.Built built = next.build();
     List<String> applied = List.copyOf(ConfigView.changed(running, built.config()));
     layers = next;
     running = built.config();
     applications++;
+    listeners.forEach(Runnable::run);
     return new Outcome(applied, List.of(), built.refused());
   }
 

@@ -135,6 +135,57 @@ class TwinConfigurationTest {
   }
 
   @Test
+  void a_refused_scalar_reports_no_value_and_no_rest() {
+    LayersControl owned = new LayersControl(new ConfigLayers(new ConfigLoader(Map.of()), Flags.none())
+        .withParentDefinition(json("{\"logLevel\": \"Information\", \"sync\": {\"schedule\": \"0 3 * * *\"}}")));
+
+    Map<String, Object> reported = new TwinConfiguration(owned).readWhole(json(
+        "{\"logLevel\": \"Debug\", \"sync\": {\"schedule\": \"* * * * *\"}}"), 2).reported();
+
+    assertEquals(409, ack(reported, "logLevel").get("ac"));
+    assertNull(ack(reported, "logLevel").get("value"), reported.toString());
+    assertFalse(((String) ack(reported, "logLevel").get("ad")).contains("the rest"), reported.toString());
+    assertNull(ack(reported, "sync").get("value"), reported.toString());
+    assertEquals(LogLevel.Information, owned.running().logLevel());
+  }
+
+  @Test
+  void a_definition_that_comes_or_changes_after_the_twin_is_acknowledged_again() {
+    twin.readWhole(json("{\"sync\": {\"schedule\": \"0 2 * * *\", \"window\": \"PT2H\"}, \"storage\": {\"gcGrace\": \"PT2H\"}}"), 3);
+    assertEquals(Map.of(), twin.reconsider(), "nothing changed beneath the twin");
+
+    control.setParentDefinition(json("{\"sync\": {\"schedule\": \"*/5 * * * *\"}}"));
+    Map<String, Object> reported = twin.reconsider();
+
+    assertEquals(List.of("sync"), List.copyOf(reported.keySet()), "only the acknowledgement that changed");
+    assertEquals(409, ack(reported, "sync").get("ac"));
+    assertEquals(3L, ack(reported, "sync").get("av"));
+    assertTrue(((String) ack(reported, "sync").get("ad")).contains("sync.schedule: owned by the parent's definition"));
+    assertEquals(Map.of("window", "PT2H"), ack(reported, "sync").get("value"));
+    assertEquals("*/5 * * * *", control.running().sync().schedule());
+
+    control.setParentDefinition(json("{\"sync\": {\"schedule\": \"*/5 * * * *\", \"window\": \"PT3H\"}}"));
+    reported = twin.reconsider();
+    assertTrue(((String) ack(reported, "sync").get("ad")).contains("sync.window"), reported.toString());
+    assertNull(ack(reported, "sync").get("value"), reported.toString());
+
+    control.setParentDefinition(null);
+    reported = twin.reconsider();
+    assertEquals(200, ack(reported, "sync").get("ac"), "given back to the twin");
+    assertEquals("0 2 * * *", control.running().sync().schedule());
+  }
+
+  @Test
+  void a_definition_change_does_not_overwrite_the_400s_of_a_refused_document() {
+    twin.readWhole(json("{\"sync\": {\"schedule\": \"0 2 * * *\"}}"), 1);
+    twin.patch(json("{\"sync\": {\"schedule\": \"not a cron\"}}"), 2);
+
+    control.setParentDefinition(json("{\"sync\": {\"schedule\": \"*/5 * * * *\"}}"));
+
+    assertEquals(Map.of(), twin.reconsider());
+  }
+
+  @Test
   void a_stale_patch_changes_nothing_and_a_gap_asks_for_a_full_read() {
     twin.readWhole(json("{\"logLevel\": \"Warning\"}"), 5);
 

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectedregistry.e2e.support.AuthSupport;
+import io.connectedregistry.e2e.support.AuthSupport.Credentials;
+import io.connectedregistry.e2e.support.Command;
+import io.connectedregistry.e2e.support.ImageTools;
 import io.connectedregistry.e2e.support.Oci;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
@@ -481,5 +484,147 @@ class EdgeModuleTest {
 
     awaitReported("the twin, once edgeHub is up", acked("storage", 200, v));
     assertEquals(200, manifestStatus(module, "app/early", "v1"));
+  }
+
+  // ---- the parent's definition owns keys: the twin's values for them are refused (409) ----
+
+  private static final String PARENT_DEFINITION = "managed (parent definition)";
+  private static final String TWIN = "managed (twin / config API)";
+
+  /**
+   * Replaces the plain root with one that defines {@code factory1} (a schedule every 5 minutes,
+   * no window), not started; returns its admin token, for the {@code cr} commands.
+   */
+  private Credentials rootDefiningFactory1() {
+    root.close();
+    root = RegistryProcess.prepare("edge-owned-root");
+    root.withArgs("--config", AuthSupport.writeConfig(root, "loginServer: '" + root.hostPort()
+        + "'\nauth: {adminTokens: [root-admin]}\n").toString());
+    Credentials admin = AuthSupport.createToken(root, "root-admin", "--repository", "*",
+        "content/read", "metadata/read");
+    cr(null, "create", "--name", "factory1", "--repository", "app/*", "--sync-schedule", "*/5 * * * *")
+        .assertOk();
+    return admin;
+  }
+
+  /** {@code cr ...} on the root: offline on its data folder (admin null) or through its API. */
+  private Command.Result cr(Credentials admin, String... args) {
+    List<String> all = new ArrayList<>(List.of("cr"));
+    all.addAll(List.of(args));
+    if (admin == null) {
+      all.addAll(List.of("--data", root.dataDir().toString()));
+      return RegistryProcess.runJar(60, all.toArray(String[]::new));
+    }
+    all.addAll(List.of("--server", "http://" + root.hostPort(), "--username", admin.name()));
+    return RegistryProcess.runJar(60, Map.of("CONNECTED_REGISTRY_PASSWORD", admin.password()),
+        all.toArray(String[]::new));
+  }
+
+  /** The module as factory1's instance: the stand-in's identity and get-settings' connection string. */
+  private void startFactory1Module() {
+    String connection = ImageTools.readJson(cr(null, "get-settings", "--name", "factory1",
+        "--parent-protocol", "http", "--parent-endpoint", root.hostPort(), "--generate-password", "1")
+        .assertOk().stdout()).path("ACR_REGISTRY_CONNECTION_STRING").asText();
+    assertTrue(connection.contains("ConnectedRegistryName=factory1"), connection);
+    Map<String, String> env = new LinkedHashMap<>(hub.workloadEnvironment(hub.module()));
+    env.put("ACR_REGISTRY_CONNECTION_STRING", connection);
+    env.put("CONNECTED_REGISTRY_CONTACT_INTERVAL", "PT1S");
+    env.put("REGISTRY_EDGE_STATUS_INTERVAL", "PT0.5S");
+    module = RegistryProcess.prepare("edge-module-factory1").withEnv(env);
+    module.start();
+  }
+
+  /** The effective configuration once {@code key} is as expected, bounded. */
+  private JsonNode awaitConfiguration(String key, String value, String source) throws InterruptedException {
+    Instant deadline = Instant.now().plus(WAIT);
+    JsonNode config = configuration();
+    while (!config.path(key).path("value").asText().equals(value)
+        || !config.path(key).path("source").asText().equals(source)) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError(key + " never became " + value + " from " + source + ": " + config
+            + "\nmodule log:\n" + module.logTail(30));
+      }
+      Thread.sleep(250);
+      config = configuration();
+    }
+    return config;
+  }
+
+  private static String ad(JsonNode reported, String property) {
+    return reported.path(property).path("ad").asText();
+  }
+
+  @Test
+  void a_key_the_parent_definition_owns_is_acknowledged_409_naming_the_owner_and_the_rest_applies()
+      throws Exception {
+    Credentials rootAdmin = rootDefiningFactory1();
+    root.start();
+    startFactory1Module();
+    awaitReported("factory1 activated", r -> r.path("status").path("activation").asText().equals("Active"));
+    awaitConfiguration("sync.schedule", "*/5 * * * *", PARENT_DEFINITION);
+
+    long v1 = hub.patchDesired("{\"sync\": {\"schedule\": \"* * * * *\", \"window\": \"PT2H\"},"
+        + " \"logLevel\": \"Debug\", \"storage\": {\"gcGrace\": \"PT2H\"}}");
+
+    JsonNode reported = awaitReported("the owned keys refused, the rest applied",
+        acked("sync", 409, v1).and(acked("logLevel", 409, v1)).and(acked("storage", 200, v1)));
+    assertTrue(ad(reported, "sync").contains("sync.schedule: owned by the parent's definition"), reported::toString);
+    assertTrue(ad(reported, "sync").contains("the rest is applied"), reported::toString);
+    assertFalse(ad(reported, "sync").contains("sync.window"), reported::toString);
+    assertEquals("{\"window\":\"PT2H\"}", reported.path("sync").path("value").toString(), reported::toString);
+    assertTrue(ad(reported, "logLevel").contains("logLevel: owned by the parent's definition"), reported::toString);
+    // Nothing of it is in effect from the twin: value null, which the twin stores as no value.
+    assertTrue(reported.path("logLevel").path("value").isMissingNode()
+        || reported.path("logLevel").path("value").isNull(), "nothing of it in effect: " + reported);
+    assertFalse(ad(reported, "logLevel").contains("the rest"), reported::toString);
+    JsonNode config = configuration();
+    assertEquals("*/5 * * * *", config.path("sync.schedule").path("value").asText(), config::toString);
+    assertEquals(PARENT_DEFINITION, config.path("sync.schedule").path("source").asText());
+    assertEquals("Information", config.path("logLevel").path("value").asText(), config::toString);
+    assertEquals(PARENT_DEFINITION, config.path("logLevel").path("source").asText());
+    assertEquals("PT2H", config.path("sync.window").path("value").asText(), config::toString);
+    assertEquals(TWIN, config.path("sync.window").path("source").asText());
+    assertEquals("PT2H", config.path("storage.gcGrace").path("value").asText(), config::toString);
+    assertEquals(TWIN, config.path("storage.gcGrace").path("source").asText());
+
+    // Another patch with a key nobody above owns: applied; the owned ones stay refused.
+    long v2 = hub.patchDesired("{\"storage\": {\"minFreeBytes\": \"1G\"}}");
+    reported = awaitReported("the second patch",
+        acked("storage", 200, v2).and(acked("sync", 409, v2)).and(acked("logLevel", 409, v2)));
+    assertTrue(ad(reported, "storage").contains("storage.minFreeBytes"), reported::toString);
+
+    // The root changes the definition: the new schedule runs, and the definition now sets the
+    // window too, so the twin's window is refused from then on and its acknowledgement says so.
+    cr(rootAdmin, "update", "--name", "factory1", "--sync-schedule", "0 3 * * *", "--sync-window", "PT3H")
+        .assertOk();
+    awaitConfiguration("sync.schedule", "0 3 * * *", PARENT_DEFINITION);
+    config = awaitConfiguration("sync.window", "PT3H", PARENT_DEFINITION);
+    reported = awaitReported("the acknowledgement after the definition changed", acked("sync", 409, v2)
+        .and(r -> ad(r, "sync").contains("sync.window: owned by the parent's definition")));
+    assertTrue(ad(reported, "sync").contains("sync.schedule: owned by the parent's definition"), reported::toString);
+    assertEquals(409, reported.path("logLevel").path("ac").asInt(), reported::toString);
+    assertEquals(200, reported.path("storage").path("ac").asInt(), reported::toString);
+    assertEquals("Active", reported.path("status").path("activation").asText(), reported::toString);
+    assertEquals("PT2H", config.path("storage.gcGrace").path("value").asText(), config::toString);
+  }
+
+  @Test
+  void a_twin_value_applied_before_the_definition_arrived_is_acknowledged_409_once_it_does()
+      throws Exception {
+    rootDefiningFactory1(); // not started yet: the module reads its twin before it can activate
+    long v = hub.patchDesired("{\"sync\": {\"schedule\": \"0 2 * * *\"}, \"storage\": {\"gcGrace\": \"PT2H\"}}");
+    startFactory1Module();
+    awaitReported("the twin applied while the parent is away", acked("sync", 200, v).and(acked("storage", 200, v)));
+    assertEquals("0 2 * * *", configuration().path("sync.schedule").path("value").asText());
+
+    root.start();
+
+    awaitReported("factory1 activated", r -> r.path("status").path("activation").asText().equals("Active"));
+    awaitConfiguration("sync.schedule", "*/5 * * * *", PARENT_DEFINITION);
+    JsonNode reported = awaitReported("the acknowledgement once the definition owns the key",
+        acked("sync", 409, v));
+    assertTrue(ad(reported, "sync").contains("sync.schedule: owned by the parent's definition"), reported::toString);
+    assertEquals(200, reported.path("storage").path("ac").asInt(), reported::toString);
+    assertEquals("PT2H", configuration().path("storage.gcGrace").path("value").asText());
   }
 }
