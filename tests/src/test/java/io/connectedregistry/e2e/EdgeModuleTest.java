@@ -30,6 +30,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -38,9 +39,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * edgeHub and workload API stand-in ({@code iotedge-dev}) in this JVM: twin read at start, desired
  * patches applied whole or refused with acknowledgements, status reported, direct methods,
  * reconnection, clean shutdown. Both ways IoT Edge gives a module its identity: the workload API
- * (unix socket) and a module connection string. The stand-in binds 127.0.0.1:8883, so these tests
- * run one at a time (surefire runs test classes serially in this project).
+ * (unix socket) and a module connection string. The stand-in binds 127.0.0.1:8883 (the SDK's fixed
+ * port), so the classes that need it hold one resource lock (tests/pom.xml runs classes in
+ * parallel) and the methods of a class run one at a time.
  */
+@ResourceLock("127.0.0.1:8883")
 class EdgeModuleTest {
   private static final Duration WAIT = Duration.ofSeconds(40);
   /** A schedule that never fires during a test: cycles start at startup or by hand. */

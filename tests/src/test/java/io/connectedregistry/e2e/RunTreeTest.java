@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * iotedge-dev/run-tree.sh as a developer runs it: a root, a top-layer IoT Edge module and a nested
@@ -31,6 +32,8 @@ import org.junit.jupiter.api.Test;
  * registry; the twins answer through the stand-in's CLI; SIGTERM stops every process it started.
  * Binds 127.0.0.1:8883 like every stand-in test.
  */
+// The Azure IoT SDK always connects to port 8883: one such class at a time (tests/pom.xml runs classes in parallel).
+@ResourceLock("127.0.0.1:8883")
 class RunTreeTest {
 
   private static final Duration UP = Duration.ofSeconds(120);
