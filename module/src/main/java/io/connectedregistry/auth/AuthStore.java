@@ -256,7 +256,7 @@ public final class AuthStore implements AutoCloseable {
 
     public void deleteScopeMap(String name) throws SQLException {
       requireScopeMap(c, name);
-      List<String> users = strings(c, "SELECT name FROM tokens WHERE scope_map = ? ORDER BY name",
+      List<String> users = SqliteDatabase.strings(c, "SELECT name FROM tokens WHERE scope_map = ? ORDER BY name",
           name);
       if (!users.isEmpty()) {
         throw new AuthStoreException(Kind.IN_USE, "scope map '" + name
@@ -348,14 +348,14 @@ public final class AuthStore implements AutoCloseable {
     }
 
     private void checkNotUsedByConnectedRegistry(String name) throws SQLException {
-      List<String> syncOf = strings(c,
+      List<String> syncOf = SqliteDatabase.strings(c,
           "SELECT name FROM connected_registries WHERE sync_token = ? ORDER BY name", name);
       if (!syncOf.isEmpty()) {
         throw new AuthStoreException(Kind.IN_USE, "token '" + name + "' is the sync token of"
             + " connected registry '" + syncOf.get(0) + "'; it goes with the connected registry"
             + " (cr delete --name " + syncOf.get(0) + " --cleanup)");
       }
-      List<String> clientOf = strings(c, "SELECT registry FROM connected_registry_client_tokens"
+      List<String> clientOf = SqliteDatabase.strings(c, "SELECT registry FROM connected_registry_client_tokens"
           + " WHERE token = ? ORDER BY registry", name);
       if (!clientOf.isEmpty()) {
         throw new AuthStoreException(Kind.IN_USE, "token '" + name + "' is a client token of"
@@ -396,7 +396,7 @@ public final class AuthStore implements AutoCloseable {
   public List<ScopeMap> scopeMaps() {
     return read(c -> {
       List<ScopeMap> maps = new ArrayList<>();
-      for (String n : strings(c, "SELECT name FROM scope_maps ORDER BY name")) {
+      for (String n : SqliteDatabase.strings(c, "SELECT name FROM scope_maps ORDER BY name")) {
         loadScopeMap(c, n).ifPresent(maps::add);
       }
       return maps;
@@ -499,7 +499,7 @@ public final class AuthStore implements AutoCloseable {
   public List<Token> tokens() {
     return read(c -> {
       List<Token> tokens = new ArrayList<>();
-      for (String n : strings(c, "SELECT name FROM tokens ORDER BY name")) {
+      for (String n : SqliteDatabase.strings(c, "SELECT name FROM tokens ORDER BY name")) {
         loadToken(c, n).ifPresent(tokens::add);
       }
       return tokens;
@@ -621,22 +621,6 @@ public final class AuthStore implements AutoCloseable {
         return rs.next();
       }
     }
-  }
-
-  private static List<String> strings(Connection c, String sql, String... args)
-      throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setString(i + 1, args[i]);
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    }
-    return out;
   }
 
   private static long count(Connection c, String sql) throws SQLException {

@@ -1,11 +1,11 @@
 package io.connectedregistry.auth;
 
+import io.connectedregistry.sqlite.SqliteDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -87,7 +87,7 @@ public final class ParentMirror {
       Set<String> maps = new LinkedHashSet<>(oldMaps);
       set.scopeMaps().forEach(m -> maps.add(m.name()));
       for (String m : maps) {
-        List<String> users = AuthStoreQueries.strings(c,
+        List<String> users = SqliteDatabase.strings(c,
             "SELECT name FROM tokens WHERE scope_map = ?", m);
         if (!users.isEmpty()) {
           throw new AuthStoreException(AuthStoreException.Kind.IN_USE, "scope map '" + m
@@ -166,7 +166,7 @@ public final class ParentMirror {
   }
 
   private static List<String> names(Connection c, String kind) throws SQLException {
-    return AuthStoreQueries.strings(c, "SELECT name FROM mirrored WHERE kind = ? ORDER BY name",
+    return SqliteDatabase.strings(c, "SELECT name FROM mirrored WHERE kind = ? ORDER BY name",
         kind);
   }
 
@@ -179,23 +179,4 @@ public final class ParentMirror {
     }
   }
 
-  /** Small query helpers shared with the store. */
-  static final class AuthStoreQueries {
-    private AuthStoreQueries() {}
-
-    static List<String> strings(Connection c, String sql, String... args) throws SQLException {
-      List<String> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        for (int i = 0; i < args.length; i++) {
-          ps.setString(i + 1, args[i]);
-        }
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(rs.getString(1));
-          }
-        }
-      }
-      return out;
-    }
-  }
-}
+  /** Small query helpers shared with the store. */}

@@ -1,5 +1,6 @@
 package io.connectedregistry.control;
 
+import io.connectedregistry.sqlite.SqliteDatabase;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -68,14 +69,14 @@ final class DefinitionTable {
   /** Every definition, parents before their children (ordered by depth, then name). */
   static List<ConnectedRegistryDefinition> loadAll(Connection c) throws SQLException {
     List<ConnectedRegistryDefinition> all = new ArrayList<>();
-    for (String n : names(c, "SELECT name FROM connected_registries ORDER BY name")) {
+    for (String n : SqliteDatabase.strings(c, "SELECT name FROM connected_registries ORDER BY name")) {
       load(c, n).ifPresent(all::add);
     }
     return all;
   }
 
   static List<String> children(Connection c, String name) throws SQLException {
-    return names(c, "SELECT name FROM connected_registries WHERE parent = ? ORDER BY name", name);
+    return SqliteDatabase.strings(c, "SELECT name FROM connected_registries WHERE parent = ? ORDER BY name", name);
   }
 
   static void insert(Connection c, ConnectedRegistryDefinition d) throws SQLException {
@@ -174,28 +175,13 @@ final class DefinitionTable {
 
   private static List<RepositoryPattern> repositories(Connection c, String name)
       throws SQLException {
-    return names(c, "SELECT pattern FROM connected_registry_repositories WHERE registry = ?"
+    return SqliteDatabase.strings(c, "SELECT pattern FROM connected_registry_repositories WHERE registry = ?"
         + " ORDER BY position", name).stream().map(RepositoryPattern::of).toList();
   }
 
   private static List<String> clientTokens(Connection c, String name) throws SQLException {
-    return names(c, "SELECT token FROM connected_registry_client_tokens WHERE registry = ?"
+    return SqliteDatabase.strings(c, "SELECT token FROM connected_registry_client_tokens WHERE registry = ?"
         + " ORDER BY token", name);
-  }
-
-  private static List<String> names(Connection c, String sql, String... args) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        ps.setString(i + 1, args[i]);
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    }
-    return out;
   }
 
   private static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -3,10 +3,12 @@ package io.connectedregistry.sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -282,6 +284,22 @@ public final class SqliteDatabase implements AutoCloseable {
       rs.next();
       return rs.getInt(1);
     }
+  }
+
+  /** The first column of every row {@code sql} selects, with {@code args} bound as text in order. */
+  public static List<String> strings(Connection c, String sql, String... args) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setString(i + 1, args[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
   }
 
   // ---- plumbing ----
