@@ -13,13 +13,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.connectedregistry.e2e.support.AuthSupport;
 import io.connectedregistry.e2e.support.AuthSupport.Credentials;
 import io.connectedregistry.e2e.support.Command;
-import io.connectedregistry.e2e.support.ImageTools;
+import io.connectedregistry.e2e.support.ConnectedRegistryCli;
 import io.connectedregistry.e2e.support.Oci;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
 import io.connectedregistry.e2e.support.Response;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +34,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConnectedRegistryCliTest {
 
-  private static final String PASSWORD_VARIABLE = "CONNECTED_REGISTRY_PASSWORD";
+  private static final String PASSWORD_VARIABLE = ConnectedRegistryCli.PASSWORD_VARIABLE;
   private RegistryProcess root;
 
   @AfterEach
@@ -46,24 +45,15 @@ class ConnectedRegistryCliTest {
   }
 
   private Command.Result offline(String... args) {
-    List<String> all = new ArrayList<>(List.of("cr"));
-    all.addAll(List.of(args));
-    all.add("--data");
-    all.add(root.dataDir().toString());
-    return RegistryProcess.runJar(60, all.toArray(String[]::new));
+    return ConnectedRegistryCli.offline(root, args);
   }
 
   private Command.Result online(Credentials admin, String... args) {
-    List<String> all = new ArrayList<>(List.of("cr"));
-    all.addAll(List.of(args));
-    all.addAll(List.of("--server", "http://" + root.hostPort(), "--username", admin.name()));
-    return RegistryProcess.runJar(60, Map.of(PASSWORD_VARIABLE, admin.password()),
-        all.toArray(String[]::new));
+    return ConnectedRegistryCli.online(root, admin, args);
   }
 
   private static JsonNode json(Command.Result r) {
-    r.assertOk();
-    return ImageTools.readJson(r.stdout());
+    return ConnectedRegistryCli.json(r);
   }
 
   private static void assertRefused(Command.Result r, String... parts) {

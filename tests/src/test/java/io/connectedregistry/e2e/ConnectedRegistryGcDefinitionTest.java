@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.connectedregistry.e2e.support.AuthSupport;
 import io.connectedregistry.e2e.support.AuthSupport.Credentials;
 import io.connectedregistry.e2e.support.Command;
-import io.connectedregistry.e2e.support.ImageTools;
+import io.connectedregistry.e2e.support.ConnectedRegistryCli;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConnectedRegistryGcDefinitionTest {
 
-  private static final String PASSWORD_VARIABLE = "CONNECTED_REGISTRY_PASSWORD";
+  private static final String PASSWORD_VARIABLE = ConnectedRegistryCli.PASSWORD_VARIABLE;
   private static final String CONFIG = "/_connected/v1/config";
   private static final String MANAGED = "managed (parent definition)";
   private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -172,23 +172,14 @@ class ConnectedRegistryGcDefinitionTest {
   }
 
   private Command.Result offline(String... args) {
-    List<String> all = new ArrayList<>(List.of("cr"));
-    all.addAll(List.of(args));
-    all.add("--data");
-    all.add(root.dataDir().toString());
-    return RegistryProcess.runJar(60, all.toArray(String[]::new));
+    return ConnectedRegistryCli.offline(root, args);
   }
 
   private Command.Result online(String... args) {
-    List<String> all = new ArrayList<>(List.of("cr"));
-    all.addAll(List.of(args));
-    all.addAll(List.of("--server", "http://" + root.hostPort(), "--username", rootAdmin.name()));
-    return RegistryProcess.runJar(60, Map.of(PASSWORD_VARIABLE, rootAdmin.password()),
-        all.toArray(String[]::new));
+    return ConnectedRegistryCli.online(root, rootAdmin, args);
   }
 
   private static JsonNode json(Command.Result r) {
-    r.assertOk();
-    return ImageTools.readJson(r.stdout());
+    return ConnectedRegistryCli.json(r);
   }
 }

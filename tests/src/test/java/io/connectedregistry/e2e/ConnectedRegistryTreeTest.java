@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.connectedregistry.e2e.support.AuthSupport;
 import io.connectedregistry.e2e.support.AuthSupport.Credentials;
 import io.connectedregistry.e2e.support.Command;
-import io.connectedregistry.e2e.support.ImageTools;
+import io.connectedregistry.e2e.support.ConnectedRegistryCli;
 import io.connectedregistry.e2e.support.Oci;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConnectedRegistryTreeTest {
 
-  private static final String PASSWORD_VARIABLE = "CONNECTED_REGISTRY_PASSWORD";
+  private static final String PASSWORD_VARIABLE = ConnectedRegistryCli.PASSWORD_VARIABLE;
   private static final Duration PATIENCE = Duration.ofSeconds(60);
   private final List<RegistryProcess> started = new ArrayList<>();
   private RegistryProcess root;
@@ -378,24 +378,15 @@ class ConnectedRegistryTreeTest {
   }
 
   private Command.Result offline(String... args) {
-    List<String> all = new ArrayList<>(List.of("cr"));
-    all.addAll(List.of(args));
-    all.add("--data");
-    all.add(root.dataDir().toString());
-    return RegistryProcess.runJar(60, all.toArray(String[]::new));
+    return ConnectedRegistryCli.offline(root, args);
   }
 
   private Command.Result online(String... args) {
-    List<String> all = new ArrayList<>(List.of("cr"));
-    all.addAll(List.of(args));
-    all.addAll(List.of("--server", "http://" + root.hostPort(), "--username", rootAdmin.name()));
-    return RegistryProcess.runJar(60, Map.of(PASSWORD_VARIABLE, rootAdmin.password()),
-        all.toArray(String[]::new));
+    return ConnectedRegistryCli.online(root, rootAdmin, args);
   }
 
   private static JsonNode json(Command.Result r) {
-    r.assertOk();
-    return ImageTools.readJson(r.stdout());
+    return ConnectedRegistryCli.json(r);
   }
 
   private static Map<String, String> parse(String connection) {

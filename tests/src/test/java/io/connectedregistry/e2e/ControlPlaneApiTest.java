@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.connectedregistry.e2e.support.AuthSupport;
 import io.connectedregistry.e2e.support.AuthSupport.Credentials;
 import io.connectedregistry.e2e.support.Command;
+import io.connectedregistry.e2e.support.ConnectedRegistryCli;
 import io.connectedregistry.e2e.support.ImageTools;
 import io.connectedregistry.e2e.support.RegistryClient;
 import io.connectedregistry.e2e.support.RegistryProcess;
@@ -40,11 +41,7 @@ class ControlPlaneApiTest {
   }
 
   private Command.Result offline(String... args) {
-    List<String> all = new ArrayList<>(List.of("cr"));
-    all.addAll(List.of(args));
-    all.add("--data");
-    all.add(root.dataDir().toString());
-    return RegistryProcess.runJar(60, all.toArray(String[]::new));
+    return ConnectedRegistryCli.offline(root, args);
   }
 
   private Credentials syncToken(String name) {
