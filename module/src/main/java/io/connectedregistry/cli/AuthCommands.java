@@ -173,18 +173,6 @@ public final class AuthCommands {
     return new AuthAdministration(null, Clock.systemUTC()).expiry("--expiry", value);
   }
 
-  /** A group command without a subcommand: list what it offers and exit 2. */
-  private abstract static class Group implements Callable<Integer> {
-    @picocli.CommandLine.Spec CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      System.err.println(NAME + ": missing subcommand");
-      spec.commandLine().usage(System.err);
-      return USAGE;
-    }
-  }
-
   // ---- token ----
 
   @Command(
@@ -201,7 +189,7 @@ public final class AuthCommands {
         TokenCommand.Delete.class,
         TokenCommand.Password.class
       })
-  public static final class TokenCommand extends Group {
+  public static final class TokenCommand extends CommandGroup {
 
     @Command(
         name = "create",
@@ -355,7 +343,7 @@ public final class AuthCommands {
         ScopeMapCommand.Update.class,
         ScopeMapCommand.Delete.class
       })
-  public static final class ScopeMapCommand extends Group {
+  public static final class ScopeMapCommand extends CommandGroup {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a scope map.")
     static final class Create implements Callable<Integer> {

@@ -34,9 +34,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code connected-registry cr COMMAND}: the root's definitions of its connected registries, as
@@ -265,18 +263,6 @@ public final class ConnectedRegistryCommands {
     return value == null ? "-" : value.toString();
   }
 
-  /** A group command without a subcommand: list what it offers and exit 2. */
-  private abstract static class Group implements Callable<Integer> {
-    @Spec CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      System.err.println(NAME + ": missing subcommand");
-      spec.commandLine().usage(System.err);
-      return USAGE;
-    }
-  }
-
   // ---- commands ----
 
   @Command(
@@ -297,7 +283,7 @@ public final class ConnectedRegistryCommands {
         CrCommand.Permissions.class,
         CrCommand.Repo.class
       })
-  public static final class CrCommand extends Group {
+  public static final class CrCommand extends CommandGroup {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
         description = "Define a connected registry, with its sync token and sync scope map.")
@@ -599,7 +585,7 @@ public final class ConnectedRegistryCommands {
         synopsisSubcommandLabel = "COMMAND",
         description = "The repository permissions of a connected registry's sync scope map.",
         subcommands = {Permissions.Show.class, Permissions.Update.class})
-    static final class Permissions extends Group {
+    static final class Permissions extends CommandGroup {
 
       @Command(name = "show", mixinStandardHelpOptions = true,
           description = "Print the repositories and the rules of its sync scope map.")
@@ -643,7 +629,7 @@ public final class ConnectedRegistryCommands {
     @Command(name = "repo", mixinStandardHelpOptions = true, synopsisSubcommandLabel = "COMMAND",
         description = "The repositories a connected registry syncs.",
         subcommands = {Repo.Update.class})
-    static final class Repo extends Group {
+    static final class Repo extends CommandGroup {
 
       @Command(name = "update", mixinStandardHelpOptions = true,
           description = "Add repositories (to it and its ancestors) or remove them (from it and"
