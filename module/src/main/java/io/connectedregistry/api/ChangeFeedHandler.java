@@ -18,11 +18,12 @@ import java.util.List;
  * whatever the number of tags.
  *
  * <pre>{"changes":[{"sequence","repository","action","tag","digest","timestamp"}],
- *  "last": N, "more": false, "head": H}</pre>
+ *  "last": N, "more": false, "head": H, "store": ID}</pre>
  *
  * Only repositories the caller may read are listed; {@code last} is the last sequence number
  * examined (listed or not), so the child's cursor moves past what it may not see; {@code head} is
- * the newest sequence number, where a child that copies everything by listing tags starts from.
+ * the newest sequence number, where a child that copies everything by listing tags starts from;
+ * {@code store} is this store's id ({@code RegistryStorage.storeId}), the log the numbers count in.
  *
  * <p>{@code GET /_connected/v1/changes?repository=R&tag=T}: only the newest change of that tag (a
  * list of one, or empty), with {@code head}. A ReadWrite child's upstream queue asks it to learn
@@ -38,7 +39,7 @@ final class ChangeFeedHandler {
     this.storage = storage;
   }
 
-  private record Read(long head, List<Change> changes) {}
+  private record Read(String store, long head, List<Change> changes) {}
 
   void list(RoutingContext ctx) {
     if (ctx.request().getParam("tag") != null || ctx.request().getParam("repository") != null) {
@@ -50,7 +51,7 @@ final class ChangeFeedHandler {
     Principal principal = AuthHandler.principal(ctx);
     // The head is read first: a change committed meanwhile is then in the page or after the head,
     // never skipped by a child that starts from the head.
-    storage.call(s -> new Read(s.lastChangeSequence(), s.changesAfter(after, limit + 1)))
+    storage.call(s -> new Read(s.storeId(), s.lastChangeSequence(), s.changesAfter(after, limit + 1)))
         .onSuccess(read -> {
       long head = read.head();
       List<Change> found = read.changes();
@@ -64,7 +65,7 @@ final class ChangeFeedHandler {
       }
       long last = page.isEmpty() ? after : page.get(page.size() - 1).sequence();
       JsonObject body = new JsonObject().put("changes", changes).put("last", last).put("more", more)
-          .put("head", Math.max(head, last));
+          .put("head", Math.max(head, last)).put("store", read.store());
       ctx.response().putHeader("Content-Type", "application/json").end(body.encode());
     }).onFailure(ctx::fail);
   }

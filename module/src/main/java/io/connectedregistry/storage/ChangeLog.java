@@ -38,6 +38,22 @@ final class ChangeLog {
     }
   }
 
+  /**
+   * The id of this store, made at random when the database was created (or upgraded to schema 3):
+   * the log whose sequence numbers a cursor counts in.
+   */
+  String storeId() {
+    return database.read(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT id FROM store");
+          ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new StorageException("metadata.db has no store id");
+        }
+        return rs.getString(1);
+      }
+    });
+  }
+
   /** The sequence number of the last event; 0 when there is none. */
   long head() {
     return database.read(c -> {

@@ -313,6 +313,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
   }
 
   @Override
+  public String storeId() {
+    return changeLog.storeId();
+  }
+
+  @Override
   public long lastChangeSequence() {
     return changeLog.head();
   }

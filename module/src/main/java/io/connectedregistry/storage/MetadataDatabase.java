@@ -56,7 +56,13 @@ final class MetadataDatabase {
       // Rows of version 1 keep a NULL origin: unknown, so never pushed up by the upstream queue.
       Migration.of(2, "change log: who made each change (client or sync); the newest change of a tag", List.of(
           "ALTER TABLE changes ADD COLUMN origin TEXT",
-          "CREATE INDEX changes_tag ON changes(repository, tag, seq) WHERE tag IS NOT NULL")));
+          "CREATE INDEX changes_tag ON changes(repository, tag, seq) WHERE tag IS NOT NULL")),
+      // A change-log sequence number means something only together with the log it came from: a
+      // child keeps its parent's store id beside its cursor, and a bundle names the store its
+      // cursor belongs to, so a cursor is never applied to another registry's log.
+      Migration.of(3, "store identity: a random id the change log's sequence numbers belong to", List.of(
+          "CREATE TABLE store(id TEXT NOT NULL)",
+          "INSERT INTO store(id) SELECT lower(hex(randomblob(16)))")));
 
   private MetadataDatabase() {}
 

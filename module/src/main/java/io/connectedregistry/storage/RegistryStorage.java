@@ -101,6 +101,12 @@ public interface RegistryStorage extends AutoCloseable {
   /** The change log after {@code sequence}, oldest first. */
   List<Change> changesAfter(long sequence, int limit);
 
+  /**
+   * This store's id (32 hex digits, random, fixed for the life of {@code metadata.db}): the change
+   * log its sequence numbers belong to.
+   */
+  String storeId();
+
   /** The sequence number of the newest change; 0 when there is none. */
   long lastChangeSequence();
 

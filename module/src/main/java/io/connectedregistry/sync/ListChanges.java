@@ -44,8 +44,14 @@ public final class ListChanges {
     }
   }
 
-  /** A page of the feed: its changes, the last sequence examined, whether more follow, the head. */
-  public record Page(List<Change> changes, long last, boolean more, long head) {}
+  /**
+   * A page of the feed: its changes, the last sequence examined, whether more follow, the head, and
+   * the parent's store id (null from a parent that does not say, or not in the expected form).
+   */
+  public record Page(List<Change> changes, long last, boolean more, long head, String store) {}
+
+  /** A store id is 32 lower-case hex digits ({@code RegistryStorage.storeId}). */
+  private static final java.util.regex.Pattern STORE_ID = java.util.regex.Pattern.compile("[0-9a-f]{32}");
 
   private final ParentCaller caller;
   private final int pageSize;
@@ -103,7 +109,8 @@ public final class ListChanges {
     if (more && last <= after) {
       throw unusable(request, "says more changes follow but does not advance past " + after);
     }
-    return new Page(changes, last, more, Math.max(last, number(json.getValue("head"), last)));
+    String store = json.getValue("store") instanceof String id && STORE_ID.matcher(id).matches() ? id : null;
+    return new Page(changes, last, more, Math.max(last, number(json.getValue("head"), last)), store);
   }
 
   /** One change, its values checked against the grammar the action needs. */

@@ -41,6 +41,19 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
   }
 
   @Test
+  void theStoreHasARandomIdThatSurvivesReopening(@TempDir Path other) {
+    String id = storage.storeId();
+    assertTrue(id.matches("[0-9a-f]{32}"), id);
+    storage.close();
+    storage = reopen();
+    assertEquals(id, storage.storeId(), "the same store keeps its id");
+    try (LocalRegistryStorage second = LocalRegistryStorage.open(other,
+        new LocalRegistryStorage.Options(Duration.ofHours(24), Duration.ofHours(1), clock))) {
+      assertFalse(id.equals(second.storeId()), "another store has another id");
+    }
+  }
+
+  @Test
   void theChangeLogRecordsWhoMadeEachChangeAndTheNewestChangeOfATag() {
     Digest config = push("r", bytes("{}"));
     Manifest first = image(config);

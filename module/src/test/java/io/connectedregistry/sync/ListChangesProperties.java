@@ -67,7 +67,17 @@ class ListChangesProperties {
     long last = (changes.isEmpty() ? 0 : changes.get(changes.size() - 1).sequence()) + (more ? 1 : 0);
     JsonObject json = JsonObject.of("changes", array, "last", last, "more", more, "head", last + 5);
 
-    assertEquals(new Page(changes, last, more, last + 5), ListChanges.page(REQUEST, json, 0));
+    assertEquals(new Page(changes, last, more, last + 5, null), ListChanges.page(REQUEST, json, 0));
+  }
+
+  @Test
+  void theParentsStoreIdIsKeptOnlyInItsOwnForm() {
+    String id = "0123456789abcdef0123456789abcdef";
+    assertEquals(id, ListChanges.page(REQUEST, JsonObject.of("last", 0, "store", id), 0).store());
+    for (Object other : List.of("0123", id.toUpperCase(), id + "0", "../" + id, 42)) {
+      assertEquals(null, ListChanges.page(REQUEST, JsonObject.of("last", 0, "store", other), 0).store(),
+          String.valueOf(other));
+    }
   }
 
   @Test

@@ -43,10 +43,10 @@ class SchemaUpgradeTest {
       new AuthSupport.Credentials("fixture-reader", "u8JxFimTy4d-VNjngdp-e19SCyDFNEKEDhKvH2_OdHw");
   /**
    * The newest schema versions this release knows: metadata.db gained the change log's origin in
-   * 2, auth.db the connected-registry definitions in 2 and the instances, reported upstream
+   * 2 and its store id in 3, auth.db the connected-registry definitions in 2 and the instances, reported upstream
    * queues and tokens mirrored from a parent in 3.
    */
-  private static final int CURRENT_METADATA = 2;
+  private static final int CURRENT_METADATA = 3;
   private static final int CURRENT_AUTH = 3;
 
   private RegistryProcess registry;
@@ -87,6 +87,7 @@ class SchemaUpgradeTest {
     // The change log of 0.1.0 is served after the upgrade, and the next change follows it.
     JsonNode feed = status(client.get("/_connected/v1/changes?after=0"), 200).json();
     assertEquals(2, feed.path("changes").size(), feed::toString);
+    assertTrue(feed.path("store").asText().matches("[0-9a-f]{32}"), () -> "the upgraded store got an id: " + feed);
     assertEquals("manifest_put", feed.path("changes").path(0).path("action").asText(), feed::toString);
     assertEquals("tag_set", feed.path("changes").path(1).path("action").asText(), feed::toString);
     client.pushManifest("fixture/app", "v2", "application/vnd.oci.image.manifest.v1+json", manifest.body());
