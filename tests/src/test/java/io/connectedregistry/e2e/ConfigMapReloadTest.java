@@ -31,8 +31,11 @@ import org.junit.jupiter.api.Test;
 class ConfigMapReloadTest {
   /** Anonymous clients refused, even on loopback: {@code GET /v2/} is 401. */
   private static final String CLOSED = "configWatchInterval: PT1S\nauth:\n  anonymousPull: false\n";
-  /** Back to the loopback default (anonymous clients may do anything): {@code GET /v2/} is 200. */
-  private static final String OPEN = "configWatchInterval: PT1S\nlogLevel: Information\n";
+  /**
+   * Back to the loopback default (anonymous clients may do anything): {@code GET /v2/} is 200; and
+   * a key that needs a restart, reported as such.
+   */
+  private static final String OPEN = "configWatchInterval: PT1S\nhttp:\n  maxConnections: 64\n";
   private static final String BROKEN = "configWatchInterval: PT1S\nmode: Sideways\n";
 
   private static RegistryProcess registry;
@@ -65,7 +68,8 @@ class ConfigMapReloadTest {
     publish(OPEN);
 
     status(AuthSupport.await(() -> client.get("/v2/"), 200, Duration.ofSeconds(15)), 200);
-    awaitLog("applied [auth.anonymousPull]", Duration.ofSeconds(5));
+    awaitLog("applied [auth.anonymousPull]; restart required for [http.maxConnections]",
+        Duration.ofSeconds(5));
 
     publish(BROKEN);
 
