@@ -1,18 +1,29 @@
 package io.connectedregistry.e2e;
 
+import static io.connectedregistry.e2e.support.KubernetesYaml.STRICT;
+import static io.connectedregistry.e2e.support.KubernetesYaml.parse;
+import static io.connectedregistry.e2e.support.KubernetesYaml.tree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.connectedregistry.config.ConfigException;
 import io.connectedregistry.config.ConfigLayers;
 import io.connectedregistry.config.ConfigLoader;
 import io.connectedregistry.config.ConfigView;
 import io.connectedregistry.config.RegistryConfig;
+import io.connectedregistry.e2e.support.KubernetesYaml.Certificate;
+import io.connectedregistry.e2e.support.KubernetesYaml.CertificateSpec;
+import io.connectedregistry.e2e.support.KubernetesYaml.IssuerRef;
+import io.connectedregistry.e2e.support.KubernetesYaml.Kustomization;
+import io.connectedregistry.e2e.support.KubernetesYaml.PrivateKey;
+import io.connectedregistry.e2e.support.KubernetesYaml;
 import io.connectedregistry.e2e.support.Repository;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -57,19 +68,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.BeanDescription;
-import com.fasterxml.jackson.databind.DeserializationConfig;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.deser.BeanDeserializerBuilder;
-import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The Kubernetes manifests in {@code deploy/kubernetes/}: each parses STRICTLY into fabric8's
@@ -88,41 +86,6 @@ class KubernetesManifestTest {
   private static final String FOLDER = "deploy/kubernetes";
   private static final String DATA = "/var/acr/data";
 
-  /**
-   * fabric8's model with unknown fields refused: its classes take any field
-   * they do not know into {@code additionalProperties} (a JSON "any setter"), which would make a
-   * misspelt field pass; this mapper removes that setter from every bean, so
-   * FAIL_ON_UNKNOWN_PROPERTIES applies.
-   */
-  private static final ObjectMapper STRICT = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      // The records here leave out what is not set, as fabric8's classes do.
-      .serializationInclusion(JsonInclude.Include.NON_EMPTY)
-      .addModule(new SimpleModule("no-additional-properties").setDeserializerModifier(
-          new BeanDeserializerModifier() {
-            @Override
-            public BeanDeserializerBuilder updateBuilder(DeserializationConfig config,
-                BeanDescription description, BeanDeserializerBuilder builder) {
-              builder.setAnySetter(null);
-              return builder;
-            }
-          }))
-      .build();
-
-  /** The YAML reader (Jackson 2, as the registry reads its own files); duplicate keys refused. */
-  private static final YAMLMapper YAML =
-      YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
-
-  private static final Map<String, Class<?>> KINDS = Map.of(
-      "v1/Namespace", Namespace.class,
-      "v1/Secret", Secret.class,
-      "v1/ConfigMap", ConfigMap.class,
-      "v1/Service", Service.class,
-      "apps/v1/StatefulSet", StatefulSet.class,
-      "cert-manager.io/v1/Certificate", Certificate.class,
-      "kustomize.config.k8s.io/v1beta1/Kustomization", Kustomization.class);
-
   @TempDir Path containerRoot;
 
   // --- strict parsing -------------------------------------------------------------------------
@@ -136,41 +99,9 @@ class KubernetesManifestTest {
       Object typed = parse(tree, file.toString());
       // Back to JSON, the typed object says exactly what the file says: nothing dropped, nothing
       // coerced (replicas: "1" would come back as 1).
-      JsonNode back = withoutAddedTypes(tree, STRICT.valueToTree(typed));
-      // Numbers by value: the model's int64 fields (runAsUser) come back as longs.
-      assertTrue(tree.equals((x, y) -> x.isNumber() && y.isNumber()
-              ? x.decimalValue().compareTo(y.decimalValue()) : x.equals(y) ? 0 : 1, back),
-          () -> file + " does not survive the model unchanged:\n" + tree + "\n" + back);
+      assertTrue(KubernetesYaml.survivesRoundTrip(tree, typed),
+          () -> file + " does not survive the model unchanged:\n" + tree + "\n" + STRICT.valueToTree(typed));
     }
-  }
-
-  /**
-   * The round trip without the apiVersion and kind fabric8 fills in on nested objects (a
-   * volumeClaimTemplate is a PersistentVolumeClaim) where the file has none.
-   */
-  private static JsonNode withoutAddedTypes(JsonNode original, JsonNode back) {
-    if (back.isObject()) {
-      ObjectNode copy = ((ObjectNode) back).deepCopy();
-      for (String type : List.of("apiVersion", "kind")) {
-        if (!original.has(type)) {
-          copy.remove(type);
-        }
-      }
-      copy.fieldNames().forEachRemaining(name -> {
-        if (original.has(name)) {
-          copy.set(name, withoutAddedTypes(original.get(name), copy.get(name)));
-        }
-      });
-      return copy;
-    }
-    if (back.isArray() && original.isArray() && back.size() == original.size()) {
-      com.fasterxml.jackson.databind.node.ArrayNode copy = STRICT.createArrayNode();
-      for (int i = 0; i < back.size(); i++) {
-        copy.add(withoutAddedTypes(original.get(i), back.get(i)));
-      }
-      return copy;
-    }
-    return back;
   }
 
   @Test
@@ -385,9 +316,26 @@ class KubernetesManifestTest {
   private List<String> problems(Manifests m) {
     List<String> problems = new ArrayList<>();
     Image image = Image.read();
+    problems.addAll(workloadProblems(m, image));
+    ConfigLayers.Built built;
+    try {
+      // The configuration, loaded as the container would load it.
+      built = load(m, problems);
+    } catch (ConfigException e) {
+      problems.addAll(e.problems());
+      return problems;
+    }
+    problems.addAll(unreadVariables(m));
+    problems.addAll(pathProblems(m, built.config(), image));
+    problems.addAll(networkProblems(m, built.config(), image));
+    problems.addAll(tlsProblems(m, built.config()));
+    return problems;
+  }
+
+  private static List<String> workloadProblems(Manifests m, Image image) {
+    List<String> problems = new ArrayList<>();
     PodSpec pod = m.statefulSet().getSpec().getTemplate().getSpec();
     Container c = m.container();
-
     // The workload: one writer, its own volume, the Service in front of it.
     if (!Objects.equals(1, m.statefulSet().getSpec().getReplicas())) {
       problems.add("replicas: must be 1 (the store has one writer)");
@@ -412,17 +360,20 @@ class KubernetesManifestTest {
     problems.addAll(securityProblems(pod, c, image));
     problems.addAll(resourceProblems(c));
 
-    // The configuration, loaded as the container would load it.
-    ConfigLayers.Built built;
-    try {
-      built = load(m, problems);
-    } catch (ConfigException e) {
-      problems.addAll(e.problems());
-      return problems;
+    String tag = m.kustomization().images().get(0).newTag();
+    if (!c.getImage().startsWith(m.kustomization().images().get(0).name() + ":")
+        || !tag.startsWith(image.version() + "-")) {
+      problems.add("image: " + c.getImage() + " / kustomization newTag " + tag + " is not version "
+          + image.version() + " of the image");
     }
-    RegistryConfig config = built.config();
-    problems.addAll(unreadVariables(m));
+    return problems;
+  }
 
+  /** The data folder and the configuration file, where the mounts put them. */
+  private List<String> pathProblems(Manifests m, RegistryConfig config, Image image) {
+    List<String> problems = new ArrayList<>();
+    PodSpec pod = m.statefulSet().getSpec().getTemplate().getSpec();
+    Container c = m.container();
     // Data: the image's volume, on the claim template's volume.
     VolumeMount data = mountOf(c, unrooted(config.data()));
     if (!image.volume().equals(DATA) || !Objects.equals(image.environment().get("REGISTRY_DATA"), DATA)) {
@@ -445,6 +396,13 @@ class KubernetesManifestTest {
           + " the ConfigMap change)");
     }
 
+    return problems;
+  }
+
+  /** The port the registry listens on, its probes and the Service in front. */
+  private static List<String> networkProblems(Manifests m, RegistryConfig config, Image image) {
+    List<String> problems = new ArrayList<>();
+    Container c = m.container();
     // Port, probes, Service.
     int port = config.listen().port();
     ContainerPort declared = c.getPorts().isEmpty() ? null : c.getPorts().get(0);
@@ -472,6 +430,13 @@ class KubernetesManifestTest {
       }
     }
 
+    return problems;
+  }
+
+  /** TLS files from the mounted TLS Secret, the one the Certificate writes, for the Service's names. */
+  private List<String> tlsProblems(Manifests m, RegistryConfig config) {
+    List<String> problems = new ArrayList<>();
+    PodSpec pod = m.statefulSet().getSpec().getTemplate().getSpec();
     // TLS: the files from the TLS Secret, which the Certificate (if used) writes.
     if (config.tls() != null) {
       problems.addAll(tlsFileProblems("tls.certificate", config.tls().certificate(), "tls.crt", m));
@@ -495,12 +460,6 @@ class KubernetesManifestTest {
     if (clusterIp == null || !m.certificate().spec().ipAddresses().contains(clusterIp)) {
       problems.add("certificate.yaml: ipAddresses " + m.certificate().spec().ipAddresses()
           + " lacks the Service's pinned clusterIP " + clusterIp + " (the address the nodes pull from)");
-    }
-    String tag = m.kustomization().images().get(0).newTag();
-    if (!c.getImage().startsWith(m.kustomization().images().get(0).name() + ":")
-        || !tag.startsWith(image.version() + "-")) {
-      problems.add("image: " + c.getImage() + " / kustomization newTag " + tag + " is not version "
-          + image.version() + " of the image");
     }
     return problems;
   }
@@ -793,36 +752,6 @@ class KubernetesManifestTest {
     return type.cast(parsed);
   }
 
-  private static Object parse(JsonNode tree, String where) {
-    String kind = tree.path("apiVersion").asText("") + "/" + tree.path("kind").asText("");
-    Class<?> type = KINDS.get(kind);
-    if (type == null) {
-      throw new AssertionError(where + ": unexpected kind " + kind);
-    }
-    try {
-      return STRICT.treeToValue(tree, type);
-    } catch (JsonProcessingException e) {
-      throw new AssertionError(where + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static JsonNode typedTree(String json) {
-    try {
-      return STRICT.readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The YAML file as a tree (one document per file). */
-  private static JsonNode tree(Path file) {
-    try {
-      return YAML.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static Path file(String name) {
     return Repository.file(FOLDER + "/" + name);
   }
@@ -857,7 +786,7 @@ class KubernetesManifestTest {
       Matcher entry = Pattern.compile("(?m)^ENTRYPOINT \\[\"java\", \"@([^\"]+)\"").matcher(dockerfile);
       assertTrue(user.find() && expose.find() && volume.find() && entry.find(),
           "Dockerfile.amd64 has USER uid:gid, EXPOSE, VOLUME and ENTRYPOINT [\"java\", \"@OPTIONS\", ...]");
-      String version = typedTree(readString(Repository.file("deployment-manifests/modules/connectedRegistry/module.json")))
+      String version = KubernetesYaml.json(readString(Repository.file("deployment-manifests/modules/connectedRegistry/module.json")))
           .at("/image/tag/version").asText();
       return new Image(DeploymentManifestTest.imageEnvironment(), Long.parseLong(user.group(1)),
           Long.parseLong(user.group(2)), Integer.parseInt(expose.group(1)), volume.group(1), entry.group(1),
@@ -878,90 +807,4 @@ class KubernetesManifestTest {
     }
   }
 
-  // --- cert-manager and kustomize, typed here (not in fabric8's core model) --------------------
-
-  /** A cert-manager.io/v1 Certificate, with the fields this deployment may use. */
-  record Certificate(String apiVersion, String kind, ObjectMeta metadata, CertificateSpec spec) {
-
-    private static final Set<String> USAGES = Set.of("signing", "digital signature", "content commitment",
-        "key encipherment", "key agreement", "data encipherment", "cert sign", "crl sign",
-        "encipher only", "decipher only", "any", "server auth", "client auth", "code signing",
-        "email protection", "s/mime", "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping",
-        "ocsp signing", "microsoft sgc", "netscape sgc");
-    private static final Pattern GO_DURATION = Pattern.compile("(\\d+h)?(\\d+m)?(\\d+s)?");
-
-    /** What cert-manager's webhook would refuse; empty when nothing. */
-    List<String> problems() {
-      List<String> problems = new ArrayList<>();
-      CertificateSpec s = spec;
-      if (s == null || s.secretName() == null || s.issuerRef() == null || s.issuerRef().name() == null) {
-        return List.of("certificate.yaml: spec.secretName and spec.issuerRef.name are required");
-      }
-      Duration duration = goDuration("duration", s.duration(), problems);
-      Duration renewBefore = goDuration("renewBefore", s.renewBefore(), problems);
-      if (duration != null && renewBefore != null && renewBefore.compareTo(duration) >= 0) {
-        problems.add("certificate.yaml: renewBefore " + s.renewBefore() + " must be shorter than duration");
-      }
-      if (s.dnsNames().isEmpty() && s.ipAddresses().isEmpty() && s.commonName() == null) {
-        problems.add("certificate.yaml: needs dnsNames, ipAddresses or a commonName");
-      }
-      for (String usage : s.usages()) {
-        if (!USAGES.contains(usage)) {
-          problems.add("certificate.yaml: usage '" + usage + "' is not a cert-manager key usage");
-        }
-      }
-      PrivateKey key = s.privateKey();
-      if (key != null) {
-        Map<String, Set<Integer>> sizes = Map.of("RSA", Set.of(2048, 3072, 4096), "ECDSA", Set.of(256, 384, 521),
-            "Ed25519", Set.of());
-        if (!sizes.containsKey(key.algorithm())) {
-          problems.add("certificate.yaml: privateKey.algorithm " + key.algorithm() + " is not RSA, ECDSA or Ed25519");
-        } else if (key.size() != null && !sizes.get(key.algorithm()).contains(key.size())) {
-          problems.add("certificate.yaml: privateKey.size " + key.size() + " does not go with " + key.algorithm());
-        }
-        if (key.rotationPolicy() != null && !Set.of("Never", "Always").contains(key.rotationPolicy())) {
-          problems.add("certificate.yaml: privateKey.rotationPolicy " + key.rotationPolicy() + " is not Never or Always");
-        }
-        if (key.encoding() != null && !Set.of("PKCS1", "PKCS8").contains(key.encoding())) {
-          problems.add("certificate.yaml: privateKey.encoding " + key.encoding() + " is not PKCS1 or PKCS8");
-        }
-      }
-      if (!Set.of("Issuer", "ClusterIssuer").contains(Objects.requireNonNullElse(s.issuerRef().kind(), "Issuer"))) {
-        problems.add("certificate.yaml: issuerRef.kind " + s.issuerRef().kind() + " is not Issuer or ClusterIssuer");
-      }
-      return problems;
-    }
-
-    private static Duration goDuration(String field, String value, List<String> problems) {
-      if (value == null) {
-        return null;
-      }
-      Matcher m = GO_DURATION.matcher(value);
-      if (value.isEmpty() || !m.matches()) {
-        problems.add("certificate.yaml: " + field + " '" + value + "' is not a Go duration (e.g. 2160h)");
-        return null;
-      }
-      return Duration.parse("PT" + value.toUpperCase(java.util.Locale.ROOT));
-    }
-  }
-
-  record CertificateSpec(String secretName, String duration, String renewBefore, String commonName,
-      Boolean isCA, PrivateKey privateKey, List<String> usages, List<String> dnsNames,
-      List<String> ipAddresses, IssuerRef issuerRef) {
-    CertificateSpec {
-      usages = usages == null ? List.of() : usages;
-      dnsNames = dnsNames == null ? List.of() : dnsNames;
-      ipAddresses = ipAddresses == null ? List.of() : ipAddresses;
-    }
-  }
-
-  record PrivateKey(String algorithm, Integer size, String rotationPolicy, String encoding) {}
-
-  record IssuerRef(String name, String kind, String group) {}
-
-  /** The kustomize.config.k8s.io/v1beta1 Kustomization fields this folder uses. */
-  record Kustomization(String apiVersion, String kind, String namespace, List<String> resources,
-      List<KustomizeImage> images) {}
-
-  record KustomizeImage(String name, String newName, String newTag, String digest) {}
 }
