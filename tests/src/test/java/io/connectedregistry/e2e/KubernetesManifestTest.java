@@ -274,13 +274,15 @@ class KubernetesManifestTest {
     c.setReadOnlyRootFilesystem(false);
     c.setAllowPrivilegeEscalation(true);
     c.getCapabilities().setDrop(List.of("NET_RAW"));
+    m.statefulSet().getSpec().getTemplate().getSpec().getVolumes().stream()
+        .filter(v -> v.getName().equals("tls")).findFirst().orElseThrow().getSecret().setDefaultMode(0644);
     m.statefulSet().getSpec().getTemplate().getSpec().getVolumes().removeIf(v -> v.getName().equals("tmp"));
     m.container().getVolumeMounts().removeIf(v -> v.getName().equals("tmp"));
 
     List<String> problems = problems(m);
 
     for (String expected : List.of("runAsUser", "readOnlyRootFilesystem", "allowPrivilegeEscalation",
-        "drop", "/tmp")) {
+        "drop", "/tmp", "defaultMode 644")) {
       assertTrue(problems.stream().anyMatch(p -> p.contains(expected)), expected + ": " + problems);
     }
   }
@@ -506,6 +508,14 @@ class KubernetesManifestTest {
     if (tmp == null || volume(pod, tmp.getName()) == null || volume(pod, tmp.getName()).getEmptyDir() == null) {
       problems.add("/tmp: a read-only root needs an emptyDir there (SQLite unpacks its native library"
           + " into java.io.tmpdir)");
+    }
+    // The TLS key: readable by the registry's group (fsGroup), by no other user.
+    for (Volume v : pod.getVolumes()) {
+      if (v.getSecret() != null && (v.getSecret().getDefaultMode() == null || (v.getSecret().getDefaultMode() & 07) != 0)) {
+        problems.add("volume " + v.getName() + ": Secret files readable by other users (defaultMode "
+            + (v.getSecret().getDefaultMode() == null ? "0644" : Integer.toOctalString(v.getSecret().getDefaultMode()))
+            + "); 0440 with fsGroup");
+      }
     }
     if (!Boolean.FALSE.equals(pod.getAutomountServiceAccountToken())) {
       problems.add("automountServiceAccountToken: false (the registry never calls the Kubernetes API)");
