@@ -39,6 +39,7 @@ final class ConfigDraft {
   LogLevel logLevel = LogLevel.Information;
   TlsConfig tls;
   String loginServer;
+  Duration configWatchInterval = Duration.ofSeconds(10);
 
   Duration uploadExpiry = Duration.ofHours(24);
   Duration gcInterval;
@@ -113,6 +114,7 @@ final class ConfigDraft {
             maxTokens, maxScopeMaps, maxRulesPerScopeMap, maxClientTokens),
         new HttpConfig(maxConnections, headerTimeout, idleTimeout, unauthenticatedIdleTimeout,
             maxBodyMemory, trustedProxies),
-        loginServer);
+        loginServer,
+        configWatchInterval);
   }
 }

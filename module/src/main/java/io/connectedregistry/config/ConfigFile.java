@@ -29,7 +29,7 @@ final class ConfigFile {
 
   private static final List<String> TOP_KEYS =
       List.of("listen", "data", "mode", "parent", "sync", "logLevel", "tls", "storage", "auth",
-          "http", "loginServer");
+          "http", "loginServer", "configWatchInterval");
   private static final List<String> PARENT_KEYS =
       List.of("endpoint", "protocol", "username", "password", "caBundle", "tokenRealms");
   private static final List<String> SYNC_KEYS =
@@ -138,6 +138,10 @@ final class ConfigFile {
     draft.check(() -> scalar(root, "logLevel", "logLevel")
         .ifPresent(
             v -> draft.logLevel = ConfigValues.oneOf("logLevel", v, RegistryConfig.LogLevel.class)));
+
+    draft.check(() -> scalar(root, "configWatchInterval", "configWatchInterval")
+        .ifPresent(v -> draft.configWatchInterval = ConfigValues.zeroOrDurationBetween(
+            "configWatchInterval", v, "PT1S", "PT1H")));
 
     section(root, "parent", PARENT_KEYS, draft)
         .ifPresent(node -> draft.check(() -> draft.parent = parent(node, draft.parent)));

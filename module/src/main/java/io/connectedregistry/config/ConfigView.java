@@ -37,6 +37,7 @@ public final class ConfigView {
     m.put("mode", text(c.mode()));
     m.put("logLevel", text(c.logLevel()));
     m.put("loginServer", text(c.loginServer()));
+    m.put("configWatchInterval", text(c.configWatchInterval()));
     ParentConfig p = c.parent();
     m.put("parent.endpoint", p == null ? "" : text(p.endpoint()));
     m.put("parent.protocol", p == null ? "" : text(p.protocol()));

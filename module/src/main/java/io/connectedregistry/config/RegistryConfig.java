@@ -13,6 +13,11 @@ import java.util.List;
  * loginServer: HOST[:PORT] clients and children reach this registry at (it may listen on 0.0.0.0,
  * which says nothing); the default parent endpoint of its connected registries' connection
  * strings. Null = not set.
+ *
+ * configWatchInterval: how often the configuration file (by its real path, through symlinks) is
+ * read to see whether its content changed, which then applies as SIGHUP does; what a ConfigMap
+ * mounted in Kubernetes needs, since nothing sends a signal there. Zero = not watched (SIGHUP
+ * still works). Unused without a configuration file.
  */
 public record RegistryConfig(
     ListenAddress listen,
@@ -25,7 +30,8 @@ public record RegistryConfig(
     StorageConfig storage,
     AuthConfig auth,
     HttpConfig http,
-    String loginServer) {
+    String loginServer,
+    Duration configWatchInterval) {
 
   public enum Mode { ReadOnly, ReadWrite }
 

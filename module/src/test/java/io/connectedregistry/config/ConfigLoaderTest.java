@@ -405,6 +405,13 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void the_config_file_is_watched_every_ten_seconds_by_default_and_zero_turns_it_off() throws IOException {
+    assertEquals(Duration.ofSeconds(10), load(Flags.none()).configWatchInterval());
+    assertEquals(Duration.ofSeconds(2), loadFile("w.yaml", "configWatchInterval: PT2S\n").configWatchInterval());
+    assertEquals(Duration.ZERO, loadFile("w.yaml", "configWatchInterval: PT0S\n").configWatchInterval());
+  }
+
+  @Test
   void a_connection_string_keeps_the_files_token_realms() throws IOException {
     env.put(ConfigLoader.CONNECTION_STRING, "ConnectedRegistryName=edge;SyncTokenName=sync;"
         + "SyncTokenPassword=pw;ParentGatewayEndpoint=parent.example;ParentEndpointProtocol=https");
@@ -498,6 +505,9 @@ class ConfigLoaderTest {
         arguments("loginServer: 'https://root.example'", "loginServer: 'https://root.example' is not HOST[:PORT]"),
         arguments("loginServer: 'root.example:0'", "loginServer: 'root.example:0' has port '0'"),
         arguments("loginServer: '0.0.0.0:5000'", "loginServer: '0.0.0.0:5000' is a wildcard listen address"),
+        arguments("configWatchInterval: PT0.5S",
+            "configWatchInterval: 'PT0.5S' is not PT0S (off) nor between PT1S and PT1H"),
+        arguments("configWatchInterval: 10", "configWatchInterval: '10' is not an ISO-8601 duration"),
         arguments("- a list", "the top level: expected a mapping"));
   }
 
