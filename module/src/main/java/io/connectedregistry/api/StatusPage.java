@@ -265,8 +265,8 @@ final class StatusPage {
     if (operator) {
       v.put("hasParent", true);
       v.put("parent", endpoint(s.parent()));
-      v.put("parentKind", s.parentKind() == null ? "" : "feed".equals(s.parentKind())
-          ? "change feed" : "tag listing");
+      v.put("hasParentKind", s.parentKind() != null);
+      v.put("parentKind", "feed".equals(s.parentKind()) ? "change feed" : "tag listing");
       RegistryStatus.LastCycle cycle = s.lastCycle();
       v.put("lastCycle", cycle == null ? "" : cycle.tagsCopied() + " tags copied, " + cycle.tagsDeleted()
           + " deleted, " + bytes(cycle.bytes()) + " in " + Duration.ofMillis(cycle.durationMillis()).toSeconds()
