@@ -197,6 +197,18 @@ class StatusPageTest {
   }
 
   @Test
+  void onlyTheNewestFailuresAreKeptNewestFirst() {
+    RecentFailures ring = new RecentFailures();
+    for (int i = 0; i < RecentFailures.CAPACITY + 2; i++) {
+      ring.add(new RecentFailures.Failure(java.time.Instant.EPOCH.plusSeconds(i), "id-" + i, "GET /", "X"));
+    }
+    List<RecentFailures.Failure> kept = ring.newestFirst();
+    assertEquals(RecentFailures.CAPACITY, kept.size());
+    assertEquals("id-" + (RecentFailures.CAPACITY + 1), kept.get(0).correlationId());
+    assertEquals("id-2", kept.get(kept.size() - 1).correlationId());
+  }
+
+  @Test
   void acceptPreferenceIsReadWithQualities() {
     assertTrue(StatusPage.prefersHtml(List.of(BROWSER)));
     assertTrue(StatusPage.prefersHtml(List.of("text/html")));
