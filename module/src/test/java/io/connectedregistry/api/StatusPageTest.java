@@ -216,7 +216,7 @@ class StatusPageTest {
     assertFalse(StatusPage.prefersHtml(List.of("*/*")));
     assertFalse(StatusPage.prefersHtml(List.of("text/html;q=0")));
     assertFalse(StatusPage.prefersHtml(List.of("application/json, text/html;q=0.9")));
-    assertEquals("https://h:5000", StatusPage.endpoint("https://user:pw@h:5000 as user"));
+    assertEquals("https://h:5000", StatusPageView.endpoint("https://user:pw@h:5000 as user"));
   }
 
   private HttpResponse<String> get(String path, String accept, String authorization) throws Exception {
