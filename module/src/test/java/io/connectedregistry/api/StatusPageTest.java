@@ -66,6 +66,7 @@ class StatusPageTest {
   private LocalRegistryStorage storage;
   private AuthStore auth;
   private HttpServer server;
+  private StatusPage page;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private String reader;
   private String admin;
@@ -99,7 +100,7 @@ class StatusPageTest {
         new RegistryStatus.UpstreamQueue(2, 1), null), Runnable::run);
 
     Storage calls = new Storage(storage, vertx.createSharedWorkerExecutor("status-page-test", 2));
-    StatusPage page = new StatusPage(calls, null, board, access, new RecentFailures(), Clock.systemUTC());
+    page = new StatusPage(calls, null, board, access, new RecentFailures(), Clock.systemUTC());
     AuthHandler authHandler = new AuthHandler(access,
         new LoginQueue(vertx.createSharedWorkerExecutor("status-page-auth", 2), LoginQueue.CAPACITY),
         new ClientAddress(List.of()));
@@ -194,6 +195,17 @@ class StatusPageTest {
       assertEquals("Basic realm=\"connected-registry admin\"", r.headers().firstValue("WWW-Authenticate").orElse(""));
     }
     assertEquals(200, get("/?admin", BROWSER, admin).statusCode());
+  }
+
+  @Test
+  void aRootRegistrysPageHasNoSyncPartAndSaysItIsTheRoot() {
+    RegistryStatus root = RegistryStatus.starting(Mode.ReadWrite, "1.2.3", false).withActivation(Activation.Active);
+    String html = page.html(StatusPageView.of(root, new io.connectedregistry.storage.RegistryStorage.RepositoryPage(
+        List.of(), 0), List.of(), new io.connectedregistry.auth.Principal.Anonymous(java.util.Set.of()), false,
+        java.time.Instant.parse("2026-11-30T12:00:00Z")));
+    assertTrue(html.contains("A root registry") && html.contains("Healthy"), html);
+    assertFalse(html.contains("id=\"sync\""), html);
+    assertTrue(html.contains("Sign in to see repositories."), html);
   }
 
   @Test
