@@ -82,12 +82,17 @@ class StatusPageBrowserTest {
         + "tokens): " + dom);
     assertFalse(dom.contains("unreachable"), dom);
 
-    root.stop();
-    awaitStatus(client, s -> s.path("connectionState").asText().equals("Offline"), "Offline");
+    root.kill9(); // a graceful stop would first wait for the download in flight
+    JsonNode down = awaitStatus(client, s -> s.path("connectionState").asText().equals("Offline")
+        && s.path("lastError").has("correlationId"), "Offline");
     Page offline = load(work, "status-offline");
     assertTrue(offline.dom().contains("id=\"connection\">Offline</span>"), offline.dom());
     assertTrue(offline.dom().contains("the parent is unreachable"), offline.dom());
     assertTrue(offline.dom().contains("Parent unreachable"), "the headline: " + offline.dom());
+    // A later cycle may have failed again meanwhile, with a new id: the code and an id's shape.
+    assertTrue(offline.dom().contains("ParentUnreachable: ")
+        && offline.dom().matches("(?s).*correlation id <code>[0-9a-f-]{36}</code>.*"),
+        "sync's last error with its correlation id (status: " + down + "): " + offline.dom());
   }
 
   private void push(Path layout, String repository) {
