@@ -72,6 +72,7 @@ public final class RegistryServer {
     TokenHandler token = new TokenHandler(access, logins, auth);
     AdminHandler admin = new AdminHandler(access, authWorker);
     SyncStatusHandler syncStatus = new SyncStatusHandler(sync, board, access);
+    StatusPage page = new StatusPage(calls, sync, board, access, new RecentFailures(), Clock.systemUTC());
     PullThrough pullThrough = new PullThrough(sync);
     ConfigHandler configHandler = new ConfigHandler(configControl, authWorker);
     // loginServer and auth.adminTokens are live: read from the running configuration at each call.
@@ -102,7 +103,7 @@ public final class RegistryServer {
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx
         .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus, pullThrough, limits,
-            configHandler, connected, control),
+            configHandler, connected, control, page),
             new DeploymentOptions().setInstances(instances))
         .map(id -> {
           server.deploymentId = id;

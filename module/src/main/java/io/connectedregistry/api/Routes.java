@@ -29,7 +29,7 @@ final class Routes {
 
   static Router create(Vertx vertx, Storage storage, Supplier<Mode> mode, ListenAddress listen, AuthHandler auth,
       TokenHandler token, AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough,
-      ConfigHandler config, ConnectedRegistryHandler connected, ControlPlaneHandler control) {
+      ConfigHandler config, ConnectedRegistryHandler connected, ControlPlaneHandler control, StatusPage page) {
     BlobHandler blobs = new BlobHandler(storage, pullThrough);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage, pullThrough);
@@ -43,6 +43,8 @@ final class Routes {
     router.route().handler(new CrossSiteGuard(listen.isLoopback())::handle);
     router.get("/healthz").handler(health::alive);
     router.get("/readyz").handler(health::ready);
+    // A browser's GET / (Accept prefers HTML): the status page; anything else there: 404 as before.
+    router.get("/").handler(page::negotiate).handler(auth.viewer()).handler(page::render);
     // The mode is live (it can change without a restart): read once per request, here, so a
     // request past this point finishes under the mode it started in.
     router.routeWithRegex("/v2/.*").handler(ctx -> {
@@ -137,7 +139,7 @@ final class Routes {
     router.routeWithRegex(HttpMethod.GET, NAME + "/referrers/(?<digest>[^/]+)")
         .handler(metadata).handler(referrers::list);
 
-    router.route().failureHandler(FailureHandler::handle);
+    router.route().failureHandler(FailureHandler.recordingIn(page.failures()));
     router.route().last().handler(ctx -> ctx.fail(404));
     return router;
   }
