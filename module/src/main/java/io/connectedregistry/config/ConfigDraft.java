@@ -55,6 +55,9 @@ final class ConfigDraft {
   long maxBodyMemory = HttpConfig.DEFAULTS.maxBodyMemory();
   List<String> trustedProxies = List.of();
 
+  boolean metricsEnabled = RegistryConfig.MetricsConfig.DEFAULTS.enabled();
+  ListenAddress metricsListen;
+
   Boolean anonymousPull;
   List<String> adminTokens = List.of();
   Duration tokenLifetime = Duration.ofMinutes(5);
@@ -113,6 +116,7 @@ final class ConfigDraft {
             maxTokens, maxScopeMaps, maxRulesPerScopeMap, maxClientTokens),
         new HttpConfig(maxConnections, headerTimeout, idleTimeout, unauthenticatedIdleTimeout,
             maxBodyMemory, trustedProxies),
-        loginServer);
+        loginServer,
+        new RegistryConfig.MetricsConfig(metricsEnabled, metricsListen));
   }
 }

@@ -62,6 +62,7 @@ public final class SyncService {
   private UpstreamQueue upstream;
   private final UpstreamState upstreamState;
   private final TransferCounter counter = new TransferCounter();
+  private final SyncTotals totals = new SyncTotals(counter);
   private final Clock clock;
   private final SyncStatus status;
   private final StatusBoard board;
@@ -121,7 +122,7 @@ public final class SyncService {
         new TagFilter(config.sync().tags()), blobs, counter, config.mode() == Mode.ReadOnly,
         config.sync().messageTtl(), clock);
     this.onDemand = config.sync().onDemand()
-        ? new OnDemandFetcher(context, caller, storage, worker, scope, state, blobs) : null;
+        ? new OnDemandFetcher(context, caller, storage, worker, scope, state, blobs, totals) : null;
     this.upstream = config.mode() == Mode.ReadWrite
         ? new UpstreamQueue(vertx, context, caller, storage, worker, upstreamState, state,
             new ImageCopier(caller, blobs, storage, worker, new ImageCopier.Counts()), board, bandwidth,
@@ -224,6 +225,11 @@ public final class SyncService {
     return board;
   }
 
+  /** Sums over the cycles since start, for the metrics; safe from any thread. */
+  public SyncTotals totals() {
+    return totals;
+  }
+
   /**
    * The status with the sync figures brought up to date (bytes transferred, tag counts, next
    * window), taken on the sync context: after any trigger asked for before it, so a status read
@@ -324,6 +330,23 @@ public final class SyncService {
 
   private void finished(DownstreamSync.Report report, Throwable failure) {
     Instant end = clock.instant();
+    try {
+      recordTotals(report, end);
+    } finally {
+      finishStatus(report, failure, end);
+    }
+  }
+
+  /** Sums what the metrics read; after {@link #finishStatus}'s phase decision, taken the same way. */
+  private void recordTotals(DownstreamSync.Report report, Instant end) {
+    SyncPhase result = report == null ? SyncPhase.Failed : report.succeeded() ? SyncPhase.Succeeded
+        : !report.complete() && report.errors().isEmpty() ? SyncPhase.TimedOut : SyncPhase.Failed;
+    long nanos = lastCycleStart == null ? 0 : Duration.between(lastCycleStart, end).toNanos();
+    totals.cycleEnded(result, nanos, report);
+    totals.feedPosition(sync.feedHead(), state.cursor());
+  }
+
+  private void finishStatus(DownstreamSync.Report report, Throwable failure, Instant end) {
     status.lastSyncEndTime = end.toString();
     if (report != null) {
       status.parentKind = report.feed() ? "feed" : "tags";
