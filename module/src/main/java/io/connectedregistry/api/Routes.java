@@ -25,10 +25,11 @@ final class Routes {
   private static final String CONNECTED = "/_connected/v1";
   private static final String ADMIN = CONNECTED + "/admin";
   // Route names: the HTTP metrics' route label (a template, never the path: names are unbounded).
-  private static final String T_UPLOADS = "/v2/<name>/blobs/uploads/";
-  private static final String T_UPLOAD = "/v2/<name>/blobs/uploads/<uuid>";
-  private static final String T_BLOB = "/v2/<name>/blobs/<digest>";
-  private static final String T_MANIFEST = "/v2/<name>/manifests/<reference>";
+  // Never a '>' in a name: Vert.x joins the names of the routes a request passed with it.
+  private static final String T_UPLOADS = "/v2/{name}/blobs/uploads/";
+  private static final String T_UPLOAD = "/v2/{name}/blobs/uploads/{uuid}";
+  private static final String T_BLOB = "/v2/{name}/blobs/{digest}";
+  private static final String T_MANIFEST = "/v2/{name}/manifests/{reference}";
 
   private Routes() {}
 
@@ -146,10 +147,10 @@ final class Routes {
     router.routeWithRegex(HttpMethod.DELETE, manifest).setName(T_MANIFEST).handler(delete)
         .handler(manifests::delete);
 
-    router.routeWithRegex(HttpMethod.GET, NAME + "/tags/list").setName("/v2/<name>/tags/list")
+    router.routeWithRegex(HttpMethod.GET, NAME + "/tags/list").setName("/v2/{name}/tags/list")
         .handler(metadata).handler(tags::list);
     router.routeWithRegex(HttpMethod.GET, NAME + "/referrers/(?<digest>[^/]+)")
-        .setName("/v2/<name>/referrers/<digest>").handler(metadata).handler(referrers::list);
+        .setName("/v2/{name}/referrers/{digest}").handler(metadata).handler(referrers::list);
 
     router.route().failureHandler(FailureHandler::handle);
     router.route().last().handler(ctx -> ctx.fail(404));

@@ -505,7 +505,7 @@ class ConfigLoaderTest {
             "parent.tokenRealms[0]: 'http://auth.example' is not https"),
         arguments("http: {timeout: PT1S}", "unknown configuration key 'http.timeout'"),
         arguments("metrics: {listen: '9090'}", "metrics.listen: '9090' is not HOST:PORT"),
-        arguments("metrics: {enabled: yes}", "metrics.enabled: 'yes' is not one of true, false"),
+        arguments("metrics: {enabled: maybe}", "metrics.enabled: 'maybe' is not one of true, false"),
         arguments("loginServer: 'https://root.example'", "loginServer: 'https://root.example' is not HOST[:PORT]"),
         arguments("loginServer: 'root.example:0'", "loginServer: 'root.example:0' has port '0'"),
         arguments("loginServer: '0.0.0.0:5000'", "loginServer: '0.0.0.0:5000' is a wildcard listen address"),
