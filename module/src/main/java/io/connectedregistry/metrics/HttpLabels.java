@@ -2,23 +2,31 @@ package io.connectedregistry.metrics;
 
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.vertx.core.spi.observability.HttpRequest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Keeps the labels of Vert.x's HTTP meters few and bounded: the status as its class ({@code 2xx}),
  * the route as the one template that served the request, and a method outside the HTTP verbs as
- * {@code OTHER} (Vert.x accepts any token as a method, which a client could vary without end).
+ * {@code OTHER}.
  *
  * <p>Vert.x reports every route a request passed through, joined by {@code >} (the mode check on
  * {@code /v2/*}, the admin guard, ...), each under its name; the last one is the template that
- * answered. Micrometer runs this once per distinct label set, not per request.
+ * answered. Micrometer runs this filter once per distinct label set before it, not per request,
+ * and remembers each such set: so what reaches it must already be bounded. The status and the
+ * routes are (the server picks them); the method is not (Vert.x takes any token as a method,
+ * which a client could vary without end), hence {@link #method}, applied before.
  */
 final class HttpLabels implements MeterFilter {
-  private static final Set<String> METHODS =
-      Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
+  private static final Map<String, Tags> METHODS = Stream.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+      "OPTIONS", "TRACE", "CONNECT").collect(Collectors.toUnmodifiableMap(m -> m, m -> Tags.of("method", m)));
+  private static final Tags OTHER = Tags.of("method", "OTHER");
 
   @Override
   public Meter.Id map(Meter.Id id) {
@@ -31,13 +39,17 @@ final class HttpLabels implements MeterFilter {
       String value = switch (tag.getKey()) {
         case "code" -> statusClass(tag.getValue());
         case "route" -> template(tag.getValue());
-        case "method" -> METHODS.contains(tag.getValue()) ? tag.getValue() : "OTHER";
         default -> tag.getValue();
       };
       changed |= !value.equals(tag.getValue());
       tags.add(Tag.of(tag.getKey(), value));
     }
     return changed ? id.replaceTags(tags) : id;
+  }
+
+  /** The method label of a request (Vert.x's tags provider): one of the HTTP verbs, or OTHER. */
+  static Iterable<Tag> method(HttpRequest request) {
+    return METHODS.getOrDefault(request.method().name(), OTHER);
   }
 
   static String statusClass(String code) {

@@ -81,9 +81,11 @@ public final class RegistryMetrics implements AutoCloseable {
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setEnabled(true)
         .setRegistryName(vertxRegistryName)
-        // Never HTTP_PATH: a raw path holds repository names and digests (unbounded labels).
-        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_ROUTE, Label.HTTP_CODE, Label.POOL_TYPE,
-            Label.POOL_NAME))
+        // Never HTTP_PATH: a raw path holds repository names and digests (unbounded labels). The
+        // method is ours (HttpLabels.method), not Vert.x's raw one: any token is a method to Vert.x.
+        .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME))
+        .setServerRequestTagsProvider(HttpLabels::method)
+        .setClientRequestTagsProvider(HttpLabels::method)
         .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
         .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET)
         .addDisabledMetricsCategory(MetricsDomain.VERTICLES);

@@ -140,6 +140,20 @@ class RegistryMetricsTest {
             .allMatch(l -> l.matches(".*code=\"[1-5]xx\".*")), "status codes as classes:\n" + routeLines(after));
   }
 
+  /** Vert.x takes any token as a method: a client inventing methods must not invent labels. */
+  @Test
+  void methodsOutsideTheHttpVerbsShareOneLabel() throws Exception {
+    Scrape before = scrape(parentMetricsPort);
+    for (String method : List.of("INVENTED-ONE", "INVENTED-TWO", "INVENTED-THREE")) {
+      String status = rawStatusLine(parentPort, method, "/v2/", "127.0.0.1:" + parentPort);
+      assertTrue(status.startsWith("HTTP/1.1 4"), status);
+    }
+    Scrape after = scrape(parentMetricsPort);
+    assertEquals(3, delta(before, after, "vertx_http_server_requests_total", Map.of("method", "OTHER")),
+        routeLines(after));
+    assertFalse(after.text().contains("INVENTED"), routeLines(after));
+  }
+
   @Test
   void mainListenerServesMetricsOnlyToAdminTokensAndCountsRefusedLogins() throws Exception {
     Scrape before = scrape(parentMetricsPort);
@@ -306,10 +320,14 @@ class RegistryMetricsTest {
 
   /** The status line of {@code GET /metrics} with {@code host} as the Host header (java.net.http refuses to set it). */
   private static String rawStatusLine(int port, String host) throws IOException {
+    return rawStatusLine(port, "GET", "/metrics", host);
+  }
+
+  private static String rawStatusLine(int port, String method, String path, String host) throws IOException {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(10_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET /metrics HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+      out.write((method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = socket.getInputStream();
