@@ -156,7 +156,12 @@ public final class RegistryMetrics implements AutoCloseable {
 
   /** The Prometheus text, scraped on a worker (the JVM binders read the operating system). */
   public Future<String> scrape(Vertx vertx) {
-    return vertx.executeBlocking(registry::scrape, false);
+    return vertx.executeBlocking(this::scrapeNow, false);
+  }
+
+  /** Blocking. */
+  String scrapeNow() {
+    return registry.scrape();
   }
 
   /** {@code GET /metrics}: the scrape; the caller's route decides who may ask. */
