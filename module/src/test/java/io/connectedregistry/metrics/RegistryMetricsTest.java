@@ -224,6 +224,35 @@ class RegistryMetricsTest {
     assertTrue(second.has("vertx_http_client_requests_total"), "the parent client's requests");
   }
 
+  @Test
+  void aPullOfAnImageOnlyTheParentHoldsCountsOnDemandFetches(@TempDir Path data) throws Exception {
+    Path layout = images.resolve("on-demand");
+    Images.make(layout, "v1", "-l", "48K", "-s", "metrics-on-demand");
+    Images.push(layout, "v1", "127.0.0.1:" + parentPort, "lazy/app", null);
+    int port = freePort();
+    int metricsPort = freePort();
+    Path file = Files.writeString(data.resolve("on-demand.yaml"), """
+        parent: {endpoint: "127.0.0.1:%d", protocol: http}
+        sync: {repositories: ["lazy/*"], schedule: "0 0 1 1 *", window: PT1H, onDemand: true}
+        metrics: {listen: "127.0.0.1:%d"}
+        """.formatted(parentPort, metricsPort));
+    RegistryApplication onDemand = RegistryApplication.start(new ConfigLoader(Map.of()).load(ConfigLoader.Flags.none()
+        .withConfig(file).withListen("127.0.0.1:" + port).withData(data.resolve("store").toString())));
+    try {
+      // Its window is closed (it opens on 1 January): no cycle copies the image, pulls fetch it.
+      Scrape before = scrape(metricsPort);
+      Images.pull("127.0.0.1:" + port, "lazy/app", "v1", images.resolve("pulled-on-demand"));
+      Scrape after = scrape(metricsPort);
+      assertEquals(0, after.value("connected_registry_sync_cycles_total"), "no cycle ran");
+      assertTrue(delta(before, after, "connected_registry_sync_on_demand_fetches_total", Map.of()) >= 1,
+          "the pull was served by fetches from the parent");
+      assertTrue(delta(before, after, "connected_registry_sync_received_bytes_total", Map.of()) >= 48 * 1024,
+          "the layer came from the parent");
+    } finally {
+      onDemand.stop();
+    }
+  }
+
   /**
    * GC is off while the image is pushed (a zero grace would race the push), then switched on
    * through the configuration file (SIGHUP's path): every second, no grace.
