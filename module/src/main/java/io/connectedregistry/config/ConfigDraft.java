@@ -79,6 +79,10 @@ final class ConfigDraft {
     }
   }
 
+  private static boolean isWildcard(ListenAddress address) {
+    return address.host().equals("0.0.0.0") || address.host().equals("::") || address.host().equals("[::]");
+  }
+
   /** Where the problems of one layer begin. */
   record Mark(int problems) {}
 
@@ -95,6 +99,11 @@ final class ConfigDraft {
 
   /** @throws ConfigException naming every bad key, if any */
   RegistryConfig build() {
+    if (metricsListen != null && metricsListen.port() == listen.port()
+        && (metricsListen.host().equals(listen.host()) || isWildcard(metricsListen) || isWildcard(listen))) {
+      problems.add("metrics.listen: " + metricsListen + " is the registry's own address (listen " + listen
+          + "); give the metrics listener a port of its own");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }

@@ -386,6 +386,12 @@ class ConfigLoaderTest {
     RegistryConfig config = loadFile("m.yaml", "metrics: {enabled: false, listen: '127.0.0.1:9090'}\n");
     assertEquals(new RegistryConfig.MetricsConfig(false, new RegistryConfig.ListenAddress("127.0.0.1", 9090)),
         config.metrics());
+
+    String sameAddress = loadFileFailure("same.yaml", "{listen: '0.0.0.0:5000', metrics: {listen: '127.0.0.1:5000'}}\n");
+    assertTrue(sameAddress.startsWith("metrics.listen: 127.0.0.1:5000 is the registry's own address"
+        + " (listen 0.0.0.0:5000)"), sameAddress);
+    assertEquals(9090, loadFile("other.yaml", "{listen: '10.0.0.5:9090', metrics: {listen: '127.0.0.1:9090'}}\n")
+        .metrics().listen().port(), "another host, same port: two sockets");
   }
 
   @Test

@@ -176,6 +176,33 @@ class RegistryMetricsTest {
     assertFalse(after.has("connected_registry_sync_cycles_total"), "a root has no sync");
   }
 
+  /** Its own registry: throttling 127.0.0.1 on the shared parent would refuse the other tests' logins. */
+  @Test
+  void refusedLoginsPastTheBudgetAreThrottledAndTheAddressCounted(@TempDir Path data) throws Exception {
+    int port = freePort();
+    int metricsPort = freePort();
+    Path file = Files.writeString(data.resolve("throttle.yaml"), """
+        auth: {failedLoginsPerMinute: 2}
+        metrics: {listen: "127.0.0.1:%d"}
+        """.formatted(metricsPort));
+    RegistryApplication throttling = RegistryApplication.start(new ConfigLoader(Map.of()).load(
+        ConfigLoader.Flags.none().withConfig(file).withListen("127.0.0.1:" + port)
+            .withData(data.resolve("store").toString())));
+    try {
+      Scrape before = scrape(metricsPort);
+      assertEquals(0, before.value("connected_registry_auth_throttled_addresses"));
+      assertEquals(401, get(port, "/v2/", basic("guessed-token", "guess-1")).statusCode());
+      assertEquals(401, get(port, "/v2/", basic("guessed-token", "guess-2")).statusCode());
+      assertEquals(429, get(port, "/v2/", basic("guessed-token", "guess-3")).statusCode(), "budget spent");
+      Scrape after = scrape(metricsPort);
+      assertEquals(2, delta(before, after, "connected_registry_auth_failed_logins_total", Map.of()));
+      assertEquals(1, delta(before, after, "connected_registry_auth_throttled_logins_total", Map.of()));
+      assertEquals(1, after.value("connected_registry_auth_throttled_addresses"), "127.0.0.1");
+    } finally {
+      throttling.stop();
+    }
+  }
+
   @Test
   void theMetricsListenerServesOnlyMetricsWithoutCredentialsAndOnlyToItsOwnHostName() throws Exception {
     HttpResponse<String> open = get(parentMetricsPort, "/metrics", null);
