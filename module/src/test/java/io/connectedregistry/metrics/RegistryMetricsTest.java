@@ -190,6 +190,7 @@ class RegistryMetricsTest {
             .withData(data.resolve("store").toString())));
     try {
       Scrape before = scrape(metricsPort);
+      assertTrue(before.has("connected_registry_auth_throttled_addresses"));
       assertEquals(0, before.value("connected_registry_auth_throttled_addresses"));
       assertEquals(401, get(port, "/v2/", basic("guessed-token", "guess-1")).statusCode());
       assertEquals(401, get(port, "/v2/", basic("guessed-token", "guess-2")).statusCode());
@@ -234,6 +235,7 @@ class RegistryMetricsTest {
         "received " + delta(before, first, "connected_registry_sync_received_bytes_total", Map.of())
             + ", the images' blobs " + layers);
     assertEquals(1, delta(before, first, "connected_registry_sync_cycle_duration_seconds_count", Map.of()));
+    assertTrue(first.has("connected_registry_sync_feed_lag_changes"));
     assertEquals(0, first.value("connected_registry_sync_feed_lag_changes"), "caught up with the feed");
     assertTrue(first.value("connected_registry_sync_last_success_timestamp_seconds") > 0);
 
@@ -247,6 +249,7 @@ class RegistryMetricsTest {
     assertEquals(0, delta(first, second, "connected_registry_sync_tags_copied_total", Map.of()));
     assertEquals(0, delta(first, second, "connected_registry_sync_received_bytes_total", Map.of()),
         "nothing fetched twice");
+    assertTrue(second.has("connected_registry_sync_on_demand_fetches_total"));
     assertEquals(0, second.value("connected_registry_sync_on_demand_fetches_total"), "sync.onDemand is off");
     assertTrue(second.has("vertx_http_client_requests_total"), "the parent client's requests");
   }
@@ -270,6 +273,7 @@ class RegistryMetricsTest {
       Scrape before = scrape(metricsPort);
       Images.pull("127.0.0.1:" + port, "lazy/app", "v1", images.resolve("pulled-on-demand"));
       Scrape after = scrape(metricsPort);
+      assertTrue(after.has("connected_registry_sync_cycles_total"));
       assertEquals(0, after.value("connected_registry_sync_cycles_total"), "no cycle ran");
       assertTrue(delta(before, after, "connected_registry_sync_on_demand_fetches_total", Map.of()) >= 1,
           "the pull was served by fetches from the parent");
@@ -306,6 +310,7 @@ class RegistryMetricsTest {
           HttpResponse.BodyHandlers.ofString());
       assertEquals(202, deleted.statusCode(), deleted.body());
       Scrape before = scrape(metricsPort);
+      assertTrue(before.has("connected_registry_gc_runs_total"));
       assertEquals(0, before.value("connected_registry_gc_runs_total"), "no run while GC is off");
 
       Files.writeString(file, """
