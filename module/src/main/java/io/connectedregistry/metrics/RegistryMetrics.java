@@ -116,7 +116,8 @@ public final class RegistryMetrics implements AutoCloseable {
     for (SyncPhase result : new SyncPhase[] {SyncPhase.Succeeded, SyncPhase.Failed, SyncPhase.TimedOut}) {
       FunctionCounter.builder(PREFIX + "sync_cycles", sync, s -> s.cycles(result))
           .tag("result", result.name().toLowerCase(java.util.Locale.ROOT))
-          .description("Sync cycles that ended, by result (timedout: stopped at the window's end or by a change)")
+          .description("Sync cycles that ended, by result (timedout: stopped before the end: window closed,"
+              + " low space, a reconfiguration)")
           .register(registry);
     }
     FunctionTimer.builder(PREFIX + "sync_cycle_duration", sync, SyncTotals::cycles, SyncTotals::cycleSeconds,

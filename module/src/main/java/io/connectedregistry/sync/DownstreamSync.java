@@ -79,9 +79,9 @@ public final class DownstreamSync {
    * age for {@code messageTtl} (in memory; after a restart it starts again). Sync context only.
    */
   private long failingSequence = -1;
+  private java.time.Instant failingSince;
   /** The parent's feed head as last listed; -1 before any feed page (or from a parent without a feed). */
   private volatile long feedHead = -1;
-  private java.time.Instant failingSince;
   /** Tags a client changed here that the upstream queue has yet to settle with the parent. */
   private TagGuard guard = TagGuard.NONE;
 
@@ -136,12 +136,12 @@ public final class DownstreamSync {
     this.mirrorManifestDeletes = mirrorManifestDeletes;
   }
 
-  /** Runs one cycle; never fails for one image (its error is in the report), only for the parent. */
   /** The parent's change-feed head as last listed; -1 before any feed page. */
   long feedHead() {
     return feedHead;
   }
 
+  /** Runs one cycle; never fails for one image (its error is in the report), only for the parent. */
   public Future<Report> run(BooleanSupplier stop) {
     Cycle cycle = new Cycle(stop);
     return cycle.run();

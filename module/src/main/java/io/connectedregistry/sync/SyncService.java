@@ -330,23 +330,6 @@ public final class SyncService {
 
   private void finished(DownstreamSync.Report report, Throwable failure) {
     Instant end = clock.instant();
-    try {
-      recordTotals(report, end);
-    } finally {
-      finishStatus(report, failure, end);
-    }
-  }
-
-  /** Sums what the metrics read; after {@link #finishStatus}'s phase decision, taken the same way. */
-  private void recordTotals(DownstreamSync.Report report, Instant end) {
-    SyncPhase result = report == null ? SyncPhase.Failed : report.succeeded() ? SyncPhase.Succeeded
-        : !report.complete() && report.errors().isEmpty() ? SyncPhase.TimedOut : SyncPhase.Failed;
-    long nanos = lastCycleStart == null ? 0 : Duration.between(lastCycleStart, end).toNanos();
-    totals.cycleEnded(result, nanos, report);
-    totals.feedPosition(sync.feedHead(), state.cursor());
-  }
-
-  private void finishStatus(DownstreamSync.Report report, Throwable failure, Instant end) {
     status.lastSyncEndTime = end.toString();
     if (report != null) {
       status.parentKind = report.feed() ? "feed" : "tags";
@@ -383,6 +366,10 @@ public final class SyncService {
       status.syncState = SyncPhase.Failed;
       error(unreachable ? "ParentUnreachable" : "SyncFailed", String.valueOf(failure.getMessage()), end);
     }
+    // For the metrics: the phase just decided is the cycle's result.
+    totals.cycleEnded(status.syncState,
+        lastCycleStart == null ? 0 : Duration.between(lastCycleStart, end).toNanos(), report);
+    totals.feedPosition(sync.feedHead(), state.cursor());
     persist();
   }
 

@@ -48,7 +48,10 @@ public final class SyncTotals {
     onDemandFetches.increment();
   }
 
-  /** Cycles that ended with {@code result}: Succeeded, Failed or TimedOut (stopped by the window's end or a reconfiguration). */
+  /**
+   * Cycles that ended with {@code result}: Succeeded, Failed, or TimedOut (stopped before the end:
+   * window closed, low space, a reconfiguration).
+   */
   public long cycles(SyncPhase result) {
     return switch (result) {
       case Succeeded -> succeeded.sum();
@@ -84,7 +87,7 @@ public final class SyncTotals {
     return onDemandFetches.sum();
   }
 
-  /** Changes of the parent's feed not yet applied, as of the last cycle's end; -1 before any feed cycle. */
+  /** Changes of the parent's feed not yet applied as of the last cycle's end; -1 before any feed cycle. */
   public long feedLag() {
     return feedLag.get();
   }
