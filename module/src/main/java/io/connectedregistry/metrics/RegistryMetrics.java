@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -50,6 +51,7 @@ import java.util.function.ToDoubleFunction;
 public final class RegistryMetrics implements AutoCloseable {
   static final String PREFIX = "connected_registry_";
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  private static final int IDLE_TIMEOUT_SECONDS = 30;
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   /** Vert.x keeps backend registries in a static map by name: one per instance, so tests can run several. */
@@ -57,6 +59,7 @@ public final class RegistryMetrics implements AutoCloseable {
   private final JvmGcMetrics jvmGc = new JvmGcMetrics();
   private final Counter gcRuns;
   private final Counter gcFreedBytes;
+  private final AtomicReference<Future<String>> running = new AtomicReference<>();
 
   public RegistryMetrics() {
     registry.config().meterFilter(new HttpLabels());
@@ -155,9 +158,18 @@ public final class RegistryMetrics implements AutoCloseable {
     return report;
   }
 
-  /** The Prometheus text, scraped on a worker (the JVM binders read the operating system). */
+  /**
+   * The Prometheus text, scraped on a worker (the JVM binders read the operating system). Callers
+   * that ask while a scrape runs share it: a flood of scrapes costs one at a time.
+   */
   public Future<String> scrape(Vertx vertx) {
-    return vertx.executeBlocking(this::scrapeNow, false);
+    Future<String> current = running.get();
+    if (current != null && !current.isComplete()) {
+      return current;
+    }
+    Future<String> next = vertx.executeBlocking(this::scrapeNow, false);
+    running.set(next);
+    return next;
   }
 
   /** Blocking. */
@@ -191,8 +203,10 @@ public final class RegistryMetrics implements AutoCloseable {
       }
     });
     router.get("/metrics").setName("/metrics").handler(handler());
-    return vertx.createHttpServer(new HttpServerOptions().setHost(address.host()).setPort(address.port()))
-        .requestHandler(router).listen();
+    // HTTP/1.1 only, and idle connections closed: nothing on this port needs more.
+    HttpServerOptions options = new HttpServerOptions().setHost(address.host()).setPort(address.port())
+        .setHttp2ClearTextEnabled(false).setIdleTimeout(IDLE_TIMEOUT_SECONDS);
+    return vertx.createHttpServer(options).requestHandler(router).listen();
   }
 
   public void close() {
