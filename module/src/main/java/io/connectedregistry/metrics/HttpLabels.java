@@ -4,7 +4,9 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.vertx.core.spi.observability.HttpRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,9 @@ final class HttpLabels implements MeterFilter {
   private static final Map<String, Tags> METHODS = Stream.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
       "OPTIONS", "TRACE", "CONNECT").collect(Collectors.toUnmodifiableMap(m -> m, m -> Tags.of("method", m)));
   private static final Tags OTHER = Tags.of("method", "OTHER");
+  /** 5 ms to 1 min, in nanoseconds (a Timer's unit here). */
+  private static final double[] LATENCY_BUCKETS = Stream.of(5L, 25L, 100L, 500L, 2_500L, 10_000L, 60_000L)
+      .mapToDouble(millis -> Duration.ofMillis(millis).toNanos()).toArray();
 
   @Override
   public Meter.Id map(Meter.Id id) {
@@ -45,6 +50,18 @@ final class HttpLabels implements MeterFilter {
       tags.add(Tag.of(tag.getKey(), value));
     }
     return changed ? id.replaceTags(tags) : id;
+  }
+
+  /**
+   * Server latency as a histogram with a few fixed buckets, so Prometheus can compute quantiles and
+   * SLO ratios per route: a few series per route, not the ~70 of Micrometer's default histogram.
+   */
+  @Override
+  public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+    if (!id.getName().equals("vertx.http.server.response.time")) {
+      return config;
+    }
+    return DistributionStatisticConfig.builder().serviceLevelObjectives(LATENCY_BUCKETS).build().merge(config);
   }
 
   /** The method label of a request (Vert.x's tags provider): one of the HTTP verbs, or OTHER. */

@@ -130,7 +130,11 @@ class RegistryMetricsTest {
     // The second push mounts the first one's blobs: their bytes arrive once.
     assertTrue(received >= imageBytes - sizeOf(layout, one),
         "the pushed blobs' bytes arrived: " + received + ", image " + imageBytes);
-    assertTrue(delta(before, after, "vertx_http_server_response_time_seconds_count", manifestPut) == 2);
+    assertEquals(2, delta(before, after, "vertx_http_server_response_time_seconds_count", manifestPut));
+    Map<String, String> slowest = new java.util.HashMap<>(manifestPut);
+    slowest.put("le", "60.0");
+    assertEquals(2, delta(before, after, "vertx_http_server_response_time_seconds_bucket", slowest),
+        "latency buckets per route: both PUTs within a minute");
 
     assertFalse(after.text().contains("first-repo") || after.text().contains("second-repo"),
         "a repository name in the scrape:\n" + routeLines(after));
