@@ -180,6 +180,20 @@ class RegistryMetricsTest {
     assertFalse(after.has("connected_registry_sync_cycles_total"), "a root has no sync");
   }
 
+  @Test
+  void withMetricsDisabledThereIsNoMetricsRoute(@TempDir Path data) throws Exception {
+    int port = freePort();
+    Path file = Files.writeString(data.resolve("off.yaml"), "metrics: {enabled: false}\n");
+    RegistryApplication off = RegistryApplication.start(new ConfigLoader(Map.of()).load(ConfigLoader.Flags.none()
+        .withConfig(file).withListen("127.0.0.1:" + port).withData(data.resolve("store").toString())));
+    try {
+      assertEquals(404, get(port, "/metrics", basic("ops-admin", "any")).statusCode());
+      assertEquals(200, get(port, "/v2/", null).statusCode(), "the registry itself serves");
+    } finally {
+      off.stop();
+    }
+  }
+
   /** Its own registry: throttling 127.0.0.1 on the shared parent would refuse the other tests' logins. */
   @Test
   void refusedLoginsPastTheBudgetAreThrottledAndTheAddressCounted(@TempDir Path data) throws Exception {
