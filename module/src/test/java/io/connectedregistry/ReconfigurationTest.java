@@ -33,7 +33,8 @@ class ReconfigurationTest {
          "storage": {"gcInterval": "PT1H", "gcGrace": "PT5M", "gcEnabled": false,
                      "gcSchedule": "0 3 * * *"},
          "http": {"maxConnections": 64}, "sync": {"schedule": "0 * * * *"},
-         "configWatchInterval": "PT30S"}
+         "configWatchInterval": "PT30S",
+         "metrics": {"enabled": false, "listen": "127.0.0.1:9090"}}
         """);
 
     Reconfiguration change = Reconfiguration.of(before, requested);
@@ -41,8 +42,8 @@ class ReconfigurationTest {
     assertEquals(List.of("auth.anonymousPull", "auth.tokenLifetime", "logLevel", "loginServer",
         "mode", "storage.gcEnabled", "storage.gcGrace", "storage.gcInterval", "storage.gcSchedule",
         "sync.schedule"), change.applied());
-    assertEquals(List.of("auth.limits.maxTokens", "configWatchInterval", "http.maxConnections",
-        "listen"), change.restartRequired());
+    assertEquals(List.of("auth.limits.maxTokens", "configWatchInterval", "http.maxConnections", "listen",
+        "metrics.enabled", "metrics.listen"), change.restartRequired());
     assertEquals(Mode.ReadOnly, change.running().mode());
     assertEquals(LogLevel.Debug, change.running().logLevel());
     assertEquals(before.listen(), change.running().listen());

@@ -26,13 +26,15 @@ final class RegistryVerticle extends VerticleBase {
   private final ConnectedRegistryHandler connected;
   private final ControlPlaneHandler control;
   private final StatusPage page;
+  private final io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> metrics;
 
   RegistryVerticle(RegistryConfig config, Storage storage, AuthHandler auth, TokenHandler token,
       AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough, HttpLimits limits,
       ConfigHandler configHandler, ConnectedRegistryHandler connected, ControlPlaneHandler control,
-      StatusPage page) {
+      StatusPage page, io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> metrics) {
     this.control = control;
     this.page = page;
+    this.metrics = metrics;
     this.configHandler = configHandler;
     this.connected = connected;
     this.admin = admin;
@@ -71,7 +73,7 @@ final class RegistryVerticle extends VerticleBase {
       }
     }
     Router router = Routes.create(vertx, storage, auth::mode, config.listen(), auth, token, admin, sync,
-        pullThrough, configHandler, connected, control, page);
+        pullThrough, configHandler, connected, control, page, metrics);
     // Before every other route: the connection's timers and the body budget see each request.
     router.route().order(-1).handler(limits::requestStarted);
     server = vertx.createHttpServer(options).invalidRequestHandler(Routes::invalidRequest)

@@ -56,6 +56,9 @@ final class ConfigDraft {
   long maxBodyMemory = HttpConfig.DEFAULTS.maxBodyMemory();
   List<String> trustedProxies = List.of();
 
+  boolean metricsEnabled = RegistryConfig.MetricsConfig.DEFAULTS.enabled();
+  ListenAddress metricsListen;
+
   Boolean anonymousPull;
   List<String> adminTokens = List.of();
   Duration tokenLifetime = Duration.ofMinutes(5);
@@ -77,6 +80,10 @@ final class ConfigDraft {
     }
   }
 
+  private static boolean isWildcard(ListenAddress address) {
+    return address.host().equals("0.0.0.0") || address.host().equals("::") || address.host().equals("[::]");
+  }
+
   /** Where the problems of one layer begin. */
   record Mark(int problems) {}
 
@@ -93,6 +100,11 @@ final class ConfigDraft {
 
   /** @throws ConfigException naming every bad key, if any */
   RegistryConfig build() {
+    if (metricsListen != null && metricsListen.port() == listen.port()
+        && (metricsListen.host().equals(listen.host()) || isWildcard(metricsListen) || isWildcard(listen))) {
+      problems.add("metrics.listen: " + metricsListen + " is the registry's own address (listen " + listen
+          + "); give the metrics listener a port of its own");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -115,6 +127,6 @@ final class ConfigDraft {
         new HttpConfig(maxConnections, headerTimeout, idleTimeout, unauthenticatedIdleTimeout,
             maxBodyMemory, trustedProxies),
         loginServer,
-        configWatchInterval);
+        configWatchInterval, new RegistryConfig.MetricsConfig(metricsEnabled, metricsListen));
   }
 }

@@ -83,6 +83,8 @@ public final class ConfigView {
     m.put("http.unauthenticatedIdleTimeout", text(h.unauthenticatedIdleTimeout()));
     m.put("http.maxBodyMemory", text(h.maxBodyMemory()));
     m.put("http.trustedProxies", text(h.trustedProxies()));
+    m.put("metrics.enabled", text(c.metrics().enabled()));
+    m.put("metrics.listen", text(c.metrics().listen()));
     return m;
   }
 

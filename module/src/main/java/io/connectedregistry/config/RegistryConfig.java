@@ -31,7 +31,7 @@ public record RegistryConfig(
     AuthConfig auth,
     HttpConfig http,
     String loginServer,
-    Duration configWatchInterval) {
+    Duration configWatchInterval, MetricsConfig metrics) {
 
   public enum Mode { ReadOnly, ReadWrite }
 
@@ -176,6 +176,17 @@ public record RegistryConfig(
     public HttpConfig {
       trustedProxies = List.copyOf(trustedProxies);
     }
+  }
+
+  /**
+   * @param enabled serve {@code /metrics} (Prometheus text format): on the main listener to admin
+   *     tokens, and on {@code listen} when set; false = no {@code /metrics} anywhere and nothing
+   *     measured
+   * @param listen a second listener that serves only {@code /metrics}, without credentials (meant
+   *     for a loopback or cluster-internal address); null = none
+   */
+  public record MetricsConfig(boolean enabled, ListenAddress listen) {
+    public static final MetricsConfig DEFAULTS = new MetricsConfig(true, null);
   }
 
   /**
