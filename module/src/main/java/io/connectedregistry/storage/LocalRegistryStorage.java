@@ -256,9 +256,14 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   @Override
   public void putManifest(String repository, Manifest manifest, String tag, ChangeOrigin origin) {
+    putManifest(repository, manifest, tag == null ? List.of() : List.of(tag), origin);
+  }
+
+  @Override
+  public void putManifest(String repository, Manifest manifest, List<String> tags, ChangeOrigin origin) {
     // Refused below the floor like blobs: small, but a client could push them without end.
     space.requireRoom(manifest.bytes().length, "new manifests");
-    List<Digest> missing = metadata.putManifest(repository, manifest, tag, origin);
+    List<Digest> missing = metadata.putManifest(repository, manifest, tags, origin);
     manifestCache.invalidate(repository);
     if (!missing.isEmpty()) {
       throw ErrorCode.MANIFEST_BLOB_UNKNOWN.exception("not in " + repository + ": "
@@ -290,6 +295,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
   @Override
   public Optional<List<String>> tags(String repository, String last, int limit) {
     return metadata.tags(repository, last, limit);
+  }
+
+  @Override
+  public java.util.Map<String, Digest> tagDigests(String repository) {
+    return metadata.tagDigests(repository);
   }
 
   @Override
