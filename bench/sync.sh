@@ -169,7 +169,7 @@ push_blob() { # file digest
   local loc; loc=$(curl -fsS -D - -o /dev/null -X POST "http://127.0.0.1:$PPORT/v2/bench/layer/blobs/uploads/" | tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
   [[ $loc == http* ]] || loc=http://127.0.0.1:$PPORT$loc
   local sep='?'; [[ $loc == *\?* ]] && sep='&'
-  curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$1" "$loc${sep}digest=$2"
+  curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' -T "$1" "$loc${sep}digest=$2"
 }
 push_blob "$CF" "$CD"; push_blob "$LF" "$LD"
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
@@ -180,9 +180,10 @@ rm -f "$LF"
 curl -fs -o /dev/null "http://127.0.0.1:$PPORT/v2/bench/layer/blobs/$LD" # warm-up: page cache
 GET_BEST=0; L0=$(load)
 for _ in 1 2 3; do
-  sp=$(curl -fs -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$PPORT/v2/bench/layer/blobs/$LD")
+  sp=$(/usr/bin/time -o "$WORK/curl.cpu" -f '%U %S' curl -fs -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$PPORT/v2/bench/layer/blobs/$LD")
   GET_BEST=$(awk -v a="$GET_BEST" -v b="$sp" 'BEGIN{print (b>a)?b:a}')
 done
+CURL_CPU=$(awk '{printf "%.0f", ($1+$2)*1000}' "$WORK/curl.cpu")
 GET_MIBS=$(awk -v b="$GET_BEST" 'BEGIN{printf "%.0f", b/1048576}')
 SHA=$(openssl speed -seconds 2 -bytes 16384 sha256 2>/dev/null | awk '/^sha256/{print $NF}' | sed 's/k$//')
 SHA_MIBS=$(awk -v k="$SHA" 'BEGIN{printf "%.0f", k*1000/1048576}')
@@ -190,7 +191,11 @@ LPORT=$(port)
 printf 'parent: {endpoint: "http://127.0.0.1:%s"}\nsync: {repositories: ["bench/layer"], schedule: \"0 0 1 1 *\"}\n' "$PPORT" > "$WORK/layer.yaml"
 L1=$(load)
 start_ours layer "$LPORT" "$WORK/layer.yaml"
+LPID=${PIDS[-1]}
+cpu_ms() { awk '{print ($14+$15)*10}' "/proc/$1/stat"; }
+C0=$(cpu_ms "$LPID")
 S=$(wait_synced "$LPORT")
+C1=$(cpu_ms "$LPID")
 [[ $(jq -r .syncState <<<"$S") == Succeeded ]] || { echo "layer sync failed: $S" >&2; exit 1; }
 LMS=$(jq -r '.lastCycle.durationMillis' <<<"$S")
 SYNC_MIBS=$(awk -v s="$LS" -v ms="$LMS" 'BEGIN{printf "%.0f", s/1048576/(ms/1000)}')
@@ -199,6 +204,7 @@ got=$(curl -fs "http://127.0.0.1:$LPORT/v2/bench/layer/blobs/$LD" | sha256sum | 
 say 'one %s MiB layer from a feed parent (ours)' "$LAYER"
 say '  curl GET of the blob (best of 3, warm):  %6s MiB/s   load %s' "$GET_MIBS" "$L0"
 say '  sync of the image (cycle, from status):  %6s MiB/s (%s ms)   load %s   ratio to GET %s' "$SYNC_MIBS" "$LMS" "$L1" "$(ratio "$SYNC_MIBS" "$GET_MIBS")"
+say '  CPU: the child used %s ms of CPU from ready to synced (all threads, JVM start-up work included); curl used %s ms for one GET' "$((C1 - C0))" "$CURL_CPU"
 say '  host: openssl sha256 (16 KiB blocks, one core): %s MiB/s: a verified download cannot beat it' "$SHA_MIBS"
 say '  target: sync >= 0.8 x GET (or the SHA-256 limit shown)'
 fi

@@ -300,8 +300,7 @@ public final class DownstreamSync {
             .filter(tags::accepts).toList();
         Map<String, Digest> fromFeed = known.getOrDefault(repository, Map.of());
         return digests(repository, parentTags, fromFeed)
-            .compose(digests -> changed(repository, digests))
-            .compose(changed -> copyImages(repository, changed, fromFeed))
+            .compose(digests -> copyImages(repository, digests, fromFeed))
             .compose(v -> stopped() ? Future.succeededFuture()
                 : mirrorDeletions(repository, new HashSet<>(parentTags)));
       }).recover(e -> recordFailure(repository, null, e));
@@ -355,46 +354,34 @@ public final class DownstreamSync {
     }
 
     /**
-     * The tags of {@code parent} that point elsewhere here (one storage call for all); those that
-     * already match are recorded as synced.
-     */
-    Future<Map<String, Digest>> changed(String repository, Map<String, Digest> parent) {
-      return blocking(() -> storage.tagDigests(repository)).map(local -> {
-        Map<String, Digest> changed = new LinkedHashMap<>();
-        parent.forEach((tag, digest) -> {
-          if (digest.equals(local.get(tag))) {
-            state.tagSynced(repository, tag, digest.toString());
-          } else {
-            changed.put(tag, digest);
-          }
-        });
-        return changed;
-      });
-    }
-
-    /**
      * Copies each image once with all its tags ({@link #PARALLEL_TAGS} images at once): tags with
-     * identical manifests share the manifest GET, the blobs, the referrer walk and the commit.
+     * identical manifests share the manifest GET, the blobs, the referrer walk and the commit. The
+     * local tags are read in one storage call; a tag that already points where the parent's does
+     * is only recorded as synced, and a tag the guard holds is left alone either way.
      */
-    Future<Void> copyImages(String repository, Map<String, Digest> changed, Map<String, Digest> fromFeed) {
-      Map<Digest, List<String>> images = new LinkedHashMap<>();
-      Future<Void> guarded = Future.succeededFuture();
-      for (Map.Entry<String, Digest> tag : changed.entrySet()) {
-        guarded = guarded.compose(v -> guard.holds(repository, tag.getKey(), null).map(holds -> {
-          if (holds) {
-            LOG.debug("{}:{} changed here and not yet settled with the parent: left to the upstream queue",
-                repository, tag.getKey());
-          } else {
-            images.computeIfAbsent(tag.getValue(), d -> new ArrayList<>()).add(tag.getKey());
-          }
-          return (Void) null;
-        }));
-      }
-      return guarded.compose(v -> {
-        List<Callable<Future<Void>>> copies = new ArrayList<>();
-        images.forEach((digest, imageTags) -> copies.add(() -> stopped() ? Future.succeededFuture()
-            : copyImage(repository, digest, imageTags, fromFeed.containsKey(imageTags.get(0)))));
-        return Bounded.all(copies, PARALLEL_TAGS);
+    Future<Void> copyImages(String repository, Map<String, Digest> parent, Map<String, Digest> fromFeed) {
+      return blocking(() -> storage.tagDigests(repository)).compose(local -> {
+        Map<Digest, List<String>> images = new LinkedHashMap<>();
+        Future<Void> guarded = Future.succeededFuture();
+        for (Map.Entry<String, Digest> tag : parent.entrySet()) {
+          guarded = guarded.compose(v -> guard.holds(repository, tag.getKey(), null).map(holds -> {
+            if (holds) {
+              LOG.debug("{}:{} changed here and not yet settled with the parent: left to the upstream queue",
+                  repository, tag.getKey());
+            } else if (tag.getValue().equals(local.get(tag.getKey()))) {
+              state.tagSynced(repository, tag.getKey(), tag.getValue().toString());
+            } else {
+              images.computeIfAbsent(tag.getValue(), d -> new ArrayList<>()).add(tag.getKey());
+            }
+            return (Void) null;
+          }));
+        }
+        return guarded.compose(v -> {
+          List<Callable<Future<Void>>> copies = new ArrayList<>();
+          images.forEach((digest, imageTags) -> copies.add(() -> stopped() ? Future.succeededFuture()
+              : copyImage(repository, digest, imageTags, fromFeed.containsKey(imageTags.get(0)))));
+          return Bounded.all(copies, PARALLEL_TAGS);
+        });
       });
     }
 
