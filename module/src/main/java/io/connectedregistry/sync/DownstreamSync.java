@@ -207,7 +207,8 @@ public final class DownstreamSync {
      * ({@link #known}); the feed is then followed from that page, so whatever changed since is
      * applied next. Otherwise (a relist after a scope change), a plain listing, and the feed is
      * followed from the head as it stood before the copy (changes made meanwhile applied again:
-     * idempotent).
+     * idempotent). Folding is right from wherever {@code first} starts: each tag changed in the
+     * pages read gets its last value there, and a tag they do not name is HEADed.
      */
     Future<Long> copyAll(ListChanges.Page first) {
       if (state.cursor() != 0) {
