@@ -4,8 +4,9 @@
 # For each JVM setting (the README's plain `java -jar`, then @module/small-device.jvmopts, then
 # any extra settings given with -s), one untimed start creates the data folder, then RUNS timed
 # starts reuse it (a restart, as an IoT Edge module or a pod does). Each start is stopped with
-# SIGTERM once ready. Printed per setting: median, min and max milliseconds and the RSS (VmRSS)
-# of the process at ready.
+# SIGTERM once ready. Printed per setting: median, min and max milliseconds, the median CPU time
+# the process used until ready (all threads, user + system: much less sensitive to other load on
+# the machine than the wall time) and the median RSS (VmRSS) at ready.
 # References in the same run (the machine's floor): `java -version`, and an empty Vert.x 5 HTTP
 # server from the same jar (Vertx.vertx(), one server answering 200 to everything).
 # The poll is bash's /dev/tcp every 5 ms (no curl fork competing with the JVM for the CPU).
@@ -52,7 +53,7 @@ ready() { # port -> 0 once GET /readyz answers 200
 }
 
 one_start() { # 'opts' data-dir kind -> prints "ms rss_kib"; kind: registry | vertx
-  local opts=$1 data=$2 kind=$3 p t0 t1 rss
+  local opts=$1 data=$2 kind=$3 p t0 t1 rss cpu
   p=$(port)
   t0=$(now_ms)
   if [[ $kind == registry ]]; then
@@ -70,16 +71,18 @@ one_start() { # 'opts' data-dir kind -> prints "ms rss_kib"; kind: registry | ve
   done
   t1=$(now_ms)
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$PID/status")
+  # CPU time of all its threads until ready (utime + stime, fields 14 and 15 after the comm)
+  cpu=$(sed 's/.*) //' "/proc/$PID/stat" | awk -v hz="$(getconf CLK_TCK)" '{print int(($12 + $13) * 1000 / hz)}')
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
-  echo "$((t1 - t0)) $rss"
+  echo "$((t1 - t0)) $rss $cpu"
 }
 
 median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-summary() { # label file(ms rss per line)
-  printf '%-58s median %6d ms  min %6d  max %6d  rss@ready %5.0f MiB  (n=%d)\n' "$1" \
+summary() { # label file(ms rss_kib cpu_ms per line)
+  printf '%-50s median %5d ms (min %5d, max %5d)  cpu %5d ms  rss@ready %4.0f MiB  n=%d\n' "$1" \
     "$(cut -d' ' -f1 "$2" | median)" "$(cut -d' ' -f1 "$2" | sort -n | head -1)" \
-    "$(cut -d' ' -f1 "$2" | sort -n | tail -1)" "$(cut -d' ' -f2 "$2" | median | awk '{print $1/1024}')" \
-    "$(wc -l < "$2")"
+    "$(cut -d' ' -f1 "$2" | sort -n | tail -1)" "$(cut -d' ' -f3 "$2" | median)" \
+    "$(cut -d' ' -f2 "$2" | median | awk '{print $1/1024}')" "$(wc -l < "$2")"
 }
 
 echo "start-to-ready, $RUNS starts per setting, $(date -u +%FT%TZ), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo -), $(nproc) cpu"
@@ -98,14 +101,14 @@ EOF
   javac -d "$WORK/ref" -cp "$JAR" "$WORK/ref/EmptyServer.java"
   : > "$WORK/version.txt"
   for _ in $(seq "$RUNS"); do
-    t0=$(now_ms); java -version 2>/dev/null; echo "$(( $(now_ms) - t0 )) 0" >> "$WORK/version.txt"
+    t0=$(now_ms); java -version 2>/dev/null; echo "$(( $(now_ms) - t0 )) 0 0" >> "$WORK/version.txt"
   done
-  summary "reference: java -version" "$WORK/version.txt"
+  summary "ref: java -version" "$WORK/version.txt"
   for s in "${SETTINGS[@]:0:2}"; do
     : > "$WORK/vertx.txt"
     one_start "$s" - vertx > /dev/null
     for _ in $(seq "$RUNS"); do one_start "$s" - vertx >> "$WORK/vertx.txt"; done
-    summary "reference: empty Vert.x server ${s:-(no flags)}" "$WORK/vertx.txt"
+    summary "ref: empty Vert.x ${s:-(no flags)}" "$WORK/vertx.txt"
   done
 fi
 i=0
@@ -118,6 +121,6 @@ for s in "${SETTINGS[@]}"; do
     ((FRESH)) && data=$WORK/data$i-$r
     one_start "$s" "$data" registry >> "$WORK/s$i.txt"
   done
-  summary "connected-registry ${s:-(no flags)}" "$WORK/s$i.txt"
+  summary "ours ${s:-(no flags)}" "$WORK/s$i.txt"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

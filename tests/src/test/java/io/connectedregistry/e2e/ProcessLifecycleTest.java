@@ -126,6 +126,28 @@ class ProcessLifecycleTest {
     assertEquals(List.of("v1"), ManifestApiTest.strings(after.get("/v2/restart/app/tags/list").json().path("tags")));
   }
 
+  /**
+   * sqlite-jdbc used to write its native library into the temporary folder on every start (a
+   * stale copy after each crash); the registry keeps one copy in the data folder and reuses it.
+   */
+  @Test
+  void startsLoadSqliteFromTheDataFolderAndWriteNothingIntoTheTemporaryFolder() throws IOException {
+    registry = RegistryProcess.prepare("native-library");
+    Path tmp = Files.createDirectories(registry.workDir().resolve("tmp"));
+    registry.withJvmArgs("-Djava.io.tmpdir=" + tmp).start();
+    registry.stop();
+    registry.start();
+    assertEquals(200, registry.probe("/readyz"));
+    try (var files = Files.list(tmp)) {
+      assertEquals(List.of(), files.map(f -> f.getFileName().toString())
+          .filter(f -> f.contains("sqlite")).sorted().toList(), "SQLite files in the temporary folder");
+    }
+    try (var copies = Files.walk(registry.dataDir().resolve("native"))) {
+      assertEquals(1, copies.filter(f -> f.getFileName().toString().equals("libsqlitejdbc.so")).count(),
+          "copies of the library in DATA/native");
+    }
+  }
+
   @Test
   void aGracefulStopLetsAnInFlightUploadFinish() throws Exception {
     registry = liveShared();
