@@ -84,7 +84,11 @@ public final class Main implements Callable<Integer> {
     ConfigLayers.Built loaded = layers.build();
     applyLogLevel(loaded.config().logLevel());
 
+    boolean untunedHeap = UntunedHeap.bound();
     RegistryApplication application = RegistryApplication.start(layers, loaded);
+    if (untunedHeap) {
+      UntunedHeap.returnStartupHeap();
+    }
     Hangup.onSignal(application::reloadConfigurationFile);
     watcher.ifPresent(w -> w.start(loaded.config().configWatchInterval(),
         application::reloadConfigurationFile));

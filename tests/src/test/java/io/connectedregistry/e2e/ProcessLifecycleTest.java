@@ -148,6 +148,30 @@ class ProcessLifecycleTest {
     }
   }
 
+  /**
+   * {@code java -jar} without heap settings gets G1 sized for a server (a quarter of the RAM, 1/64
+   * committed at once); the registry bounds G1's free ratios through the JVM's manageable flags so
+   * the heap stays near its live size. A heap someone chose ({@code -Xmx}) is left as it is.
+   */
+  @Test
+  void withoutHeapSettingsTheRegistryBoundsG1sFreeHeapAndLeavesAChosenHeapAlone() {
+    RegistryProcess untuned = liveShared();
+    String flags = vmFlags(untuned);
+    assertTrue(flags.contains("-XX:MaxHeapFreeRatio=30") && flags.contains("-XX:MinHeapFreeRatio=10")
+        && flags.contains("-XX:G1PeriodicGCInterval=60000"), "flags of java -jar without settings: " + flags);
+
+    registry = RegistryProcess.prepare("chosen-heap").withJvmArgs("-Xmx96m").start();
+    String chosen = vmFlags(registry);
+    assertTrue(!chosen.contains("MaxHeapFreeRatio") && !chosen.contains("G1PeriodicGCInterval"),
+        "flags of java -Xmx96m -jar: " + chosen);
+  }
+
+  private static String vmFlags(RegistryProcess process) {
+    Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
+    return Command.run(List.of(java.resolveSibling("jcmd").toString(), Long.toString(process.pid()), "VM.flags"))
+        .assertOk().stdout();
+  }
+
   @Test
   void aGracefulStopLetsAnInFlightUploadFinish() throws Exception {
     registry = liveShared();
