@@ -11,7 +11,11 @@
 # server from the same jar (Vertx.vertx(), one server answering 200 to everything).
 # The poll is bash's /dev/tcp every 5 ms (no curl fork competing with the JVM for the CPU).
 #
-# usage: bench/start.sh [-n RUNS] [-s 'JVM OPTIONS']... [--no-ref] [--fresh]
+# With --appcds, each setting is measured a second time with an AppCDS archive
+# (-XX:SharedArchiveFile) made for it by one training start (-XX:ArchiveClassesAtExit, start,
+# ready, SIGTERM): what class-data sharing would give an image or a launcher that passes the flag.
+#
+# usage: bench/start.sh [-n RUNS] [-s 'JVM OPTIONS']... [--no-ref] [--fresh] [--appcds]
 #   -n RUNS    timed starts per setting (default 10)
 #   -s OPTS    one more setting to measure (repeatable), e.g. -s '-XX:SharedArchiveFile=x.jsa'
 #   --fresh    every start gets a new, empty data folder (a first start) instead of a restart
@@ -21,7 +25,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 JAR=${JAR:-$REPO/module/target/connected-registry.jar}
-RUNS=10 REF=1 FRESH=0
+RUNS=10 REF=1 FRESH=0 APPCDS=0
 SETTINGS=("" "@$REPO/module/small-device.jvmopts")
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -29,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     -s) SETTINGS+=("$2"); shift 2 ;;
     --no-ref) REF=0; shift ;;
     --fresh) FRESH=1; shift ;;
+    --appcds) APPCDS=1; shift ;;
     *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
@@ -109,6 +114,14 @@ EOF
     one_start "$s" - vertx > /dev/null
     for _ in $(seq "$RUNS"); do one_start "$s" - vertx >> "$WORK/vertx.txt"; done
     summary "ref: empty Vert.x ${s:-(no flags)}" "$WORK/vertx.txt"
+  done
+fi
+if ((APPCDS)); then
+  for s in "${SETTINGS[@]}"; do
+    n=${#SETTINGS[@]}
+    one_start "-XX:ArchiveClassesAtExit=$WORK/app$n.jsa $s" "$WORK/train$n" registry > /dev/null
+    for _ in $(seq 50); do [[ -s $WORK/app$n.jsa ]] && break; sleep 0.1; done
+    SETTINGS+=("-XX:SharedArchiveFile=$WORK/app$n.jsa $s")
   done
 fi
 i=0
