@@ -1,0 +1,317 @@
+package io.connectedregistry.bundle;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.connectedregistry.bundle.TestBundles.Bundle;
+import io.connectedregistry.bundle.TestBundles.Compression;
+import io.connectedregistry.bundle.TestBundles.Image;
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.ErrorCode;
+import io.connectedregistry.oci.Reference;
+import io.connectedregistry.oci.RegistryException;
+import io.connectedregistry.storage.ChangeOrigin;
+import io.connectedregistry.storage.LocalRegistryStorage;
+import io.connectedregistry.storage.RegistryStorage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The importer on a real store: a good bundle makes every image whole with the digests it had; a
+ * bad one (cut short, a flipped byte, a wrong size, a missing blob, a hostile path, an oversized
+ * document, a full disk) changes nothing (tags, blobs, uploads) and names what is wrong.
+ */
+class BundleImporterTest {
+  @TempDir Path data;
+  LocalRegistryStorage storage;
+  final Image one = TestBundles.image("one", 2, 300_000);
+  final Image two = TestBundles.image("two", 1, 50_000);
+
+  @BeforeEach
+  void open() {
+    storage = LocalRegistryStorage.open(data, LocalRegistryStorage.Options.defaults());
+  }
+
+  @AfterEach
+  void close() {
+    storage.close();
+  }
+
+  BundleImporter.Result importBytes(byte[] bytes) {
+    return importBytes(bytes, null);
+  }
+
+  BundleImporter.Result importBytes(byte[] bytes, String repository) {
+    BundleImporter importer = new BundleImporter(storage,
+        new BundleImporter.Options(repository, ChangeOrigin.CLIENT, true, BundleLimits.DEFAULT));
+    try (BundleImporter.Staged staged = importer.stage(new ByteArrayInputStream(bytes), n -> {})) {
+      return staged.apply(null);
+    }
+  }
+
+  Bundle goodBundle() {
+    return new Bundle().tag("factory/app", "v1", one).tag("factory/app", "v2", two).tag("factory/tools", "v1", two);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Compression.class)
+  void aGoodBundleMakesEveryImageWholeWithTheSameDigests(Compression compression) {
+    BundleImporter.Result result = importBytes(goodBundle().write(compression));
+
+    assertEquals("bundle", result.format());
+    assertEquals(3, result.images());
+    assertEquals(3, result.tagsSet().size());
+    assertEquals(one.manifest().digest(), storage.manifest("factory/app", Reference.parse("v1")).orElseThrow().digest());
+    assertEquals(two.manifest().digest(), storage.manifest("factory/tools", Reference.parse("v1")).orElseThrow().digest());
+    assertArrayEquals(one.manifest().bytes(), storage.manifest("factory/app", Reference.parse("v1")).orElseThrow().bytes());
+    for (TestBundles.Blob blob : one.blobs()) {
+      assertEquals(blob.bytes().length, storage.blobSize("factory/app", blob.digest()).orElseThrow());
+      assertArrayEquals(blob.bytes(), read("factory/app", blob.digest()));
+    }
+    for (TestBundles.Blob blob : two.blobs()) {
+      assertTrue(storage.blobSize("factory/tools", blob.digest()).isPresent(), "linked into every repository that needs it");
+    }
+    assertEquals(List.of(), uploads(), "no upload left behind");
+    assertEquals(5, result.blobsWritten(), "one's 3 blobs and two's 2, each written once");
+    assertEquals(2, result.blobsLinked(), "two's blobs linked into its second repository");
+  }
+
+  @Test
+  void importingTheSameBundleTwiceChangesNothingTheSecondTime() {
+    importBytes(goodBundle().write(Compression.TAR));
+    Snapshot before = snapshot();
+    BundleImporter.Result again = importBytes(goodBundle().write(Compression.TAR));
+    assertEquals(before, snapshot());
+    assertEquals(3, again.tagsUnchanged());
+    assertEquals(0, again.blobsWritten());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Compression.class)
+  void aBundleCutShortAnywhereChangesNothingAndSaysWhere(Compression compression) {
+    importBytes(new Bundle().tag("factory/app", "v0", two).write(Compression.TAR)); // something to keep
+    Snapshot before = snapshot();
+    byte[] whole = goodBundle().write(compression);
+    for (double fraction : new double[] {0.001, 0.05, 0.3, 0.5, 0.8, 0.97}) {
+      byte[] cut = Arrays.copyOf(whole, (int) (whole.length * fraction));
+      RegistryException e = assertThrows(RegistryException.class, () -> importBytes(cut),
+          "cut at " + fraction);
+      assertEquals(before, snapshot(), "cut at " + fraction + " changed something: " + e.getMessage());
+      assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("neither")
+          || e.getMessage().contains("nothing was imported"), "cut at " + fraction + ": " + e.getMessage());
+    }
+    // A cut inside a layer names it.
+    byte[] tar = goodBundle().write(Compression.TAR);
+    RegistryException inLayer = assertThrows(RegistryException.class,
+        () -> importBytes(Arrays.copyOf(tar, (int) (tar.length * 0.5))));
+    assertTrue(inLayer.getMessage().contains("truncated or corrupt inside blobs/sha256/"), inLayer.getMessage());
+  }
+
+  @Test
+  void aFlippedByteInALayerIsNamedWithBothDigestsAndChangesNothing() {
+    Snapshot before = snapshot();
+    LinkedHashMap<String, byte[]> entries = goodBundle().entries();
+    String layer = TestBundles.path(one.layers().get(1).digest());
+    byte[] flipped = entries.get(layer).clone();
+    flipped[1234] ^= 0x40;
+    entries.put(layer, flipped);
+
+    RegistryException e = assertThrows(RegistryException.class,
+        () -> importBytes(TestBundles.tar(entries, Compression.GZIP)));
+
+    assertEquals(ErrorCode.DIGEST_INVALID, e.code());
+    assertTrue(e.detail().contains(layer) && e.detail().contains(Digest.sha256(flipped).toString())
+        && e.detail().contains(one.layers().get(1).digest().hex()), e.detail());
+    assertEquals(before, snapshot());
+  }
+
+  @Test
+  void aWrongSizeIsNamedAndChangesNothing() {
+    Snapshot before = snapshot();
+    Bundle bundle = goodBundle();
+    LinkedHashMap<String, byte[]> entries = bundle.entries();
+    String index = new String(entries.get("index.json"), StandardCharsets.UTF_8);
+    int size = one.manifest().bytes().length;
+    entries.put("index.json", index.replace("\"size\":" + size, "\"size\":" + (size + 1)).getBytes(StandardCharsets.UTF_8));
+
+    RegistryException e = assertThrows(RegistryException.class, () -> importBytes(TestBundles.tar(entries, Compression.TAR)));
+
+    assertEquals(ErrorCode.SIZE_INVALID, e.code());
+    assertTrue(e.detail().contains(one.manifest().digest().toString()) && e.detail().contains(String.valueOf(size + 1)), e.detail());
+    assertEquals(before, snapshot());
+  }
+
+  @Test
+  void aManifestNamingABlobNeitherInTheBundleNorHereIsRefusedWithItsDigest() {
+    Snapshot before = snapshot();
+    LinkedHashMap<String, byte[]> entries = goodBundle().entries();
+    Digest gone = one.layers().get(0).digest();
+    entries.remove(TestBundles.path(gone));
+
+    RegistryException e = assertThrows(RegistryException.class, () -> importBytes(TestBundles.tar(entries, Compression.TAR)));
+
+    assertEquals(ErrorCode.MANIFEST_BLOB_UNKNOWN, e.code());
+    assertTrue(e.detail().contains(gone.toString()), e.detail());
+    assertEquals(before, snapshot());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"../evil", "blobs/../../evil", "/etc/passwd", "blobs/sha256/../../x"})
+  void aPathOutsideTheArchiveRefusesTheWholeBundle(String name) {
+    Snapshot before = snapshot();
+    LinkedHashMap<String, byte[]> entries = goodBundle().entries();
+    entries.put(name, "x".getBytes(StandardCharsets.UTF_8));
+
+    RegistryException e = assertThrows(RegistryException.class, () -> importBytes(TestBundles.tar(entries, Compression.TAR)));
+
+    assertTrue(e.detail().contains("refused entry"), e.detail());
+    assertEquals(before, snapshot());
+  }
+
+  @Test
+  void anOversizedIndexIsRefusedBeforeItIsRead() {
+    Snapshot before = snapshot();
+    LinkedHashMap<String, byte[]> entries = goodBundle().entries();
+    byte[] huge = new byte[StagedArchive.MAX_DOCUMENT_BYTES + 1];
+    Arrays.fill(huge, (byte) ' ');
+    entries.put("index.json", huge);
+
+    RegistryException e = assertThrows(RegistryException.class, () -> importBytes(TestBundles.tar(entries, Compression.TAR)));
+
+    assertTrue(e.detail().contains("index.json is 4194305 bytes"), e.detail());
+    assertEquals(before, snapshot());
+  }
+
+  @Test
+  void tooManyEntriesAreRefused() {
+    Snapshot before = snapshot();
+    BundleImporter importer = new BundleImporter(storage,
+        new BundleImporter.Options(null, ChangeOrigin.CLIENT, true, new BundleLimits(5)));
+    RegistryException e = assertThrows(RegistryException.class,
+        () -> importer.stage(new ByteArrayInputStream(goodBundle().write(Compression.TAR)), n -> {}));
+    assertTrue(e.detail().contains("more than 5 entries"), e.detail());
+    assertEquals(before, snapshot());
+  }
+
+  @Test
+  void aBlobWithTheWrongNameIsRefused() {
+    LinkedHashMap<String, byte[]> entries = goodBundle().entries();
+    entries.put("blobs/sha256/abc", new byte[] {1});
+    RegistryException e = assertThrows(RegistryException.class, () -> importBytes(TestBundles.tar(entries, Compression.TAR)));
+    assertTrue(e.detail().contains("blobs/sha256/abc"), e.detail());
+    assertEquals(List.of(), uploads());
+  }
+
+  @Test
+  void omittedBlobsMustBeHereElseNothingIsAppliedAndTheErrorSaysToImportTheEarlierBundle() {
+    Snapshot before = snapshot();
+    Bundle since = new Bundle().tag("factory/app", "v3", one);
+    since.since = 5L;
+    since.omitted.add(one.layers().get(0).digest());
+
+    RegistryException e = assertThrows(RegistryException.class, () -> importBytes(since.write(Compression.TAR)));
+
+    assertEquals(ErrorCode.MANIFEST_BLOB_UNKNOWN, e.code());
+    assertTrue(e.detail().contains(one.layers().get(0).digest().toString())
+        && e.detail().contains("import the earlier bundle first"), e.detail());
+    assertEquals(before, snapshot());
+
+    // Once another repository holds the blob, it is linked.
+    importBytes(new Bundle().tag("other/repo", "x", one).write(Compression.TAR));
+    BundleImporter.Result result = importBytes(since.write(Compression.TAR));
+    assertEquals(one.manifest().digest(), storage.manifest("factory/app", Reference.parse("v3")).orElseThrow().digest());
+    assertTrue(result.blobsLinked() >= 1);
+  }
+
+  @Test
+  void tagMovesAndDeletedTagsApply() {
+    importBytes(new Bundle().tag("factory/app", "v1", one).tag("factory/app", "old", one).write(Compression.TAR));
+    Bundle next = new Bundle().tag("factory/app", "v1", two);
+    next.since = 10L;
+    next.deletedTags.add(new Object[] {"factory/app", "old"});
+
+    BundleImporter.Result result = importBytes(next.write(Compression.ZSTD));
+
+    assertEquals(two.manifest().digest(), storage.manifest("factory/app", Reference.parse("v1")).orElseThrow().digest());
+    assertTrue(storage.manifest("factory/app", Reference.parse("old")).isEmpty());
+    assertEquals(List.of("factory/app:old"), result.tagsDeleted());
+  }
+
+  @Test
+  void belowTheFreeSpaceFloorTheImportStopsAndLeavesNothing() {
+    storage.close();
+    storage = LocalRegistryStorage.open(data, new LocalRegistryStorage.Options(Duration.ofHours(24),
+        Duration.ofHours(1), Duration.ofDays(7), Long.MAX_VALUE / 4, Clock.systemUTC()));
+    Snapshot before = snapshot();
+
+    RegistryException e = assertThrows(RegistryException.class, () -> importBytes(goodBundle().write(Compression.TAR)));
+
+    assertEquals(ErrorCode.INSUFFICIENT_STORAGE, e.code());
+    assertEquals(before, snapshot());
+  }
+
+  // ---- what "nothing changed" means: tags, linked blobs, blob files and uploads ----
+
+  record Snapshot(Map<String, List<String>> tags, List<String> blobFiles, List<String> uploads, long blobs) {}
+
+  Snapshot snapshot() {
+    Map<String, List<String>> tags = new TreeMap<>();
+    for (String repository : storage.repositories("", 1000)) {
+      List<String> list = new ArrayList<>();
+      for (String tag : storage.tags(repository, "", 1000).orElse(List.of())) {
+        list.add(tag + "=" + storage.manifest(repository, Reference.parse(tag)).orElseThrow().digest());
+      }
+      tags.put(repository, list);
+    }
+    return new Snapshot(tags, files(storage.paths().blobsRoot()), uploads(), storage.usage().blobs());
+  }
+
+  List<String> uploads() {
+    return files(storage.paths().uploadsRoot());
+  }
+
+  static List<String> files(Path root) {
+    try (Stream<Path> walk = Files.walk(root)) {
+      return walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".probe"))
+          .map(p -> root.relativize(p).toString()).sorted().toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  byte[] read(String repository, Digest digest) {
+    RegistryStorage.OpenBlob blob = storage.openBlob(repository, digest);
+    try (var channel = blob.channel()) {
+      ByteBuffer buffer = ByteBuffer.allocate((int) blob.size());
+      while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+        // fill
+      }
+      return buffer.array();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+}
