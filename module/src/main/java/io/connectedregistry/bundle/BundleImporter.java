@@ -80,7 +80,7 @@ public final class BundleImporter {
       ImportPlan plan;
       String format;
       if (archive.hasDocument("index.json")) {
-        format = archive.hasDocument(BundleMetadata.FILE_NAME) ? "bundle" : "oci-layout";
+        format = archive.hasDocument(ImportMetadata.FILE_NAME) ? "bundle" : "oci-layout";
         plan = OciLayoutPlanner.plan(archive, storage, options.repository());
       } else if (archive.hasDocument("manifest.json")) {
         format = "docker-archive";
@@ -110,7 +110,7 @@ public final class BundleImporter {
 
     /** Where the bundle comes from, for the sync cursor (a null store for another tool's archive). */
     public ImportCursor.Bundle bundle() {
-      BundleMetadata m = plan.metadata;
+      ImportMetadata m = plan.metadata;
       return m == null ? new ImportCursor.Bundle(null, 0, null, plan.tags.keySet())
           : new ImportCursor.Bundle(m.store(), m.cursor(), m.since(), m.repositories());
     }
@@ -203,7 +203,7 @@ public final class BundleImporter {
       }
       List<ImportCursor.TagChange> tagsDeleted = new ArrayList<>();
       List<String> deleted = new ArrayList<>();
-      for (BundleMetadata.TagRef gone : plan.deletedTags) {
+      for (ImportMetadata.TagRef gone : plan.deletedTags) {
         if (plan.tags.getOrDefault(gone.repository(), Map.of()).containsKey(gone.tag())) {
           continue; // set again by this bundle
         }
@@ -223,7 +223,7 @@ public final class BundleImporter {
       }
       int manifestsDeleted = 0;
       if (options.mirrorManifestDeletes()) {
-        for (BundleMetadata.ManifestRef gone : plan.deletedManifests) {
+        for (ImportMetadata.ManifestRef gone : plan.deletedManifests) {
           if (plan.manifests.getOrDefault(gone.repository(), new LinkedHashMap<>()).containsKey(gone.digest())) {
             continue;
           }

@@ -33,10 +33,10 @@ final class ImportPlan {
   final Map<String, Map<String, Digest>> tags = new TreeMap<>();
   /** Blob → the repositories that need it linked. */
   final Map<Digest, Set<String>> blobs = new LinkedHashMap<>();
-  final List<BundleMetadata.TagRef> deletedTags = new ArrayList<>();
-  final List<BundleMetadata.ManifestRef> deletedManifests = new ArrayList<>();
+  final List<ImportMetadata.TagRef> deletedTags = new ArrayList<>();
+  final List<ImportMetadata.ManifestRef> deletedManifests = new ArrayList<>();
   /** Null for another tool's archive. */
-  BundleMetadata metadata;
+  ImportMetadata metadata;
   int images;
 
   private final StagedArchive staged;

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * its images (see BUNDLE-FORMAT.md). Every field is checked; unknown fields are ignored (a newer
  * exporter's additions).
  */
-record BundleMetadata(int bundleVersion, String store, long cursor, Long since, Set<String> repositories,
+record ImportMetadata(int bundleVersion, String store, long cursor, Long since, Set<String> repositories,
     List<TagRef> deletedTags, List<ManifestRef> deletedManifests, Set<Digest> omittedBlobs) {
   static final String FILE_NAME = "connected-registry-bundle.json";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,7 +27,7 @@ record BundleMetadata(int bundleVersion, String store, long cursor, Long since, 
 
   record ManifestRef(String repository, Digest digest) {}
 
-  static BundleMetadata parse(byte[] bytes) {
+  static ImportMetadata parse(byte[] bytes) {
     JsonNode root;
     try {
       root = JSON.readTree(bytes);
@@ -78,7 +78,7 @@ record BundleMetadata(int bundleVersion, String store, long cursor, Long since, 
     for (JsonNode d : array(root, "omittedBlobs")) {
       omitted.add(digest(d.asText(null), "omittedBlobs"));
     }
-    return new BundleMetadata(version, store, root.get("cursor").asLong(), since, Set.copyOf(repositories),
+    return new ImportMetadata(version, store, root.get("cursor").asLong(), since, Set.copyOf(repositories),
         List.copyOf(deletedTags), List.copyOf(deletedManifests), Set.copyOf(omitted));
   }
 
