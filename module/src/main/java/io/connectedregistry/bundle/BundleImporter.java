@@ -80,7 +80,7 @@ public final class BundleImporter {
       ImportPlan plan;
       String format;
       if (archive.hasDocument("index.json")) {
-        format = archive.hasDocument(ImportMetadata.FILE_NAME) ? "bundle" : "oci-layout";
+        format = archive.hasDocument(BundleMetadata.ENTRY) ? "bundle" : "oci-layout";
         plan = OciLayoutPlanner.plan(archive, storage, options.repository());
       } else if (archive.hasDocument("manifest.json")) {
         format = "docker-archive";

@@ -26,8 +26,8 @@ final class OciLayoutPlanner {
   private OciLayoutPlanner() {}
 
   static ImportPlan plan(StagedArchive staged, RegistryStorage storage, String repositoryOption) {
-    ImportMetadata metadata = staged.hasDocument(ImportMetadata.FILE_NAME)
-        ? ImportMetadata.parse(staged.document(ImportMetadata.FILE_NAME)) : null;
+    ImportMetadata metadata = staged.hasDocument(BundleMetadata.ENTRY)
+        ? ImportMetadata.parse(staged.document(BundleMetadata.ENTRY)) : null;
     Manifest index;
     try {
       index = ManifestParser.parse(staged.document("index.json"), MediaTypes.OCI_INDEX, "sha256");

@@ -37,7 +37,7 @@ final class StagedArchive implements AutoCloseable {
   /** The repository staging uploads belong to (never linked: blobs are committed into the repositories that need them). */
   static final String STAGING_REPOSITORY = "bundle-import";
   static final Set<String> DOCUMENTS = Set.of(
-      "oci-layout", "index.json", ImportMetadata.FILE_NAME, "manifest.json", "repositories");
+      "oci-layout", "index.json", BundleMetadata.ENTRY, "manifest.json", "repositories");
   static final int MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
   private static final int MAX_PATH = 1024;
   private static final Pattern BLOB_PATH = Pattern.compile("blobs/sha256/(.*)");
@@ -80,7 +80,7 @@ final class StagedArchive implements AutoCloseable {
   private void readAll(InputStream raw, BundleLimits limits, LongConsumer progress) {
     String current = null;
     String last = null;
-    try (TarArchiveInputStream tar = ArchiveInput.open(raw)) {
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(Compression.decompressed(raw))) {
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {
         if (++entries > limits.maxEntries()) {

@@ -101,7 +101,7 @@ final class TestBundles {
             .put("since", since).put("repositories", new JsonArray(repositories))
             .put("deletedTags", deleted).put("deletedManifests", new JsonArray())
             .put("omittedBlobs", omittedJson).put("createdAt", "2026-11-30T20:00:00Z");
-        entries.put(ImportMetadata.FILE_NAME, meta.encode().getBytes(StandardCharsets.UTF_8));
+        entries.put(BundleMetadata.ENTRY, meta.encode().getBytes(StandardCharsets.UTF_8));
       }
       JsonArray manifests = new JsonArray();
       for (Object[] t : tags) {
