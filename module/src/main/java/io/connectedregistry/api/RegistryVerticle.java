@@ -25,11 +25,14 @@ final class RegistryVerticle extends VerticleBase {
   private CertificateReloader reloader;
   private final ConnectedRegistryHandler connected;
   private final ControlPlaneHandler control;
+  private final BundleHandler bundles;
 
   RegistryVerticle(RegistryConfig config, Storage storage, AuthHandler auth, TokenHandler token,
       AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough, HttpLimits limits,
-      ConfigHandler configHandler, ConnectedRegistryHandler connected, ControlPlaneHandler control) {
+      ConfigHandler configHandler, ConnectedRegistryHandler connected, ControlPlaneHandler control,
+      BundleHandler bundles) {
     this.control = control;
+    this.bundles = bundles;
     this.configHandler = configHandler;
     this.connected = connected;
     this.admin = admin;
@@ -68,7 +71,7 @@ final class RegistryVerticle extends VerticleBase {
       }
     }
     Router router = Routes.create(vertx, storage, auth::mode, config.listen(), auth, token, admin, sync,
-        pullThrough, configHandler, connected, control);
+        pullThrough, configHandler, connected, control, bundles);
     // Before every other route: the connection's timers and the body budget see each request.
     router.route().order(-1).handler(limits::requestStarted);
     server = vertx.createHttpServer(options).invalidRequestHandler(Routes::invalidRequest)

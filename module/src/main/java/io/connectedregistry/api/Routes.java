@@ -29,7 +29,8 @@ final class Routes {
 
   static Router create(Vertx vertx, Storage storage, Supplier<Mode> mode, ListenAddress listen, AuthHandler auth,
       TokenHandler token, AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough,
-      ConfigHandler config, ConnectedRegistryHandler connected, ControlPlaneHandler control) {
+      ConfigHandler config, ConnectedRegistryHandler connected, ControlPlaneHandler control,
+      BundleHandler bundles) {
     BlobHandler blobs = new BlobHandler(storage, pullThrough);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage, pullThrough);
@@ -99,6 +100,7 @@ final class Routes {
     router.post(registries + "/:name/settings").handler(connected::settings);
     router.get(registries + "/:name/permissions").handler(connected::permissions);
     router.patch(registries + "/:name/repositories").handler(connected::repositories);
+    router.post(ADMIN + "/bundles").handler(bundles::importBundle);
     router.route(ADMIN + "/*").handler(AdminHandler::unknown);
 
     // The running configuration: admin only, like the admin API.

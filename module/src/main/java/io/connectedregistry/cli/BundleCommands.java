@@ -38,7 +38,7 @@ public final class BundleCommands {
       versionProvider = ManifestVersion.class,
       synopsisSubcommandLabel = "COMMAND",
       description = "Move images on a disk: write or read offline bundles (OCI image layouts in a tar stream).",
-      subcommands = {BundleCommand.Export.class})
+      subcommands = {BundleCommand.Export.class, BundleImportCommand.class})
   public static final class BundleCommand extends CommandGroup {
 
     @Command(
