@@ -85,6 +85,8 @@ public final class SyncService {
   /** Read by the cycle's stop check: an import waits for it. */
   private volatile boolean importWaiting;
   private boolean manualPending;
+  /** Set by {@link #start()}: before it, only a manual trigger runs a cycle (an import does not start one). */
+  private boolean started;
   private Instant lastCycleStart;
   private long timer = -1;
   private long spaceWatch = -1;
@@ -162,6 +164,7 @@ public final class SyncService {
   /** Begins scheduling: the first cycle runs at once. Call once the registry serves. */
   public void start() {
     context.runOnContext(v -> {
+      started = true;
       if (upstream != null && held == null) {
         upstream.start();
       }
@@ -326,7 +329,7 @@ public final class SyncService {
           imports.poll().run();
         } else if (pending != null) {
           replan();
-        } else {
+        } else if (started || manualPending) {
           tick(SyncTrigger.Schedule);
         }
       })).onComplete(promise);
