@@ -302,6 +302,10 @@ class BundleImporterTest {
   }
 
   byte[] read(String repository, Digest digest) {
+    return read(storage, repository, digest);
+  }
+
+  static byte[] read(RegistryStorage storage, String repository, Digest digest) {
     RegistryStorage.OpenBlob blob = storage.openBlob(repository, digest);
     try (var channel = blob.channel()) {
       ByteBuffer buffer = ByteBuffer.allocate((int) blob.size());
