@@ -43,6 +43,9 @@ final class ImportPlan {
   private final RegistryStorage storage;
   private final Set<Digest> omitted;
   private final Map<Digest, Manifest> parsed = new HashMap<>();
+  /** Manifest bytes held in memory until the commit; bounded so a hostile bundle cannot fill the heap. */
+  private long manifestBytes;
+  static final long MAX_MANIFEST_BYTES = 32L * 1024 * 1024;
   /** Blobs neither staged nor held here: digest → who needs it (for the error). */
   private final Map<Digest, String> missing = new TreeMap<>();
 
@@ -100,6 +103,11 @@ final class ImportPlan {
     Manifest manifest = parsed.get(digest);
     if (manifest == null) {
       byte[] bytes = staged.read(file, StagedArchive.MAX_DOCUMENT_BYTES);
+      manifestBytes += bytes.length;
+      if (manifestBytes > MAX_MANIFEST_BYTES) {
+        throw StagedArchive.invalid("the archive's manifests hold more than " + MAX_MANIFEST_BYTES / (1024 * 1024)
+            + " MiB in all: split it into several bundles");
+      }
       try {
         manifest = ManifestParser.parse(bytes, descriptor.mediaType(), "sha256");
       } catch (RegistryException e) {

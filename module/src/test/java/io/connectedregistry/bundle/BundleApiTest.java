@@ -172,6 +172,27 @@ class BundleApiTest {
     assertEquals(200, get("/v2/site/app/manifests/v9").statusCode());
   }
 
+  @Test
+  void theCommandWithServerStreamsTheFileToTheApiAndPrintsTheReport() throws Exception {
+    Path file = Files.write(data.resolve("cli.tar.zst"), new Bundle().tag("api/cli", "v1", one).write(Compression.ZSTD));
+    java.io.InputStream oldIn = System.in;
+    java.io.PrintStream oldOut = System.out;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int exit;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream((adminPassword + "\n").getBytes(StandardCharsets.UTF_8)));
+      System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+      exit = io.connectedregistry.Main.commandLine().execute("bundle", "import", "--server", "http://127.0.0.1:" + port,
+          "--username", "ops-admin", "--password-stdin", "--no-progress", file.toString());
+    } finally {
+      System.setIn(oldIn);
+      System.setOut(oldOut);
+    }
+    assertEquals(0, exit, out.toString(StandardCharsets.UTF_8));
+    assertEquals(1, new JsonObject(out.toString(StandardCharsets.UTF_8)).getInteger("images"));
+    assertEquals(200, get("/v2/api/cli/manifests/v1").statusCode());
+  }
+
   HttpResponse<String> get(String path) throws Exception {
     // anonymous pull is off: the admin token reads everything through its content/read rule
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
