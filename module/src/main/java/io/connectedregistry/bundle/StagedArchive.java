@@ -115,8 +115,6 @@ final class StagedArchive implements AutoCloseable {
         throw truncated(current, last, e);
       }
       throw invalid("unreadable archive" + (last == null ? "" : " after " + last) + ": " + e.getMessage());
-    } catch (UncheckedIOException e) {
-      throw truncated(current, last, e.getCause());
     }
   }
 
@@ -223,7 +221,12 @@ final class StagedArchive implements AutoCloseable {
         if (n < 0) {
           throw new EOFException("ended after " + written + " of " + expected + " bytes");
         }
-        upload.append(ByteBuffer.wrap(buffer, 0, n));
+        try {
+          upload.append(ByteBuffer.wrap(buffer, 0, n));
+        } catch (IOException e) {
+          // The data folder failed, not the archive: not reported as a corrupt bundle.
+          throw new UncheckedIOException("cannot stage " + path + " in the data folder: " + e.getMessage(), e);
+        }
         written += n;
       }
       digest = upload.digest("sha256");
