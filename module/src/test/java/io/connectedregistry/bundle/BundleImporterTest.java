@@ -205,6 +205,26 @@ class BundleImporterTest {
   }
 
   @Test
+  void aManifestOverFourMebibytesIsRefusedBeforeItIsRead() {
+    Snapshot before = snapshot();
+    StringBuilder padding = new StringBuilder();
+    while (padding.length() <= StagedArchive.MAX_DOCUMENT_BYTES) {
+      padding.append("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    }
+    String json = new String(one.manifest().bytes(), StandardCharsets.UTF_8);
+    byte[] huge = (json.substring(0, json.length() - 1) + ",\"annotations\":{\"pad\":\"" + padding + "\"}}")
+        .getBytes(StandardCharsets.UTF_8);
+    TestBundles.Image big = new TestBundles.Image(TestBundles.Blob.of(huge, one.manifest().mediaType()), one.config(),
+        one.layers());
+
+    RegistryException e = assertThrows(RegistryException.class,
+        () -> importBytes(new Bundle().tag("factory/app", "huge", big).write(Compression.GZIP)));
+
+    assertTrue(e.detail().contains("more than the 4194304 bytes a manifest may have"), e.detail());
+    assertEquals(before, snapshot());
+  }
+
+  @Test
   void tooManyEntriesAreRefused() {
     Snapshot before = snapshot();
     BundleImporter importer = new BundleImporter(storage,
@@ -270,6 +290,42 @@ class BundleImporterTest {
 
     assertEquals(ErrorCode.INSUFFICIENT_STORAGE, e.code());
     assertEquals(before, snapshot());
+  }
+
+  @Test
+  void aCommitThatFailsHalfWayIsUndoneNoTagNoLinkNoUpload() {
+    importBytes(new Bundle().tag("factory/app", "v1", two).write(Compression.TAR)); // a tag the failure must not move
+    Snapshot before = snapshot();
+    int[] tagPuts = {0};
+    // Fault injection over the real store: the third tag set fails (a disk error, say).
+    RegistryStorage failing = (RegistryStorage) java.lang.reflect.Proxy.newProxyInstance(
+        RegistryStorage.class.getClassLoader(), new Class<?>[] {RegistryStorage.class}, (proxy, method, args) -> {
+          if (method.getName().equals("putManifest") && args.length == 4 && args[2] != null && ++tagPuts[0] == 3) {
+            throw new io.connectedregistry.storage.StorageException("injected: disk error");
+          }
+          try {
+            return method.invoke(storage, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    BundleImporter importer = new BundleImporter(failing,
+        new BundleImporter.Options(null, ChangeOrigin.CLIENT, true, BundleLimits.DEFAULT));
+    Bundle bundle = goodBundle();
+    bundle.tag("factory/app", "v1", one); // moves v1 (a tag set before the failure, so undone)
+
+    try (BundleImporter.Staged staged = importer.stage(new ByteArrayInputStream(bundle.write(Compression.TAR)), n -> {})) {
+      assertThrows(io.connectedregistry.storage.StorageException.class, () -> staged.apply(null));
+    }
+
+    assertEquals(4, tagPuts[0], "two tags set, the third failed, then v1 put back where it was");
+    Snapshot after = snapshot();
+    assertEquals(before.tags(), after.tags(), "every tag as it was");
+    assertEquals(List.of(), after.uploads());
+    for (TestBundles.Blob blob : one.blobs()) {
+      assertTrue(storage.blobSize("factory/app", blob.digest()).isEmpty(), "no blob of the failed import stays linked");
+    }
+    assertTrue(storage.manifest("factory/app", new Reference(null, one.manifest().digest())).isEmpty());
   }
 
   // ---- what "nothing changed" means: tags, linked blobs, blob files and uploads ----
