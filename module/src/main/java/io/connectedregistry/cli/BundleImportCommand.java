@@ -95,6 +95,11 @@ public final class BundleImportCommand implements Callable<Integer> {
     TransferListener listener = TransferProgress.of(progress, "Import");
     try (InputStream in = open(listener)) {
       Object report = server != null ? online(in) : offline(in);
+      int images = report instanceof ImportReport r ? r.images()
+          : report instanceof java.util.Map<?, ?> m && m.get("images") instanceof Number n ? n.intValue() : 0;
+      for (int i = 0; i < images; i++) {
+        listener.imageDone(); // known once the archive is read whole
+      }
       listener.finished();
       System.out.println(JSON.writeValueAsString(report));
       return 0;
