@@ -7,6 +7,9 @@ import io.connectedregistry.oci.Tag;
 final class ImageNames {
   record Name(String repository, String tag) {}
 
+  private static final java.util.regex.Pattern HOST =
+      java.util.regex.Pattern.compile("[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?");
+
   private ImageNames() {}
 
   /**
@@ -26,7 +29,11 @@ final class ImageNames {
     int slash = rest.indexOf('/');
     if (slash > 0) {
       String first = rest.substring(0, slash);
-      if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
+      boolean host = first.contains(".") || first.contains(":") || first.equals("localhost");
+      if (host && !HOST.matcher(first).matches()) {
+        return null;
+      }
+      if (host) {
         rest = rest.substring(slash + 1);
       }
     }

@@ -225,6 +225,39 @@ class BundleImporterTest {
   }
 
   @Test
+  void anOciLayoutOfDockerSaveIsNamedByItsContainerdAnnotation() {
+    Bundle docker = new Bundle().tag("ignored", "1.25", one);
+    docker.metadata = false;
+    LinkedHashMap<String, byte[]> entries = docker.entries();
+    entries.put("index.json", new io.vertx.core.json.JsonObject().put("schemaVersion", 2).put("manifests",
+        new io.vertx.core.json.JsonArray().add(one.manifest().descriptor().put("annotations", new io.vertx.core.json.JsonObject()
+            .put("io.containerd.image.name", "docker.io/library/nginx:1.25")
+            .put("org.opencontainers.image.ref.name", "1.25")))).encode().getBytes(StandardCharsets.UTF_8));
+
+    BundleImporter.Result result = importBytes(TestBundles.tar(entries, Compression.TAR));
+
+    assertEquals("oci-layout", result.format());
+    assertEquals(one.manifest().digest(), storage.manifest("library/nginx", Reference.parse("1.25")).orElseThrow().digest());
+  }
+
+  @Test
+  void aLinkOutsideTheArchiveIsRefused() throws IOException {
+    Snapshot before = snapshot();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(out)) {
+      var link = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("abc/layer.tar",
+          org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+      link.setLinkName("../../etc/passwd");
+      tar.putArchiveEntry(link);
+      tar.closeArchiveEntry();
+      tar.finish();
+    }
+    RegistryException e = assertThrows(RegistryException.class, () -> importBytes(out.toByteArray()));
+    assertTrue(e.detail().contains("points outside the archive"), e.detail());
+    assertEquals(before, snapshot());
+  }
+
+  @Test
   void tooManyEntriesAreRefused() {
     Snapshot before = snapshot();
     BundleImporter importer = new BundleImporter(storage,
