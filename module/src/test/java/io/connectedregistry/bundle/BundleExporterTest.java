@@ -228,6 +228,26 @@ class BundleExporterTest {
     assertTrue(bundle.hasBlob(Digest.sha256("v2-layer".getBytes())));
   }
 
+  @Test
+  void sinceABundle_exportsWholeARepositoryThatBundleDidNotCover() {
+    content.image("factory/app", "v1", "app-layer");
+    content.image("factory/tools", "1.0", "app-layer", "tools-layer"); // tagged before the first bundle
+    Path first = out.resolve("first.tar");
+    export(first, null, "factory/app"); // factory/tools is not in it: new to the target
+    content.image("factory/app", "v2", "app-v2-layer");
+
+    Path second = out.resolve("second.tar");
+    export(second, Since.parse(first.toString()), "factory/app", "factory/tools");
+    BundleEntries bundle = BundleEntries.read(second);
+    List<String> refs = new ArrayList<>();
+    bundle.json("index.json").get("manifests")
+        .forEach(d -> refs.add(d.get("annotations").get("org.opencontainers.image.ref.name").asText()));
+    assertEquals(List.of("factory/app:v2", "factory/tools:1.0"), refs);
+    assertTrue(bundle.hasBlob(Digest.sha256("tools-layer".getBytes())));
+    assertEquals(List.of(Digest.sha256("app-layer".getBytes()).toString()), bundle.metadata().omittedBlobs(),
+        "a blob the target has through another repository is still omitted (the importer links it)");
+  }
+
   @ParameterizedTest
   @EnumSource(Compression.class)
   void everyCompression_isReadBackWholeByCommonsCompress(Compression compression) throws Exception {

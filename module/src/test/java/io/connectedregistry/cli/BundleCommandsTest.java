@@ -113,6 +113,30 @@ class BundleCommandsTest {
   }
 
   @Test
+  void aClosedStdout_exits1_ratherThanPretendingTheBundleWasWritten() {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(new java.io.OutputStream() {
+        @Override
+        public void write(int b) throws java.io.IOException {
+          throw new java.io.IOException("Broken pipe");
+        }
+      }));
+      System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+      int exit = Main.commandLine().execute("bundle", "export", "--data", data.toString(),
+          "--repository", "factory/app", "-o", "-");
+      assertEquals(1, exit);
+      assertTrue(stderr.toString(StandardCharsets.UTF_8).contains("writing the bundle to stdout failed"),
+          stderr.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
   void unknownRepository_exits2_namingIt_withoutAFile() {
     Path file = out.resolve("app.tar");
     Run run = run("--repository", "factory/app", "--repository", "factory/missing", "-o", file.toString());
