@@ -50,8 +50,19 @@ public enum Compression {
       case NONE -> out;
       case GZIP -> new GzipCompressorOutputStream(out);
       // Level 3 (zstd's default): several times faster than gzip at a better ratio.
-      case ZSTD -> new ZstdCompressorOutputStream(out, 3);
+      case ZSTD -> zstd(out);
     };
+  }
+
+  private static OutputStream zstd(OutputStream out) throws IOException {
+    try {
+      return new ZstdCompressorOutputStream(out, 3);
+    } catch (LinkageError e) {
+      // zstd-jni unpacks a native library into the temporary folder: a noexec /tmp, or a platform
+      // it has no build for, ends here.
+      throw BundleException.request("zstd is not available on this machine (" + e
+          + "): write .tar.gz or .tar instead");
+    }
   }
 
   /**
@@ -72,6 +83,15 @@ public enum Compression {
     return NONE;
   }
 
+  private static InputStream zstd(InputStream in) throws IOException {
+    try {
+      return new ZstdCompressorInputStream(in);
+    } catch (LinkageError e) {
+      throw BundleException.request("this bundle is compressed with zstd, which is not available on this machine ("
+          + e + ")");
+    }
+  }
+
   /** A stream of {@code in}'s tar bytes, decompressed as its first bytes say. */
   public static InputStream decompressed(InputStream in) throws IOException {
     BufferedInputStream buffered = in instanceof BufferedInputStream b ? b : new BufferedInputStream(in, 64 * 1024);
@@ -79,7 +99,7 @@ public enum Compression {
       case NONE -> buffered;
       // Concatenated gzip members are one stream, as gzip(1) reads them.
       case GZIP -> GzipCompressorInputStream.builder().setInputStream(buffered).setDecompressConcatenated(true).get();
-      case ZSTD -> new ZstdCompressorInputStream(buffered);
+      case ZSTD -> zstd(buffered);
     };
   }
 }

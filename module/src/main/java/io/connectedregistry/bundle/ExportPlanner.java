@@ -70,8 +70,8 @@ final class ExportPlanner {
     List<DeletedTag> deletedTags = new ArrayList<>();
     List<DeletedManifest> deletedManifests = new ArrayList<>();
     for (String repository : repositories) {
-      if (since == null) {
-        addRepository(repository);
+      if (since == null || !since.covered(repository)) {
+        addRepository(repository); // new to the target: all of it, not only what changed
       } else {
         addChanges(repository, since.cursor(), deletedTags, deletedManifests);
       }
@@ -226,7 +226,7 @@ final class ExportPlanner {
   private List<String> omitWhatTheTargetHas(List<String> repositories, Since since) throws SQLException {
     Set<Digest> targetHas = new HashSet<>();
     for (String repository : repositories) {
-      if (since.repositories() != null && !since.repositories().contains(repository)) {
+      if (!since.covered(repository)) {
         continue;
       }
       History then = store.historyAt(repository, since.cursor());

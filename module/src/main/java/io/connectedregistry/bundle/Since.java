@@ -21,6 +21,14 @@ public record Since(long cursor, String store, List<String> repositories) {
   /** The largest {@code connected-registry-bundle.json} read: it lists omitted blobs, so it can be long. */
   private static final int MAX_METADATA_BYTES = 64 * 1024 * 1024;
 
+  /**
+   * Whether the target received {@code repository} up to the cursor. Unknown for a bare cursor
+   * (assumed yes); for an earlier bundle, only the repositories it covered.
+   */
+  boolean covered(String repository) {
+    return repositories == null || repositories.contains(repository);
+  }
+
   public static Since cursor(long cursor) {
     if (cursor < 0) {
       throw BundleException.request("--since " + cursor + ": a cursor is 0 or more");

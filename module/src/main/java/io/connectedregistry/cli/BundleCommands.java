@@ -121,6 +121,12 @@ public final class BundleCommands {
           var listener = TransferProgress.of(progress, "Export");
           if (toStdout) {
             exporter.exportTo(request, System.out, chosen, listener);
+            // System.out swallows write errors (a closed pipe): without this check a cut-off
+            // bundle would end with exit 0.
+            if (System.out.checkError()) {
+              System.err.println(NAME + ": writing the bundle to stdout failed (was the pipe closed?)");
+              return FAILURE;
+            }
             return 0;
           }
           Path file = Path.of(output);

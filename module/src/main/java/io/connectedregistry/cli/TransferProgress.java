@@ -13,7 +13,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * {@code --no-progress} decide instead when given.
  */
 final class TransferProgress implements TransferListener {
-  private static final long MIB = 1024 * 1024;
+  private static final long KIB = 1024;
+  private static final long MIB = 1024 * KIB;
 
   private final String task;
   private ProgressBar bar;
@@ -44,7 +45,8 @@ final class TransferProgress implements TransferListener {
     bar = new ProgressBarBuilder()
         .setTaskName(task)
         .setInitialMax(totalBytes) // -1: unknown, drawn as an indefinite bar
-        .setUnit("MiB", MIB)
+        // Whole units: a small bundle in MiB would read 0/0.
+        .setUnit(totalBytes >= 0 && totalBytes < 16 * MIB ? "KiB" : "MiB", totalBytes >= 0 && totalBytes < 16 * MIB ? KIB : MIB)
         .showSpeed()
         .setSpeedUnit(ChronoUnit.SECONDS)
         .setUpdateIntervalMillis((int) Duration.ofMillis(500).toMillis())
@@ -77,6 +79,7 @@ final class TransferProgress implements TransferListener {
   }
 
   private String imagesMessage() {
-    return images >= 0 ? imagesDone + "/" + images + " images" : imagesDone + " images";
+    // The library writes the message right after the rate: the space keeps them apart.
+    return images >= 0 ? " " + imagesDone + "/" + images + " images" : " " + imagesDone + " images";
   }
 }
