@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.connectedregistry.oci.ErrorCode;
 import io.connectedregistry.oci.Manifest;
 import io.connectedregistry.oci.ManifestParser;
 import io.connectedregistry.oci.MediaTypes;
@@ -82,14 +83,34 @@ final class DockerArchivePlanner {
     if (!image.path("Layers").isArray() || image.path("Layers").isEmpty()) {
       throw StagedArchive.invalid(where + " has no Layers");
     }
+    StagedArchive.StagedFile configFile = file(staged, image.path("Config").asText(null), where + " Config");
+    JsonNode diffIds = configJson(staged, configFile, where).path("rootfs").path("diff_ids");
+    int i = 0;
     for (JsonNode layer : image.path("Layers")) {
       StagedArchive.StagedFile file = file(staged, layer.asText(null), where + " layer");
-      layers.add(descriptor(layerType(staged.head(file, 4)), file));
+      String type = layerType(staged.head(file, 4));
+      // A plain tar layer is its own diff_id: the config names exactly these bytes.
+      if (type.equals(LAYER_TAR) && diffIds.isArray() && diffIds.size() == image.path("Layers").size()
+          && !file.digest().toString().equals(diffIds.get(i).asText())) {
+        throw ErrorCode.DIGEST_INVALID.exception(where + ": layer " + file.path() + " has digest " + file.digest()
+            + ", but the config's rootfs.diff_ids[" + i + "] is " + diffIds.get(i).asText()
+            + " (the archive is corrupt: nothing was imported)");
+      }
+      layers.add(descriptor(type, file));
+      i++;
     }
     try {
       return ManifestParser.parse(JSON.writeValueAsBytes(manifest), MediaTypes.OCI_MANIFEST, "sha256");
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static JsonNode configJson(StagedArchive staged, StagedArchive.StagedFile config, String where) {
+    try {
+      return JSON.readTree(staged.read(config, StagedArchive.MAX_DOCUMENT_BYTES));
+    } catch (IOException e) {
+      throw StagedArchive.invalid(where + ": the config " + config.path() + " is not JSON");
     }
   }
 

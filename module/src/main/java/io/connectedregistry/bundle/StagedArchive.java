@@ -41,6 +41,8 @@ final class StagedArchive implements AutoCloseable {
   static final int MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
   private static final int MAX_PATH = 1024;
   private static final Pattern BLOB_PATH = Pattern.compile("blobs/sha256/(.*)");
+  /** docker save's config and skopeo's layers are named by their digest: checked like blobs. */
+  private static final Pattern DIGEST_NAMED = Pattern.compile("([a-f0-9]{64})\\.(?:json|tar)");
   private static final Pattern SHA256_HEX = Pattern.compile("[a-f0-9]{64}");
 
   /** A staged file: an upload of {@link #STAGING_REPOSITORY}. */
@@ -234,6 +236,11 @@ final class StagedArchive implements AutoCloseable {
     if (blobName.matches() && !digest.hex().equals(blobName.group(1))) {
       throw ErrorCode.DIGEST_INVALID.exception(path + ": its content has digest " + digest
           + ", not sha256:" + blobName.group(1) + " (the bundle is corrupt: nothing was imported)");
+    }
+    var digestNamed = DIGEST_NAMED.matcher(path);
+    if (digestNamed.matches() && !digest.hex().equals(digestNamed.group(1))) {
+      throw ErrorCode.DIGEST_INVALID.exception(path + ": its content has digest " + digest
+          + ", not the sha256:" + digestNamed.group(1) + " its name says (the archive is corrupt: nothing was imported)");
     }
     StagedFile file = new StagedFile(path, id, digest, written);
     files.put(path, file);

@@ -257,6 +257,60 @@ class BundleImporterTest {
     assertEquals(before, snapshot());
   }
 
+  /** docker save's layout: manifest.json last, layers under legacy ids (not their digests). */
+  static LinkedHashMap<String, byte[]> dockerSave(Image image, String repoTag) {
+    LinkedHashMap<String, byte[]> entries = new LinkedHashMap<>();
+    io.vertx.core.json.JsonArray layers = new io.vertx.core.json.JsonArray();
+    int i = 0;
+    for (TestBundles.Blob layer : image.layers()) {
+      String name = "legacy" + i++ + "/layer.tar";
+      entries.put(name, layer.bytes());
+      layers.add(name);
+    }
+    entries.put(image.config().digest().hex() + ".json", image.config().bytes());
+    entries.put("manifest.json", new io.vertx.core.json.JsonArray().add(new io.vertx.core.json.JsonObject()
+        .put("Config", image.config().digest().hex() + ".json")
+        .put("RepoTags", new io.vertx.core.json.JsonArray().add(repoTag)).put("Layers", layers))
+        .encode().getBytes(StandardCharsets.UTF_8));
+    return entries;
+  }
+
+  @Test
+  void aDockerSaveArchiveKeepsItsConfigAndLayerDigests() {
+    BundleImporter.Result result = importBytes(TestBundles.tar(dockerSave(one, "docker.io/factory/app:v1"), Compression.TAR));
+
+    assertEquals("docker-archive", result.format());
+    io.vertx.core.json.JsonObject manifest = new io.vertx.core.json.JsonObject(new String(
+        storage.manifest("factory/app", Reference.parse("v1")).orElseThrow().bytes(), StandardCharsets.UTF_8));
+    assertEquals(one.config().digest().toString(), manifest.getJsonObject("config").getString("digest"));
+    assertEquals(one.layers().get(1).digest().toString(), manifest.getJsonArray("layers").getJsonObject(1).getString("digest"));
+  }
+
+  @Test
+  void aDockerSaveLayerThatIsNotItsDiffIdIsRefused() {
+    Snapshot before = snapshot();
+    LinkedHashMap<String, byte[]> entries = dockerSave(one, "factory/app:v1");
+    byte[] flipped = entries.get("legacy1/layer.tar").clone();
+    flipped[99] ^= 2;
+    entries.put("legacy1/layer.tar", flipped);
+
+    RegistryException e = assertThrows(RegistryException.class, () -> importBytes(TestBundles.tar(entries, Compression.TAR)));
+
+    assertEquals(ErrorCode.DIGEST_INVALID, e.code());
+    assertTrue(e.detail().contains("legacy1/layer.tar") && e.detail().contains("diff_ids[1]"), e.detail());
+    assertEquals(before, snapshot());
+  }
+
+  @Test
+  void aFileNamedByADigestItDoesNotHaveIsRefused() {
+    LinkedHashMap<String, byte[]> entries = dockerSave(one, "factory/app:v1");
+    String config = one.config().digest().hex() + ".json";
+    entries.put(config, (new String(entries.get(config), StandardCharsets.UTF_8) + " ").getBytes(StandardCharsets.UTF_8));
+    RegistryException e = assertThrows(RegistryException.class, () -> importBytes(TestBundles.tar(entries, Compression.TAR)));
+    assertEquals(ErrorCode.DIGEST_INVALID, e.code());
+    assertTrue(e.detail().contains(config), e.detail());
+  }
+
   @Test
   void tooManyEntriesAreRefused() {
     Snapshot before = snapshot();
