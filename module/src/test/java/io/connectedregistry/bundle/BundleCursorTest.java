@@ -189,6 +189,52 @@ class BundleCursorTest {
     assertEquals(2, done.sync().lastCycle().repositories(), "a full listing of both repositories: " + done);
   }
 
+  @Test
+  void aRunningChildWhoseParentIsDownImportsThroughTheAdminApiAndItsCursorMoves() throws Exception {
+    Path bundle = export(rootData, "root.tar.gz");
+    long rootHead = BundleMetadata.parse(readEntry(bundle)).cursor();
+    root.stop(); // the link is down
+    child.close();
+    String password;
+    try (var store = io.connectedregistry.auth.AuthStore.open(childData, RegistryConfig.Mode.ReadOnly,
+        io.connectedregistry.auth.Limits.DEFAULTS, new io.connectedregistry.auth.PasswordHasher(1_000), Clock.systemUTC())) {
+      password = (String) new io.connectedregistry.auth.AuthAdministration(store, Clock.systemUTC()).createToken(
+          "site-admin", List.of(io.connectedregistry.auth.AuthAdministration.rule("*", List.of("content/read"))),
+          null, java.util.Optional.empty()).get("password");
+    }
+    int childPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      childPort = s.getLocalPort();
+    }
+    Path config = Files.writeString(childData.resolve("child.yaml"), """
+        parent: {endpoint: "127.0.0.1:%d", protocol: http}
+        sync: {repositories: ["app/one", "app/two"]}
+        auth: {adminTokens: [site-admin]}
+        """.formatted(rootPort));
+    RegistryApplication site = RegistryApplication.start(new ConfigLoader(Map.of()).load(ConfigLoader.Flags.none()
+        .withConfig(config).withListen("127.0.0.1:" + childPort).withData(childData.toString())));
+    try {
+      java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + childPort
+              + "/_connected/v1/admin/bundles")).timeout(Duration.ofSeconds(60))
+              .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                  ("site-admin:" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofFile(bundle)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, response.statusCode(), response.body());
+      io.vertx.core.json.JsonObject cursor = new io.vertx.core.json.JsonObject(response.body()).getJsonObject("cursor");
+      assertTrue(cursor.getBoolean("advanced"), cursor.encode());
+      assertEquals(rootHead, cursor.getLong("after"));
+    } finally {
+      site.stop();
+    }
+    child = LocalRegistryStorage.open(childData, LocalRegistryStorage.Options.defaults()); // for tearDown
+    assertEquals(rootHead, SyncState.load(childData, "http://127.0.0.1:" + rootPort).cursor(), "written by the service");
+    assertEquals(one.manifest().digest(), child.manifest("app/one", Reference.parse("v1")).orElseThrow().digest());
+    root = RegistryApplication.start(new ConfigLoader(Map.of()).load(ConfigLoader.Flags.none()
+        .withListen("127.0.0.1:" + rootPort).withData(rootData.toString()))); // for tearDown
+  }
+
   /** The root's store id, as its bundles say it. */
   String rootStore() throws Exception {
     return BundleMetadata.parse(readEntry(export(rootData, "store-" + System.nanoTime() + ".tar"))).store();
