@@ -110,6 +110,8 @@ final class StagedArchive implements AutoCloseable {
         last = path;
         current = null;
       }
+    } catch (BundleException e) {
+      throw invalid(e.getMessage()); // zstd unavailable here: the sender can send .tar.gz
     } catch (EOFException e) {
       throw truncated(current, last, e);
     } catch (IOException e) {
