@@ -60,7 +60,7 @@ final class BundleHandler {
     }
     BodyStream body = BodyStream.start(request, Vertx.currentContext(), BODY_WINDOW);
     BundleImporter importer = new BundleImporter(storage, options);
-    worker.executeBlocking(() -> importer.stage(body, n -> {}), false)
+    worker.executeBlocking(() -> importer.stage(body), false)
         .compose(staged -> apply(staged).eventually(() -> worker.executeBlocking(() -> {
           staged.close(); // what no image needed, or everything when the commit failed
           return null;

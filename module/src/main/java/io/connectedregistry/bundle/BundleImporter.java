@@ -4,7 +4,6 @@ import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.Manifest;
 import io.connectedregistry.oci.ManifestParser;
 import io.connectedregistry.oci.Reference;
-import io.connectedregistry.oci.RegistryException;
 import io.connectedregistry.storage.ChangeOrigin;
 import io.connectedregistry.storage.RegistryStorage;
 import io.connectedregistry.storage.StoredManifest;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,11 +69,9 @@ public final class BundleImporter {
   /**
    * Blocking: reads and checks the whole archive; nothing is visible yet. The caller applies or
    * closes the result.
-   *
-   * @param progress told the archive bytes read so far, now and then (any thread)
    */
-  public Staged stage(InputStream in, LongConsumer progress) {
-    StagedArchive archive = StagedArchive.read(storage, in, options.limits(), progress);
+  public Staged stage(InputStream in) {
+    StagedArchive archive = StagedArchive.read(storage, in, options.limits());
     try {
       ImportPlan plan;
       String format;
@@ -292,9 +288,5 @@ public final class BundleImporter {
         }
       }
     }
-  }
-
-  static RegistryException invalid(String detail) {
-    return StagedArchive.invalid(detail);
   }
 }

@@ -58,7 +58,7 @@ public final class OfflineImport {
         Clock.systemUTC());
     try (LocalRegistryStorage storage = LocalRegistryStorage.open(config.data(), storageOptions)) {
       BundleImporter importer = new BundleImporter(storage, options(config, repository));
-      try (BundleImporter.Staged staged = importer.stage(in, n -> {})) {
+      try (BundleImporter.Staged staged = importer.stage(in)) {
         if (config.parent() == null) {
           return ImportReport.of(staged.apply(null), null);
         }

@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -65,13 +64,11 @@ final class StagedArchive implements AutoCloseable {
   /**
    * Blocking: reads the whole archive. On any failure every upload is cancelled before the
    * exception leaves, and the exception names the entry.
-   *
-   * @param progress told the archive bytes read so far, now and then
    */
-  static StagedArchive read(RegistryStorage storage, InputStream in, BundleLimits limits, LongConsumer progress) {
+  static StagedArchive read(RegistryStorage storage, InputStream in, BundleLimits limits) {
     StagedArchive staged = new StagedArchive(storage);
     try {
-      staged.readAll(in, limits, progress);
+      staged.readAll(in, limits);
       return staged;
     } catch (RuntimeException e) {
       staged.discard();
@@ -79,7 +76,7 @@ final class StagedArchive implements AutoCloseable {
     }
   }
 
-  private void readAll(InputStream raw, BundleLimits limits, LongConsumer progress) {
+  private void readAll(InputStream raw, BundleLimits limits) {
     String current = null;
     String last = null;
     try (TarArchiveInputStream tar = new TarArchiveInputStream(Compression.decompressed(raw))) {
@@ -106,7 +103,6 @@ final class StagedArchive implements AutoCloseable {
           }
         }
         bytes += entry.getSize();
-        progress.accept(tar.getBytesRead());
         last = path;
         current = null;
       }

@@ -85,7 +85,7 @@ class BundleCursorTest {
       BundleImporter importer = new BundleImporter(storage,
           new BundleImporter.Options(null, ChangeOrigin.CLIENT, true, BundleLimits.DEFAULT));
       byte[] bytes = new Bundle().tag("app/one", "v1", one).tag("app/two", "v1", two).write(Compression.TAR);
-      try (BundleImporter.Staged staged = importer.stage(new ByteArrayInputStream(bytes), n -> {})) {
+      try (BundleImporter.Staged staged = importer.stage(new ByteArrayInputStream(bytes))) {
         staged.apply(null);
       }
     }
@@ -115,7 +115,7 @@ class BundleCursorTest {
     BundleImporter importer = new BundleImporter(child,
         new BundleImporter.Options(null, ChangeOrigin.SYNC, true, BundleLimits.DEFAULT));
     try (InputStream in = Files.newInputStream(bundle);
-        BundleImporter.Staged staged = importer.stage(in, n -> {})) {
+        BundleImporter.Staged staged = importer.stage(in)) {
       BundleImporter.Result[] result = new BundleImporter.Result[1];
       Future<ImportCursor.Outcome> outcome = sync.importBundle(staged.bundle(), synced -> {
         result[0] = staged.apply(synced);

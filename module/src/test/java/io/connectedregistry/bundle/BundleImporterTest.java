@@ -66,7 +66,7 @@ class BundleImporterTest {
   BundleImporter.Result importBytes(byte[] bytes, String repository) {
     BundleImporter importer = new BundleImporter(storage,
         new BundleImporter.Options(repository, ChangeOrigin.CLIENT, true, BundleLimits.DEFAULT));
-    try (BundleImporter.Staged staged = importer.stage(new ByteArrayInputStream(bytes), n -> {})) {
+    try (BundleImporter.Staged staged = importer.stage(new ByteArrayInputStream(bytes))) {
       return staged.apply(null);
     }
   }
@@ -317,7 +317,7 @@ class BundleImporterTest {
     BundleImporter importer = new BundleImporter(storage,
         new BundleImporter.Options(null, ChangeOrigin.CLIENT, true, new BundleLimits(5)));
     RegistryException e = assertThrows(RegistryException.class,
-        () -> importer.stage(new ByteArrayInputStream(goodBundle().write(Compression.TAR)), n -> {}));
+        () -> importer.stage(new ByteArrayInputStream(goodBundle().write(Compression.TAR))));
     assertTrue(e.detail().contains("more than 5 entries"), e.detail());
     assertEquals(before, snapshot());
   }
@@ -401,7 +401,7 @@ class BundleImporterTest {
     Bundle bundle = goodBundle();
     bundle.tag("factory/app", "v1", one); // moves v1 (a tag set before the failure, so undone)
 
-    try (BundleImporter.Staged staged = importer.stage(new ByteArrayInputStream(bundle.write(Compression.TAR)), n -> {})) {
+    try (BundleImporter.Staged staged = importer.stage(new ByteArrayInputStream(bundle.write(Compression.TAR)))) {
       assertThrows(io.connectedregistry.storage.StorageException.class, () -> staged.apply(null));
     }
 

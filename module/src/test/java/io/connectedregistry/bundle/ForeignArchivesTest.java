@@ -121,7 +121,7 @@ class ForeignArchivesTest {
     BundleImporter importer = new BundleImporter(storage,
         new BundleImporter.Options(repository, ChangeOrigin.CLIENT, true, BundleLimits.DEFAULT));
     try (InputStream in = Files.newInputStream(archive);
-        BundleImporter.Staged staged = importer.stage(in, n -> {})) {
+        BundleImporter.Staged staged = importer.stage(in)) {
       return staged.apply(null);
     }
   }
