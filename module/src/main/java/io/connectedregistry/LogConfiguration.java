@@ -68,6 +68,9 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
       context.getLogger(framework).setLevel(Level.WARN);
     }
     context.getLogger(IOT_SDK_WORKLOAD).setLevel(Level.WARN);
+    // Vert.x registers its connection gauge once per HTTP server instance (one per core, all on one
+    // port, sharing one counter): Micrometer's warning about the second registration is expected.
+    context.getLogger("io.micrometer.core.instrument.MeterRegistry").setLevel(Level.ERROR);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }

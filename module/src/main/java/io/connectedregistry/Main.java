@@ -11,6 +11,7 @@ import io.connectedregistry.config.ConfigLoader;
 import io.connectedregistry.config.ConfigLoader.Flags;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.edge.EdgeModule;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -72,18 +73,22 @@ public final class Main implements Callable<Integer> {
     ConfigLoader loader = ConfigLoader.fromSystemEnvironment();
     // Nested IoT Edge: a parent at $upstream is trusted through the edge CA.
     loader = EdgeModule.upstreamTrustBundle(System.getenv()).map(loader::withUpstreamCa).orElse(loader);
-    ConfigLayers layers = new ConfigLayers(loader,
-        Flags.none()
-            .withConfig(config)
-            .withListen(listen)
-            .withData(data)
-            .withMode(mode)
-            .withLogLevel(logLevel));
+    Flags flags = Flags.none()
+        .withConfig(config)
+        .withListen(listen)
+        .withData(data)
+        .withMode(mode)
+        .withLogLevel(logLevel);
+    ConfigLayers layers = new ConfigLayers(loader, flags);
+    // Before the build: the watcher's first content is never newer than what the build read.
+    Optional<ConfigFileWatcher> watcher = loader.configFile(flags).map(ConfigFileWatcher::new);
     ConfigLayers.Built loaded = layers.build();
     applyLogLevel(loaded.config().logLevel());
 
     RegistryApplication application = RegistryApplication.start(layers, loaded);
     Hangup.onSignal(application::reloadConfigurationFile);
+    watcher.ifPresent(w -> w.start(loaded.config().configWatchInterval(),
+        application::reloadConfigurationFile));
     CountDownLatch stopped = new CountDownLatch(1);
     // stop() lets in-flight requests finish; the JVM waits for this hook before exiting.
     Runtime.getRuntime()
@@ -91,6 +96,7 @@ public final class Main implements Callable<Integer> {
             new Thread(
                 () -> {
                   try {
+                    watcher.ifPresent(ConfigFileWatcher::close);
                     application.stop();
                   } finally {
                     stopped.countDown();

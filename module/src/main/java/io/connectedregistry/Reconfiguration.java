@@ -18,7 +18,7 @@ import java.util.List;
  * {@code storage.gcGrace}, {@code storage.uploadExpiry},
  * {@code storage.uploadMaxAge}, {@code loginServer}, every {@code sync.*} key, and {@code parent.*} when a parent is
  * replaced by another. Restart required: {@code listen}, {@code data}, {@code tls.*},
- * {@code http.*}, {@code auth.limits.*}, {@code storage.minFreeBytes} (it sizes the space
+ * {@code http.*}, {@code metrics.*}, {@code auth.limits.*}, {@code configWatchInterval}, {@code storage.minFreeBytes} (it sizes the space
  * reserve when the store opens), and a parent added to a root or removed from a connected
  * registry.
  */
@@ -39,7 +39,7 @@ record Reconfiguration(RegistryConfig before, RegistryConfig running, RegistryCo
             requested.storage().gcEnabled(), requested.storage().gcSchedule()),
         new AuthConfig(n.anonymousPull(), n.adminTokens(), n.tokenLifetime(), n.failedLoginsPerMinute(),
             a.maxTokens(), a.maxScopeMaps(), a.maxRulesPerScopeMap(), a.maxClientTokens()),
-        before.http(), requested.loginServer());
+        before.http(), requested.loginServer(), before.configWatchInterval(), before.metrics());
     return new Reconfiguration(before, running, requested);
   }
 

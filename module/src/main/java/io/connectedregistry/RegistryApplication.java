@@ -16,6 +16,7 @@ import io.connectedregistry.config.RegistryConfig.AuthConfig;
 import io.connectedregistry.control.InstanceAgent;
 import io.connectedregistry.config.RegistryConfig.AuthConfig.Anonymous;
 import io.connectedregistry.edge.EdgeModule;
+import io.connectedregistry.metrics.RegistryMetrics;
 import io.connectedregistry.status.Activation;
 import io.connectedregistry.status.RegistryStatus;
 import io.connectedregistry.status.StatusBoard;
@@ -42,6 +43,8 @@ public final class RegistryApplication {
   private final SyncService sync;
   private final StatusBoard board;
   private final StorageFigures storageFigures;
+  /** Null with metrics.enabled: false. */
+  private final RegistryMetrics metrics;
   private volatile LiveConfiguration live;
   /** The control-plane agent of a connected registry started from a connection string; or null. */
   private volatile InstanceAgent agent;
@@ -54,8 +57,9 @@ public final class RegistryApplication {
   private volatile boolean stopped;
 
   private RegistryApplication(Vertx vertx, RegistryStorage storage, AuthStore authStore,
-      RegistryServer server, SyncService sync, StatusBoard board) {
+      RegistryServer server, SyncService sync, StatusBoard board, RegistryMetrics metrics) {
     this.sync = sync;
+    this.metrics = metrics;
     this.board = board;
     // Same pool as the API's storage calls (shared by name): one short SQLite read.
     this.storageFigures = new StorageFigures(vertx, storage,
@@ -64,7 +68,8 @@ public final class RegistryApplication {
     this.storage = storage;
     this.authStore = authStore;
     this.server = server;
-    this.gcTimer = new GarbageCollectionTimer(vertx, storage::collectGarbage,
+    this.gcTimer = new GarbageCollectionTimer(vertx,
+        metrics == null ? storage::collectGarbage : () -> metrics.collected(storage.collectGarbage()),
         report -> storageFigures.refresh(), Clock.systemUTC());
   }
 
@@ -95,7 +100,10 @@ public final class RegistryApplication {
       storage.close();
       throw e;
     }
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    // Metrics options are fixed when Vert.x is created: it counts HTTP requests, latency and bytes.
+    RegistryMetrics metrics = config.metrics().enabled() ? new RegistryMetrics() : null;
+    VertxOptions vertxOptions = new VertxOptions().setPreferNativeTransport(false);
+    Vertx vertx = metrics == null ? Vertx.vertx(vertxOptions) : metrics.createVertx(vertxOptions);
     RegistryServer server;
     SyncService sync = null;
     // Listeners (the module twin, reports to the parent) hear of changes on a context of their own.
@@ -138,18 +146,33 @@ public final class RegistryApplication {
             }, checked::checkForChanges, () -> configuration.running().loginServer(),
             Clock.systemUTC());
       }
+      if (metrics != null) {
+        metrics.watch(board);
+        metrics.watch(access);
+        if (sync != null) {
+          metrics.watch(sync.totals());
+        }
+      }
       server = RegistryServer.start(vertx, config, storage, access, sync, board, live,
-          agent == null ? null : agent.relay()).await(30, TimeUnit.SECONDS);
+          agent == null ? null : agent.relay(), metrics == null ? null : metrics.handler())
+          .await(30, TimeUnit.SECONDS);
+      if (metrics != null && config.metrics().listen() != null) {
+        metrics.listen(vertx, config.metrics().listen()).await(30, TimeUnit.SECONDS);
+        LOG.info("metrics: GET /metrics on http://{} (no credentials)", config.metrics().listen());
+      }
     } catch (Exception e) {
       if (sync != null) {
         sync.stop();
       }
       vertx.close();
+      if (metrics != null) {
+        metrics.close();
+      }
       authStore.close();
       storage.close();
       throw e;
     }
-    app[0] = new RegistryApplication(vertx, storage, authStore, server, sync, board);
+    app[0] = new RegistryApplication(vertx, storage, authStore, server, sync, board, metrics);
     app[0].live = live;
     app[0].storageFigures.start();
     app[0].agent = agent;
@@ -300,6 +323,9 @@ public final class RegistryApplication {
       vertx.close().await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("event loops did not stop in time: {}", e.toString());
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     authStore.close();
     storage.close();

@@ -32,7 +32,9 @@ class ReconfigurationTest {
          "auth": {"anonymousPull": true, "tokenLifetime": "PT10M", "limits": {"maxTokens": 5}},
          "storage": {"gcInterval": "PT1H", "gcGrace": "PT5M", "gcEnabled": false,
                      "gcSchedule": "0 3 * * *"},
-         "http": {"maxConnections": 64}, "sync": {"schedule": "0 * * * *"}}
+         "http": {"maxConnections": 64}, "sync": {"schedule": "0 * * * *"},
+         "configWatchInterval": "PT30S",
+         "metrics": {"enabled": false, "listen": "127.0.0.1:9090"}}
         """);
 
     Reconfiguration change = Reconfiguration.of(before, requested);
@@ -40,8 +42,8 @@ class ReconfigurationTest {
     assertEquals(List.of("auth.anonymousPull", "auth.tokenLifetime", "logLevel", "loginServer",
         "mode", "storage.gcEnabled", "storage.gcGrace", "storage.gcInterval", "storage.gcSchedule",
         "sync.schedule"), change.applied());
-    assertEquals(List.of("auth.limits.maxTokens", "http.maxConnections", "listen"),
-        change.restartRequired());
+    assertEquals(List.of("auth.limits.maxTokens", "configWatchInterval", "http.maxConnections", "listen",
+        "metrics.enabled", "metrics.listen"), change.restartRequired());
     assertEquals(Mode.ReadOnly, change.running().mode());
     assertEquals(LogLevel.Debug, change.running().logLevel());
     assertEquals(before.listen(), change.running().listen());

@@ -172,6 +172,21 @@ final class AuthHandler {
   }
 
   /**
+   * The status page: any caller, anonymous included (the page shows each caller what it may
+   * read). Credentials that do not log in get the admin Basic challenge rather than the Bearer
+   * one, so a browser asks again instead of sending stale credentials for ever.
+   */
+  Handler<RoutingContext> viewer() {
+    return ctx -> resolve(ctx, principal -> ctx.next(), e -> {
+      if (e.kind() == LoginException.Kind.THROTTLED) {
+        refuse(ctx, e);
+      } else {
+        adminChallenge(ctx, "invalid credentials");
+      }
+    });
+  }
+
+  /**
    * 401 with a Basic challenge when an admin's password could help (no credentials, or a Bearer
    * token, which never carries admin rights); 403 for a token that is not an admin token.
    */
@@ -181,10 +196,15 @@ final class AuthHandler {
           "token '" + principal.displayName() + "' is not an admin token (auth.adminTokens)"));
       return;
     }
-    ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"connected-registry admin\"");
-    ctx.fail(ErrorCode.UNAUTHORIZED.exception(principal instanceof Principal.Bearer
+    adminChallenge(ctx, principal instanceof Principal.Bearer
         ? "operator calls take an admin token's name and password (Basic), not a Bearer token"
-        : "operator calls need an admin token's credentials"));
+        : "operator calls need an admin token's credentials");
+  }
+
+  /** 401 with the Basic challenge of the admin realm: a browser then asks for a name and password. */
+  static void adminChallenge(RoutingContext ctx, String detail) {
+    ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"connected-registry admin\"");
+    ctx.fail(ErrorCode.UNAUTHORIZED.exception(detail));
   }
 
   private interface Decision {
@@ -192,12 +212,16 @@ final class AuthHandler {
   }
 
   private void resolve(RoutingContext ctx, Decision decision) {
+    resolve(ctx, decision, e -> refuse(ctx, e));
+  }
+
+  private void resolve(RoutingContext ctx, Decision decision, java.util.function.Consumer<LoginException> refusal) {
     String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     Optional<Principal> known;
     try {
       known = access.cached(authorization);
     } catch (LoginException e) {
-      refuse(ctx, e);
+      refusal.accept(e);
       return;
     }
     if (known.isPresent()) {
@@ -218,7 +242,7 @@ final class AuthHandler {
           if (result.succeeded()) {
             decide(ctx, result.result(), decision);
           } else if (result.cause() instanceof LoginException e) {
-            refuse(ctx, e);
+            refusal.accept(e);
           } else if (result.cause() instanceof LoginQueue.Full) {
             LoginQueue.refuse(ctx);
           } else {

@@ -23,6 +23,15 @@ final class FailureHandler {
   private FailureHandler() {}
 
   static void handle(RoutingContext ctx) {
+    handle(ctx, null);
+  }
+
+  /** As {@link #handle(RoutingContext)}, keeping the 500s in {@code recent} for the status page. */
+  static io.vertx.core.Handler<RoutingContext> recordingIn(RecentFailures recent) {
+    return ctx -> handle(ctx, recent);
+  }
+
+  private static void handle(RoutingContext ctx, RecentFailures recent) {
     Throwable failure = ctx.failure();
     RegistryException error = toRegistryException(failure, ctx);
     if (error == null) {
@@ -38,6 +47,10 @@ final class FailureHandler {
       String correlationId = UUID.randomUUID().toString();
       LOG.error("{} {} failed [correlationId={}]", ctx.request().method(), ctx.request().path(), correlationId, failure);
       error = ErrorCode.UNKNOWN.exception("internal error; correlationId " + correlationId);
+      if (recent != null) {
+        recent.add(new RecentFailures.Failure(java.time.Instant.now(), correlationId,
+            ctx.request().method() + " " + ctx.request().path(), failure.getClass().getSimpleName()));
+      }
     }
     write(ctx, error);
   }

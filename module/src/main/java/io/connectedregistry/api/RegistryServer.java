@@ -12,9 +12,11 @@ import io.connectedregistry.storage.RegistryStorage;
 import io.connectedregistry.sync.SyncService;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.util.concurrent.TimeUnit;
+import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +68,13 @@ public final class RegistryServer {
   public static Future<RegistryServer> start(Vertx vertx, RegistryConfig config, RegistryStorage storage,
       AccessControl access, SyncService sync, StatusBoard board, ConfigControl configControl,
       ControlPlane relay) {
+    return start(vertx, config, storage, access, sync, board, configControl, relay, null);
+  }
+
+  /** @param metrics {@code GET /metrics} (admin tokens only); null = not served */
+  public static Future<RegistryServer> start(Vertx vertx, RegistryConfig config, RegistryStorage storage,
+      AccessControl access, SyncService sync, StatusBoard board, ConfigControl configControl,
+      ControlPlane relay, Handler<RoutingContext> metrics) {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor(STORAGE_POOL, STORAGE_WORKERS);
     // Logins hash passwords (PBKDF2, ~0.1 s each): their own small pool, so a burst of logins
     // (or a guesser) never starves blob and manifest I/O.
@@ -76,6 +85,7 @@ public final class RegistryServer {
     TokenHandler token = new TokenHandler(access, logins, auth);
     AdminHandler admin = new AdminHandler(access, authWorker);
     SyncStatusHandler syncStatus = new SyncStatusHandler(sync, board, access);
+    StatusPage page = new StatusPage(calls, sync, board, access, new RecentFailures(), Clock.systemUTC());
     PullThrough pullThrough = new PullThrough(sync);
     ConfigHandler configHandler = new ConfigHandler(configControl, authWorker);
     // loginServer and auth.adminTokens are live: read from the running configuration at each call.
@@ -111,7 +121,7 @@ public final class RegistryServer {
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx
         .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus, pullThrough, limits,
-            configHandler, connected, control, bundles),
+            configHandler, connected, control, page, metrics, bundles),
             new DeploymentOptions().setInstances(instances))
         .map(id -> {
           server.deploymentId = id;

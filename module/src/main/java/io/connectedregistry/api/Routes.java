@@ -24,13 +24,19 @@ final class Routes {
   private static final String NAME = "/v2/(?<name>.+)";
   private static final String CONNECTED = "/_connected/v1";
   private static final String ADMIN = CONNECTED + "/admin";
+  // Route names: the HTTP metrics' route label (a template, never the path: names are unbounded).
+  // Never a '>' in a name: Vert.x joins the names of the routes a request passed with it.
+  private static final String T_UPLOADS = "/v2/{name}/blobs/uploads/";
+  private static final String T_UPLOAD = "/v2/{name}/blobs/uploads/{uuid}";
+  private static final String T_BLOB = "/v2/{name}/blobs/{digest}";
+  private static final String T_MANIFEST = "/v2/{name}/manifests/{reference}";
 
   private Routes() {}
 
   static Router create(Vertx vertx, Storage storage, Supplier<Mode> mode, ListenAddress listen, AuthHandler auth,
       TokenHandler token, AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough,
-      ConfigHandler config, ConnectedRegistryHandler connected, ControlPlaneHandler control,
-      BundleHandler bundles) {
+      ConfigHandler config, ConnectedRegistryHandler connected, ControlPlaneHandler control, StatusPage page,
+      Handler<RoutingContext> metrics, BundleHandler bundles) {
     BlobHandler blobs = new BlobHandler(storage, pullThrough);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage, pullThrough);
@@ -44,9 +50,11 @@ final class Routes {
     router.route().handler(new CrossSiteGuard(listen.isLoopback())::handle);
     router.get("/healthz").handler(health::alive);
     router.get("/readyz").handler(health::ready);
+    // A browser's GET / (Accept prefers HTML): the status page; anything else there: 404 as before.
+    router.get("/").handler(page::negotiate).handler(auth.viewer()).handler(page::render);
     // The mode is live (it can change without a restart): read once per request, here, so a
     // request past this point finishes under the mode it started in.
-    router.routeWithRegex("/v2/.*").handler(ctx -> {
+    router.routeWithRegex("/v2/.*").setName("/v2/*").handler(ctx -> {
       if (mode.get() == Mode.ReadOnly) {
         refuseWritesWhenReadOnly(ctx);
       } else {
@@ -103,6 +111,11 @@ final class Routes {
     router.post(ADMIN + "/bundles").handler(bundles::importBundle);
     router.route(ADMIN + "/*").handler(AdminHandler::unknown);
 
+    // Prometheus metrics: admin only here (metrics.listen serves them without credentials).
+    if (metrics != null) {
+      router.get("/metrics").handler(auth.admin()).handler(metrics);
+    }
+
     // The running configuration: admin only, like the admin API.
     router.route(CONNECTED + "/config").handler(auth.admin());
     router.get(CONNECTED + "/config").handler(config::show);
@@ -114,32 +127,35 @@ final class Routes {
     Handler<RoutingContext> delete = auth.require(Action.CONTENT_DELETE);
     Handler<RoutingContext> metadata = auth.require(Action.METADATA_READ);
 
-    router.routeWithRegex(HttpMethod.GET, "/v2/?").handler(auth.base()).handler(Routes::base);
+    router.routeWithRegex(HttpMethod.GET, "/v2/?").setName("/v2/").handler(auth.base()).handler(Routes::base);
     router.get("/v2/_catalog").handler(auth.catalog()).handler(catalog::list);
 
-    router.routeWithRegex(HttpMethod.POST, NAME + "/blobs/uploads/?").handler(write).handler(uploads::start);
+    router.routeWithRegex(HttpMethod.POST, NAME + "/blobs/uploads/?").setName(T_UPLOADS).handler(write)
+        .handler(uploads::start);
     String upload = NAME + "/blobs/uploads/(?<uuid>[^/]+)";
-    router.routeWithRegex(HttpMethod.PATCH, upload).handler(write).handler(uploads::patch);
-    router.routeWithRegex(HttpMethod.PUT, upload).handler(write).handler(uploads::finish);
-    router.routeWithRegex(HttpMethod.GET, upload).handler(write).handler(uploads::status);
-    router.routeWithRegex(HttpMethod.DELETE, upload).handler(write).handler(uploads::cancel);
+    router.routeWithRegex(HttpMethod.PATCH, upload).setName(T_UPLOAD).handler(write).handler(uploads::patch);
+    router.routeWithRegex(HttpMethod.PUT, upload).setName(T_UPLOAD).handler(write).handler(uploads::finish);
+    router.routeWithRegex(HttpMethod.GET, upload).setName(T_UPLOAD).handler(write).handler(uploads::status);
+    router.routeWithRegex(HttpMethod.DELETE, upload).setName(T_UPLOAD).handler(write).handler(uploads::cancel);
 
     String blob = NAME + "/blobs/(?<digest>[^/]+)";
-    router.routeWithRegex(HttpMethod.GET, blob).handler(read).handler(blobs::get);
-    router.routeWithRegex(HttpMethod.HEAD, blob).handler(read).handler(blobs::get);
-    router.routeWithRegex(HttpMethod.DELETE, blob).handler(delete).handler(blobs::delete);
+    router.routeWithRegex(HttpMethod.GET, blob).setName(T_BLOB).handler(read).handler(blobs::get);
+    router.routeWithRegex(HttpMethod.HEAD, blob).setName(T_BLOB).handler(read).handler(blobs::get);
+    router.routeWithRegex(HttpMethod.DELETE, blob).setName(T_BLOB).handler(delete).handler(blobs::delete);
 
     String manifest = NAME + "/manifests/(?<reference>[^/]+)";
-    router.routeWithRegex(HttpMethod.GET, manifest).handler(read).handler(manifests::get);
-    router.routeWithRegex(HttpMethod.HEAD, manifest).handler(read).handler(manifests::get);
-    router.routeWithRegex(HttpMethod.PUT, manifest).handler(write).handler(manifests::put);
-    router.routeWithRegex(HttpMethod.DELETE, manifest).handler(delete).handler(manifests::delete);
+    router.routeWithRegex(HttpMethod.GET, manifest).setName(T_MANIFEST).handler(read).handler(manifests::get);
+    router.routeWithRegex(HttpMethod.HEAD, manifest).setName(T_MANIFEST).handler(read).handler(manifests::get);
+    router.routeWithRegex(HttpMethod.PUT, manifest).setName(T_MANIFEST).handler(write).handler(manifests::put);
+    router.routeWithRegex(HttpMethod.DELETE, manifest).setName(T_MANIFEST).handler(delete)
+        .handler(manifests::delete);
 
-    router.routeWithRegex(HttpMethod.GET, NAME + "/tags/list").handler(metadata).handler(tags::list);
+    router.routeWithRegex(HttpMethod.GET, NAME + "/tags/list").setName("/v2/{name}/tags/list")
+        .handler(metadata).handler(tags::list);
     router.routeWithRegex(HttpMethod.GET, NAME + "/referrers/(?<digest>[^/]+)")
-        .handler(metadata).handler(referrers::list);
+        .setName("/v2/{name}/referrers/{digest}").handler(metadata).handler(referrers::list);
 
-    router.route().failureHandler(FailureHandler::handle);
+    router.route().failureHandler(FailureHandler.recordingIn(page.failures()));
     router.route().last().handler(ctx -> ctx.fail(404));
     return router;
   }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
@@ -63,6 +64,9 @@ public final class AccessControl {
   private final Cache<String, Result> currentTokens =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(CACHE_LIFETIME).build();
   private volatile long seenVersion;
+  /** Since start, for the metrics: refused logins, and logins answered 429 without a check. */
+  private final LongAdder failedLogins = new LongAdder();
+  private final LongAdder throttledLogins = new LongAdder();
 
   public AccessControl(AuthStore store, Authenticator authenticator, TokenService tokens,
       LoginThrottle throttle, Anonymous anonymousPolicy, List<String> adminTokens, Clock clock) {
@@ -117,6 +121,29 @@ public final class AccessControl {
 
   public LoginThrottle throttle() {
     return policy.throttle();
+  }
+
+  /** Logins refused (a wrong password, or a refresh token no longer valid) since start. */
+  public long failedLogins() {
+    return failedLogins.sum();
+  }
+
+  /** Logins answered 429 without a check, their address (or all) out of budget, since start. */
+  public long throttledLogins() {
+    return throttledLogins.sum();
+  }
+
+  private void loginFailed(String address) {
+    failedLogins.increment();
+    throttle().failed(address);
+  }
+
+  private boolean throttled(String address) {
+    if (throttle().throttled(address)) {
+      throttledLogins.increment();
+      return true;
+    }
+    return false;
   }
 
   public TokenService tokens() {
@@ -192,13 +219,13 @@ public final class AccessControl {
 
   /** Checks a token name and password (the token endpoint's password grant); blocking. */
   public Principal.Basic login(String name, String password, String address) {
-    if (throttle().throttled(address)) {
+    if (throttled(address)) {
       throw new LoginException(Kind.THROTTLED, "too many failed logins from " + address
           + " or in all; refused without checking");
     }
     Result result = authenticator.authenticate(name, password, clock.instant());
     if (result instanceof Refused refused) {
-      throttle().failed(address);
+      loginFailed(address);
       LOG.info("login refused for token '{}' from {}: {}", printable(name), address,
           refused.reason());
       throw new LoginException(Kind.UNAUTHENTICATED, "login refused: " + refused.reason());
@@ -267,20 +294,20 @@ public final class AccessControl {
    * also revokes the refresh tokens it gave); blocking.
    */
   public Principal refresh(String refreshToken, String address) {
-    if (throttle().throttled(address)) {
+    if (throttled(address)) {
       throw new LoginException(Kind.THROTTLED,
           "too many failed logins from " + address + " or in all");
     }
     Instant now = clock.instant();
     Optional<TokenService.Refresh> grant = tokens.verifyRefresh(refreshToken, now);
     if (grant.isEmpty()) {
-      throttle().failed(address);
+      loginFailed(address);
       throw new LoginException(Kind.UNAUTHENTICATED, "refresh token is not valid or expired");
     }
     String name = grant.get().subject();
     Result current = authenticator.current(name);
     if (current instanceof Refused refused) {
-      throttle().failed(address);
+      loginFailed(address);
       throw new LoginException(Kind.UNAUTHENTICATED,
           "refresh token of '" + name + "' no longer valid: " + refused.reason());
     }
@@ -289,7 +316,7 @@ public final class AccessControl {
         .filter(p -> p.fingerprint().equals(grant.get().passwordFingerprint()) && !p.expiredAt(now))
         .findFirst();
     if (password.isEmpty()) {
-      throttle().failed(address);
+      loginFailed(address);
       throw new LoginException(Kind.UNAUTHENTICATED, "refresh token of '" + name
           + "' no longer valid: the password it was issued for was replaced, deleted or expired");
     }

@@ -73,6 +73,15 @@ public final class LoginThrottle {
     byClient.get(client(address), a -> RateLimiter.of("failed-logins", config)).acquirePermission();
   }
 
+  /**
+   * Addresses (IPv6: /64s) whose budget is spent now. Walks the bounded table (at most 100,000
+   * entries): for the metrics, not for requests.
+   */
+  public long throttledClients() {
+    return byClient.asMap().values().stream()
+        .filter(limiter -> limiter.getMetrics().getAvailablePermissions() <= 0).count();
+  }
+
   /** How long a throttled client should wait, for {@code Retry-After}. */
   public Duration retryAfter() {
     return PERIOD;

@@ -39,6 +39,7 @@ final class ConfigDraft {
   LogLevel logLevel = LogLevel.Information;
   TlsConfig tls;
   String loginServer;
+  Duration configWatchInterval = Duration.ofSeconds(10);
 
   Duration uploadExpiry = Duration.ofHours(24);
   Duration gcInterval;
@@ -54,6 +55,9 @@ final class ConfigDraft {
   Duration unauthenticatedIdleTimeout = HttpConfig.DEFAULTS.unauthenticatedIdleTimeout();
   long maxBodyMemory = HttpConfig.DEFAULTS.maxBodyMemory();
   List<String> trustedProxies = List.of();
+
+  boolean metricsEnabled = RegistryConfig.MetricsConfig.DEFAULTS.enabled();
+  ListenAddress metricsListen;
 
   Boolean anonymousPull;
   List<String> adminTokens = List.of();
@@ -76,6 +80,10 @@ final class ConfigDraft {
     }
   }
 
+  private static boolean isWildcard(ListenAddress address) {
+    return address.host().equals("0.0.0.0") || address.host().equals("::") || address.host().equals("[::]");
+  }
+
   /** Where the problems of one layer begin. */
   record Mark(int problems) {}
 
@@ -92,6 +100,11 @@ final class ConfigDraft {
 
   /** @throws ConfigException naming every bad key, if any */
   RegistryConfig build() {
+    if (metricsListen != null && metricsListen.port() == listen.port()
+        && (metricsListen.host().equals(listen.host()) || isWildcard(metricsListen) || isWildcard(listen))) {
+      problems.add("metrics.listen: " + metricsListen + " is the registry's own address (listen " + listen
+          + "); give the metrics listener a port of its own");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -113,6 +126,7 @@ final class ConfigDraft {
             maxTokens, maxScopeMaps, maxRulesPerScopeMap, maxClientTokens),
         new HttpConfig(maxConnections, headerTimeout, idleTimeout, unauthenticatedIdleTimeout,
             maxBodyMemory, trustedProxies),
-        loginServer);
+        loginServer,
+        configWatchInterval, new RegistryConfig.MetricsConfig(metricsEnabled, metricsListen));
   }
 }

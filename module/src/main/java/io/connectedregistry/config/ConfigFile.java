@@ -29,7 +29,7 @@ final class ConfigFile {
 
   private static final List<String> TOP_KEYS =
       List.of("listen", "data", "mode", "parent", "sync", "logLevel", "tls", "storage", "auth",
-          "http", "loginServer");
+          "http", "loginServer", "configWatchInterval", "metrics");
   private static final List<String> PARENT_KEYS =
       List.of("endpoint", "protocol", "username", "password", "caBundle", "tokenRealms");
   private static final List<String> SYNC_KEYS =
@@ -40,6 +40,7 @@ final class ConfigFile {
       "gcGrace", "minFreeBytes", "uploadMaxAge", "gcEnabled", "gcSchedule");
   private static final List<String> HTTP_KEYS = List.of("maxConnections", "headerTimeout",
       "idleTimeout", "unauthenticatedIdleTimeout", "maxBodyMemory", "trustedProxies");
+  private static final List<String> METRICS_KEYS = List.of("enabled", "listen");
   private static final List<String> AUTH_KEYS =
       List.of("anonymousPull", "adminTokens", "tokenLifetime", "failedLoginsPerMinute", "limits");
   private static final List<String> LIMIT_KEYS =
@@ -139,6 +140,10 @@ final class ConfigFile {
         .ifPresent(
             v -> draft.logLevel = ConfigValues.oneOf("logLevel", v, RegistryConfig.LogLevel.class)));
 
+    draft.check(() -> scalar(root, "configWatchInterval", "configWatchInterval")
+        .ifPresent(v -> draft.configWatchInterval = ConfigValues.zeroOrDurationBetween(
+            "configWatchInterval", v, "PT1S", "PT1H")));
+
     section(root, "parent", PARENT_KEYS, draft)
         .ifPresent(node -> draft.check(() -> draft.parent = parent(node, draft.parent)));
     section(root, "sync", SYNC_KEYS, draft).ifPresent(node -> applySync(node, draft));
@@ -146,6 +151,12 @@ final class ConfigFile {
     section(root, "storage", STORAGE_KEYS, draft).ifPresent(node -> applyStorage(node, draft));
     section(root, "auth", AUTH_KEYS, draft).ifPresent(node -> applyAuth(node, draft));
     section(root, "http", HTTP_KEYS, draft).ifPresent(node -> applyHttp(node, draft));
+    section(root, "metrics", METRICS_KEYS, draft).ifPresent(node -> {
+      draft.check(() -> scalar(node, "enabled", "metrics.enabled")
+          .ifPresent(v -> draft.metricsEnabled = ConfigValues.bool("metrics.enabled", v)));
+      draft.check(() -> scalar(node, "listen", "metrics.listen")
+          .ifPresent(v -> draft.metricsListen = ConfigValues.listen("metrics.listen", v)));
+    });
   }
 
   private static void applyHttp(JsonNode node, ConfigDraft draft) {

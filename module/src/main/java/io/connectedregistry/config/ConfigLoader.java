@@ -121,6 +121,14 @@ public final class ConfigLoader {
     return tree[0];
   }
 
+  /**
+   * The configuration file {@code --config} or {@code REGISTRY_CONFIG} names, as given (a symlink
+   * is not resolved here: a watcher follows it on every read); empty without one.
+   */
+  public Optional<Path> configFile(Flags flags) {
+    return Optional.ofNullable(flags.config()).or(() -> env("REGISTRY_CONFIG")).map(Path::of);
+  }
+
   /** The keys the environment sets (blank variables count as unset). */
   java.util.Set<String> environmentKeys() {
     java.util.Set<String> keys = new java.util.TreeSet<>();

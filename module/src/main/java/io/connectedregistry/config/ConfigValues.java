@@ -304,6 +304,19 @@ final class ConfigValues {
     return value;
   }
 
+  /** Zero (off), or an ISO-8601 duration within [min, max]. */
+  static Duration zeroOrDurationBetween(String key, String raw, String min, String max) {
+    Duration value = duration(key, raw);
+    if (value.isZero()) {
+      return value;
+    }
+    if (value.compareTo(Duration.parse(min)) < 0 || value.compareTo(Duration.parse(max)) > 0) {
+      throw new ConfigException(key + ": '" + raw + "' is not PT0S (off) nor between " + min
+          + " and " + max);
+    }
+    return value;
+  }
+
   static Duration positiveDuration(String key, String raw) {
     Duration value = duration(key, raw);
     if (value.isNegative() || value.isZero()) {

@@ -37,6 +37,7 @@ public final class ConfigView {
     m.put("mode", text(c.mode()));
     m.put("logLevel", text(c.logLevel()));
     m.put("loginServer", text(c.loginServer()));
+    m.put("configWatchInterval", text(c.configWatchInterval()));
     ParentConfig p = c.parent();
     m.put("parent.endpoint", p == null ? "" : text(p.endpoint()));
     m.put("parent.protocol", p == null ? "" : text(p.protocol()));
@@ -82,6 +83,8 @@ public final class ConfigView {
     m.put("http.unauthenticatedIdleTimeout", text(h.unauthenticatedIdleTimeout()));
     m.put("http.maxBodyMemory", text(h.maxBodyMemory()));
     m.put("http.trustedProxies", text(h.trustedProxies()));
+    m.put("metrics.enabled", text(c.metrics().enabled()));
+    m.put("metrics.listen", text(c.metrics().listen()));
     return m;
   }
 

@@ -13,6 +13,11 @@ import java.util.List;
  * loginServer: HOST[:PORT] clients and children reach this registry at (it may listen on 0.0.0.0,
  * which says nothing); the default parent endpoint of its connected registries' connection
  * strings. Null = not set.
+ *
+ * configWatchInterval: how often the configuration file (by its real path, through symlinks) is
+ * read to see whether its content changed, which then applies as SIGHUP does; what a ConfigMap
+ * mounted in Kubernetes needs, since nothing sends a signal there. Zero = not watched (SIGHUP
+ * still works). Unused without a configuration file.
  */
 public record RegistryConfig(
     ListenAddress listen,
@@ -25,7 +30,8 @@ public record RegistryConfig(
     StorageConfig storage,
     AuthConfig auth,
     HttpConfig http,
-    String loginServer) {
+    String loginServer,
+    Duration configWatchInterval, MetricsConfig metrics) {
 
   public enum Mode { ReadOnly, ReadWrite }
 
@@ -170,6 +176,17 @@ public record RegistryConfig(
     public HttpConfig {
       trustedProxies = List.copyOf(trustedProxies);
     }
+  }
+
+  /**
+   * @param enabled serve {@code /metrics} (Prometheus text format): on the main listener to admin
+   *     tokens, and on {@code listen} when set; false = no {@code /metrics} anywhere and nothing
+   *     measured
+   * @param listen a second listener that serves only {@code /metrics}, without credentials (meant
+   *     for a loopback or cluster-internal address); null = none
+   */
+  public record MetricsConfig(boolean enabled, ListenAddress listen) {
+    public static final MetricsConfig DEFAULTS = new MetricsConfig(true, null);
   }
 
   /**

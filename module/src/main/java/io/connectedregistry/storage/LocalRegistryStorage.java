@@ -308,6 +308,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
   }
 
   @Override
+  public RepositoryPage repositoriesByLastChange(java.util.function.Predicate<String> visible, int limit) {
+    return metadata.repositoriesByLastChange(visible, limit);
+  }
+
+  @Override
   public StorageUsage usage() {
     return metadata.usage();
   }

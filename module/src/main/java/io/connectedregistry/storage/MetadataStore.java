@@ -93,6 +93,39 @@ final class MetadataStore {
     });
   }
 
+  /**
+   * The repositories holding a manifest that {@code visible} accepts, newest change first (a tag
+   * set or moved, a manifest stored), at most {@code limit}, with how many more there are. The
+   * rows stream from one query, so memory stays bounded by {@code limit} however many exist.
+   */
+  RegistryStorage.RepositoryPage repositoriesByLastChange(java.util.function.Predicate<String> visible, int limit) {
+    return read(c -> {
+      // Both subqueries walk a primary key prefix (repository_id): no table scan per repository.
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT r.name, (SELECT COUNT(*) FROM tags t WHERE t.repository_id = r.id),"
+              + " MAX(COALESCE((SELECT MAX(t.updated_at) FROM tags t WHERE t.repository_id = r.id), 0),"
+              + " (SELECT MAX(m.created_at) FROM manifests m WHERE m.repository_id = r.id)) AS changed"
+              + " FROM repositories r WHERE EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id)"
+              + " ORDER BY changed DESC, r.name");
+          ResultSet rs = ps.executeQuery()) {
+        List<RegistryStorage.RepositorySummary> first = new ArrayList<>();
+        long more = 0;
+        while (rs.next()) {
+          String name = rs.getString(1);
+          if (!visible.test(name)) {
+            continue;
+          }
+          if (first.size() < limit) {
+            first.add(new RegistryStorage.RepositorySummary(name, rs.getLong(2), rs.getLong(3)));
+          } else {
+            more++;
+          }
+        }
+        return new RegistryStorage.RepositoryPage(first, more);
+      }
+    });
+  }
+
   /** One pass over the metadata; no file is read. */
   StorageUsage usage() {
     return read(c -> {

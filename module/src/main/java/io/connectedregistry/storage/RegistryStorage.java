@@ -134,6 +134,18 @@ public interface RegistryStorage extends AutoCloseable {
 
   record ClientBacklog(long changes, long madeBefore) {}
 
+  /**
+   * For the status page: the repositories holding a manifest that {@code visible} accepts, the
+   * most recently changed first (a tag set or moved, a manifest stored; deletes do not count), at
+   * most {@code limit} of them, and how many more {@code visible} accepts.
+   */
+  RepositoryPage repositoriesByLastChange(java.util.function.Predicate<String> visible, int limit);
+
+  /** @param lastChange epoch millis of the newest tag update or manifest */
+  record RepositorySummary(String name, long tags, long lastChange) {}
+
+  record RepositoryPage(List<RepositorySummary> first, long more) {}
+
   // ---- housekeeping ----
 
   GcReport collectGarbage();

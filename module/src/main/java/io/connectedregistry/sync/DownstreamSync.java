@@ -80,6 +80,8 @@ public final class DownstreamSync {
    */
   private long failingSequence = -1;
   private java.time.Instant failingSince;
+  /** The parent's feed head as last listed; -1 before any feed page (or from a parent without a feed). */
+  private volatile long feedHead = -1;
   /** Tags a client changed here that the upstream queue has yet to settle with the parent. */
   private TagGuard guard = TagGuard.NONE;
 
@@ -134,6 +136,11 @@ public final class DownstreamSync {
     this.mirrorManifestDeletes = mirrorManifestDeletes;
   }
 
+  /** The parent's change-feed head as last listed; -1 before any feed page. */
+  long feedHead() {
+    return feedHead;
+  }
+
   /** Runs one cycle; never fails for one image (its error is in the report), only for the parent. */
   public Future<Report> run(BooleanSupplier stop) {
     Cycle cycle = new Cycle(stop);
@@ -172,6 +179,7 @@ public final class DownstreamSync {
           // Never synced from this feed: copy everything, then follow the feed from where it stood
           // before the copy began (changes made during the copy are applied again: idempotent).
           long head = first.get().head();
+          feedHead = head;
           return listAndCopy().compose(v -> {
             if (completed()) {
               state.follow(head);
@@ -332,6 +340,7 @@ public final class DownstreamSync {
         storeOf(page);
         return save();
       }
+      feedHead = page.head();
       Future<Void> chain = Future.succeededFuture();
       for (ListChanges.Change change : page.changes()) {
         chain = chain.compose(v -> stopped() ? Future.succeededFuture() : apply(change));

@@ -32,9 +32,12 @@ final class OnDemandFetcher {
   private final BlobFetcher blobs;
   private final HeadBlob headBlob;
   private final Map<String, Future<Void>> inFlight = new ConcurrentHashMap<>();
+  private final SyncTotals totals;
 
   OnDemandFetcher(Context context, ParentCaller caller, RegistryStorage storage,
-      WorkerExecutor worker, List<RepositoryPattern> scope, SyncState state, BlobFetcher blobs) {
+      WorkerExecutor worker, List<RepositoryPattern> scope, SyncState state, BlobFetcher blobs,
+      SyncTotals totals) {
+    this.totals = totals;
     this.context = context;
     this.caller = caller;
     this.storage = storage;
@@ -169,6 +172,7 @@ final class OnDemandFetcher {
     if (running != null) {
       return running;
     }
+    totals.onDemandFetch();
     context.runOnContext(v -> {
       Future<Void> started;
       try {

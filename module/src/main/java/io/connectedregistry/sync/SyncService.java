@@ -62,6 +62,7 @@ public final class SyncService {
   private UpstreamQueue upstream;
   private final UpstreamState upstreamState;
   private final TransferCounter counter = new TransferCounter();
+  private final SyncTotals totals = new SyncTotals(counter);
   private final Clock clock;
   private final SyncStatus status;
   private final StatusBoard board;
@@ -127,7 +128,7 @@ public final class SyncService {
         new TagFilter(config.sync().tags()), blobs, counter, config.mode() == Mode.ReadOnly,
         config.sync().messageTtl(), clock);
     this.onDemand = config.sync().onDemand()
-        ? new OnDemandFetcher(context, caller, storage, worker, scope, state, blobs) : null;
+        ? new OnDemandFetcher(context, caller, storage, worker, scope, state, blobs, totals) : null;
     this.upstream = config.mode() == Mode.ReadWrite
         ? new UpstreamQueue(vertx, context, caller, storage, worker, upstreamState, state,
             new ImageCopier(caller, blobs, storage, worker, new ImageCopier.Counts()), board, bandwidth,
@@ -229,6 +230,11 @@ public final class SyncService {
   /** The board holding the sync part of the status; safe from any thread. */
   public StatusBoard board() {
     return board;
+  }
+
+  /** Sums over the cycles since start, for the metrics; safe from any thread. */
+  public SyncTotals totals() {
+    return totals;
   }
 
   /**
@@ -430,6 +436,10 @@ public final class SyncService {
       status.syncState = SyncPhase.Failed;
       error(unreachable ? "ParentUnreachable" : "SyncFailed", String.valueOf(failure.getMessage()), end);
     }
+    // For the metrics: the phase just decided is the cycle's result.
+    totals.cycleEnded(status.syncState,
+        lastCycleStart == null ? 0 : Duration.between(lastCycleStart, end).toNanos(), report);
+    totals.feedPosition(sync.feedHead(), state.cursor());
     persist();
   }
 

@@ -292,7 +292,7 @@ class ConfigLoaderProperties {
         "http.unauthenticatedIdleTimeout", "http.maxBodyMemory", "http.trustedProxies", "auth.anonymousPull",
         "auth.adminTokens", "auth.tokenLifetime", "auth.failedLoginsPerMinute", "auth.limits",
         "auth.limits.maxTokens", "auth.limits.maxScopeMaps", "auth.limits.maxRulesPerScopeMap",
-        "auth.limits.maxClientTokens", "unknown", "sync.unknown");
+        "auth.limits.maxClientTokens", "metrics", "metrics.enabled", "metrics.listen", "unknown", "sync.unknown");
   }
 
   private static Gen<Object> anyValues() {

@@ -380,6 +380,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void metrics_are_on_without_a_listener_by_default_and_the_section_sets_both() throws IOException {
+    assertEquals(new RegistryConfig.MetricsConfig(true, null), load(Flags.none()).metrics());
+
+    RegistryConfig config = loadFile("m.yaml", "metrics: {enabled: false, listen: '127.0.0.1:9090'}\n");
+    assertEquals(new RegistryConfig.MetricsConfig(false, new RegistryConfig.ListenAddress("127.0.0.1", 9090)),
+        config.metrics());
+
+    String sameAddress = loadFileFailure("same.yaml", "{listen: '0.0.0.0:5000', metrics: {listen: '127.0.0.1:5000'}}\n");
+    assertTrue(sameAddress.startsWith("metrics.listen: 127.0.0.1:5000 is the registry's own address"
+        + " (listen 0.0.0.0:5000)"), sameAddress);
+    assertEquals(9090, loadFile("other.yaml", "{listen: '10.0.0.5:9090', metrics: {listen: '127.0.0.1:9090'}}\n")
+        .metrics().listen().port(), "another host, same port: two sockets");
+  }
+
+  @Test
   void free_space_upload_age_and_token_realms_have_defaults_and_can_be_set() throws IOException {
     RegistryConfig defaults = load(Flags.none());
     assertEquals(512L << 20, defaults.storage().minFreeBytes());
@@ -402,6 +417,13 @@ class ConfigLoaderTest {
     assertEquals("root.example.com", loadFile("l.yaml", "loginServer: root.example.com\n").loginServer());
     assertEquals("10.0.0.5:5000", loadFile("l.yaml", "loginServer: '10.0.0.5:5000'\n").loginServer());
     assertEquals("[fd00::5]:5000", loadFile("l.yaml", "loginServer: '[fd00::5]:5000'\n").loginServer());
+  }
+
+  @Test
+  void the_config_file_is_watched_every_ten_seconds_by_default_and_zero_turns_it_off() throws IOException {
+    assertEquals(Duration.ofSeconds(10), load(Flags.none()).configWatchInterval());
+    assertEquals(Duration.ofSeconds(2), loadFile("w.yaml", "configWatchInterval: PT2S\n").configWatchInterval());
+    assertEquals(Duration.ZERO, loadFile("w.yaml", "configWatchInterval: PT0S\n").configWatchInterval());
   }
 
   @Test
@@ -495,9 +517,14 @@ class ConfigLoaderTest {
         arguments("parent: {endpoint: x, tokenRealms: ['http://auth.example']}",
             "parent.tokenRealms[0]: 'http://auth.example' is not https"),
         arguments("http: {timeout: PT1S}", "unknown configuration key 'http.timeout'"),
+        arguments("metrics: {listen: '9090'}", "metrics.listen: '9090' is not HOST:PORT"),
+        arguments("metrics: {enabled: maybe}", "metrics.enabled: 'maybe' is not one of true, false"),
         arguments("loginServer: 'https://root.example'", "loginServer: 'https://root.example' is not HOST[:PORT]"),
         arguments("loginServer: 'root.example:0'", "loginServer: 'root.example:0' has port '0'"),
         arguments("loginServer: '0.0.0.0:5000'", "loginServer: '0.0.0.0:5000' is a wildcard listen address"),
+        arguments("configWatchInterval: PT0.5S",
+            "configWatchInterval: 'PT0.5S' is not PT0S (off) nor between PT1S and PT1H"),
+        arguments("configWatchInterval: 10", "configWatchInterval: '10' is not an ISO-8601 duration"),
         arguments("- a list", "the top level: expected a mapping"));
   }
 

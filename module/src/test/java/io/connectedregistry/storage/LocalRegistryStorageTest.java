@@ -81,6 +81,27 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
   }
 
   @Test
+  void repositoriesByLastChangeAreNewestFirstFilteredAndBoundedWithTheRestCounted() {
+    for (String repository : List.of("old", "hidden/x", "middle", "new")) {
+      clock.now = clock.now.plus(Duration.ofMinutes(1));
+      Digest config = push(repository, bytes("{\"r\":\"" + repository + "\"}"));
+      storage.putManifest(repository, image(config), "v1");
+      storage.putManifest(repository, image(config), "v2");
+    }
+    push("empty", bytes("no manifest"));
+    clock.now = clock.now.plus(Duration.ofMinutes(1));
+    Digest again = push("old", bytes("{\"r\":\"old again\"}"));
+    storage.putManifest("old", image(again), "v3"); // old is now the newest
+
+    RegistryStorage.RepositoryPage page = storage.repositoriesByLastChange(r -> !r.startsWith("hidden/"), 2);
+
+    assertEquals(List.of("old", "new"), page.first().stream().map(RegistryStorage.RepositorySummary::name).toList());
+    assertEquals(3, page.first().get(0).tags());
+    assertEquals(clock.millis(), page.first().get(0).lastChange());
+    assertEquals(1, page.more(), "middle; hidden/x is not counted, empty holds no manifest");
+  }
+
+  @Test
   void blobsLiveAtTheirContentAddress() {
     Digest d = push("r", bytes("content"));
     assertTrue(Files.exists(dir.resolve("blobs/sha256").resolve(d.hex().substring(0, 2)).resolve(d.hex())));

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Test images: {@code make-image.sh} (shared tools) writes OCI layouts, skopeo pushes them. */
-final class Images {
+public final class Images {
   private Images() {}
 
   /** The shared tools folder: {@code -Dshared.tools}, else {@code ../../shared/tools} from {@code module/}. */
@@ -25,7 +25,7 @@ final class Images {
   }
 
   /** {@code make-image.sh -o layout -t tag -q ARGS}; returns the digest the tag points at. */
-  static Digest make(Path layout, String tag, String... args) {
+  public static Digest make(Path layout, String tag, String... args) {
     List<String> cmd = new ArrayList<>(List.of(tool("make-image.sh").toString(), "-o", layout.toString(), "-t", tag, "-q"));
     cmd.addAll(List.of(args));
     return Digest.parse(run(layout.getParent(), cmd).trim());
@@ -35,7 +35,7 @@ final class Images {
    * {@code skopeo copy oci:layout:tag docker://registry/repository:tag}; returns the digest of the
    * manifest as skopeo pushed it ({@code --digestfile}).
    */
-  static Digest push(Path layout, String tag, String hostPort, String repository, String credentials) {
+  public static Digest push(Path layout, String tag, String hostPort, String repository, String credentials) {
     return push(layout, tag, hostPort, repository, credentials, false);
   }
 
@@ -72,8 +72,21 @@ final class Images {
     }
   }
 
+  /** {@code skopeo copy docker://registry/repository:tag oci:layout:tag}: a pull, anonymous. */
+  public static void pull(String hostPort, String repository, String tag, Path layout) {
+    Path work = layout.getParent();
+    Path policy = work.resolve("policy.json");
+    try {
+      Files.writeString(policy, "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    run(work, List.of("skopeo", "--policy", policy.toString(), "copy", "-q", "--src-tls-verify=false",
+        "docker://" + hostPort + "/" + repository + ":" + tag, "oci:" + layout + ":" + tag));
+  }
+
   /** The layer digests of the image manifest {@code manifest} in the layout. */
-  static List<Digest> layers(Path layout, Digest manifest) {
+  public static List<Digest> layers(Path layout, Digest manifest) {
     JsonObject json = new JsonObject(readString(blob(layout, manifest)));
     JsonArray layers = json.getJsonArray("layers");
     List<Digest> out = new ArrayList<>();
@@ -83,7 +96,7 @@ final class Images {
     return out;
   }
 
-  static Path blob(Path layout, Digest digest) {
+  public static Path blob(Path layout, Digest digest) {
     return layout.resolve("blobs").resolve(digest.algorithm()).resolve(digest.hex());
   }
 
