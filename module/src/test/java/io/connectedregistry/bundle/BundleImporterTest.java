@@ -367,6 +367,47 @@ class BundleImporterTest {
   }
 
   @Test
+  void inAConnectedRegistryADeletedTagGoesOnlyIfSyncMadeItAndItStillPointsThere() {
+    importBytes(new Bundle().tag("factory/app", "synced", one).tag("factory/app", "mine", one)
+        .tag("factory/app", "moved", two).write(Compression.TAR));
+    Bundle next = new Bundle();
+    next.repositories.add("factory/app");
+    next.since = 10L;
+    for (String tag : List.of("synced", "mine", "moved")) {
+      next.deletedTags.add(new Object[] {"factory/app", tag});
+    }
+    Map<String, Map<String, String>> syncedTags = Map.of("factory/app", Map.of(
+        "synced", one.manifest().digest().toString(), "moved", one.manifest().digest().toString()));
+    BundleImporter importer = new BundleImporter(storage,
+        new BundleImporter.Options(null, ChangeOrigin.SYNC, false, BundleLimits.DEFAULT));
+
+    BundleImporter.Result result;
+    try (BundleImporter.Staged staged = importer.stage(new ByteArrayInputStream(next.write(Compression.TAR)))) {
+      result = staged.apply(syncedTags);
+    }
+
+    assertEquals(List.of("factory/app:synced"), result.tagsDeleted());
+    assertTrue(storage.manifest("factory/app", Reference.parse("mine")).isPresent(), "a client's tag stays");
+    assertTrue(storage.manifest("factory/app", Reference.parse("moved")).isPresent(), "moved here since: stays");
+    assertEquals(2, result.applied().tagsDeleted().size(), "both of sync's tags stop being sync's");
+  }
+
+  @Test
+  void deletedManifestsApplyWhereManifestDeletesAreMirrored() {
+    importBytes(goodBundle().write(Compression.TAR));
+    Bundle next = new Bundle();
+    next.repositories.add("factory/tools");
+    next.since = 10L;
+    next.deletedManifests.add(new Object[] {"factory/tools", two.manifest().digest()});
+
+    BundleImporter.Result result = importBytes(next.write(Compression.TAR));
+
+    assertEquals(1, result.manifestsDeleted());
+    assertTrue(storage.manifest("factory/tools", new Reference(null, two.manifest().digest())).isEmpty());
+    assertTrue(storage.manifest("factory/app", Reference.parse("v2")).isPresent(), "only in the repository named");
+  }
+
+  @Test
   void belowTheFreeSpaceFloorTheImportStopsAndLeavesNothing() {
     storage.close();
     storage = LocalRegistryStorage.open(data, new LocalRegistryStorage.Options(Duration.ofHours(24),

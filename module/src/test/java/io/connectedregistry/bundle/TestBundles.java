@@ -78,6 +78,7 @@ final class TestBundles {
     final List<Object[]> tags = new ArrayList<>(); // repository, tag, image
     final List<Object[]> deletedTags = new ArrayList<>();
     final List<Digest> omitted = new ArrayList<>();
+    final List<Object[]> deletedManifests = new ArrayList<>(); // repository, digest
     boolean metadata = true;
 
     Bundle tag(String repository, String tag, Image image) {
@@ -99,7 +100,7 @@ final class TestBundles {
         omitted.forEach(d -> omittedJson.add(d.toString()));
         JsonObject meta = new JsonObject().put("bundleVersion", 1).put("store", store).put("cursor", cursor)
             .put("since", since).put("repositories", new JsonArray(repositories))
-            .put("deletedTags", deleted).put("deletedManifests", new JsonArray())
+            .put("deletedTags", deleted).put("deletedManifests", deletedManifestsJson())
             .put("omittedBlobs", omittedJson).put("createdAt", "2026-11-30T20:00:00Z");
         entries.put(BundleMetadata.ENTRY, meta.encode().getBytes(StandardCharsets.UTF_8));
       }
@@ -125,6 +126,12 @@ final class TestBundles {
         }
       }
       return entries;
+    }
+
+    JsonArray deletedManifestsJson() {
+      JsonArray out = new JsonArray();
+      deletedManifests.forEach(m -> out.add(new JsonObject().put("repository", m[0]).put("digest", m[1].toString())));
+      return out;
     }
 
     byte[] write(Compression compression) {
