@@ -291,7 +291,7 @@ class BundleExporterTest {
     Digest layer = content.blob("factory/app", "docker-layer");
     String json = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.DOCKER_MANIFEST + "\","
         + "\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"digest\":\"" + config
-        + "\",\"size\":15},\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\","
+        + "\",\"size\":14},\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\","
         + "\"digest\":\"" + layer + "\",\"size\":12}]}";
     Digest docker = content.manifest("factory/app", "docker", json);
     content.image("factory/app", "oci", "oci-layer");
