@@ -83,8 +83,12 @@ public final class BundleExporter {
    *
    * @param images tagged images
    * @param bytes content bytes (manifests and blobs, before tar headers and compression)
+   * @param dockerFormatTags {@code repository:tag} of the tags whose manifest has a Docker media
+   *     type: skopeo's oci-archive transport skips those descriptors (it looks for OCI types only),
+   *     so only this registry's import reads them
    */
-  public record Result(BundleMetadata metadata, long images, int manifests, int blobs, long bytes) {}
+  public record Result(BundleMetadata metadata, long images, int manifests, int blobs, long bytes,
+      List<String> dockerFormatTags) {}
 
   /** Writes the bundle to {@code file} (via {@code file.partial}); nothing is left behind on failure. */
   public Result exportToFile(Request request, Path file, Compression compression, TransferListener listener) {
@@ -142,8 +146,12 @@ public final class BundleExporter {
   }
 
   private static Result result(ExportPlan plan) {
+    List<String> docker = plan.index().stream()
+        .filter(e -> e.tag() != null && e.mediaType().startsWith("application/vnd.docker."))
+        .map(e -> e.repository() + ":" + e.tag())
+        .toList();
     return new Result(plan.metadata(), plan.taggedImages(), plan.manifests().size(), plan.blobs().size(),
-        plan.contentBytes());
+        plan.contentBytes(), docker);
   }
 
   // ---- the tar stream ----

@@ -10,7 +10,6 @@ import io.connectedregistry.oci.Digest;
 import io.connectedregistry.oci.Manifest;
 import io.connectedregistry.oci.ManifestParser;
 import io.connectedregistry.oci.RegistryException;
-import io.connectedregistry.storage.Change;
 import io.connectedregistry.storage.StoreReader.History;
 import io.connectedregistry.storage.StoreReader.Snapshot;
 import io.connectedregistry.storage.StoredManifest;
@@ -106,7 +105,7 @@ final class ExportPlanner {
     Set<String> removedTags = new TreeSet<>();
     Set<Digest> put = new LinkedHashSet<>();
     Set<Digest> removedManifests = new LinkedHashSet<>();
-    for (Change change : store.changesAfter(repository, cursor)) {
+    store.changesAfter(repository, cursor, change -> {
       switch (change.action()) {
         case "tag_set" -> setTags.add(change.tag());
         case "tag_deleted" -> removedTags.add(change.tag());
@@ -114,7 +113,7 @@ final class ExportPlanner {
         case "manifest_deleted" -> removedManifests.add(Digest.parse(change.digest()));
         default -> { } // a newer release's action: nothing this format can carry
       }
-    }
+    });
     Set<Digest> included = new HashSet<>();
     Set<Digest> children = new HashSet<>();
     for (String tag : setTags) {

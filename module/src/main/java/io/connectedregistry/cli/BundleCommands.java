@@ -120,7 +120,7 @@ public final class BundleCommands {
               new BundleExporter.Request(repositories, since == null ? null : Since.parse(since));
           var listener = TransferProgress.of(progress, "Export");
           if (toStdout) {
-            exporter.exportTo(request, System.out, chosen, listener);
+            warnAboutDockerFormat(exporter.exportTo(request, System.out, chosen, listener));
             // System.out swallows write errors (a closed pipe): without this check a cut-off
             // bundle would end with exit 0.
             if (System.out.checkError()) {
@@ -131,11 +131,23 @@ public final class BundleCommands {
           }
           Path file = Path.of(output);
           BundleExporter.Result result = exporter.exportToFile(request, file, chosen, listener);
+          warnAboutDockerFormat(result);
           System.out.println(JSON.writeValueAsString(summary(file, result)));
           return 0;
         } catch (BundleException e) {
           System.err.println(NAME + ": " + e.getMessage());
           return e.usersToFix() ? USAGE : FAILURE;
+        }
+      }
+
+      /** Not an error: the bundle is whole, and this registry's import reads every tag of it. */
+      private static void warnAboutDockerFormat(BundleExporter.Result result) {
+        List<String> tags = result.dockerFormatTags();
+        if (!tags.isEmpty()) {
+          System.err.println(NAME + ": note: " + tags.size() + " tag(s) point at Docker-format manifests ("
+              + String.join(", ", tags.subList(0, Math.min(5, tags.size()))) + (tags.size() > 5 ? ", ..." : "")
+              + "): skopeo's oci-archive transport does not list them; connected-registry bundle import reads"
+              + " them");
         }
       }
 

@@ -208,21 +208,22 @@ public final class StoreReader implements AutoCloseable {
       return size == null ? OptionalLong.empty() : OptionalLong.of(size);
     }
 
-    /** Every change of {@code repository} after {@code sequence}, oldest first. */
-    public List<Change> changesAfter(String repository, long sequence) throws SQLException {
-      List<Change> out = new ArrayList<>();
+    /**
+     * Hands every change of {@code repository} after {@code sequence} to {@code visitor}, oldest
+     * first, as the rows are read: a long log is never held in memory.
+     */
+    public void changesAfter(String repository, long sequence, ChangeVisitor visitor) throws SQLException {
       try (PreparedStatement ps = c.prepareStatement("SELECT seq, repository, action, tag, digest, at, origin"
           + " FROM changes WHERE repository = ? AND seq > ? ORDER BY seq")) {
         ps.setString(1, repository);
         ps.setLong(2, sequence);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            out.add(new Change(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getLong(6), ChangeOrigin.of(rs.getString(7))));
+            visitor.visit(new Change(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                rs.getString(5), rs.getLong(6), ChangeOrigin.of(rs.getString(7))));
           }
         }
       }
-      return out;
     }
 
     /**
@@ -251,6 +252,11 @@ public final class StoreReader implements AutoCloseable {
       }
       return new History(Map.copyOf(tags), Set.copyOf(manifests));
     }
+  }
+
+  @FunctionalInterface
+  public interface ChangeVisitor {
+    void visit(Change change) throws SQLException;
   }
 
   /** A repository's tags and manifests as they were at one change-log sequence number. */

@@ -286,6 +286,26 @@ class BundleExporterTest {
   }
 
   @Test
+  void dockerFormatTags_areExportedAsTheyAre_andNamedInTheResult() {
+    Digest config = content.blob("factory/app", "{\"os\":\"linux\"}");
+    Digest layer = content.blob("factory/app", "docker-layer");
+    String json = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.DOCKER_MANIFEST + "\","
+        + "\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"digest\":\"" + config
+        + "\",\"size\":14},\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\","
+        + "\"digest\":\"" + layer + "\",\"size\":12}]}";
+    Digest docker = content.manifest("factory/app", "docker", json);
+    content.image("factory/app", "oci", "oci-layer");
+
+    Path file = out.resolve("b.tar");
+    BundleExporter.Result result = export(file, null, "factory/app");
+    assertEquals(List.of("factory/app:docker"), result.dockerFormatTags());
+    BundleEntries bundle = BundleEntries.read(file);
+    assertEquals(json, new String(bundle.entries().get("blobs/sha256/" + docker.hex())), "byte for byte");
+    JsonNode descriptor = bundle.json("index.json").get("manifests").get(0);
+    assertEquals(MediaTypes.DOCKER_MANIFEST, descriptor.get("mediaType").asText(), "the manifest's own type");
+  }
+
+  @Test
   void unknownRepository_isRefusedByName_andNoFileIsWritten() {
     content.image("factory/app", "v1", "layer");
     Path file = out.resolve("b.tar");

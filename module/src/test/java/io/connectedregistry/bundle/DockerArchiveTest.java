@@ -114,6 +114,26 @@ class DockerArchiveTest {
   }
 
   @Test
+  void docker25Layout_blobsNamedByDigest_isRead() throws Exception {
+    byte[] layer = "a layer in blobs/sha256".getBytes(StandardCharsets.UTF_8);
+    byte[] config = ("{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digest.sha256(layer) + "\"]}}")
+        .getBytes(StandardCharsets.UTF_8);
+    String configPath = "blobs/sha256/" + Digest.sha256(config).hex();
+    String layerPath = "blobs/sha256/" + Digest.sha256(layer).hex();
+    byte[] archive = tar(file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes()),
+        file(configPath, config), file(layerPath, layer),
+        file("index.json", "{\"schemaVersion\":2,\"manifests\":[]}".getBytes()),
+        file("manifest.json", ("[{\"Config\":\"" + configPath + "\",\"RepoTags\":[\"team/app:3\"],\"Layers\":[\""
+            + layerPath + "\"]}]").getBytes(StandardCharsets.UTF_8)));
+    try (DockerArchive read = read(archive)) {
+      Image image = read.images().get(0);
+      assertEquals(List.of(new Reference("team/app", "3")), image.references());
+      assertEquals(Digest.sha256(config), image.config().digest());
+      assertEquals(List.of(Digest.sha256(layer)), image.layers().stream().map(Blob::digest).toList());
+    }
+  }
+
+  @Test
   void aLayerThatDiffersFromTheConfig_isRefusedNamingIt() throws Exception {
     byte[] layer = "the layer".getBytes(StandardCharsets.UTF_8);
     byte[] config = ("{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digest.sha256("another layer".getBytes())

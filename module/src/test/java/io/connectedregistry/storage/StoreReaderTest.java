@@ -40,6 +40,26 @@ class StoreReaderTest {
   }
 
   @Test
+  void aSnapshotSeesOneCommit_whateverTheRegistryCommitsMeanwhile() throws Exception {
+    try (LocalRegistryStorage storage = LocalRegistryStorage.open(data, LocalRegistryStorage.Options.defaults());
+        StoreReader reader = StoreReader.open(data)) {
+      tag(storage, "app", "v1", "one");
+      long head = storage.lastChangeSequence();
+      reader.snapshot(s -> {
+        Digest v1 = s.tags("app").get("v1");
+        assertEquals(head, s.head());
+        // The registry deletes the manifest (and its tag) in its own connection, and commits.
+        assertTrue(storage.deleteManifest("app", io.connectedregistry.oci.Reference.parse(v1.toString())));
+        assertTrue(s.manifest("app", v1).isPresent(), "the snapshot still holds what its tags point at");
+        assertEquals(head, s.head(), "and the cursor of that same commit");
+        assertEquals(1, s.tags("app").size());
+        return null;
+      });
+      assertEquals(0, reader.snapshot(s -> s.tags("app")).size(), "the next snapshot sees the delete");
+    }
+  }
+
+  @Test
   void neverChangesTheDatabaseOfAStoppedStore() throws Exception {
     try (LocalRegistryStorage storage = LocalRegistryStorage.open(data, LocalRegistryStorage.Options.defaults())) {
       tag(storage, "app", "v1", "one");
