@@ -143,8 +143,17 @@ public final class DownstreamSync {
 
   /** Runs one cycle; never fails for one image (its error is in the report), only for the parent. */
   public Future<Report> run(BooleanSupplier stop) {
+    return run(stop, () -> { });
+  }
+
+  /**
+   * Runs one cycle; {@code parentAnswered} is called (on the calling context) once the parent
+   * answered the cycle's first request, so the status can say the parent is reachable before the
+   * cycle ends.
+   */
+  public Future<Report> run(BooleanSupplier stop, Runnable parentAnswered) {
     Cycle cycle = new Cycle(stop);
-    return cycle.run();
+    return cycle.run(parentAnswered);
   }
 
   private final class Cycle {
@@ -168,8 +177,9 @@ public final class DownstreamSync {
       this.copier = new ImageCopier(caller, blobs, storage, worker, counts);
     }
 
-    Future<Report> run() {
+    Future<Report> run(Runnable parentAnswered) {
       return new ListChanges(caller, PAGE_SIZE).after(state.cursor()).compose(first -> {
+        parentAnswered.run();
         if (first.isEmpty()) {
           return listAndCopy();
         }

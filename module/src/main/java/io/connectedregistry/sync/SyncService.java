@@ -384,7 +384,7 @@ public final class SyncService {
     // Low on space, the cycle stops between images (as at a window's end) and sync pauses.
     // A new configuration also stops it there: the next cycle runs with the new settings.
     sync.run(() -> stopping.get() || space.isLow() || pending != null || held != null || importWaiting
-            || (deadline != null && !clock.instant().isBefore(deadline)))
+            || (deadline != null && !clock.instant().isBefore(deadline)), this::parentAnswered)
         .onComplete(result -> {
           running = false;
           finished(result.succeeded() ? result.result() : null, result.cause());
@@ -396,6 +396,17 @@ public final class SyncService {
             tick(SyncTrigger.Schedule); // a pending manual trigger runs first, unless paused for space
           }
         });
+  }
+
+  /**
+   * The parent answered this cycle's first request: it is reachable and takes our credentials,
+   * whatever the last cycle (or the start, which assumes Offline) said.
+   */
+  private void parentAnswered() {
+    if (running && status.connectionState != ConnectionState.Syncing) {
+      status.connectionState = ConnectionState.Syncing;
+      persist();
+    }
   }
 
   private void finished(DownstreamSync.Report report, Throwable failure) {
@@ -507,11 +518,24 @@ public final class SyncService {
   private void persist() {
     publish();
     byte[] snapshot = status.snapshot();
+    long version = ++statusVersion;
+    // Writes run unordered on the pool: a snapshot older than the one already written is dropped,
+    // so the file never goes back in time.
     worker.executeBlocking(() -> {
-      SyncStatus.write(data, snapshot);
+      synchronized (statusFileLock) {
+        if (version > statusVersionWritten) {
+          SyncStatus.write(data, snapshot);
+          statusVersionWritten = version;
+        }
+      }
       return null;
     }, false).onFailure(e -> LOG.warn("cannot write sync status: {}", e.toString()));
   }
+
+  /** The newest status snapshot taken (sync context) and the newest written (under the lock). */
+  private long statusVersion;
+  private final Object statusFileLock = new Object();
+  private long statusVersionWritten;
 
   /**
    * Live configuration: a changed parent (same or another one; adding or removing the parent

@@ -104,6 +104,38 @@ class SyncStatusBoardTest {
   }
 
   /**
+   * A registry starts Offline (it has not heard its parent yet); once the parent answers the first
+   * request of a cycle, the cycle under way says Syncing, not "the parent is unreachable" until the
+   * cycle ends (a status page showed a first sync of hours as Offline).
+   */
+  @Test
+  void theFirstCycleSaysSyncingAsSoonAsTheParentAnswers() throws Exception {
+    Path layout = images.resolve("first");
+    Images.make(layout, "v1", "-l", "2K", "-s", "board-first");
+    Images.push(layout, "v1", "127.0.0.1:" + parentPort, "app/first", null);
+    Path file = Files.writeString(childData.resolve("child.yaml"), """
+        parent: {endpoint: "127.0.0.1:%d", protocol: http}
+        sync: {repositories: ["app/*"], schedule: "0 0 1 1 *"}
+        """.formatted(parentPort));
+    RegistryConfig config = new ConfigLoader(Map.of()).load(ConfigLoader.Flags.none()
+        .withConfig(file).withData(childData.toString()));
+    StatusBoard board = new StatusBoard(RegistryStatus.starting(config.mode(), "test", true), notifier);
+    List<RegistryStatus> heard = new CopyOnWriteArrayList<>();
+    board.subscribe((before, after) -> heard.add(after));
+    service = SyncService.create(vertx, config, storage, vertx.createSharedWorkerExecutor("registry-storage", 4),
+        Clock.systemUTC(), board);
+
+    service.trigger();
+    awaitEnd(service);
+
+    notifier.submit(() -> { }).get(10, TimeUnit.SECONDS);
+    assertTrue(heard.stream().anyMatch(s -> s.sync().syncState() == SyncPhase.Syncing
+            && s.connectionState() == ConnectionState.Syncing),
+        () -> "while the cycle ran after the parent answered: " + heard.stream()
+            .map(s -> s.sync().syncState() + "/" + s.connectionState()).toList());
+  }
+
+  /**
    * While the control plane holds sync (activation refused, or deactivated at the root) neither a
    * manual trigger nor the schedule starts a cycle; released, the waiting trigger runs.
    */
