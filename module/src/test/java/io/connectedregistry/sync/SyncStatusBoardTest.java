@@ -100,6 +100,11 @@ class SyncStatusBoardTest {
     assertEquals(SyncTrigger.Manual, done.sync().syncTrigger());
     assertEquals(ConnectionState.Online, done.connectionState());
     assertEquals(Map.of("app/one", 1), done.sync().repositories());
+    // The file is written on a worker after the status changes: wait for it (bounded).
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (SyncStatus.load(childData).syncState != SyncPhase.Succeeded && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
     assertEquals(SyncPhase.Succeeded, SyncStatus.load(childData).syncState, "the file says the same");
   }
 
