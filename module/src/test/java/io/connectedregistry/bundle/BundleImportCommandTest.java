@@ -1,0 +1,116 @@
+package io.connectedregistry.bundle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.connectedregistry.Main;
+import io.connectedregistry.bundle.TestBundles.Bundle;
+import io.connectedregistry.bundle.TestBundles.Compression;
+import io.connectedregistry.bundle.TestBundles.Image;
+import io.connectedregistry.oci.Reference;
+import io.connectedregistry.storage.LocalRegistryStorage;
+import io.connectedregistry.sync.SyncState;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code connected-registry bundle import} offline, on a stopped registry's data folder. */
+class BundleImportCommandTest {
+  @TempDir Path data;
+  @TempDir Path files;
+  final Image one = TestBundles.image("cli-one", 1, 10_000);
+
+  record Run(int exit, String out, String err) {}
+
+  Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int exit = Main.commandLine().execute(args);
+      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void importsIntoADataFolderAndPrintsTheReport() throws Exception {
+    Path bundle = Files.write(files.resolve("b.tar.gz"), new Bundle().tag("cli/app", "v1", one).write(Compression.GZIP));
+
+    Run run = run("bundle", "import", "--data", data.toString(), "--no-progress", bundle.toString());
+
+    assertEquals(0, run.exit(), run.err());
+    JsonObject report = new JsonObject(run.out());
+    assertEquals(1, report.getInteger("images"));
+    assertEquals("cli/app", report.getJsonArray("tags").getJsonObject(0).getString("repository"));
+    try (LocalRegistryStorage storage = LocalRegistryStorage.open(data, LocalRegistryStorage.Options.defaults())) {
+      assertEquals(one.manifest().digest(), storage.manifest("cli/app", Reference.parse("v1")).orElseThrow().digest());
+    }
+  }
+
+  @Test
+  void aCorruptBundleExitsWithTheProblemAndChangesNothing() throws Exception {
+    byte[] whole = new Bundle().tag("cli/app", "v1", one).write(Compression.TAR);
+    Path cut = Files.write(files.resolve("cut.tar"), java.util.Arrays.copyOf(whole, whole.length - 3000));
+
+    Run run = run("bundle", "import", "--data", data.toString(), cut.toString());
+
+    assertEquals(2, run.exit());
+    assertTrue(run.err().contains("truncated") || run.err().contains("neither"), run.err());
+    assertEquals("", run.out());
+    try (LocalRegistryStorage storage = LocalRegistryStorage.open(data, LocalRegistryStorage.Options.defaults())) {
+      assertTrue(storage.repositories("", 10).isEmpty());
+    }
+  }
+
+  @Test
+  void inAConnectedRegistryTheCursorMovesOfflineWhenTheBundleCoversTheScope() throws Exception {
+    Path config = Files.writeString(files.resolve("child.yaml"), """
+        parent: {endpoint: "127.0.0.1:9", protocol: http}
+        sync: {repositories: ["cli/app"]}
+        data: "%s"
+        """.formatted(data));
+    Bundle bundle = new Bundle().tag("cli/app", "v1", one);
+    bundle.cursor = 77;
+    Path file = Files.write(files.resolve("b.tar.zst"), bundle.write(Compression.ZSTD));
+
+    Run run = run("bundle", "import", "--config", config.toString(), file.toString());
+
+    assertEquals(0, run.exit(), run.err());
+    JsonObject cursor = new JsonObject(run.out()).getJsonObject("cursor");
+    assertEquals(true, cursor.getBoolean("advanced"), cursor.encode());
+    assertEquals(77, cursor.getLong("after"));
+    SyncState state = SyncState.load(data, "http://127.0.0.1:9");
+    assertEquals(77, state.cursor());
+    assertEquals(bundle.store, state.store());
+    assertEquals(one.manifest().digest().toString(), state.syncedDigest("cli/app", "v1"));
+  }
+
+  @Test
+  void aWildcardScopeLeavesTheCursorAndSaysWhy() throws Exception {
+    Path config = Files.writeString(files.resolve("child.yaml"), """
+        parent: {endpoint: "127.0.0.1:9", protocol: http}
+        sync: {repositories: ["cli/*"]}
+        data: "%s"
+        """.formatted(data));
+    Path file = Files.write(files.resolve("b.tar"), new Bundle().tag("cli/app", "v1", one).write(Compression.TAR));
+
+    Run run = run("bundle", "import", "--config", config.toString(), file.toString());
+
+    assertEquals(0, run.exit(), run.err());
+    JsonObject cursor = new JsonObject(run.out()).getJsonObject("cursor");
+    assertEquals(false, cursor.getBoolean("advanced"));
+    assertTrue(cursor.getString("reason").contains("wildcard"), cursor.encode());
+    assertEquals(0, SyncState.load(data, "http://127.0.0.1:9").cursor());
+  }
+}
