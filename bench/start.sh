@@ -15,17 +15,19 @@
 # (-XX:SharedArchiveFile) made for it by one training start (-XX:ArchiveClassesAtExit, start,
 # ready, SIGTERM): what class-data sharing would give an image or a launcher that passes the flag.
 #
-# usage: bench/start.sh [-n RUNS] [-s 'JVM OPTIONS']... [--no-ref] [--fresh] [--appcds]
+# usage: bench/start.sh [-n RUNS] [-s 'JVM OPTIONS']... [-b JAR] [--no-ref] [--fresh] [--appcds]
 #   -n RUNS    timed starts per setting (default 10)
 #   -s OPTS    one more setting to measure (repeatable), e.g. -s '-XX:SharedArchiveFile=x.jsa'
 #   --fresh    every start gets a new, empty data folder (a first start) instead of a restart
 #   --no-ref   skip the java -version and empty Vert.x references
+#   -b JAR     an older build, measured in the same run: its starts take turns with this build's
+#              (same settings, own data folder), printed as "before"
 # Environment: JAR (default module/target/connected-registry.jar), TMPDIR.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 JAR=${JAR:-$REPO/module/target/connected-registry.jar}
-RUNS=10 REF=1 FRESH=0 APPCDS=0
+RUNS=10 REF=1 FRESH=0 APPCDS=0 BEFORE=
 SETTINGS=("" "@$REPO/module/small-device.jvmopts")
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -34,6 +36,7 @@ while [[ $# -gt 0 ]]; do
     --no-ref) REF=0; shift ;;
     --fresh) FRESH=1; shift ;;
     --appcds) APPCDS=1; shift ;;
+    -b) BEFORE=$2; shift 2 ;;
     *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
@@ -57,13 +60,13 @@ ready() { # port -> 0 once GET /readyz answers 200
   [[ $line == "HTTP/1.1 200 "* ]]
 }
 
-one_start() { # 'opts' data-dir kind -> prints "ms rss_kib"; kind: registry | vertx
-  local opts=$1 data=$2 kind=$3 p t0 t1 rss cpu
+one_start() { # 'opts' data-dir kind [jar] -> prints "ms rss_kib cpu_ms"; kind: registry | vertx
+  local opts=$1 data=$2 kind=$3 jar=${4:-$JAR} p t0 t1 rss cpu
   p=$(port)
   t0=$(now_ms)
   if [[ $kind == registry ]]; then
     # shellcheck disable=SC2086
-    java $opts -jar "$JAR" --listen "127.0.0.1:$p" --data "$data" --log-level Warning > "$WORK/last.log" 2>&1 &
+    java $opts -jar "$jar" --listen "127.0.0.1:$p" --data "$data" --log-level Warning > "$WORK/last.log" 2>&1 &
   else
     # shellcheck disable=SC2086
     java $opts -cp "$JAR:$WORK/ref" EmptyServer "$p" > "$WORK/last.log" 2>&1 &
@@ -127,13 +130,21 @@ fi
 i=0
 for s in "${SETTINGS[@]}"; do
   i=$((i + 1))
-  : > "$WORK/s$i.txt"
+  : > "$WORK/s$i.txt"; : > "$WORK/b$i.txt"
   data=$WORK/data$i
   ((FRESH)) || one_start "$s" "$data" registry > /dev/null
+  if [[ -n $BEFORE && $s != *SharedArchiveFile* ]]; then
+    ((FRESH)) || one_start "$s" "$data-before" registry "$BEFORE" > /dev/null
+  fi
   for r in $(seq "$RUNS"); do
     ((FRESH)) && data=$WORK/data$i-$r
+    # the older build takes turns with this one, so both see the same load
+    if [[ -n $BEFORE && $s != *SharedArchiveFile* ]]; then
+      one_start "$s" "$data-before" registry "$BEFORE" >> "$WORK/b$i.txt"
+    fi
     one_start "$s" "$data" registry >> "$WORK/s$i.txt"
   done
+  [[ -s $WORK/b$i.txt ]] && summary "before ${s:-(no flags)}" "$WORK/b$i.txt"
   summary "ours ${s:-(no flags)}" "$WORK/s$i.txt"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
