@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * maximum heap of a quarter of the RAM and commits 1/64 of it at once; G1's young generation may
  * take up to 60 % of what is committed, and every region it cycles through stays resident. Under
  * the benchmark on a 24 GiB machine that was ~340 MiB of heap plus ~50 MiB of G1's own tables, for
- * a registry whose live data is a few tens of MiB. The JVM's flags cannot be passed from inside the
+ * a registry whose live data is a few tens of MiB, and all of it stayed resident afterwards. The JVM's flags cannot be passed from inside the
  * jar, but G1's free-ratio bounds are {@code manageable}: they can be set while it runs.
  *
  * <p>So, only when the heap size is the JVM's own choice and the collector is G1: after a
@@ -26,7 +26,11 @@ import org.slf4j.LoggerFactory;
  * ({@code G1PeriodicGCInterval}) so a burst's heap is given back, and one full collection right
  * after start returns the initial commitment. The maximum heap is unchanged: under load G1 still
  * grows the heap as far as it needs (its pause and GC-time goals), it only starts from the live
- * size. Any heap flag ({@code -Xmx}, {@code -Xms}, {@code -XX:MaxRAMPercentage}, ...) or another
+ * size and gives back what a burst took. It does not bound the peak: with a maximum of a quarter
+ * of the RAM, G1 grows the heap whenever collections take more than ~1 % of the time (its GC-time
+ * goal, scaled down for a heap far below its maximum), and neither can change while it runs.
+ *
+ * <p>Any heap flag ({@code -Xmx}, {@code -Xms}, {@code -XX:MaxRAMPercentage}, ...) or another
  * collector means someone chose: nothing is changed then.
  */
 final class UntunedHeap {
@@ -81,8 +85,9 @@ final class UntunedHeap {
     MemoryUsage before = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
     System.gc();
     MemoryUsage after = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-    LOG.info("no heap settings given: heap kept near its live size ({} MiB committed, was {} MiB;"
-            + " maximum {} MiB); set -Xmx or use the small-device settings to choose",
+    LOG.info("no heap settings given: G1 keeps 10-30 % of the heap free and gives memory back after a"
+            + " minute idle ({} MiB committed, was {} MiB; maximum {} MiB); -Xmx or the small-device"
+            + " settings bound it",
         after.getCommitted() >> 20, before.getCommitted() >> 20, after.getMax() >> 20);
   }
 
