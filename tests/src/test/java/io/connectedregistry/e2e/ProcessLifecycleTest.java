@@ -166,10 +166,21 @@ class ProcessLifecycleTest {
         "flags of java -Xmx96m -jar: " + chosen);
   }
 
-  private static String vmFlags(RegistryProcess process) {
+  /** Netty's JFR events cost ~50 classes before the first answer; off unless a flag asks for them. */
+  @Test
+  void nettysJfrEventsAreOffUnlessAskedFor() {
+    String properties = jcmd(liveShared(), "VM.system_properties");
+    assertTrue(properties.contains("io.netty.jfr.enabled=false"), properties);
+  }
+
+  private static String jcmd(RegistryProcess process, String command) {
     Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
-    return Command.run(List.of(java.resolveSibling("jcmd").toString(), Long.toString(process.pid()), "VM.flags"))
+    return Command.run(List.of(java.resolveSibling("jcmd").toString(), Long.toString(process.pid()), command))
         .assertOk().stdout();
+  }
+
+  private static String vmFlags(RegistryProcess process) {
+    return jcmd(process, "VM.flags");
   }
 
   @Test
