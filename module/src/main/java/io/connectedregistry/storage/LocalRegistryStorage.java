@@ -200,6 +200,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
   }
 
   @Override
+  public Optional<UploadHandle> takeParkedUpload(String repository, String uploadId) {
+    return Optional.ofNullable(uploads.take(repository, uploadId));
+  }
+
+  @Override
   public long commitUpload(UploadHandle upload, Digest expected) {
     // No free-space check: the bytes are already on disk, and a rename and a row need no more.
     upload.requireNotGone();
