@@ -17,8 +17,7 @@ import java.util.function.Supplier;
  * Every route of the API, in one place, each behind the {@link AuthHandler} check it needs:
  * {@code /v2/}, {@code /oauth2/token}, {@code /_connected/v1/} (change feed, status, sync trigger,
  * admin) and the health probes. {@code <name>} may contain slashes, so {@code /v2/} routes are
- * regular expressions; upload routes come before blob routes so {@code .../blobs/uploads/...} is
- * never read as a blob digest.
+ * regular expressions, one per path shape with its handlers by method ({@link ByMethod}).
  */
 final class Routes {
   private static final String NAME = "/v2/(?<name>.+)";
@@ -129,25 +128,34 @@ final class Routes {
     router.routeWithRegex(HttpMethod.GET, "/v2/?").setName("/v2/").handler(auth.base()).handler(Routes::base);
     router.get("/v2/_catalog").handler(auth.catalog()).handler(catalog::list);
 
-    router.routeWithRegex(HttpMethod.POST, NAME + "/blobs/uploads/?").setName(T_UPLOADS).handler(write)
-        .handler(uploads::start);
-    String upload = NAME + "/blobs/uploads/(?<uuid>[^/]+)";
-    router.routeWithRegex(HttpMethod.PATCH, upload).setName(T_UPLOAD).handler(write).handler(uploads::patch);
-    router.routeWithRegex(HttpMethod.PUT, upload).setName(T_UPLOAD).handler(write).handler(uploads::finish);
-    router.routeWithRegex(HttpMethod.GET, upload).setName(T_UPLOAD).handler(write).handler(uploads::status);
-    router.routeWithRegex(HttpMethod.DELETE, upload).setName(T_UPLOAD).handler(write).handler(uploads::cancel);
+    // One regex route per path shape (ByMethod), the busiest first: a manifest GET matches the
+    // first shape it meets. The shapes differ in their last segments, so their order changes no
+    // answer; the one overlap, POST .../blobs/uploads (a "blob" named uploads), is served by
+    // T_UPLOADS since the blob shape has no POST.
+    String manifest = NAME + "/manifests/(?<reference>[^/]+)";
+    new ByMethod()
+        .on(HttpMethod.GET, read, manifests::get)
+        .on(HttpMethod.HEAD, read, manifests::get)
+        .on(HttpMethod.PUT, write, manifests::put)
+        .on(HttpMethod.DELETE, delete, manifests::delete)
+        .attachTo(router.routeWithRegex(manifest).setName(T_MANIFEST));
 
     String blob = NAME + "/blobs/(?<digest>[^/]+)";
-    router.routeWithRegex(HttpMethod.GET, blob).setName(T_BLOB).handler(read).handler(blobs::get);
-    router.routeWithRegex(HttpMethod.HEAD, blob).setName(T_BLOB).handler(read).handler(blobs::get);
-    router.routeWithRegex(HttpMethod.DELETE, blob).setName(T_BLOB).handler(delete).handler(blobs::delete);
+    new ByMethod()
+        .on(HttpMethod.GET, read, blobs::get)
+        .on(HttpMethod.HEAD, read, blobs::get)
+        .on(HttpMethod.DELETE, delete, blobs::delete)
+        .attachTo(router.routeWithRegex(blob).setName(T_BLOB));
 
-    String manifest = NAME + "/manifests/(?<reference>[^/]+)";
-    router.routeWithRegex(HttpMethod.GET, manifest).setName(T_MANIFEST).handler(read).handler(manifests::get);
-    router.routeWithRegex(HttpMethod.HEAD, manifest).setName(T_MANIFEST).handler(read).handler(manifests::get);
-    router.routeWithRegex(HttpMethod.PUT, manifest).setName(T_MANIFEST).handler(write).handler(manifests::put);
-    router.routeWithRegex(HttpMethod.DELETE, manifest).setName(T_MANIFEST).handler(delete)
-        .handler(manifests::delete);
+    String upload = NAME + "/blobs/uploads/(?<uuid>[^/]+)";
+    new ByMethod()
+        .on(HttpMethod.PATCH, write, uploads::patch)
+        .on(HttpMethod.PUT, write, uploads::finish)
+        .on(HttpMethod.GET, write, uploads::status)
+        .on(HttpMethod.DELETE, write, uploads::cancel)
+        .attachTo(router.routeWithRegex(upload).setName(T_UPLOAD));
+    router.routeWithRegex(HttpMethod.POST, NAME + "/blobs/uploads/?").setName(T_UPLOADS).handler(write)
+        .handler(uploads::start);
 
     router.routeWithRegex(HttpMethod.GET, NAME + "/tags/list").setName("/v2/{name}/tags/list")
         .handler(metadata).handler(tags::list);
