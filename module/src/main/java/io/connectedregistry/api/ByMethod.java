@@ -12,7 +12,9 @@ import java.util.List;
  * auth check, then the resource's handler. Vert.x matches every route's path before its method,
  * so with one regex route per method a request ran each shape's regex once per method before
  * reaching its own; one route per shape runs it once. A method the shape does not serve goes on to
- * the next routes, as a route of another method did (the router's last route answers 404).
+ * the next routes, as a route of another method did (the router's last route answers 404), but
+ * unlike it with the shape's path parameters set: a shape must not precede another that can match
+ * the same path ({@link Routes} orders them).
  */
 final class ByMethod {
   private record Chain(HttpMethod method, Handler<RoutingContext> auth, Handler<RoutingContext> handler) {}
