@@ -2,6 +2,7 @@ package io.connectedregistry;
 
 import ch.qos.logback.classic.Level;
 import io.connectedregistry.cli.AuthCommands;
+import io.connectedregistry.cli.BundleCommands;
 import io.connectedregistry.cli.ConnectedRegistryCommands;
 import io.connectedregistry.cli.ManifestVersion;
 import io.connectedregistry.config.ConfigException;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Option;
     versionProvider = ManifestVersion.class,
     description = "An OCI registry that keeps a replica of (part of) a parent registry.",
     subcommands = {Main.Gc.class, AuthCommands.TokenCommand.class, AuthCommands.ScopeMapCommand.class,
-        ConnectedRegistryCommands.CrCommand.class})
+        ConnectedRegistryCommands.CrCommand.class, BundleCommands.BundleCommand.class})
 public final class Main implements Callable<Integer> {
 
   private static final String NAME = "connected-registry";

@@ -35,7 +35,7 @@ final class Routes {
   static Router create(Vertx vertx, Storage storage, Supplier<Mode> mode, ListenAddress listen, AuthHandler auth,
       TokenHandler token, AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough,
       ConfigHandler config, ConnectedRegistryHandler connected, ControlPlaneHandler control, StatusPage page,
-      Handler<RoutingContext> metrics) {
+      Handler<RoutingContext> metrics, BundleHandler bundles) {
     BlobHandler blobs = new BlobHandler(storage, pullThrough);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage, pullThrough);
@@ -154,6 +154,7 @@ final class Routes {
     router.post(registries + "/:name/settings").handler(connected::settings);
     router.get(registries + "/:name/permissions").handler(connected::permissions);
     router.patch(registries + "/:name/repositories").handler(connected::repositories);
+    router.post(ADMIN + "/bundles").handler(bundles::importBundle);
     router.route(ADMIN + "/*").handler(AdminHandler::unknown);
 
     // Prometheus metrics: admin only here (metrics.listen serves them without credentials).

@@ -39,7 +39,7 @@ import javax.net.ssl.SSLContext;
  */
 public final class RegistryProcess implements AutoCloseable {
 
-  private static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(45);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
