@@ -200,6 +200,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
   }
 
   @Override
+  public Optional<UploadHandle> takeParkedUpload(String repository, String uploadId) {
+    return Optional.ofNullable(uploads.take(repository, uploadId));
+  }
+
+  @Override
   public Optional<Long> storedBlobSize(Digest digest) {
     return Optional.ofNullable(metadata.read(c -> MetadataStore.blobSize(c, digest)));
   }

@@ -55,6 +55,13 @@ public interface RegistryStorage extends AutoCloseable {
   UploadHandle openUpload(String repository, String uploadId);
 
   /**
+   * Non-blocking, safe on an event loop: the upload's handle if its last request left it open
+   * ({@link UploadHandle#park()}), taken like {@link #openUpload}; empty otherwise, and then
+   * {@link #openUpload} on a worker decides.
+   */
+  Optional<UploadHandle> takeParkedUpload(String repository, String uploadId);
+
+  /**
    * A read-only view of an upload's bytes while another party writes them (on-demand
    * pull-through serves a blob as it arrives). The channel stays readable after the upload is
    * committed or cancelled (the file is renamed or unlinked, not truncated).

@@ -175,21 +175,11 @@ class BundleApiTest {
   @Test
   void theCommandWithServerStreamsTheFileToTheApiAndPrintsTheReport() throws Exception {
     Path file = Files.write(data.resolve("cli.tar.zst"), new Bundle().tag("api/cli", "v1", one).write(Compression.ZSTD));
-    java.io.InputStream oldIn = System.in;
-    java.io.PrintStream oldOut = System.out;
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    int exit;
-    try {
-      System.setIn(new java.io.ByteArrayInputStream((adminPassword + "\n").getBytes(StandardCharsets.UTF_8)));
-      System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
-      exit = io.connectedregistry.Main.commandLine().execute("bundle", "import", "--server", "http://127.0.0.1:" + port,
-          "--username", "ops-admin", "--password-stdin", "--no-progress", file.toString());
-    } finally {
-      System.setIn(oldIn);
-      System.setOut(oldOut);
-    }
-    assertEquals(0, exit, out.toString(StandardCharsets.UTF_8));
-    assertEquals(1, new JsonObject(out.toString(StandardCharsets.UTF_8)).getInteger("images"));
+    io.connectedregistry.CommandLineRun run = io.connectedregistry.CommandLineRun.withInput(
+        (adminPassword + "\n").getBytes(StandardCharsets.UTF_8), "bundle", "import", "--server",
+        "http://127.0.0.1:" + port, "--username", "ops-admin", "--password-stdin", "--no-progress", file.toString());
+    assertEquals(0, run.exit(), run.out() + run.err());
+    assertEquals(1, new JsonObject(run.out()).getInteger("images"));
     assertEquals(200, get("/v2/api/cli/manifests/v1").statusCode());
   }
 

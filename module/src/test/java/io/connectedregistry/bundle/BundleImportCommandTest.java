@@ -1,5 +1,6 @@
 package io.connectedregistry.bundle;
 
+import io.connectedregistry.CommandLineRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,8 +12,6 @@ import io.connectedregistry.oci.Reference;
 import io.connectedregistry.storage.LocalRegistryStorage;
 import io.connectedregistry.sync.SyncState;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,29 +24,16 @@ class BundleImportCommandTest {
   @TempDir Path files;
   final Image one = TestBundles.image("cli-one", 1, 10_000);
 
-  record Run(int exit, String out, String err) {}
 
-  Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.commandLine().execute(args);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  CommandLineRun run(String... args) {
+    return CommandLineRun.of(args);
   }
 
   @Test
   void importsIntoADataFolderAndPrintsTheReport() throws Exception {
     Path bundle = Files.write(files.resolve("b.tar.gz"), new Bundle().tag("cli/app", "v1", one).write(Compression.GZIP));
 
-    Run run = run("bundle", "import", "--data", data.toString(), "--no-progress", bundle.toString());
+    CommandLineRun run = run("bundle", "import", "--data", data.toString(), "--no-progress", bundle.toString());
 
     assertEquals(0, run.exit(), run.err());
     JsonObject report = new JsonObject(run.out());
@@ -63,7 +49,7 @@ class BundleImportCommandTest {
     byte[] whole = new Bundle().tag("cli/app", "v1", one).write(Compression.TAR);
     Path cut = Files.write(files.resolve("cut.tar"), java.util.Arrays.copyOf(whole, whole.length - 3000));
 
-    Run run = run("bundle", "import", "--data", data.toString(), cut.toString());
+    CommandLineRun run = run("bundle", "import", "--data", data.toString(), cut.toString());
 
     assertEquals(2, run.exit());
     assertTrue(run.err().contains("truncated") || run.err().contains("neither"), run.err());
@@ -84,7 +70,7 @@ class BundleImportCommandTest {
     bundle.cursor = 77;
     Path file = Files.write(files.resolve("b.tar.zst"), bundle.write(Compression.ZSTD));
 
-    Run run = run("bundle", "import", "--config", config.toString(), file.toString());
+    CommandLineRun run = run("bundle", "import", "--config", config.toString(), file.toString());
 
     assertEquals(0, run.exit(), run.err());
     JsonObject cursor = new JsonObject(run.out()).getJsonObject("cursor");
@@ -105,7 +91,7 @@ class BundleImportCommandTest {
         """.formatted(data));
     Path file = Files.write(files.resolve("b.tar"), new Bundle().tag("cli/app", "v1", one).write(Compression.TAR));
 
-    Run run = run("bundle", "import", "--config", config.toString(), file.toString());
+    CommandLineRun run = run("bundle", "import", "--config", config.toString(), file.toString());
 
     assertEquals(0, run.exit(), run.err());
     JsonObject cursor = new JsonObject(run.out()).getJsonObject("cursor");

@@ -1,5 +1,6 @@
 package io.connectedregistry.cli;
 
+import io.connectedregistry.CommandLineRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,11 +34,6 @@ class BundleCommandsTest {
   @TempDir Path out;
   private long cursor;
 
-  record Run(int exit, byte[] out, String err) {
-    String outText() {
-      return new String(out, StandardCharsets.UTF_8);
-    }
-  }
 
   @BeforeEach
   void aStoreWithOneImage() throws Exception {
@@ -58,33 +54,21 @@ class BundleCommandsTest {
     }
   }
 
-  private Run run(String... args) {
+  private CommandLineRun run(String... args) {
     List<String> all = new ArrayList<>(List.of("bundle", "export"));
     all.addAll(List.of(args));
     if (!all.contains("--data")) {
       all.addAll(List.of("--data", data.toString()));
     }
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-      int exit = Main.commandLine().execute(all.toArray(String[]::new));
-      return new Run(exit, stdout.toByteArray(), stderr.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+    return CommandLineRun.of(all.toArray(String[]::new));
   }
 
   @Test
   void export_writesTheFile_andPrintsItsSummaryWithTheCursor() throws Exception {
     Path file = out.resolve("app.tar.zst");
-    Run run = run("--repository", "factory/app", "-o", file.toString());
+    CommandLineRun run = run("--repository", "factory/app", "-o", file.toString());
     assertEquals(0, run.exit(), run.err());
-    JsonNode summary = JSON.readTree(run.out());
+    JsonNode summary = JSON.readTree(run.bytes());
     assertEquals(file.toString(), summary.get("file").asText());
     assertEquals(cursor, summary.get("cursor").asLong());
     assertEquals(1, summary.get("images").asInt());
@@ -94,20 +78,20 @@ class BundleCommandsTest {
 
   @Test
   void exportToStdout_writesOnlyTheBundleThere() throws Exception {
-    Run run = run("--repository", "factory/app", "-o", "-");
+    CommandLineRun run = run("--repository", "factory/app", "-o", "-");
     assertEquals(0, run.exit(), run.err());
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(new java.io.ByteArrayInputStream(run.out()))) {
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(new java.io.ByteArrayInputStream(run.bytes()))) {
       assertEquals("oci-layout", tar.getNextEntry().getName());
     }
   }
 
   @Test
   void forcedProgress_goesToStderr_neverStdout() throws Exception {
-    Run run = run("--repository", "factory/app", "-o", "-", "--progress");
+    CommandLineRun run = run("--repository", "factory/app", "-o", "-", "--progress");
     assertEquals(0, run.exit(), run.err());
     assertTrue(run.err().contains("Export"), run.err());
     assertTrue(run.err().contains("1/1 images"), run.err());
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(new java.io.ByteArrayInputStream(run.out()))) {
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(new java.io.ByteArrayInputStream(run.bytes()))) {
       assertEquals("oci-layout", tar.getNextEntry().getName());
     }
   }
@@ -139,23 +123,23 @@ class BundleCommandsTest {
   @Test
   void unknownRepository_exits2_namingIt_withoutAFile() {
     Path file = out.resolve("app.tar");
-    Run run = run("--repository", "factory/app", "--repository", "factory/missing", "-o", file.toString());
+    CommandLineRun run = run("--repository", "factory/app", "--repository", "factory/missing", "-o", file.toString());
     assertEquals(2, run.exit());
     assertTrue(run.err().contains("repository factory/missing does not exist in "), run.err());
-    assertEquals("", run.outText());
+    assertEquals("", run.out());
     assertFalse(Files.exists(file));
   }
 
   @Test
   void badOutputName_exits2() {
-    Run run = run("--repository", "factory/app", "-o", out.resolve("app.zip").toString());
+    CommandLineRun run = run("--repository", "factory/app", "-o", out.resolve("app.zip").toString());
     assertEquals(2, run.exit());
     assertTrue(run.err().contains("must end in .tar, .tar.gz or .tar.zst"), run.err());
   }
 
   @Test
   void missingDataFolder_exits1_namingIt() {
-    Run run = run("--repository", "factory/app", "--data", out.resolve("none").toString(), "-o",
+    CommandLineRun run = run("--repository", "factory/app", "--data", out.resolve("none").toString(), "-o",
         out.resolve("a.tar").toString());
     assertEquals(1, run.exit());
     assertTrue(run.err().contains("metadata.db is missing"), run.err());
