@@ -37,6 +37,7 @@ public final class Main implements Callable<Integer> {
   private static final String NAME = "connected-registry";
   private static final int CONFIG_ERROR = 2;
   private static final int FAILURE = 1;
+  static final String NETTY_JFR = "io.netty.jfr.enabled";
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON configuration file")
   String config;
@@ -57,6 +58,12 @@ public final class Main implements Callable<Integer> {
   String logLevel;
 
   public static void main(String[] args) {
+    // Netty's JFR events (allocator, TLS handshakes) are only seen by a JFR recording, but
+    // registering them loads ~50 JFR classes before the first answer; off unless asked for (the
+    // small-device settings already pass -Dio.netty.jfr.enabled=false). Before Netty loads.
+    if (System.getProperty(NETTY_JFR) == null) {
+      System.setProperty(NETTY_JFR, "false");
+    }
     System.exit(commandLine().execute(args));
   }
 
@@ -85,7 +92,11 @@ public final class Main implements Callable<Integer> {
     ConfigLayers.Built loaded = layers.build();
     applyLogLevel(loaded.config().logLevel());
 
+    boolean untunedHeap = UntunedHeap.bound();
     RegistryApplication application = RegistryApplication.start(layers, loaded);
+    if (untunedHeap) {
+      UntunedHeap.returnStartupHeap();
+    }
     Hangup.onSignal(application::reloadConfigurationFile);
     watcher.ifPresent(w -> w.start(loaded.config().configWatchInterval(),
         application::reloadConfigurationFile));

@@ -249,6 +249,14 @@ public final class RegistryProcess implements AutoCloseable {
     return start();
   }
 
+  /** The running JVM's process id (for jcmd). */
+  public synchronized long pid() {
+    if (process == null || !process.isAlive()) {
+      throw new IllegalStateException("registry " + name + " is not running");
+    }
+    return process.pid();
+  }
+
   public synchronized boolean isAlive() {
     return process != null && process.isAlive();
   }
