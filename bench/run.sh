@@ -20,7 +20,8 @@
 #
 # Environment:
 #   JAVA_OPTS        JVM options for our registry (default: the small-device settings of the
-#                    project README, see DEFAULT_JAVA_OPTS below); printed with the results
+#                    project README, see DEFAULT_JAVA_OPTS below; `JAVA_OPTS=` set empty runs the
+#                    plain `java -jar` of the README quick start); printed with the results
 #   JAR              our jar (default module/target/connected-registry.jar; built with
 #                    `mvn -B -q -DskipTests package` when missing)
 #   OURS_ARGS        extra arguments after --listen/--data (e.g. "--mode ReadWrite")
@@ -44,7 +45,7 @@ say() { echo "== $*" >&2; }
 
 # the small-device settings the project README recommends: one file, read by java as an @argfile
 DEFAULT_JAVA_OPTS="@$REPO/module/small-device.jvmopts"
-JAVA_OPTS=${JAVA_OPTS:-$DEFAULT_JAVA_OPTS}
+JAVA_OPTS=${JAVA_OPTS-$DEFAULT_JAVA_OPTS}   # set but empty (JAVA_OPTS=) = plain `java -jar`, no flags
 JAR=${JAR:-$REPO/module/target/connected-registry.jar}
 OURS_HEALTH=${OURS_HEALTH:-/healthz}
 STARTUP_TIMEOUT=${STARTUP_TIMEOUT:-60}

@@ -2,6 +2,7 @@ package io.connectedregistry;
 
 import ch.qos.logback.classic.Level;
 import io.connectedregistry.cli.AuthCommands;
+import io.connectedregistry.cli.BundleCommands;
 import io.connectedregistry.cli.ConnectedRegistryCommands;
 import io.connectedregistry.cli.ManifestVersion;
 import io.connectedregistry.config.ConfigException;
@@ -30,12 +31,13 @@ import picocli.CommandLine.Option;
     versionProvider = ManifestVersion.class,
     description = "An OCI registry that keeps a replica of (part of) a parent registry.",
     subcommands = {Main.Gc.class, AuthCommands.TokenCommand.class, AuthCommands.ScopeMapCommand.class,
-        ConnectedRegistryCommands.CrCommand.class})
+        ConnectedRegistryCommands.CrCommand.class, BundleCommands.BundleCommand.class})
 public final class Main implements Callable<Integer> {
 
   private static final String NAME = "connected-registry";
   private static final int CONFIG_ERROR = 2;
   private static final int FAILURE = 1;
+  static final String NETTY_JFR = "io.netty.jfr.enabled";
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON configuration file")
   String config;
@@ -56,6 +58,12 @@ public final class Main implements Callable<Integer> {
   String logLevel;
 
   public static void main(String[] args) {
+    // Netty's JFR events (allocator, TLS handshakes) are only seen by a JFR recording, but
+    // registering them loads ~50 JFR classes before the first answer; off unless asked for (the
+    // small-device settings already pass -Dio.netty.jfr.enabled=false). Before Netty loads.
+    if (System.getProperty(NETTY_JFR) == null) {
+      System.setProperty(NETTY_JFR, "false");
+    }
     System.exit(commandLine().execute(args));
   }
 
@@ -84,7 +92,11 @@ public final class Main implements Callable<Integer> {
     ConfigLayers.Built loaded = layers.build();
     applyLogLevel(loaded.config().logLevel());
 
+    boolean untunedHeap = UntunedHeap.bound();
     RegistryApplication application = RegistryApplication.start(layers, loaded);
+    if (untunedHeap) {
+      UntunedHeap.returnStartupHeap();
+    }
     Hangup.onSignal(application::reloadConfigurationFile);
     watcher.ifPresent(w -> w.start(loaded.config().configWatchInterval(),
         application::reloadConfigurationFile));

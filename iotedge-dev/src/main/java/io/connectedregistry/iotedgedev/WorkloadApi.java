@@ -153,7 +153,9 @@ final class WorkloadApi {
         .putHeader("Content-Type", "application/json")
         .putHeader("Connection", "close")
         .end(body.toString())
-        .onComplete(v -> req.end().onComplete(ended -> req.connection().close()));
+        // The body was read already (req.end() here threw "Request has already been read" and the
+        // close never ran): close once the answer is written.
+        .onComplete(v -> req.connection().close());
   }
 
   private static ObjectNode message(String text) {

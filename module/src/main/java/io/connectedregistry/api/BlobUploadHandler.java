@@ -13,6 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -101,15 +102,31 @@ final class BlobUploadHandler {
    * once. Fails with RANGE_INVALID (nothing written) when the chunk does not continue the upload.
    * A body refused for lack of space (507) is rolled back whole: the upload is as the client last
    * saw it acknowledged, resumable from there, and the space is free again.
+   *
+   * <p>The upload its previous request left open is taken on the event loop; only otherwise (the
+   * first request, after a restart, an evicted or closed handle) is it opened on a worker. After a
+   * clean request it is parked open again, also on the event loop: a chunked push then costs no
+   * worker round trip per PATCH besides the writes themselves.
    */
   private <T> Future<T> receiveInto(
       RoutingContext ctx, String repository, String id, Function<UploadHandle, Future<T>> then) {
-    return storage.call(s -> s.openUpload(repository, id)).compose(upload -> {
+    Optional<UploadHandle> parked = storage.takeParkedUpload(repository, id);
+    Future<UploadHandle> opened = parked.isPresent()
+        ? Future.succeededFuture(parked.get())
+        : storage.call(s -> s.openUpload(repository, id));
+    return opened.compose(upload -> {
       RuntimeException refused = rangeRefusal(ctx, upload);
-      Future<T> work = refused != null
-          ? Future.failedFuture(refused)
-          : receive(ctx, upload).recover(e -> rollBackIfOutOfSpace(upload, e)).compose(v -> then.apply(upload));
-      return work.eventually(() -> release(upload));
+      if (refused != null) {
+        return Future.<T>failedFuture(refused).eventually(() -> release(upload, true));
+      }
+      // Parked only once its body stream ended cleanly: after a failure a write may still be
+      // running on the worker, and closing (on a worker, as before) is what stops it.
+      boolean[] streamEnded = {false};
+      return receive(ctx, upload)
+          .onSuccess(v -> streamEnded[0] = true)
+          .recover(e -> rollBackIfOutOfSpace(upload, e))
+          .compose(v -> then.apply(upload))
+          .eventually(() -> release(upload, streamEnded[0]));
     });
   }
 
@@ -173,7 +190,10 @@ final class BlobUploadHandler {
     return request.pipeTo(new UploadWriteStream(ctx.vertx().getOrCreateContext(), storage.worker(), upload));
   }
 
-  private Future<Void> release(UploadHandle upload) {
+  private Future<Void> release(UploadHandle upload, boolean quiescent) {
+    if (upload.isClosed() || quiescent && upload.park()) {
+      return Future.succeededFuture(); // closed: committed, nothing left to release
+    }
     return storage.call(s -> {
       upload.close();
       return null;

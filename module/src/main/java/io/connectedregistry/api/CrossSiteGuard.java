@@ -33,6 +33,8 @@ final class CrossSiteGuard {
   private static final Pattern IPV4_LOOPBACK = Pattern.compile("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
 
   private final boolean loopbackListener;
+  /** The last Host found to be loopback: clients send the same one on every request, so most skip the parsing. */
+  private volatile String lastLoopbackHost;
 
   CrossSiteGuard(boolean loopbackListener) {
     this.loopbackListener = loopbackListener;
@@ -40,10 +42,14 @@ final class CrossSiteGuard {
 
   void handle(RoutingContext ctx) {
     String host = host(ctx.request());
-    if (loopbackListener && host != null && !isLoopbackHost(host)) {
-      ctx.fail(ErrorCode.DENIED.exception("this registry listens on loopback and answers only requests "
-          + "addressed to localhost, 127.0.0.1 or [::1], not to '" + abbreviate(host) + "'"));
-      return;
+    if (loopbackListener && host != null && !host.equals(lastLoopbackHost)) {
+      if (isLoopbackHost(host)) {
+        lastLoopbackHost = host;
+      } else {
+        ctx.fail(ErrorCode.DENIED.exception("this registry listens on loopback and answers only requests "
+            + "addressed to localhost, 127.0.0.1 or [::1], not to '" + abbreviate(host) + "'"));
+        return;
+      }
     }
     String origin = ctx.request().getHeader("Origin");
     if (origin != null && isWrite(ctx.request().method()) && !isSameOrigin(origin, host, ctx.request().isSSL())) {
@@ -57,9 +63,12 @@ final class CrossSiteGuard {
   /** The Host header, or HTTP/2's :authority. */
   private static String host(HttpServerRequest request) {
     String host = request.getHeader("Host");
+    if (host != null) {
+      return host; // without asking for the authority, which Vert.x Web computes from forwarding headers
+    }
     HostAndPort authority = request.authority();
-    if (host != null || authority == null) {
-      return host;
+    if (authority == null) {
+      return null;
     }
     return authority.host() + (authority.port() >= 0 ? ":" + authority.port() : "");
   }

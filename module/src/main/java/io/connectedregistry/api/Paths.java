@@ -10,8 +10,16 @@ import java.nio.charset.StandardCharsets;
 final class Paths {
   private Paths() {}
 
+  private static final String REPOSITORY = "registry.repository";
+
+  /** The route's {@code name}, checked against the grammar once per request (auth and handler both ask). */
   static String repository(RoutingContext ctx) {
-    return RepositoryName.of(ctx.pathParam("name")).value();
+    String checked = ctx.get(REPOSITORY);
+    if (checked == null) {
+      checked = RepositoryName.of(ctx.pathParam("name")).value();
+      ctx.put(REPOSITORY, checked);
+    }
+    return checked;
   }
 
   static Digest digest(RoutingContext ctx) {

@@ -15,6 +15,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.util.concurrent.TimeUnit;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class RegistryServer {
   /** Storage calls are short except commits (fsync) and rehashes; 16 keeps a slow disk from starving reads. */
   public static final String STORAGE_POOL = "registry-storage";
+  /** The pool bundle imports read their body on (one thread: one import at a time). */
+  static final String BUNDLE_POOL = "bundle-import";
   public static final int STORAGE_WORKERS = 16;
 
   private static final int AUTH_WORKERS = 2;
@@ -32,6 +35,7 @@ public final class RegistryServer {
   private final WorkerExecutor worker;
   private final WorkerExecutor authWorker;
   private long changeTimer = -1;
+  private WorkerExecutor bundleWorker;
   private String deploymentId;
 
   private RegistryServer(Vertx vertx, WorkerExecutor worker, WorkerExecutor authWorker) {
@@ -92,6 +96,10 @@ public final class RegistryServer {
             configControl == null ? () -> config : configControl::running), Clock.systemUTC()),
             authWorker);
     ControlPlaneHandler control = new ControlPlaneHandler(plane);
+    // Bundle imports read their (long) body on a pool of their own, one at a time.
+    WorkerExecutor bundleWorker = vertx.createSharedWorkerExecutor(BUNDLE_POOL, 1, 24, TimeUnit.HOURS);
+    BundleHandler bundles = new BundleHandler(storage, sync,
+        configControl == null ? () -> config : configControl::running, bundleWorker);
     // One for all server instances: the caps hold for the process, not per event loop.
     long heap = Runtime.getRuntime().maxMemory();
     HttpLimits limits = new HttpLimits(vertx, config.http(), BodyBudget.of(config.http().maxBodyMemory(), heap));
@@ -106,13 +114,14 @@ public final class RegistryServer {
         config.http().headerTimeout().toSeconds(), config.http().idleTimeout().toSeconds(),
         config.http().unauthenticatedIdleTimeout().toSeconds());
     RegistryServer server = new RegistryServer(vertx, worker, authWorker);
+    server.bundleWorker = bundleWorker;
     // Tokens edited by the CLI (another process) or the admin API take effect within a second.
     server.changeTimer = vertx.setPeriodic(1000, id -> authWorker.executeBlocking(access::checkForChanges, false)
         .onFailure(e -> LOG.warn("cannot check the auth store for changes: {}", e.toString())));
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx
         .deployVerticle(() -> new RegistryVerticle(config, calls, auth, token, admin, syncStatus, pullThrough, limits,
-            configHandler, connected, control, page, metrics),
+            configHandler, connected, control, page, metrics, bundles),
             new DeploymentOptions().setInstances(instances))
         .map(id -> {
           server.deploymentId = id;
@@ -124,6 +133,7 @@ public final class RegistryServer {
   public Future<Void> stop() {
     Future<Void> undeployed = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
     vertx.cancelTimer(changeTimer);
-    return undeployed.eventually(() -> worker.close()).eventually(() -> authWorker.close());
+    return undeployed.eventually(() -> worker.close()).eventually(() -> authWorker.close())
+        .eventually(() -> bundleWorker == null ? Future.succeededFuture() : bundleWorker.close());
   }
 }

@@ -25,16 +25,18 @@ final class RegistryVerticle extends VerticleBase {
   private CertificateReloader reloader;
   private final ConnectedRegistryHandler connected;
   private final ControlPlaneHandler control;
+  private final BundleHandler bundles;
   private final StatusPage page;
   private final io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> metrics;
 
   RegistryVerticle(RegistryConfig config, Storage storage, AuthHandler auth, TokenHandler token,
       AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough, HttpLimits limits,
       ConfigHandler configHandler, ConnectedRegistryHandler connected, ControlPlaneHandler control,
-      StatusPage page, io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> metrics) {
+      StatusPage page, io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> metrics, BundleHandler bundles) {
     this.control = control;
     this.page = page;
     this.metrics = metrics;
+    this.bundles = bundles;
     this.configHandler = configHandler;
     this.connected = connected;
     this.admin = admin;
@@ -73,7 +75,7 @@ final class RegistryVerticle extends VerticleBase {
       }
     }
     Router router = Routes.create(vertx, storage, auth::mode, config.listen(), auth, token, admin, sync,
-        pullThrough, configHandler, connected, control, page, metrics);
+        pullThrough, configHandler, connected, control, page, metrics, bundles);
     // Before every other route: the connection's timers and the body budget see each request.
     router.route().order(-1).handler(limits::requestStarted);
     server = vertx.createHttpServer(options).invalidRequestHandler(Routes::invalidRequest)

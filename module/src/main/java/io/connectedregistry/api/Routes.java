@@ -17,8 +17,7 @@ import java.util.function.Supplier;
  * Every route of the API, in one place, each behind the {@link AuthHandler} check it needs:
  * {@code /v2/}, {@code /oauth2/token}, {@code /_connected/v1/} (change feed, status, sync trigger,
  * admin) and the health probes. {@code <name>} may contain slashes, so {@code /v2/} routes are
- * regular expressions; upload routes come before blob routes so {@code .../blobs/uploads/...} is
- * never read as a blob digest.
+ * regular expressions, one per path shape with its handlers by method ({@link ByMethod}).
  */
 final class Routes {
   private static final String NAME = "/v2/(?<name>.+)";
@@ -36,7 +35,7 @@ final class Routes {
   static Router create(Vertx vertx, Storage storage, Supplier<Mode> mode, ListenAddress listen, AuthHandler auth,
       TokenHandler token, AdminHandler admin, SyncStatusHandler sync, PullThrough pullThrough,
       ConfigHandler config, ConnectedRegistryHandler connected, ControlPlaneHandler control, StatusPage page,
-      Handler<RoutingContext> metrics) {
+      Handler<RoutingContext> metrics, BundleHandler bundles) {
     BlobHandler blobs = new BlobHandler(storage, pullThrough);
     BlobUploadHandler uploads = new BlobUploadHandler(storage);
     ManifestHandler manifests = new ManifestHandler(storage, pullThrough);
@@ -61,6 +60,53 @@ final class Routes {
         ctx.next();
       }
     });
+
+    // The registry API, right after the mode check: the router tries routes in order, so the
+    // busiest requests pass as few as possible (the /_connected and /oauth2 paths below are disjoint).
+    // Each route names the action it needs; AuthHandler checks it before the handler runs.
+    Handler<RoutingContext> read = auth.require(Action.CONTENT_READ);
+    Handler<RoutingContext> write = auth.require(Action.CONTENT_WRITE);
+    Handler<RoutingContext> delete = auth.require(Action.CONTENT_DELETE);
+    Handler<RoutingContext> metadata = auth.require(Action.METADATA_READ);
+
+    router.routeWithRegex(HttpMethod.GET, "/v2/?").setName("/v2/").handler(auth.base()).handler(Routes::base);
+    router.get("/v2/_catalog").handler(auth.catalog()).handler(catalog::list);
+
+    // One regex route per path shape (ByMethod), the busiest first: a manifest GET matches the
+    // first shape it meets. The shapes differ in their last segments, except .../blobs/uploads (an
+    // upload start, or a "blob" named uploads): the upload start comes before the blob shape, since
+    // a shape that matches the path but not the method passes the request on with its path
+    // parameters set (a digest "uploads" would make the POST a monolithic upload).
+    String manifest = NAME + "/manifests/(?<reference>[^/]+)";
+    new ByMethod()
+        .on(HttpMethod.GET, read, manifests::get)
+        .on(HttpMethod.HEAD, read, manifests::get)
+        .on(HttpMethod.PUT, write, manifests::put)
+        .on(HttpMethod.DELETE, delete, manifests::delete)
+        .attachTo(router.routeWithRegex(manifest).setName(T_MANIFEST));
+
+    router.routeWithRegex(HttpMethod.POST, NAME + "/blobs/uploads/?").setName(T_UPLOADS).handler(write)
+        .handler(uploads::start);
+
+    String blob = NAME + "/blobs/(?<digest>[^/]+)";
+    new ByMethod()
+        .on(HttpMethod.GET, read, blobs::get)
+        .on(HttpMethod.HEAD, read, blobs::get)
+        .on(HttpMethod.DELETE, delete, blobs::delete)
+        .attachTo(router.routeWithRegex(blob).setName(T_BLOB));
+
+    String upload = NAME + "/blobs/uploads/(?<uuid>[^/]+)";
+    new ByMethod()
+        .on(HttpMethod.PATCH, write, uploads::patch)
+        .on(HttpMethod.PUT, write, uploads::finish)
+        .on(HttpMethod.GET, write, uploads::status)
+        .on(HttpMethod.DELETE, write, uploads::cancel)
+        .attachTo(router.routeWithRegex(upload).setName(T_UPLOAD));
+
+    router.routeWithRegex(HttpMethod.GET, NAME + "/tags/list").setName("/v2/{name}/tags/list")
+        .handler(metadata).handler(tags::list);
+    router.routeWithRegex(HttpMethod.GET, NAME + "/referrers/(?<digest>[^/]+)")
+        .setName("/v2/{name}/referrers/{digest}").handler(metadata).handler(referrers::list);
 
     router.get("/oauth2/token").handler(token::get);
     router.post("/oauth2/token").handler(token::post);
@@ -108,6 +154,7 @@ final class Routes {
     router.post(registries + "/:name/settings").handler(connected::settings);
     router.get(registries + "/:name/permissions").handler(connected::permissions);
     router.patch(registries + "/:name/repositories").handler(connected::repositories);
+    router.post(ADMIN + "/bundles").handler(bundles::importBundle);
     router.route(ADMIN + "/*").handler(AdminHandler::unknown);
 
     // Prometheus metrics: admin only here (metrics.listen serves them without credentials).
@@ -119,40 +166,6 @@ final class Routes {
     router.route(CONNECTED + "/config").handler(auth.admin());
     router.get(CONNECTED + "/config").handler(config::show);
     router.put(CONNECTED + "/config").handler(config::replace);
-
-    // Each route names the action it needs; AuthHandler checks it before the handler runs.
-    Handler<RoutingContext> read = auth.require(Action.CONTENT_READ);
-    Handler<RoutingContext> write = auth.require(Action.CONTENT_WRITE);
-    Handler<RoutingContext> delete = auth.require(Action.CONTENT_DELETE);
-    Handler<RoutingContext> metadata = auth.require(Action.METADATA_READ);
-
-    router.routeWithRegex(HttpMethod.GET, "/v2/?").setName("/v2/").handler(auth.base()).handler(Routes::base);
-    router.get("/v2/_catalog").handler(auth.catalog()).handler(catalog::list);
-
-    router.routeWithRegex(HttpMethod.POST, NAME + "/blobs/uploads/?").setName(T_UPLOADS).handler(write)
-        .handler(uploads::start);
-    String upload = NAME + "/blobs/uploads/(?<uuid>[^/]+)";
-    router.routeWithRegex(HttpMethod.PATCH, upload).setName(T_UPLOAD).handler(write).handler(uploads::patch);
-    router.routeWithRegex(HttpMethod.PUT, upload).setName(T_UPLOAD).handler(write).handler(uploads::finish);
-    router.routeWithRegex(HttpMethod.GET, upload).setName(T_UPLOAD).handler(write).handler(uploads::status);
-    router.routeWithRegex(HttpMethod.DELETE, upload).setName(T_UPLOAD).handler(write).handler(uploads::cancel);
-
-    String blob = NAME + "/blobs/(?<digest>[^/]+)";
-    router.routeWithRegex(HttpMethod.GET, blob).setName(T_BLOB).handler(read).handler(blobs::get);
-    router.routeWithRegex(HttpMethod.HEAD, blob).setName(T_BLOB).handler(read).handler(blobs::get);
-    router.routeWithRegex(HttpMethod.DELETE, blob).setName(T_BLOB).handler(delete).handler(blobs::delete);
-
-    String manifest = NAME + "/manifests/(?<reference>[^/]+)";
-    router.routeWithRegex(HttpMethod.GET, manifest).setName(T_MANIFEST).handler(read).handler(manifests::get);
-    router.routeWithRegex(HttpMethod.HEAD, manifest).setName(T_MANIFEST).handler(read).handler(manifests::get);
-    router.routeWithRegex(HttpMethod.PUT, manifest).setName(T_MANIFEST).handler(write).handler(manifests::put);
-    router.routeWithRegex(HttpMethod.DELETE, manifest).setName(T_MANIFEST).handler(delete)
-        .handler(manifests::delete);
-
-    router.routeWithRegex(HttpMethod.GET, NAME + "/tags/list").setName("/v2/{name}/tags/list")
-        .handler(metadata).handler(tags::list);
-    router.routeWithRegex(HttpMethod.GET, NAME + "/referrers/(?<digest>[^/]+)")
-        .setName("/v2/{name}/referrers/{digest}").handler(metadata).handler(referrers::list);
 
     router.route().failureHandler(FailureHandler.recordingIn(page.failures()));
     router.route().last().handler(ctx -> ctx.fail(404));

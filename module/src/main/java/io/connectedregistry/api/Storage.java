@@ -26,6 +26,11 @@ final class Storage {
     return storage.cachedManifest(repository, reference);
   }
 
+  /** Non-blocking: safe on the event loop. */
+  java.util.Optional<io.connectedregistry.storage.UploadHandle> takeParkedUpload(String repository, String id) {
+    return storage.takeParkedUpload(repository, id);
+  }
+
   WorkerExecutor worker() {
     return worker;
   }

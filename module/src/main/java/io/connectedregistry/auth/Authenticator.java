@@ -71,7 +71,7 @@ public final class Authenticator {
   public Authenticator(AuthStore store, PasswordHasher hasher) {
     this.store = Objects.requireNonNull(store, "store");
     this.hasher = Objects.requireNonNull(hasher, "hasher");
-    this.decoy = hasher.hash(hasher.generatePassword());
+    this.decoy = hasher.decoy();
   }
 
   /**

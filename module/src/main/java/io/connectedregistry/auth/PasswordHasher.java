@@ -49,6 +49,20 @@ public class PasswordHasher {
     return new PasswordHash(iterations, salt, derive(password, salt, iterations));
   }
 
+  /**
+   * A hash no password matches, with this hasher's salt length, iteration count and hash length:
+   * verifying a guess against it costs exactly what verifying against a real hash costs. Random
+   * bytes stand in for the derived hash (a match has probability 2^-256), so making one costs no
+   * PBKDF2 run: the registry's start is not held up by a hash nobody logs in with.
+   */
+  public PasswordHash decoy() {
+    byte[] salt = new byte[SALT_BYTES];
+    byte[] hash = new byte[HASH_BITS / 8];
+    random.nextBytes(salt);
+    random.nextBytes(hash);
+    return new PasswordHash(iterations, salt, hash);
+  }
+
   /** Compares in constant time, so response timing does not tell how much of a guess was right. */
   public boolean verify(String password, PasswordHash stored) {
     byte[] candidate = derive(password, stored.salt(), stored.iterations());

@@ -207,7 +207,7 @@ public final class ConnectedRegistryCommands {
     return body.isEmpty() ? null : JSON.readValue(body, Object.class);
   }
 
-  private static String password(Target target) throws IOException {
+  static String password(Target target) throws IOException {
     if (target.passwordStdin) {
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       String line = in.readLine();

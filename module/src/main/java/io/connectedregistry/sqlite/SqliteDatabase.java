@@ -204,6 +204,7 @@ public final class SqliteDatabase implements AutoCloseable {
   // ---- opening ----
 
   private static Connection connect(Path file, Settings settings) throws SQLException {
+    NativeLibrary.useCachedCopy(file.toAbsolutePath().getParent());
     Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout=" + settings.busyTimeout().toMillis());

@@ -200,7 +200,22 @@ public final class LocalRegistryStorage implements RegistryStorage {
   }
 
   @Override
+  public Optional<UploadHandle> takeParkedUpload(String repository, String uploadId) {
+    return Optional.ofNullable(uploads.take(repository, uploadId));
+  }
+
+  @Override
+  public Optional<Long> storedBlobSize(Digest digest) {
+    return Optional.ofNullable(metadata.read(c -> MetadataStore.blobSize(c, digest)));
+  }
+
+  @Override
   public long commitUpload(UploadHandle upload, Digest expected) {
+    return commitUpload(upload, expected, upload.repository());
+  }
+
+  @Override
+  public long commitUpload(UploadHandle upload, Digest expected, String repository) {
     // No free-space check: the bytes are already on disk, and a rename and a row need no more.
     upload.requireNotGone();
     try {
@@ -222,7 +237,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
           }
           moveDurably(source, target);
         }
-        metadata.insertBlobAndLink(c, upload.repository(), expected, size);
+        metadata.insertBlobAndLink(c, repository, expected, size);
         return null;
       });
       upload.close();

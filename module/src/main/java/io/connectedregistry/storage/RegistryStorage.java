@@ -36,6 +36,12 @@ public interface RegistryStorage extends AutoCloseable {
    */
   boolean linkExistingBlob(String repository, Digest digest);
 
+  /**
+   * Size of a blob this store holds, in any repository: what a bundle import that left a blob out
+   * (it was in an earlier bundle) checks before it links it.
+   */
+  Optional<Long> storedBlobSize(Digest digest);
+
   record OpenBlob(FileChannel channel, long size) {}
 
   // ---- uploads ----
@@ -47,6 +53,13 @@ public interface RegistryStorage extends AutoCloseable {
 
   /** Exclusive access for one request; throws BLOB_UPLOAD_UNKNOWN or BLOB_UPLOAD_INVALID (busy). */
   UploadHandle openUpload(String repository, String uploadId);
+
+  /**
+   * Non-blocking, safe on an event loop: the upload's handle if its last request left it open
+   * ({@link UploadHandle#park()}), taken like {@link #openUpload}; empty otherwise, and then
+   * {@link #openUpload} on a worker decides.
+   */
+  Optional<UploadHandle> takeParkedUpload(String repository, String uploadId);
 
   /**
    * A read-only view of an upload's bytes while another party writes them (on-demand
@@ -61,6 +74,13 @@ public interface RegistryStorage extends AutoCloseable {
    * refused below the free-space floor: the bytes are already written.
    */
   long commitUpload(UploadHandle upload, Digest expected);
+
+  /**
+   * As {@link #commitUpload(UploadHandle, Digest)}, linking the blob into {@code repository}
+   * rather than the upload's own: a bundle import stages its blobs before it knows which
+   * repositories need them.
+   */
+  long commitUpload(UploadHandle upload, Digest expected, String repository);
 
   boolean cancelUpload(String repository, String uploadId);
 

@@ -11,6 +11,11 @@ import java.security.MessageDigest;
  * Exclusive access to one upload while a request appends to it or commits it. Bytes are hashed as
  * they are written, so committing a blob does not read it back. Not thread-safe: one request owns
  * it, and its writes run one at a time on a worker.
+ *
+ * <p>Between requests a handle whose writes all completed is {@linkplain #park() parked} open, so
+ * the client's next PATCH takes it back on the event loop ({@link RegistryStorage#takeParkedUpload})
+ * without a worker round trip, a file open or a re-hash. Parking changes nothing on disk: the
+ * folder is still the whole state, and after a restart the upload resumes from the file.
  */
 public final class UploadHandle implements AutoCloseable {
   private final Uploads owner;
@@ -18,12 +23,13 @@ public final class UploadHandle implements AutoCloseable {
   private final String repository;
   private final FileChannel channel;
   private final Uploads.HashState hash;
-  private final long startSize;
+  /** Set by {@link #begin()} for each request that takes the handle. */
+  private long startSize;
   /** The hash of the first {@link #startSize} bytes, for {@link #rollBack()}. */
-  private final MessageDigest startHash;
+  private MessageDigest startHash;
   /** Set when the upload is deleted (cancelled, expired) while this request holds it. */
   private volatile boolean gone;
-  private boolean closed;
+  private volatile boolean closed;
 
   UploadHandle(Uploads owner, String id, String repository, FileChannel channel, Uploads.HashState hash) {
     this.owner = owner;
@@ -31,8 +37,13 @@ public final class UploadHandle implements AutoCloseable {
     this.repository = repository;
     this.channel = channel;
     this.hash = hash;
-    this.startSize = hash.size;
-    this.startHash = copy(hash.sha256);
+    begin();
+  }
+
+  /** A request takes the handle: what it appends can be rolled back to here. */
+  void begin() {
+    startSize = hash.size;
+    startHash = copy(hash.sha256);
   }
 
   public String id() {
@@ -188,9 +199,42 @@ public final class UploadHandle implements AutoCloseable {
     }
   }
 
+  /**
+   * Non-blocking: releases the upload for the next request but keeps the file open for it (the
+   * next PATCH takes it back from memory). Only for a handle no write is still running on (its
+   * request's body stream ended cleanly, or none was started). False, with nothing done, when the
+   * handle cannot be kept (closed, cancelled, or its hash no longer matches the file): the caller
+   * then {@linkplain #close() closes} it on a worker.
+   */
+  public boolean park() {
+    return !closed && !gone && hash.valid && owner.park(this);
+  }
+
+  /** True once the file is closed (committed, or released through {@link #close()}). */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  Uploads.HashState hashState() {
+    return hash;
+  }
+
+  boolean isGone() {
+    return gone;
+  }
+
   /** Blocking: closes the file and releases the upload for the next request. Idempotent. */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closeChannel();
+    owner.release(id, hash);
+  }
+
+  /** Blocking: closes the file only (a parked handle evicted or deleted). Idempotent. */
+  void closeChannel() {
     if (closed) {
       return;
     }
@@ -200,6 +244,5 @@ public final class UploadHandle implements AutoCloseable {
     } catch (IOException ignored) {
       // the data that matters is already written or will be re-validated by the next request
     }
-    owner.release(id, hash);
   }
 }

@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -30,6 +31,11 @@ import java.util.stream.Stream;
  * Uploads in progress, one folder each under {@code uploads/}. The folder is the whole state, so an
  * upload survives a restart and the client resumes from the size on disk; the running SHA-256 is
  * kept in memory only as an optimisation and recomputed from the file when missing.
+ *
+ * <p>Between two requests of a chunked push the upload's handle stays open ({@link #park}), so the
+ * next PATCH starts on the event loop without a worker round trip; at most {@link #MAX_PARKED}
+ * are kept, the least recently parked closed first (its hash is kept, so reopening needs no
+ * re-hash).
  */
 final class Uploads {
   private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -47,6 +53,9 @@ final class Uploads {
   /** How much an upload writes between two background flushes. */
   static final long FLUSH_EVERY_BYTES = 16L * 1024 * 1024;
 
+  /** Open handles kept between requests: one file descriptor each. */
+  static final int MAX_PARKED = 32;
+
   private final ExecutorService flusher = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "upload-flusher");
     t.setDaemon(true);
@@ -58,6 +67,8 @@ final class Uploads {
   private final Set<String> busy = ConcurrentHashMap.newKeySet();
   /** The handle of each busy upload, so deleting one under its request stops that request. */
   private final ConcurrentHashMap<String, UploadHandle> handles = new ConcurrentHashMap<>();
+  /** Idle uploads whose handle is kept open, oldest first; guarded by {@code this}, like taking and parking. */
+  private final LinkedHashMap<String, UploadHandle> parked = new LinkedHashMap<>();
 
   Uploads(StoragePaths paths, DiskSpace space) throws IOException {
     this.paths = paths;
@@ -128,6 +139,10 @@ final class Uploads {
     if (!isOwnedBy(repository, id)) {
       throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " is not in progress in " + repository);
     }
+    UploadHandle kept = take(repository, id);
+    if (kept != null) {
+      return kept;
+    }
     if (!busy.add(id)) {
       throw ErrorCode.BLOB_UPLOAD_INVALID.exception("upload " + id + " is busy with another request");
     }
@@ -152,6 +167,52 @@ final class Uploads {
       closeQuietly(channel);
       throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
     }
+  }
+
+  /**
+   * Non-blocking: the upload's parked handle, taken for one request, or null when it has none (the
+   * caller then {@linkplain #open opens} it on a worker, which also answers unknown and busy).
+   */
+  UploadHandle take(String repository, String id) {
+    UploadHandle handle;
+    synchronized (this) {
+      handle = parked.get(id);
+      if (handle == null || !handle.repository().equals(repository)) {
+        return null;
+      }
+      parked.remove(id);
+      busy.add(id);
+      handles.put(id, handle);
+    }
+    handle.begin();
+    return handle;
+  }
+
+  /**
+   * Non-blocking: keeps a handle open for the upload's next request. False when it was deleted
+   * meanwhile. Past {@link #MAX_PARKED}, the oldest parked handle is closed on the flusher thread.
+   */
+  boolean park(UploadHandle handle) {
+    UploadHandle evicted = null;
+    synchronized (this) {
+      if (handle.isGone()) {
+        return false;
+      }
+      handles.remove(handle.id());
+      parked.put(handle.id(), handle);
+      busy.remove(handle.id());
+      if (parked.size() > MAX_PARKED) {
+        var eldest = parked.entrySet().iterator();
+        evicted = eldest.next().getValue();
+        eldest.remove();
+        idle.put(evicted.id(), evicted.hashState());
+      }
+    }
+    if (evicted != null) {
+      UploadHandle closing = evicted;
+      flusher.execute(closing::closeChannel);
+    }
+    return true;
   }
 
   private static HashState rehash(FileChannel channel, long size) throws IOException {
@@ -199,7 +260,13 @@ final class Uploads {
   }
 
   void close() {
-    flusher.shutdownNow();
+    flusher.shutdownNow().forEach(Runnable::run); // evicted handles still to close, flushes
+    List<UploadHandle> open;
+    synchronized (this) {
+      open = new ArrayList<>(parked.values());
+      parked.clear();
+    }
+    open.forEach(UploadHandle::closeChannel);
   }
 
   void release(String id, HashState state) {
@@ -221,10 +288,19 @@ final class Uploads {
 
   /** Deletes an upload; a request still writing to it fails on its next write (BLOB_UPLOAD_UNKNOWN). */
   void delete(String id) {
-    idle.remove(id);
-    UploadHandle open = handles.get(id);
-    if (open != null) {
-      open.markGone();
+    UploadHandle kept;
+    UploadHandle open;
+    synchronized (this) {
+      kept = parked.remove(id);
+      idle.remove(id);
+      open = handles.get(id);
+      if (open != null) {
+        open.markGone();
+      }
+    }
+    if (kept != null) {
+      kept.markGone();
+      kept.closeChannel();
     }
     deleteTree(paths.upload(id));
   }

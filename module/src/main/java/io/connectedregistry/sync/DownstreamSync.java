@@ -150,8 +150,17 @@ public final class DownstreamSync {
 
   /** Runs one cycle; never fails for one image (its error is in the report), only for the parent. */
   public Future<Report> run(BooleanSupplier stop) {
+    return run(stop, () -> { });
+  }
+
+  /**
+   * Runs one cycle; {@code parentAnswered} is called (on the calling context) once the parent
+   * answered the cycle's first request, so the status can say the parent is reachable before the
+   * cycle ends.
+   */
+  public Future<Report> run(BooleanSupplier stop, Runnable parentAnswered) {
     Cycle cycle = new Cycle(stop);
-    return cycle.run();
+    return cycle.run(parentAnswered);
   }
 
   private final class Cycle {
@@ -177,12 +186,14 @@ public final class DownstreamSync {
       this.copier = new ImageCopier(caller, blobs, storage, worker, counts);
     }
 
-    Future<Report> run() {
+    Future<Report> run(Runnable parentAnswered) {
       return new ListChanges(caller, PAGE_SIZE).after(state.cursor()).compose(first -> {
+        parentAnswered.run();
         if (first.isEmpty()) {
           return listAndCopy();
         }
         feed = true;
+        storeOf(first.get());
         if (!state.following()) {
           // Never synced from this feed: copy everything, then follow the feed from where it stood
           // before the copy began (changes made during the copy are applied again: idempotent).
@@ -482,8 +493,27 @@ public final class DownstreamSync {
 
     // ---- change feed: a parent of this project ----
 
+    /**
+     * Records the store the page's sequence numbers count in; another store than the one the
+     * cursor came from means the cursor says nothing there: a full listing again (this cycle, from
+     * this page's head).
+     */
+    void storeOf(ListChanges.Page page) {
+      String before = state.store();
+      if (state.storeSeen(page.store())) {
+        LOG.warn("the parent's change feed now counts in store {}, not {} that the cursor came from"
+            + " (its metadata was recreated or restored, or another registry answers there):"
+            + " listing everything again", page.store(), before);
+      }
+    }
+
     Future<Void> applyFeed(ListChanges.Page page) {
       feedPages++;
+      if (page.store() != null && state.store() != null && !page.store().equals(state.store())) {
+        // The parent's store changed between two pages of one cycle: stop; the next cycle lists.
+        storeOf(page);
+        return save();
+      }
       feedHead = page.head();
       Future<Void> chain = Future.succeededFuture();
       for (ListChanges.Change change : page.changes()) {

@@ -81,7 +81,13 @@ public final class SyncService {
    */
   private volatile String held;
   private boolean running;
+  /** Imports waiting for the running cycle to stop (sync context only); see {@link #importBundle}. */
+  private final java.util.ArrayDeque<Runnable> imports = new java.util.ArrayDeque<>();
+  /** Read by the cycle's stop check: an import waits for it. */
+  private volatile boolean importWaiting;
   private boolean manualPending;
+  /** Set by {@link #start()}: before it, only a manual trigger runs a cycle (an import does not start one). */
+  private boolean started;
   private Instant lastCycleStart;
   private long timer = -1;
   private long spaceWatch = -1;
@@ -159,6 +165,7 @@ public final class SyncService {
   /** Begins scheduling: the first cycle runs at once. Call once the registry serves. */
   public void start() {
     context.runOnContext(v -> {
+      started = true;
       if (upstream != null && held == null) {
         upstream.start();
       }
@@ -274,6 +281,67 @@ public final class SyncService {
     });
   }
 
+  /**
+   * Applies an imported bundle while no cycle runs (a running one stops at its next safe point
+   * first): {@code commit} (blocking, on a worker) writes the content, given a copy of the tags
+   * sync created; then, on the sync context, the sync state takes the bundle's cursor when
+   * {@link ImportCursor} allows it, and its tags. The one writer of the sync state stays this
+   * service. Fails as {@code commit} fails (the state is then untouched).
+   */
+  public Future<ImportCursor.Outcome> importBundle(ImportCursor.Bundle bundle,
+      java.util.function.Function<java.util.Map<String, java.util.Map<String, String>>, ImportCursor.Applied> commit) {
+    Promise<ImportCursor.Outcome> promise = Promise.promise();
+    context.runOnContext(v -> {
+      Runnable task = () -> runImport(bundle, commit, promise);
+      if (running) {
+        imports.add(task);
+        importWaiting = true;
+      } else {
+        task.run();
+      }
+    });
+    return promise.future();
+  }
+
+  /** On the sync context, with no cycle running. */
+  private void runImport(ImportCursor.Bundle bundle,
+      java.util.function.Function<java.util.Map<String, java.util.Map<String, String>>, ImportCursor.Applied> commit,
+      Promise<ImportCursor.Outcome> promise) {
+    importWaiting = !imports.isEmpty();
+    running = true;
+    vertx.cancelTimer(timer);
+    java.util.Map<String, java.util.Map<String, String>> synced = ImportCursor.syncedTags(state);
+    worker.executeBlocking(() -> commit.apply(synced), false).onComplete(done -> context.runOnContext(v -> {
+      Future<ImportCursor.Outcome> result;
+      if (done.failed()) {
+        result = Future.failedFuture(done.cause());
+      } else {
+        ImportCursor.Outcome outcome = ImportCursor.apply(state, bundle, done.result(), syncConfig);
+        SyncState.Snapshot snapshot = state.snapshot();
+        result = worker.executeBlocking(() -> {
+          state.write(snapshot);
+          return outcome;
+        }, false);
+        if (outcome.advanced()) {
+          LOG.info("bundle import: sync cursor {} -> {}", outcome.before(), outcome.after());
+        } else {
+          LOG.info("bundle import: sync cursor stays at {}: {}", outcome.before(), outcome.reason());
+        }
+      }
+      result.onComplete(r -> context.runOnContext(w -> {
+        running = false;
+        publish();
+        if (!imports.isEmpty()) {
+          imports.poll().run();
+        } else if (pending != null) {
+          replan();
+        } else if (started || manualPending) {
+          tick(SyncTrigger.Schedule);
+        }
+      })).onComplete(promise);
+    }));
+  }
+
   private void tick(SyncTrigger trigger) {
     if (stopping.get() || running || pending != null) {
       return; // a pending plan ticks once it is in place
@@ -315,17 +383,30 @@ public final class SyncService {
     persist();
     // Low on space, the cycle stops between images (as at a window's end) and sync pauses.
     // A new configuration also stops it there: the next cycle runs with the new settings.
-    sync.run(() -> stopping.get() || space.isLow() || pending != null || held != null
-            || (deadline != null && !clock.instant().isBefore(deadline)))
+    sync.run(() -> stopping.get() || space.isLow() || pending != null || held != null || importWaiting
+            || (deadline != null && !clock.instant().isBefore(deadline)), this::parentAnswered)
         .onComplete(result -> {
           running = false;
           finished(result.succeeded() ? result.result() : null, result.cause());
-          if (pending != null) {
+          if (!imports.isEmpty()) {
+            imports.poll().run();
+          } else if (pending != null) {
             replan();
           } else {
             tick(SyncTrigger.Schedule); // a pending manual trigger runs first, unless paused for space
           }
         });
+  }
+
+  /**
+   * The parent answered this cycle's first request: it is reachable and takes our credentials,
+   * whatever the last cycle (or the start, which assumes Offline) said.
+   */
+  private void parentAnswered() {
+    if (running && status.connectionState != ConnectionState.Syncing) {
+      status.connectionState = ConnectionState.Syncing;
+      persist();
+    }
   }
 
   private void finished(DownstreamSync.Report report, Throwable failure) {
@@ -437,11 +518,24 @@ public final class SyncService {
   private void persist() {
     publish();
     byte[] snapshot = status.snapshot();
+    long version = ++statusVersion;
+    // Writes run unordered on the pool: a snapshot older than the one already written is dropped,
+    // so the file never goes back in time.
     worker.executeBlocking(() -> {
-      SyncStatus.write(data, snapshot);
+      synchronized (statusFileLock) {
+        if (version > statusVersionWritten) {
+          SyncStatus.write(data, snapshot);
+          statusVersionWritten = version;
+        }
+      }
       return null;
     }, false).onFailure(e -> LOG.warn("cannot write sync status: {}", e.toString()));
   }
+
+  /** The newest status snapshot taken (sync context) and the newest written (under the lock). */
+  private long statusVersion;
+  private final Object statusFileLock = new Object();
+  private long statusVersionWritten;
 
   /**
    * Live configuration: a changed parent (same or another one; adding or removing the parent

@@ -31,6 +31,11 @@ public final class SyncState {
     public boolean following;
     /** The parent the cursor belongs to: a different parent starts over. */
     public String parent;
+    /**
+     * The parent's store id (its feed pages say it): the change log the cursor counts in. Null
+     * until a feed page or an imported bundle named one (files written before it was kept).
+     */
+    public String store;
     public Map<String, Map<String, String>> synced = new TreeMap<>();
   }
 
@@ -60,6 +65,7 @@ public final class SyncState {
       // Another parent's sequence numbers mean nothing here; tags it gave stay ours to mirror.
       data.cursor = 0;
       data.following = false;
+      data.store = null;
     }
     data.parent = parent;
     return new SyncState(file, data);
@@ -80,6 +86,29 @@ public final class SyncState {
 
   public void cursor(long sequence) {
     data.cursor = sequence;
+  }
+
+  /** The parent's store id the cursor counts in; null when none was recorded yet. */
+  public String store() {
+    return data.store;
+  }
+
+  /**
+   * Records the store a feed page named. Another store than the one recorded (the parent's
+   * metadata was recreated or restored, or another registry answers at its address) makes the
+   * cursor meaningless: back to a full listing. Returns true when it reset the cursor.
+   */
+  public boolean storeSeen(String store) {
+    if (store == null || store.equals(data.store)) {
+      return false;
+    }
+    boolean reset = data.store != null;
+    if (reset) {
+      data.cursor = 0;
+      data.following = false;
+    }
+    data.store = store;
+    return reset;
   }
 
   /** Whether this registry follows the parent's change feed (else: copy everything first). */

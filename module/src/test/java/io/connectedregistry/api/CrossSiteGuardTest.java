@@ -93,6 +93,31 @@ class CrossSiteGuardTest {
     }
   }
 
+  /** The guard remembers the last loopback Host it saw; a foreign one after it is still refused. */
+  @Test
+  void onALoopbackListenerAForeignHostIsRefusedAfterLoopbackOnesWereServed() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Router router = Router.router(vertx);
+      router.route().handler(new CrossSiteGuard(true)::handle);
+      router.route().handler(ctx -> ctx.response().end("served"));
+      router.route().failureHandler(FailureHandler::handle);
+      int port = vertx.createHttpServer().requestHandler(router)
+          .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+      for (String host : List.of("127.0.0.1:" + port, "127.0.0.1:" + port, "localhost:" + port)) {
+        String served = raw(port, "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        assertTrue(served.startsWith("HTTP/1.1 200"), served);
+        String rebound = raw(port, "GET / HTTP/1.1\r\nHost: attacker.example:" + port + "\r\n\r\n");
+        assertTrue(rebound.startsWith("HTTP/1.1 403"), rebound);
+        String name = host.substring(0, host.indexOf(':'));
+        String lookalike = raw(port, "GET / HTTP/1.1\r\nHost: " + name + ".attacker.example\r\n\r\n");
+        assertTrue(lookalike.startsWith("HTTP/1.1 403"), lookalike);
+      }
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
   private static String raw(int port, String request) throws IOException {
     try (Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), port)) {
       socket.setSoTimeout(10_000);

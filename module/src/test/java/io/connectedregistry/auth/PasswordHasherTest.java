@@ -22,6 +22,16 @@ class PasswordHasherTest {
   }
 
   @Test
+  void aDecoyCostsWhatARealHashCostsAndMatchesNoPassword() {
+    PasswordHash decoy = hasher.decoy();
+    assertEquals(hasher.hash("x").iterations(), decoy.iterations());
+    assertEquals(hasher.hash("x").encoded().length(), decoy.encoded().length());
+    assertFalse(hasher.verify("", decoy));
+    assertFalse(hasher.verify("guess", decoy));
+    assertNotEquals(decoy.encoded(), hasher.decoy().encoded());
+  }
+
+  @Test
   void theSamePasswordHashesDifferentlyEachTimeBecauseOfTheSalt() {
     assertNotEquals(hasher.hash("x").encoded(), hasher.hash("x").encoded());
   }

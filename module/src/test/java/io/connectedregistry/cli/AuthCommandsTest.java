@@ -1,5 +1,6 @@
 package io.connectedregistry.cli;
 
+import io.connectedregistry.CommandLineRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,8 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectedregistry.Main;
 import io.connectedregistry.auth.PasswordHasher;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +24,6 @@ class AuthCommandsTest {
 
   @TempDir Path data;
 
-  record Run(int exit, String out, String err) {}
-
   @BeforeEach
   void cheapHasher() {
     AuthCommands.passwordHasher = () -> new PasswordHasher(1_000);
@@ -37,29 +34,17 @@ class AuthCommandsTest {
     AuthCommands.passwordHasher = PasswordHasher::new;
   }
 
-  private Run run(String... args) {
+  private CommandLineRun run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     // Options of the leaf command go after the subcommand names.
     all.add("--data");
     all.add(data.toString());
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.commandLine().execute(all.toArray(String[]::new));
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+    return CommandLineRun.of(all.toArray(String[]::new));
   }
 
   @Test
   void tokenLifecycle() throws Exception {
-    Run created = run("token", "create", "--name", "ci-push",
+    CommandLineRun created = run("token", "create", "--name", "ci-push",
         "--repository", "app/*", "content/read", "content/write",
         "--repository", "base", "metadata/read");
     assertEquals(0, created.exit(), created.err());
@@ -68,7 +53,7 @@ class AuthCommandsTest {
     String password = body.get("password").asText();
     assertFalse(password.isBlank());
 
-    Run map = run("scope-map", "show", "ci-push-scope-map");
+    CommandLineRun map = run("scope-map", "show", "ci-push-scope-map");
     assertEquals(0, map.exit(), map.err());
     JsonNode rules = JSON.readTree(map.out()).get("rules");
     assertEquals(2, rules.size());
@@ -77,7 +62,7 @@ class AuthCommandsTest {
     assertEquals("base", rules.get(1).get("repository").asText());
     assertEquals("[\"metadata/read\"]", rules.get(1).get("actions").toString());
 
-    Run show = run("token", "show", "ci-push");
+    CommandLineRun show = run("token", "show", "ci-push");
     assertEquals(0, show.exit(), show.err());
     JsonNode token = JSON.readTree(show.out());
     assertEquals("ci-push-scope-map", token.get("scopeMap").asText());
@@ -85,35 +70,35 @@ class AuthCommandsTest {
     assertEquals(1, token.get("passwords").size());
     assertEquals(1, token.get("passwords").get(0).get("slot").asInt());
     assertEquals(2, token.get("rules").size());
-    Run list = run("token", "list");
+    CommandLineRun list = run("token", "list");
     assertEquals(0, list.exit(), list.err());
     assertEquals(1, JSON.readTree(list.out()).size());
-    for (Run r : List.of(show, list, map)) {
+    for (CommandLineRun r : List.of(show, list, map)) {
       assertFalse(r.out().contains(password), "password leaked: " + r.out());
       assertFalse(r.out().contains("pbkdf2"), "hash leaked: " + r.out());
       assertFalse(r.out().contains("hash"), r.out());
     }
 
-    Run second = run("token", "password", "ci-push", "--slot", "2", "--expiry", "P30D");
+    CommandLineRun second = run("token", "password", "ci-push", "--slot", "2", "--expiry", "P30D");
     assertEquals(0, second.exit(), second.err());
     JsonNode pw2 = JSON.readTree(second.out());
     assertEquals(2, pw2.get("slot").asInt());
     String password2 = pw2.get("password").asText();
     assertFalse(password2.equals(password));
-    Run shown = run("token", "show", "ci-push");
+    CommandLineRun shown = run("token", "show", "ci-push");
     assertEquals(2, JSON.readTree(shown.out()).get("passwords").size());
     assertTrue(JSON.readTree(shown.out()).get("passwords").get(1).hasNonNull("expires"));
     assertFalse(shown.out().contains(password2));
 
-    Run dropped = run("token", "password", "ci-push", "--slot", "2", "--delete");
+    CommandLineRun dropped = run("token", "password", "ci-push", "--slot", "2", "--delete");
     assertEquals(0, dropped.exit(), dropped.err());
     assertEquals(1, JSON.readTree(run("token", "show", "ci-push").out()).get("passwords").size());
 
-    Run disabled = run("token", "update", "ci-push", "--status", "disabled");
+    CommandLineRun disabled = run("token", "update", "ci-push", "--status", "disabled");
     assertEquals(0, disabled.exit(), disabled.err());
     assertEquals("disabled", JSON.readTree(disabled.out()).get("status").asText());
 
-    Run inUse = run("scope-map", "delete", "ci-push-scope-map");
+    CommandLineRun inUse = run("scope-map", "delete", "ci-push-scope-map");
     assertEquals(2, inUse.exit(), inUse.out());
     assertTrue(inUse.err().startsWith("connected-registry: "), inUse.err());
 
@@ -122,23 +107,23 @@ class AuthCommandsTest {
     assertEquals("[ ]", run("token", "list").out().trim());
     assertEquals("[ ]", run("scope-map", "list").out().trim());
 
-    Run gone = run("token", "show", "ci-push");
+    CommandLineRun gone = run("token", "show", "ci-push");
     assertEquals(2, gone.exit());
     assertTrue(gone.err().contains("ci-push"), gone.err());
   }
 
   @Test
   void tokenWithExistingScopeMap() throws Exception {
-    Run map = run("scope-map", "create", "readers", "--repository", "*", "content/read",
+    CommandLineRun map = run("scope-map", "create", "readers", "--repository", "*", "content/read",
         "metadata/read", "--description", "read everything");
     assertEquals(0, map.exit(), map.err());
     assertEquals("read everything", JSON.readTree(map.out()).get("description").asText());
-    Run created = run("token", "create", "--name", "reader", "--scope-map", "readers");
+    CommandLineRun created = run("token", "create", "--name", "reader", "--scope-map", "readers");
     assertEquals(0, created.exit(), created.err());
     assertEquals("readers", JSON.readTree(run("token", "show", "reader").out())
         .get("scopeMap").asText());
 
-    Run updated = run("scope-map", "update", "readers", "--repository", "app", "content/read");
+    CommandLineRun updated = run("scope-map", "update", "readers", "--repository", "app", "content/read");
     assertEquals(0, updated.exit(), updated.err());
     JsonNode body = JSON.readTree(updated.out());
     assertEquals(1, body.get("rules").size());
@@ -147,14 +132,14 @@ class AuthCommandsTest {
 
   @Test
   void writeScopeMapRefusedOnReadOnlyRegistry() {
-    Run r = run("scope-map", "create", "pushers", "--mode", "ReadOnly",
+    CommandLineRun r = run("scope-map", "create", "pushers", "--mode", "ReadOnly",
         "--repository", "app", "content/write");
     assertEquals(2, r.exit());
     assertTrue(r.err().startsWith("connected-registry: "), r.err());
     assertTrue(r.err().contains("ReadOnly"), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
 
-    Run token = run("token", "create", "--name", "pusher", "--mode", "ReadOnly",
+    CommandLineRun token = run("token", "create", "--name", "pusher", "--mode", "ReadOnly",
         "--repository", "app", "content/write");
     assertEquals(2, token.exit());
     assertTrue(token.err().contains("ReadOnly"), token.err());
@@ -163,11 +148,11 @@ class AuthCommandsTest {
 
   @Test
   void unknownActionRefused() {
-    Run r = run("scope-map", "create", "bad-map", "--repository", "app", "content/steal");
+    CommandLineRun r = run("scope-map", "create", "bad-map", "--repository", "app", "content/steal");
     assertEquals(2, r.exit());
     assertTrue(r.err().contains("unknown action 'content/steal'"), r.err());
 
-    Run t = run("token", "create", "--name", "bad-token", "--repository", "app", "content/steal");
+    CommandLineRun t = run("token", "create", "--name", "bad-token", "--repository", "app", "content/steal");
     assertEquals(2, t.exit());
     assertEquals("[ ]", run("token", "list").out().trim());
   }
@@ -176,13 +161,13 @@ class AuthCommandsTest {
   void duplicateAndUsageErrors() {
     assertEquals(0, run("scope-map", "create", "readers", "--repository", "app", "content/read")
         .exit());
-    Run dup = run("scope-map", "create", "readers", "--repository", "app", "content/read");
+    CommandLineRun dup = run("scope-map", "create", "readers", "--repository", "app", "content/read");
     assertEquals(2, dup.exit());
     assertTrue(dup.err().contains("already exists"), dup.err());
 
-    Run neither = run("token", "create", "--name", "lonely");
+    CommandLineRun neither = run("token", "create", "--name", "lonely");
     assertEquals(2, neither.exit());
-    Run badSlot = run("token", "password", "lonely", "--slot", "3");
+    CommandLineRun badSlot = run("token", "password", "lonely", "--slot", "3");
     assertEquals(2, badSlot.exit());
   }
 }

@@ -1,5 +1,6 @@
 package io.connectedregistry.cli;
 
+import io.connectedregistry.CommandLineRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectedregistry.Main;
 import io.connectedregistry.auth.PasswordHasher;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,7 +24,6 @@ class ConnectedRegistryCommandsTest {
 
   @TempDir Path data;
 
-  record Run(int exit, String out, String err) {}
 
   @BeforeEach
   void cheapHasher() {
@@ -39,23 +37,11 @@ class ConnectedRegistryCommandsTest {
     ConnectedRegistryCommands.environment = System::getenv;
   }
 
-  private Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.commandLine().execute(args);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private CommandLineRun run(String... args) {
+    return CommandLineRun.of(args);
   }
 
-  private Run offline(String... args) {
+  private CommandLineRun offline(String... args) {
     String[] all = new String[args.length + 3];
     all[0] = "cr";
     System.arraycopy(args, 0, all, 1, args.length);
@@ -66,7 +52,7 @@ class ConnectedRegistryCommandsTest {
 
   @Test
   void createListShowAndDeleteOnADataFolder() throws Exception {
-    Run created = offline("create", "--name", "factory1", "--mode", "ReadWrite",
+    CommandLineRun created = offline("create", "--name", "factory1", "--mode", "ReadWrite",
         "--repository", "app/*", "base", "--sync-schedule", "0 * * * *", "--sync-window", "PT2H");
     assertEquals(0, created.exit(), created.err());
     JsonNode json = JSON.readTree(created.out());
@@ -76,20 +62,20 @@ class ConnectedRegistryCommandsTest {
     assertEquals(0, offline("create", "--name", "line3", "--parent", "factory1",
         "--repository", "app/web").exit());
 
-    Run table = offline("list");
+    CommandLineRun table = offline("list");
     assertEquals(0, table.exit(), table.err());
     assertEquals(List.of(
         "NAME      MODE       ACTIVATION  CONNECTION STATE  PARENT    LAST SYNC",
         "factory1  ReadWrite  Inactive    Offline           -         -",
         "line3     ReadOnly   Inactive    Offline           factory1  -"), table.out().lines().toList());
-    Run direct = offline("list", "--no-children", "--output", "json");
+    CommandLineRun direct = offline("list", "--no-children", "--output", "json");
     assertEquals(1, JSON.readTree(direct.out()).size(), direct.out());
 
-    Run refused = offline("delete", "--name", "factory1");
+    CommandLineRun refused = offline("delete", "--name", "factory1");
     assertEquals(2, refused.exit());
     assertTrue(refused.err().contains("'factory1' has children (line3)"), refused.err());
     assertEquals(0, offline("delete", "--name", "line3", "--cleanup").exit());
-    Run shown = offline("show", "--name", "factory1");
+    CommandLineRun shown = offline("show", "--name", "factory1");
     assertEquals("[]", JSON.readTree(offline("list-client-tokens", "--name", "factory1").out())
         .toString());
     assertEquals("factory1", JSON.readTree(shown.out()).get("name").asText());
@@ -97,33 +83,33 @@ class ConnectedRegistryCommandsTest {
 
   @Test
   void badInputIsRefusedWithExit2AndAMessage() {
-    Run mode = offline("create", "--name", "factory1", "--mode", "readwrite", "--repository", "a");
+    CommandLineRun mode = offline("create", "--name", "factory1", "--mode", "readwrite", "--repository", "a");
     assertEquals(2, mode.exit());
     assertTrue(mode.err().contains("'readwrite'"), mode.err());
-    Run output = offline("list", "--output", "yaml");
+    CommandLineRun output = offline("list", "--output", "yaml");
     assertEquals(2, output.exit());
     assertTrue(output.err().contains("'yaml'"), output.err());
-    Run missing = offline("show", "--name", "nothere1");
+    CommandLineRun missing = offline("show", "--name", "nothere1");
     assertEquals(2, missing.exit());
     assertTrue(missing.err().contains("'nothere1' does not exist"), missing.err());
   }
 
   @Test
   void onlineNeedsAUserAndAPasswordFromTheEnvironmentOrStdinNeverAnArgument() {
-    Run both = run("cr", "list", "--server", "http://127.0.0.1:9", "--data", data.toString());
+    CommandLineRun both = run("cr", "list", "--server", "http://127.0.0.1:9", "--data", data.toString());
     assertEquals(2, both.exit());
     assertTrue(both.err().contains("--server"), both.err());
-    Run noUser = run("cr", "list", "--server", "http://127.0.0.1:9");
+    CommandLineRun noUser = run("cr", "list", "--server", "http://127.0.0.1:9");
     assertEquals(2, noUser.exit());
     assertTrue(noUser.err().contains("--username"), noUser.err());
-    Run noPassword = run("cr", "list", "--server", "http://127.0.0.1:9", "--username", "ops");
+    CommandLineRun noPassword = run("cr", "list", "--server", "http://127.0.0.1:9", "--username", "ops");
     assertEquals(2, noPassword.exit());
     assertTrue(noPassword.err().contains(ConnectedRegistryCommands.PASSWORD_VARIABLE), noPassword.err());
-    Run asArgument = run("cr", "list", "--server", "http://127.0.0.1:9", "--username", "ops",
+    CommandLineRun asArgument = run("cr", "list", "--server", "http://127.0.0.1:9", "--username", "ops",
         "--password", "secret");
     assertEquals(2, asArgument.exit(), "there is no --password option");
     ConnectedRegistryCommands.environment = () -> Map.of(ConnectedRegistryCommands.PASSWORD_VARIABLE, "x");
-    Run notUrl = run("cr", "list", "--server", "127.0.0.1:9", "--username", "ops");
+    CommandLineRun notUrl = run("cr", "list", "--server", "127.0.0.1:9", "--username", "ops");
     assertEquals(2, notUrl.exit());
     assertTrue(notUrl.err().contains("http://"), notUrl.err());
   }

@@ -303,6 +303,113 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
     assertTrue(storage.deleteBlob("r", config));
   }
 
+  // ---- handles parked open between the requests of a chunked push ----
+
+  @Test
+  void aParkedUploadIsTakenBackWithoutReopeningOnlyInItsOwnRepository() throws Exception {
+    UploadStatus upload = storage.startUpload("r");
+    assertTrue(storage.takeParkedUpload("r", upload.id()).isEmpty(), "nothing parked before a request");
+    UploadHandle first = storage.openUpload("r", upload.id());
+    first.append(ByteBuffer.wrap(bytes("first-")));
+    assertTrue(first.park());
+
+    assertTrue(storage.takeParkedUpload("other", upload.id()).isEmpty(), "another repository's request");
+    UploadHandle second = storage.takeParkedUpload("r", upload.id()).orElseThrow();
+    assertEquals(6, second.startSize());
+    RegistryException busy = assertThrows(RegistryException.class, () -> storage.openUpload("r", upload.id()));
+    assertEquals(ErrorCode.BLOB_UPLOAD_INVALID, busy.code(), "a taken handle is busy for other requests");
+    assertTrue(storage.takeParkedUpload("r", upload.id()).isEmpty(), "taken once only");
+
+    second.append(ByteBuffer.wrap(bytes("second")));
+    RegistryException wrong = assertThrows(RegistryException.class,
+        () -> storage.commitUpload(second, Digest.sha256(bytes("first-"))));
+    assertEquals(ErrorCode.DIGEST_INVALID, wrong.code());
+    storage.commitUpload(second, Digest.sha256(bytes("first-second")));
+    assertArrayEquals(bytes("first-second"), read("r", Digest.sha256(bytes("first-second"))));
+    assertFalse(second.park(), "a committed upload is closed, never parked");
+    assertTrue(storage.takeParkedUpload("r", upload.id()).isEmpty());
+  }
+
+  @Test
+  void aChunkRolledBackOnATakenHandleGoesBackToWhereItsOwnRequestStarted() throws Exception {
+    UploadStatus upload = storage.startUpload("r");
+    UploadHandle first = storage.openUpload("r", upload.id());
+    first.append(ByteBuffer.wrap(bytes("kept-")));
+    assertTrue(first.park());
+    UploadHandle second = storage.takeParkedUpload("r", upload.id()).orElseThrow();
+    second.append(ByteBuffer.wrap(bytes("dropped")));
+    second.rollBack();
+    assertEquals(5, second.size());
+    assertEquals(5, Files.size(dir.resolve("uploads").resolve(upload.id()).resolve("data")));
+    second.append(ByteBuffer.wrap(bytes("end")));
+    storage.commitUpload(second, Digest.sha256(bytes("kept-end")));
+    assertArrayEquals(bytes("kept-end"), read("r", Digest.sha256(bytes("kept-end"))));
+  }
+
+  @Test
+  void aParkedUploadThatIsCancelledIsClosedAndForgotten() throws Exception {
+    UploadStatus upload = storage.startUpload("r");
+    UploadHandle handle = storage.openUpload("r", upload.id());
+    handle.append(ByteBuffer.wrap(bytes("abc")));
+    assertTrue(handle.park());
+    assertTrue(storage.cancelUpload("r", upload.id()));
+    assertTrue(handle.isClosed(), "its file descriptor is given back");
+    assertTrue(storage.takeParkedUpload("r", upload.id()).isEmpty());
+    RegistryException gone = assertThrows(RegistryException.class, () -> storage.openUpload("r", upload.id()));
+    assertEquals(ErrorCode.BLOB_UPLOAD_UNKNOWN, gone.code());
+  }
+
+  @Test
+  void pastTheBoundTheOldestParkedUploadIsClosedAndReopensWhereItWas() throws Exception {
+    List<UploadStatus> uploads = new java.util.ArrayList<>();
+    List<UploadHandle> handles = new java.util.ArrayList<>();
+    for (int i = 0; i <= Uploads.MAX_PARKED; i++) {
+      UploadStatus upload = storage.startUpload("r");
+      UploadHandle handle = storage.openUpload("r", upload.id());
+      handle.append(ByteBuffer.wrap(bytes("part-" + i + "-")));
+      assertTrue(handle.park());
+      uploads.add(upload);
+      handles.add(handle);
+    }
+    String oldest = uploads.get(0).id();
+    assertTrue(storage.takeParkedUpload("r", oldest).isEmpty(), "the oldest was evicted");
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!handles.get(0).isClosed() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertTrue(handles.get(0).isClosed(), "an evicted handle's file is closed");
+    try (UploadHandle reopened = storage.openUpload("r", oldest)) {
+      assertEquals(7, reopened.startSize());
+      reopened.append(ByteBuffer.wrap(bytes("end")));
+      storage.commitUpload(reopened, Digest.sha256(bytes("part-0-end")));
+    }
+    UploadHandle newest = storage.takeParkedUpload("r", uploads.get(Uploads.MAX_PARKED).id()).orElseThrow();
+    assertEquals(("part-" + Uploads.MAX_PARKED + "-").length(), newest.size());
+    newest.close();
+  }
+
+  @Test
+  void anUploadParkedWhenTheStoreClosesResumesFromItsFileAfterReopening() throws Exception {
+    UploadStatus upload = storage.startUpload("r");
+    UploadHandle handle = storage.openUpload("r", upload.id());
+    handle.append(ByteBuffer.wrap(bytes("before-restart-")));
+    assertTrue(handle.park());
+    storage.close();
+    assertTrue(handle.isClosed(), "closing the store closes parked uploads");
+    storage = reopen();
+    assertTrue(storage.takeParkedUpload("r", upload.id()).isEmpty(), "a new process has nothing parked");
+    assertEquals(15, storage.uploadStatus("r", upload.id()).orElseThrow().size());
+    try (UploadHandle resumed = storage.openUpload("r", upload.id())) {
+      assertEquals(15, resumed.startSize());
+      resumed.append(ByteBuffer.wrap(bytes("after")));
+      RegistryException wrong = assertThrows(RegistryException.class,
+          () -> storage.commitUpload(resumed, Digest.sha256(bytes("after"))));
+      assertEquals(ErrorCode.DIGEST_INVALID, wrong.code(), "the hash is rebuilt from the file, not lost");
+      storage.commitUpload(resumed, Digest.sha256(bytes("before-restart-after")));
+    }
+    assertArrayEquals(bytes("before-restart-after"), read("r", Digest.sha256(bytes("before-restart-after"))));
+  }
+
   @Test
   void aChunkRolledBackLeavesTheUploadAsItWasAcknowledged() throws Exception {
     UploadStatus upload = storage.startUpload("r");

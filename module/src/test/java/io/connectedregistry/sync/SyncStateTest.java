@@ -16,6 +16,30 @@ class SyncStateTest {
   @TempDir Path data;
 
   @Test
+  void aFileWithoutAStoreIsReadAndTheFirstStoreSeenIsRecordedWithoutAReset() throws Exception {
+    java.nio.file.Files.writeString(data.resolve(SyncState.FILE_NAME),
+        "{\"cursor\":42,\"following\":true,\"parent\":\"https://parent.example\",\"synced\":{}}");
+    SyncState state = SyncState.load(data, "https://parent.example");
+    assertEquals(null, state.store());
+    assertEquals(false, state.storeSeen("0123456789abcdef0123456789abcdef"));
+    assertEquals(42, state.cursor());
+    assertEquals(true, state.following());
+    state.save();
+    assertEquals("0123456789abcdef0123456789abcdef", SyncState.load(data, "https://parent.example").store());
+  }
+
+  @Test
+  void anotherStoreResetsTheCursorToAFullListing() {
+    SyncState state = SyncState.load(data, "https://parent.example");
+    state.storeSeen("0123456789abcdef0123456789abcdef");
+    state.follow(42);
+    assertEquals(true, state.storeSeen("fedcba9876543210fedcba9876543210"));
+    assertEquals(0, state.cursor());
+    assertEquals(false, state.following());
+    assertEquals("fedcba9876543210fedcba9876543210", state.store());
+  }
+
+  @Test
   void aSnapshotWhoseWriteFailedIsWrittenWhenTriedAgain() throws Exception {
     SyncState state = SyncState.load(data, "https://parent.example");
     state.cursor(42);

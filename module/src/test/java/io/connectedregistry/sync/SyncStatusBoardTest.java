@@ -100,7 +100,44 @@ class SyncStatusBoardTest {
     assertEquals(SyncTrigger.Manual, done.sync().syncTrigger());
     assertEquals(ConnectionState.Online, done.connectionState());
     assertEquals(Map.of("app/one", 1), done.sync().repositories());
+    // The file is written on a worker after the status changes: wait for it (bounded).
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (SyncStatus.load(childData).syncState != SyncPhase.Succeeded && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
     assertEquals(SyncPhase.Succeeded, SyncStatus.load(childData).syncState, "the file says the same");
+  }
+
+  /**
+   * A registry starts Offline (it has not heard its parent yet); once the parent answers the first
+   * request of a cycle, the cycle under way says Syncing, not "the parent is unreachable" until the
+   * cycle ends (a status page showed a first sync of hours as Offline).
+   */
+  @Test
+  void theFirstCycleSaysSyncingAsSoonAsTheParentAnswers() throws Exception {
+    Path layout = images.resolve("first");
+    Images.make(layout, "v1", "-l", "2K", "-s", "board-first");
+    Images.push(layout, "v1", "127.0.0.1:" + parentPort, "app/first", null);
+    Path file = Files.writeString(childData.resolve("child.yaml"), """
+        parent: {endpoint: "127.0.0.1:%d", protocol: http}
+        sync: {repositories: ["app/*"], schedule: "0 0 1 1 *"}
+        """.formatted(parentPort));
+    RegistryConfig config = new ConfigLoader(Map.of()).load(ConfigLoader.Flags.none()
+        .withConfig(file).withData(childData.toString()));
+    StatusBoard board = new StatusBoard(RegistryStatus.starting(config.mode(), "test", true), notifier);
+    List<RegistryStatus> heard = new CopyOnWriteArrayList<>();
+    board.subscribe((before, after) -> heard.add(after));
+    service = SyncService.create(vertx, config, storage, vertx.createSharedWorkerExecutor("registry-storage", 4),
+        Clock.systemUTC(), board);
+
+    service.trigger();
+    awaitEnd(service);
+
+    notifier.submit(() -> { }).get(10, TimeUnit.SECONDS);
+    assertTrue(heard.stream().anyMatch(s -> s.sync().syncState() == SyncPhase.Syncing
+            && s.connectionState() == ConnectionState.Syncing),
+        () -> "while the cycle ran after the parent answered: " + heard.stream()
+            .map(s -> s.sync().syncState() + "/" + s.connectionState()).toList());
   }
 
   /**

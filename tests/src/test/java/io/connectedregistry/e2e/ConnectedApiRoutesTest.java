@@ -48,6 +48,8 @@ class ConnectedApiRoutesTest {
       new Call("PATCH", ADMIN + "/scope-maps/nobody", "{\"description\":\"x\"}", 401, 403, 404),
       new Call("DELETE", ADMIN + "/scope-maps/nobody", null, 401, 403, 404),
       new Call("PUT", ADMIN + "/tokens", "{}", 401, 403, 404),
+      // Not an archive: refused whole (400), so a route that lost its check would show it.
+      new Call("POST", ADMIN + "/bundles", "{}", 401, 403, 400),
       new Call("GET", ADMIN + "/no-such-thing", null, 401, 403, 404),
       new Call("GET", ADMIN, null, 401, 403, 404));
 

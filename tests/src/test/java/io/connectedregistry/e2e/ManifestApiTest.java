@@ -77,6 +77,33 @@ class ManifestApiTest {
   }
 
   // ------------------------------------------------------------------------------------------
+  // routing: one route per path shape, whatever the repository is called
+
+  @Test
+  void repositoriesNamedLikeTheApiPathsAreRoutedByTheLastSegmentsOfThePath() {
+    // names that end in the API's own path words: a shape must never take another's request
+    for (String name : List.of("blobs", "manifests", "blobs/uploads", "tags", "referrers")) {
+      String repo = repo("route") + "/" + name;
+      Manifest image = newImage(repo);
+      status(client.put("/v2/" + repo + "/manifests/v1", image.bytes(), "Content-Type", image.mediaType()), 201);
+      body(client.get("/v2/" + repo + "/manifests/v1", "Accept", image.mediaType()), image.bytes());
+      status(client.head("/v2/" + repo + "/manifests/" + image.digest(), "Accept", image.mediaType()), 200);
+      Blob layer = Oci.layer(SEED.incrementAndGet(), 512);
+      // POST without the trailing slash: "uploads" would also read as a blob digest
+      Response start = status(client.post("/v2/" + repo + "/blobs/uploads", new byte[0]), 202);
+      status(client.put(RegistryClient.withQuery(start.location(), "digest", layer.digest()), layer.data(),
+          "Content-Type", "application/octet-stream"), 201);
+      body(client.get("/v2/" + repo + "/blobs/" + layer.digest()), layer.data());
+      assertEquals("v1", client.get("/v2/" + repo + "/tags/list").json().get("tags").get(0).asText());
+      status(client.get("/v2/" + repo + "/referrers/" + image.digest()), 200);
+      // a method a shape does not serve is not found, as before
+      status(client.post("/v2/" + repo + "/manifests/v1", new byte[0]), 404);
+      status(client.delete("/v2/" + repo + "/manifests/" + image.digest()), 202);
+      error(client.get("/v2/" + repo + "/manifests/v1", "Accept", image.mediaType()), 404, "MANIFEST_UNKNOWN");
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
   // push and pull
 
   @Test

@@ -126,6 +126,63 @@ class ProcessLifecycleTest {
     assertEquals(List.of("v1"), ManifestApiTest.strings(after.get("/v2/restart/app/tags/list").json().path("tags")));
   }
 
+  /**
+   * sqlite-jdbc used to write its native library into the temporary folder on every start (a
+   * stale copy after each crash); the registry keeps one copy in the data folder and reuses it.
+   */
+  @Test
+  void startsLoadSqliteFromTheDataFolderAndWriteNothingIntoTheTemporaryFolder() throws IOException {
+    registry = RegistryProcess.prepare("native-library");
+    Path tmp = Files.createDirectories(registry.workDir().resolve("tmp"));
+    registry.withJvmArgs("-Djava.io.tmpdir=" + tmp).start();
+    registry.stop();
+    registry.start();
+    assertEquals(200, registry.probe("/readyz"));
+    try (var files = Files.list(tmp)) {
+      assertEquals(List.of(), files.map(f -> f.getFileName().toString())
+          .filter(f -> f.contains("sqlite")).sorted().toList(), "SQLite files in the temporary folder");
+    }
+    try (var copies = Files.walk(registry.dataDir().resolve("native"))) {
+      assertEquals(1, copies.filter(f -> f.getFileName().toString().equals("libsqlitejdbc.so")).count(),
+          "copies of the library in DATA/native");
+    }
+  }
+
+  /**
+   * {@code java -jar} without heap settings gets G1 sized for a server (a quarter of the RAM, 1/64
+   * committed at once); the registry bounds G1's free ratios through the JVM's manageable flags so
+   * the heap stays near its live size. A heap someone chose ({@code -Xmx}) is left as it is.
+   */
+  @Test
+  void withoutHeapSettingsTheRegistryBoundsG1sFreeHeapAndLeavesAChosenHeapAlone() {
+    RegistryProcess untuned = liveShared();
+    String flags = vmFlags(untuned);
+    assertTrue(flags.contains("-XX:MaxHeapFreeRatio=30") && flags.contains("-XX:MinHeapFreeRatio=10")
+        && flags.contains("-XX:G1PeriodicGCInterval=60000"), "flags of java -jar without settings: " + flags);
+
+    registry = RegistryProcess.prepare("chosen-heap").withJvmArgs("-Xmx96m").start();
+    String chosen = vmFlags(registry);
+    assertTrue(!chosen.contains("MaxHeapFreeRatio") && !chosen.contains("G1PeriodicGCInterval"),
+        "flags of java -Xmx96m -jar: " + chosen);
+  }
+
+  /** Netty's JFR events cost ~50 classes before the first answer; off unless a flag asks for them. */
+  @Test
+  void nettysJfrEventsAreOffUnlessAskedFor() {
+    String properties = jcmd(liveShared(), "VM.system_properties");
+    assertTrue(properties.contains("io.netty.jfr.enabled=false"), properties);
+  }
+
+  private static String jcmd(RegistryProcess process, String command) {
+    Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
+    return Command.run(List.of(java.resolveSibling("jcmd").toString(), Long.toString(process.pid()), command))
+        .assertOk().stdout();
+  }
+
+  private static String vmFlags(RegistryProcess process) {
+    return jcmd(process, "VM.flags");
+  }
+
   @Test
   void aGracefulStopLetsAnInFlightUploadFinish() throws Exception {
     registry = liveShared();

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class VersionTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "gc", "token", "scope-map"})
+  @ValueSource(strings = {"", "gc", "token", "scope-map", "bundle"})
   void versionIsThePomsVersion(String command) {
     assumeFalse(RegistryProcess.isReferenceDistribution(), "a command line of this registry");
     String expected = System.getProperty("registry.version");

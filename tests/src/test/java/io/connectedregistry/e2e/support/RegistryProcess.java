@@ -39,7 +39,7 @@ import javax.net.ssl.SSLContext;
  */
 public final class RegistryProcess implements AutoCloseable {
 
-  private static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(45);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
@@ -247,6 +247,14 @@ public final class RegistryProcess implements AutoCloseable {
   public RegistryProcess restart() {
     stop();
     return start();
+  }
+
+  /** The running JVM's process id (for jcmd). */
+  public synchronized long pid() {
+    if (process == null || !process.isAlive()) {
+      throw new IllegalStateException("registry " + name + " is not running");
+    }
+    return process.pid();
   }
 
   public synchronized boolean isAlive() {
