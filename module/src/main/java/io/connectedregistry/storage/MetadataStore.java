@@ -287,7 +287,7 @@ final class MetadataStore {
    * @return the references that are missing; empty means it was stored
    */
   List<Digest> putManifest(String repository, Manifest manifest, String tag, ChangeOrigin origin) {
-    return putManifest(repository, manifest, tag == null ? List.of() : List.of(tag), origin);
+    return putManifestTags(repository, manifest, tag == null ? List.of() : List.of(tag), origin);
   }
 
   /**
@@ -295,7 +295,7 @@ final class MetadataStore {
    * {@code tags} at it in the same transaction: a sync that finds many tags of one image pays for
    * one commit (one fsync), and no tag is visible before the manifest's references are checked.
    */
-  List<Digest> putManifest(String repository, Manifest manifest, List<String> tags, ChangeOrigin origin) {
+  List<Digest> putManifestTags(String repository, Manifest manifest, List<String> tags, ChangeOrigin origin) {
     return write(c -> {
       long now = clock.millis();
       long repoId = ensureRepository(c, repository, now);

@@ -101,7 +101,7 @@ public interface RegistryStorage extends AutoCloseable {
    * Stores a manifest and points every one of {@code tags} (none: untagged) at it, all in one
    * transaction; the same checks as {@link #putManifest(String, Manifest, String, ChangeOrigin)}.
    */
-  void putManifest(String repository, Manifest manifest, List<String> tags, ChangeOrigin origin);
+  void putManifestTags(String repository, Manifest manifest, List<String> tags, ChangeOrigin origin);
 
   Optional<StoredManifest> manifest(String repository, Reference reference);
 

@@ -117,7 +117,7 @@ final class ImageCopier {
             // Already here: only the tags may be new. Re-storing the same bytes is idempotent.
             return tags.isEmpty() ? Future.succeededFuture()
                 : blocking(() -> {
-                  storage.putManifest(repository, ManifestParser.parse(local.get().bytes(),
+                  storage.putManifestTags(repository, ManifestParser.parse(local.get().bytes(),
                       local.get().mediaType(), digest.algorithm()), tags, ChangeOrigin.SYNC);
                   return null;
                 });
@@ -134,7 +134,7 @@ final class ImageCopier {
             return children(repository, manifest, below)
                 .compose(v -> ensureBlobs(repository, manifest.blobs()))
                 .compose(v -> blocking(() -> {
-                  storage.putManifest(repository, manifest, tags, ChangeOrigin.SYNC);
+                  storage.putManifestTags(repository, manifest, tags, ChangeOrigin.SYNC);
                   counts.manifests.incrementAndGet();
                   return null;
                 }));

@@ -87,12 +87,12 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
     Manifest missing = image(Digest.of("sha256", bytes("not pushed")));
     long before = storage.lastChangeSequence();
     assertThrows(RegistryException.class,
-        () -> storage.putManifest("r", missing, List.of("m1", "m2"), ChangeOrigin.SYNC));
+        () -> storage.putManifestTags("r", missing, List.of("m1", "m2"), ChangeOrigin.SYNC));
     assertEquals(before, storage.lastChangeSequence(), "nothing of a refused manifest is recorded");
     assertEquals(java.util.Map.of(), storage.tagDigests("r"), "no tag before its image is whole");
 
     storage.putManifest("r", whole, "v0");
-    storage.putManifest("r", whole, List.of("v0", "v1", "v2"), ChangeOrigin.SYNC);
+    storage.putManifestTags("r", whole, List.of("v0", "v1", "v2"), ChangeOrigin.SYNC);
     assertEquals(java.util.Map.of("v0", whole.digest(), "v1", whole.digest(), "v2", whole.digest()),
         storage.tagDigests("r"));
     assertEquals(List.of("tag_set", "tag_set"), storage.changesAfter(before + 2, 10).stream()
