@@ -178,6 +178,8 @@ public final class DownstreamSync {
     final Set<String> repositories = Collections.synchronizedSet(new HashSet<>());
     volatile boolean stopped;
     boolean feed;
+    /** The parent's store changed while the feed was folded: this cycle's copy is not followed from. */
+    boolean storeChanged;
     /** Tag → digest per repository, from the feed of a first copy; empty otherwise. */
     Map<String, Map<String, Digest>> known = Map.of();
 
@@ -199,7 +201,7 @@ public final class DownstreamSync {
           // before the copy began (changes made during the copy are applied again: idempotent).
           feedHead = first.get().head();
           return copyAll(first.get()).compose(from -> {
-            if (completed()) {
+            if (completed() && !storeChanged) {
               state.follow(from);
             }
             return save();
@@ -257,9 +259,21 @@ public final class DownstreamSync {
       if (!page.more() || pages >= MAX_FEED_PAGES_PER_CYCLE || stopped()) {
         return Future.succeededFuture(page.last());
       }
-      return new ListChanges(caller, PAGE_SIZE).after(page.last()).compose(next -> next.isEmpty()
-          ? Future.succeededFuture(page.last())
-          : fold(next.get(), digests, pages + 1));
+      return new ListChanges(caller, PAGE_SIZE).after(page.last()).compose(next -> {
+        if (next.isEmpty()) {
+          return Future.succeededFuture(page.last());
+        }
+        String store = next.get().store();
+        if (store != null && state.store() != null && !store.equals(state.store())) {
+          // Another store answers now: its sequences continue nothing folded so far. Every tag is
+          // HEADed, and the feed is not followed from here (the next cycle lists again).
+          storeOf(next.get());
+          storeChanged = true;
+          digests.clear();
+          return Future.succeededFuture(page.last());
+        }
+        return fold(next.get(), digests, pages + 1);
+      });
     }
 
     // ---- listing: any OCI parent ----

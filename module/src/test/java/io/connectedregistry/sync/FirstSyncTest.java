@@ -264,6 +264,28 @@ class FirstSyncTest {
   }
 
   @Test
+  void aStoreChangeBetweenFeedPagesDropsWhatWasFoldedAndTheFeedIsNotFollowed() {
+    String url = proxy("http://127.0.0.1:" + feedPort);
+    // Page 1 (store a...a) names a digest for app/gone:one; page 2 comes from another store.
+    wireMock.stubFor(WireMock.get(urlPathEqualTo("/_connected/v1/changes")).atPriority(1)
+        .withQueryParam("after", WireMock.equalTo("0")).willReturn(okJson(
+        "{\"changes\":[{\"sequence\":1,\"repository\":\"app/gone\",\"action\":\"tag_set\",\"tag\":\"one\","
+            + "\"digest\":\"sha256:" + "0".repeat(64) + "\"}],\"last\":1,\"more\":true,\"head\":2,"
+            + "\"store\":\"" + "a".repeat(32) + "\"}")));
+    wireMock.stubFor(WireMock.get(urlPathEqualTo("/_connected/v1/changes")).atPriority(1)
+        .withQueryParam("after", WireMock.equalTo("1")).willReturn(okJson(
+        "{\"changes\":[],\"last\":2,\"more\":false,\"head\":2,\"store\":\"" + "b".repeat(32) + "\"}")));
+
+    DownstreamSync.Report report = cycle(url, "app/gone");
+
+    assertEquals(Optional.of(one), local("app/gone", "one"), "HEADed, not the first store's digest");
+    assertEquals(0, requests(getRequestedFor(urlPathEqualTo("/v2/app/gone/manifests/sha256:" + "0".repeat(64)))));
+    assertEquals(1, report.tagsCopied());
+    SyncState state = SyncState.load(dataDir, url);
+    assertFalse(state.following(), "the copy is not followed from the other store's sequence");
+  }
+
+  @Test
   void aFirstSyncFromAPlainParentHeadsEachTagButFetchesAndStoresEachImageOnce() {
     String url = proxy(plainParent.url());
     DownstreamSync.Report report = cycle(url, "plain/many");
