@@ -128,7 +128,8 @@ for target in "$PPORT" "$DPORT"; do
     --data-binary "$M" "http://127.0.0.1:$target/v2/bench/many/manifests/t{}"
 done
 WANT=$((MANY + 1))
-first_many() { # name parent-port -> "ms requests copied load"
+first_many() { # name parent-port -> sets FM="ms requests copied load port"
+  # Not run in $(...): start_ours must add the child's PID to PIDS in this shell, for cleanup.
   local port; port=$(port)
   printf 'parent: {endpoint: "http://127.0.0.1:%s"}\nsync: {repositories: ["bench/many"], schedule: \"0 0 1 1 *\"}\n' "$2" > "$WORK/$1.yaml"
   local l; l=$(load)
@@ -137,10 +138,10 @@ first_many() { # name parent-port -> "ms requests copied load"
   [[ $(jq -r .syncState <<<"$st") == Succeeded ]] || { echo "sync from $1 failed: $st" >&2; exit 1; }
   local n; n=$(curl -fs "http://127.0.0.1:$port/v2/bench/many/tags/list?n=100000" | jq '.tags | length')
   [[ $n == "$WANT" ]] || { echo "sync.sh: $1 has $n tags, not $WANT" >&2; exit 1; }
-  echo "$(jq -r '.lastCycle.durationMillis' <<<"$st") $(jq -r '.lastCycle.requests' <<<"$st") $(jq -r '.lastCycle.tagsCopied' <<<"$st") $l $port"
+  FM="$(jq -r '.lastCycle.durationMillis' <<<"$st") $(jq -r '.lastCycle.requests' <<<"$st") $(jq -r '.lastCycle.tagsCopied' <<<"$st") $l $port"
 }
-read -r FEED_MS FEED_REQ FEED_COPIED FEED_LOAD MPORT <<<"$(first_many many "$PPORT")"
-read -r PLAIN_MS PLAIN_REQ PLAIN_COPIED PLAIN_LOAD _ <<<"$(first_many many-plain "$DPORT")"
+first_many many "$PPORT"; read -r FEED_MS FEED_REQ FEED_COPIED FEED_LOAD MPORT <<<"$FM"
+first_many many-plain "$DPORT"; read -r PLAIN_MS PLAIN_REQ PLAIN_COPIED PLAIN_LOAD _ <<<"$FM"
 S1=$(curl -fs "http://127.0.0.1:$MPORT/_connected/v1/status")
 START_BEFORE=$(jq -r .lastSyncStartTime <<<"$S1")
 curl -fs -X POST "http://127.0.0.1:$MPORT/_connected/v1/sync" >/dev/null
