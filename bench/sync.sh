@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# bench/sync.sh - downstream sync, side by side with `skopeo sync`, same content, same run.
+# bench/sync.sh - downstream sync, side by side with `skopeo sync` and curl, same content, same run.
 #
-# 1. Full sync: a parent (this project, on loopback) holds 20 repositories x 3 tags made like the
-#    shared registry-bench.sh makes them (a 4 MiB base layer per repository + 512 KiB per tag).
-#    Reference: `skopeo sync` of those images from the parent into an empty CNCF distribution.
-#    Ours: an empty connected registry (parent = that parent) runs its first cycle.
-# 2. Resync with nothing new against a parent with 1,000 tags: duration and requests of the
-#    second cycle (the first copies the 1,000 tags).
+# Sections (-s, comma-separated; default all):
+#  mirror  Full sync: a parent (this project, on loopback) holds 20 repositories x 3 tags made like
+#          the shared registry-bench.sh makes them (a 4 MiB base layer per repository + 512 KiB per
+#          tag). Reference: `skopeo sync` of those images from the parent into an empty CNCF
+#          distribution. Ours: an empty connected registry (parent = that parent) runs its first cycle.
+#  many    A parent with 1,000 tags of one image in one repository: the FIRST cycle of an empty
+#          child from a feed parent (this project) and from a plain OCI parent (distribution, same
+#          tags), then a resync with nothing new against the feed parent (duration, requests).
+#  layer   One image with a single 1 GiB layer (random bytes) at the parent (this project): curl GETs
+#          the blob (best of 3, after a warm-up), then an empty child syncs the image; its cycle time
+#          gives the layer's MiB/s. Also prints this machine's SHA-256 speed (openssl, one core):
+#          a verified download cannot be faster.
 # Figures come from the child's /_connected/v1/status (lastCycle.durationMillis, .requests);
-# the wall time including the JVM start is printed too.
+# the wall time including the JVM start is printed too. Each line also shows the load average.
 #
-# usage: bench/sync.sh [-r REPOS] [-t TAGS] [-m MANY_TAGS]     (defaults 20, 3, 1000)
+# usage: bench/sync.sh [-s SECTIONS] [-r REPOS] [-t TAGS] [-m MANY_TAGS] [-l LAYER_MIB]
+#        (defaults: mirror,many,layer; 20; 3; 1000; 1024)
 # Environment: JAVA_OPTS (default @module/small-device.jvmopts), JAR, SHARED_TOOLS, TMPDIR.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -18,10 +25,11 @@ REPO=$(cd "$HERE/.." && pwd)
 TOOLS=${SHARED_TOOLS:-$REPO/../shared/tools}
 JAR=${JAR:-$REPO/module/target/connected-registry.jar}
 JAVA_OPTS=${JAVA_OPTS:-@$REPO/module/small-device.jvmopts}
-NREPO=20 NTAG=3 MANY=1000
+NREPO=20 NTAG=3 MANY=1000 LAYER=1024 SECTIONS=mirror,many,layer
 while [[ $# -gt 0 ]]; do
   case $1 in
     -r) NREPO=$2; shift 2 ;; -t) NTAG=$2; shift 2 ;; -m) MANY=$2; shift 2 ;;
+    -l) LAYER=$2; shift 2 ;; -s) SECTIONS=$2; shift 2 ;;
     *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
@@ -56,10 +64,18 @@ wait_synced() { # port [jq condition] -> prints the status JSON once a cycle has
   echo "sync.sh: no sync result on $1" >&2; exit 1
 }
 
+has() { [[ ,$SECTIONS, == *,$1,* ]]; }
+load() { awk '{print $1}' /proc/loadavg; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+OUT=()   # result lines, printed together at the end
+say() { OUT+=("$(printf "$@")"); }
+
 PPORT=$(port); DPORT=$(port)
 start_ours parent "$PPORT"
 "$TOOLS/distribution.sh" start "$DPORT" >/dev/null
+say 'sync benchmark; JAVA_OPTS=%s; %s cpus; load at start %s' "$JAVA_OPTS" "$(nproc)" "$(load)"
 
+if has mirror; then
 echo "== seeding $NREPO x $NTAG images into the parent" >&2
 yaml=$WORK/skopeo-sync.yaml
 { echo "127.0.0.1:$PPORT:"; echo "  tls-verify: false"; echo "  images:"; } > "$yaml"
@@ -75,13 +91,13 @@ done
 MIB=$(du -sk "$WORK/img/blobs" | awk '{printf "%.0f", $1/1024}')
 
 echo "== skopeo sync into distribution" >&2
-t0=$(now)
+L0=$(load); t0=$(now)
 skopeo sync --src yaml --dest docker --dest-tls-verify=false "$yaml" "127.0.0.1:$DPORT/mirror" > "$WORK/skopeo.log" 2>&1
 t1=$(now); SKOPEO=$(secs "$t0" "$t1")
 
 echo "== connected registry: first cycle" >&2
 CPORT=$(port)
-printf 'parent: {endpoint: "http://127.0.0.1:%s"}\nsync: {repositories: ["bench/sync/*"]}\n' "$PPORT" > "$WORK/child.yaml"
+printf 'parent: {endpoint: "http://127.0.0.1:%s"}\nsync: {repositories: ["bench/sync/*"], schedule: \"0 0 1 1 *\"}\n' "$PPORT" > "$WORK/child.yaml"
 t0=$(now)
 start_ours child "$CPORT" "$WORK/child.yaml"
 S=$(wait_synced "$CPORT"); t1=$(now)
@@ -94,19 +110,39 @@ for r in $(seq -w 1 "$NREPO"); do for t in $(seq 1 "$NTAG"); do
   b=$(curl -fs -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$CPORT/v2/bench/sync/r$r/manifests/v$t" | sha256sum)
   [[ $a == "$b" ]] || { echo "sync.sh: r$r:v$t differs" >&2; exit 1; }
 done; done
+say '%-50s %10s %10s %8s' "mirror: $NREPO repos x $NTAG tags (~$MIB MiB)" ours 'skopeo sync' ratio
+say '%-50s %9ss %9ss %8s   load %s' "  full sync (cycle, from status)" "$OURS" "$SKOPEO" "$(ratio "$OURS" "$SKOPEO")" "$L0"
+say '%-50s %9ss %9ss %8s' "  full sync (wall, incl. JVM start)" "$OURS_WALL" "$SKOPEO" "$(ratio "$OURS_WALL" "$SKOPEO")"
+say '  copied %s tags, %s bytes, blobs fetched %s, linked %s; every manifest verified byte-equal' "$TAGS" "$BYTES" "$FETCHED" "$LINKED"
+say '  target: full sync (cycle) <= 0.3 x skopeo sync'
+fi
 
-echo "== $MANY tags in one repository at the parent" >&2
-R1=$(seq -w 1 "$NREPO" | head -1)
-skopeo copy -q --dest-tls-verify=false oci:"$WORK/img":"r$R1-v1" "docker://127.0.0.1:$PPORT/bench/many:t0"
-M=$(curl -fs -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$PPORT/v2/bench/many/manifests/t0")
-seq 1 "$MANY" | xargs -P 8 -I{} curl -fs -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
-  --data-binary "$M" "http://127.0.0.1:$PPORT/v2/bench/many/manifests/t{}"
-MPORT=$(port)
-printf 'parent: {endpoint: "http://127.0.0.1:%s"}\nsync: {repositories: ["bench/many"]}\n' "$PPORT" > "$WORK/many.yaml"
-start_ours many "$MPORT" "$WORK/many.yaml"
-S1=$(wait_synced "$MPORT")
-echo "$S1" > "${TMPDIR:-/tmp}/sync-bench-s1.json"
-FIRST_MANY=$(jq -r '.lastCycle.durationMillis' <<<"$S1"); COPIED_MANY=$(jq -r '.lastCycle.tagsCopied' <<<"$S1")
+if has many; then
+echo "== $MANY tags in one repository at the parent (ours) and at distribution" >&2
+[[ -d $WORK/img ]] && [[ -n $(ls "$WORK/img/index.json" 2>/dev/null) ]] && grep -q r01-v1 "$WORK/img/index.json" \
+  || "$TOOLS/make-image.sh" -q -o "$WORK/img" -t "r01-v1" -l "4M@bench-r01" -l 512K -s "bench-r01-v1" >/dev/null
+for target in "$PPORT" "$DPORT"; do
+  skopeo copy -q --dest-tls-verify=false oci:"$WORK/img":r01-v1 "docker://127.0.0.1:$target/bench/many:t0"
+  M=$(curl -fs -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$target/v2/bench/many/manifests/t0")
+  seq 1 "$MANY" | xargs -P 8 -I{} curl -fs -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+    --data-binary "$M" "http://127.0.0.1:$target/v2/bench/many/manifests/t{}"
+done
+WANT=$((MANY + 1))
+first_many() { # name parent-port -> sets FM="ms requests copied load port"
+  # Not run in $(...): start_ours must add the child's PID to PIDS in this shell, for cleanup.
+  local port; port=$(port)
+  printf 'parent: {endpoint: "http://127.0.0.1:%s"}\nsync: {repositories: ["bench/many"], schedule: \"0 0 1 1 *\"}\n' "$2" > "$WORK/$1.yaml"
+  local l; l=$(load)
+  start_ours "$1" "$port" "$WORK/$1.yaml"
+  local st; st=$(wait_synced "$port")
+  [[ $(jq -r .syncState <<<"$st") == Succeeded ]] || { echo "sync from $1 failed: $st" >&2; exit 1; }
+  local n; n=$(curl -fs "http://127.0.0.1:$port/v2/bench/many/tags/list?n=100000" | jq '.tags | length')
+  [[ $n == "$WANT" ]] || { echo "sync.sh: $1 has $n tags, not $WANT" >&2; exit 1; }
+  FM="$(jq -r '.lastCycle.durationMillis' <<<"$st") $(jq -r '.lastCycle.requests' <<<"$st") $(jq -r '.lastCycle.tagsCopied' <<<"$st") $l $port"
+}
+first_many many "$PPORT"; read -r FEED_MS FEED_REQ FEED_COPIED FEED_LOAD MPORT <<<"$FM"
+first_many many-plain "$DPORT"; read -r PLAIN_MS PLAIN_REQ PLAIN_COPIED PLAIN_LOAD _ <<<"$FM"
+S1=$(curl -fs "http://127.0.0.1:$MPORT/_connected/v1/status")
 START_BEFORE=$(jq -r .lastSyncStartTime <<<"$S1")
 curl -fs -X POST "http://127.0.0.1:$MPORT/_connected/v1/sync" >/dev/null
 for _ in $(seq 200); do
@@ -115,12 +151,64 @@ for _ in $(seq 200); do
   sleep 0.05
 done
 RESYNC=$(jq -r '.lastCycle.durationMillis' <<<"$S2"); REQS=$(jq -r '.lastCycle.requests' <<<"$S2")
+say 'parent with %s tags of one image (one repository)' "$WANT"
+say '  first sync from a feed parent (ours):      %6s ms, %5s requests, %s tags copied   load %s' "$FEED_MS" "$FEED_REQ" "$FEED_COPIED" "$FEED_LOAD"
+say '  first sync from a plain parent (distrib.): %6s ms, %5s requests, %s tags copied   load %s' "$PLAIN_MS" "$PLAIN_REQ" "$PLAIN_COPIED" "$PLAIN_LOAD"
+say '  resync with nothing new (feed parent):     %6s ms, %5s request(s)' "$RESYNC" "$REQS"
+say '  targets: first sync < 1000 ms (feed), < 3000 ms (plain); resync < 100 ms, one request'
+fi
+
+if has layer; then
+echo "== one image with a single $LAYER MiB layer at the parent" >&2
+LF=$WORK/layer.bin
+head -c "$((LAYER * 1024 * 1024))" /dev/urandom > "$LF"
+LD=sha256:$(sha256sum "$LF" | cut -d' ' -f1); LS=$(stat -c %s "$LF")
+CF=$WORK/config.json
+printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]}}' "$LD" > "$CF"
+CD=sha256:$(sha256sum "$CF" | cut -d' ' -f1); CS=$(stat -c %s "$CF")
+push_blob() { # file digest
+  local loc; loc=$(curl -fsS -D - -o /dev/null -X POST "http://127.0.0.1:$PPORT/v2/bench/layer/blobs/uploads/" | tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
+  [[ $loc == http* ]] || loc=http://127.0.0.1:$PPORT$loc
+  local sep='?'; [[ $loc == *\?* ]] && sep='&'
+  curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' -T "$1" "$loc${sep}digest=$2"
+}
+push_blob "$CF" "$CD"; push_blob "$LF" "$LD"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
+  "$CD" "$CS" "$LD" "$LS" > "$WORK/manifest.json"
+curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$WORK/manifest.json" \
+  "http://127.0.0.1:$PPORT/v2/bench/layer/manifests/v1"
+rm -f "$LF"
+curl -fs -o /dev/null "http://127.0.0.1:$PPORT/v2/bench/layer/blobs/$LD" # warm-up: page cache
+GET_BEST=0; L0=$(load)
+for _ in 1 2 3; do
+  sp=$(/usr/bin/time -o "$WORK/curl.cpu" -f '%U %S' curl -fs -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$PPORT/v2/bench/layer/blobs/$LD")
+  GET_BEST=$(awk -v a="$GET_BEST" -v b="$sp" 'BEGIN{print (b>a)?b:a}')
+done
+CURL_CPU=$(awk '{printf "%.0f", ($1+$2)*1000}' "$WORK/curl.cpu")
+GET_MIBS=$(awk -v b="$GET_BEST" 'BEGIN{printf "%.0f", b/1048576}')
+SHA=$(openssl speed -seconds 2 -bytes 16384 sha256 2>/dev/null | awk '/^sha256/{print $NF}' | sed 's/k$//')
+SHA_MIBS=$(awk -v k="$SHA" 'BEGIN{printf "%.0f", k*1000/1048576}')
+LPORT=$(port)
+printf 'parent: {endpoint: "http://127.0.0.1:%s"}\nsync: {repositories: ["bench/layer"], schedule: \"0 0 1 1 *\"}\n' "$PPORT" > "$WORK/layer.yaml"
+L1=$(load)
+start_ours layer "$LPORT" "$WORK/layer.yaml"
+LPID=${PIDS[-1]}
+cpu_ms() { awk '{print ($14+$15)*10}' "/proc/$1/stat"; }
+C0=$(cpu_ms "$LPID")
+S=$(wait_synced "$LPORT")
+C1=$(cpu_ms "$LPID")
+[[ $(jq -r .syncState <<<"$S") == Succeeded ]] || { echo "layer sync failed: $S" >&2; exit 1; }
+LMS=$(jq -r '.lastCycle.durationMillis' <<<"$S")
+SYNC_MIBS=$(awk -v s="$LS" -v ms="$LMS" 'BEGIN{printf "%.0f", s/1048576/(ms/1000)}')
+got=$(curl -fs "http://127.0.0.1:$LPORT/v2/bench/layer/blobs/$LD" | sha256sum | cut -d' ' -f1)
+[[ sha256:$got == "$LD" ]] || { echo "sync.sh: the synced layer differs" >&2; exit 1; }
+say 'one %s MiB layer from a feed parent (ours)' "$LAYER"
+say '  curl GET of the blob (best of 3, warm):  %6s MiB/s   load %s' "$GET_MIBS" "$L0"
+say '  sync of the image (cycle, from status):  %6s MiB/s (%s ms)   load %s   ratio to GET %s' "$SYNC_MIBS" "$LMS" "$L1" "$(ratio "$SYNC_MIBS" "$GET_MIBS")"
+say '  CPU: the child used %s ms of CPU from ready to synced (all threads, JVM start-up work included); curl used %s ms for one GET' "$((C1 - C0))" "$CURL_CPU"
+say '  host: openssl sha256 (16 KiB blocks, one core): %s MiB/s: a verified download cannot beat it' "$SHA_MIBS"
+say '  target: sync >= 0.8 x GET (or the SHA-256 limit shown)'
+fi
 
 echo
-echo "sync benchmark, $NREPO repos x $NTAG tags (~$MIB MiB of blobs); JAVA_OPTS=$JAVA_OPTS"
-printf '%-46s %10s %10s %8s\n' figure ours 'skopeo sync' ratio
-printf '%-46s %9ss %9ss %8s\n' "full sync (cycle, from status)" "$OURS" "$SKOPEO" "$(awk -v a="$OURS" -v b="$SKOPEO" 'BEGIN{printf "%.2f", a/b}')"
-printf '%-46s %9ss %9ss %8s\n' "full sync (wall, incl. JVM start)" "$OURS_WALL" "$SKOPEO" "$(awk -v a="$OURS_WALL" -v b="$SKOPEO" 'BEGIN{printf "%.2f", a/b}')"
-echo "  copied $TAGS tags, $BYTES bytes, blobs fetched $FETCHED, linked $LINKED; every manifest verified byte-equal"
-echo "resync with nothing new, parent with $MANY tags: ${RESYNC} ms, $REQS request(s) (first cycle copied $COPIED_MANY tags in ${FIRST_MANY} ms)"
-echo "targets: full sync <= 0.5 x skopeo sync; resync < 100 ms, one request"
+printf '%s\n' "${OUT[@]}"

@@ -271,9 +271,14 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   @Override
   public void putManifest(String repository, Manifest manifest, String tag, ChangeOrigin origin) {
+    putManifestTags(repository, manifest, tag == null ? List.of() : List.of(tag), origin);
+  }
+
+  @Override
+  public void putManifestTags(String repository, Manifest manifest, List<String> tags, ChangeOrigin origin) {
     // Refused below the floor like blobs: small, but a client could push them without end.
     space.requireRoom(manifest.bytes().length, "new manifests");
-    List<Digest> missing = metadata.putManifest(repository, manifest, tag, origin);
+    List<Digest> missing = metadata.putManifestTags(repository, manifest, tags, origin);
     manifestCache.invalidate(repository);
     if (!missing.isEmpty()) {
       throw ErrorCode.MANIFEST_BLOB_UNKNOWN.exception("not in " + repository + ": "
@@ -305,6 +310,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
   @Override
   public Optional<List<String>> tags(String repository, String last, int limit) {
     return metadata.tags(repository, last, limit);
+  }
+
+  @Override
+  public java.util.Map<String, Digest> tagDigests(String repository) {
+    return metadata.tagDigests(repository);
   }
 
   @Override

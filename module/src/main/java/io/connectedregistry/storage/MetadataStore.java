@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -286,6 +287,15 @@ final class MetadataStore {
    * @return the references that are missing; empty means it was stored
    */
   List<Digest> putManifest(String repository, Manifest manifest, String tag, ChangeOrigin origin) {
+    return putManifestTags(repository, manifest, tag == null ? List.of() : List.of(tag), origin);
+  }
+
+  /**
+   * As {@link #putManifest(String, Manifest, String, ChangeOrigin)}, pointing every one of
+   * {@code tags} at it in the same transaction: a sync that finds many tags of one image pays for
+   * one commit (one fsync), and no tag is visible before the manifest's references are checked.
+   */
+  List<Digest> putManifestTags(String repository, Manifest manifest, List<String> tags, ChangeOrigin origin) {
     return write(c -> {
       long now = clock.millis();
       long repoId = ensureRepository(c, repository, now);
@@ -338,30 +348,31 @@ final class MetadataStore {
         }
         ChangeLog.append(c, repository, "manifest_put", null, digest, now, origin);
       }
-      if (tag != null) {
-        String previous = null;
-        try (PreparedStatement ps =
-            c.prepareStatement("SELECT digest FROM tags WHERE repository_id = ? AND name = ?")) {
-          ps.setLong(1, repoId);
-          ps.setString(2, tag);
-          try (ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) {
-              previous = rs.getString(1);
+      if (!tags.isEmpty()) {
+        try (PreparedStatement select =
+                c.prepareStatement("SELECT digest FROM tags WHERE repository_id = ? AND name = ?");
+            PreparedStatement upsert = c.prepareStatement(
+                "INSERT INTO tags(repository_id, name, digest, updated_at) VALUES(?, ?, ?, ?)"
+                    + " ON CONFLICT(repository_id, name) DO UPDATE SET digest = excluded.digest,"
+                    + " updated_at = excluded.updated_at")) {
+          for (String tag : tags) {
+            String previous = null;
+            select.setLong(1, repoId);
+            select.setString(2, tag);
+            try (ResultSet rs = select.executeQuery()) {
+              if (rs.next()) {
+                previous = rs.getString(1);
+              }
+            }
+            if (!digest.equals(previous)) {
+              upsert.setLong(1, repoId);
+              upsert.setString(2, tag);
+              upsert.setString(3, digest);
+              upsert.setLong(4, now);
+              upsert.executeUpdate();
+              ChangeLog.append(c, repository, "tag_set", tag, digest, now, origin);
             }
           }
-        }
-        if (!digest.equals(previous)) {
-          try (PreparedStatement ps = c.prepareStatement(
-              "INSERT INTO tags(repository_id, name, digest, updated_at) VALUES(?, ?, ?, ?)"
-                  + " ON CONFLICT(repository_id, name) DO UPDATE SET digest = excluded.digest,"
-                  + " updated_at = excluded.updated_at")) {
-            ps.setLong(1, repoId);
-            ps.setString(2, tag);
-            ps.setString(3, digest);
-            ps.setLong(4, now);
-            ps.executeUpdate();
-          }
-          ChangeLog.append(c, repository, "tag_set", tag, digest, now, origin);
         }
       }
       return List.<Digest>of();
@@ -468,6 +479,23 @@ final class MetadataStore {
         ps.setInt(3, limit);
         return Optional.of(strings(ps));
       }
+    });
+  }
+
+  /** Every tag of the repository with the digest it points at (empty when there is no repository). */
+  Map<String, Digest> tagDigests(String repository) {
+    return read(c -> {
+      Map<String, Digest> tags = new HashMap<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT t.name, t.digest FROM repositories r"
+          + " JOIN tags t ON t.repository_id = r.id WHERE r.name = ?")) {
+        ps.setString(1, repository);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            tags.put(rs.getString(1), Digest.parse(rs.getString(2)));
+          }
+        }
+      }
+      return tags;
     });
   }
 

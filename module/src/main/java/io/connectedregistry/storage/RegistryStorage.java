@@ -97,6 +97,12 @@ public interface RegistryStorage extends AutoCloseable {
   /** As {@link #putManifest(String, Manifest, String)}, recording the changes as made by {@code origin}. */
   void putManifest(String repository, Manifest manifest, String tag, ChangeOrigin origin);
 
+  /**
+   * Stores a manifest and points every one of {@code tags} (none: untagged) at it, all in one
+   * transaction; the same checks as {@link #putManifest(String, Manifest, String, ChangeOrigin)}.
+   */
+  void putManifestTags(String repository, Manifest manifest, List<String> tags, ChangeOrigin origin);
+
   Optional<StoredManifest> manifest(String repository, Reference reference);
 
   /** A manifest only if it is in memory: never blocks, so it may be called on an event loop. */
@@ -112,6 +118,12 @@ public interface RegistryStorage extends AutoCloseable {
 
   /** Tags after {@code last} in lexical order; empty when the repository is unknown. */
   Optional<List<String>> tags(String repository, String last, int limit);
+
+  /**
+   * Every tag of {@code repository} with the digest it points at, in one query (sync compares a
+   * parent's thousands of tags with it); empty when there is no such repository.
+   */
+  java.util.Map<String, Digest> tagDigests(String repository);
 
   /** Repositories holding at least one manifest, after {@code last} in lexical order. */
   List<String> repositories(String last, int limit);

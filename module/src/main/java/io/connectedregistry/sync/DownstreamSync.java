@@ -11,7 +11,9 @@ import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +49,11 @@ public final class DownstreamSync {
    */
   private static final int PARALLEL_REPOSITORIES = 6;
   private static final int PARALLEL_TAGS = 3;
+  /**
+   * HEADs of a plain parent's tags at once: each is one small round trip, so a parent with
+   * thousands of tags is asked as fast as its connections allow ({@link ParentCaller}'s pool).
+   */
+  private static final int PARALLEL_HEADS = ParentCaller.MAX_CONNECTIONS;
   private static final int PAGE_SIZE = 1000;
   /**
    * Feed pages ({@link #PAGE_SIZE} changes each) one cycle applies; then it ends and the next
@@ -171,6 +178,10 @@ public final class DownstreamSync {
     final Set<String> repositories = Collections.synchronizedSet(new HashSet<>());
     volatile boolean stopped;
     boolean feed;
+    /** The parent's store changed while the feed was folded: this cycle's copy is not followed from. */
+    boolean storeChanged;
+    /** Tag → digest per repository, from the feed of a first copy; empty otherwise. */
+    Map<String, Map<String, Digest>> known = Map.of();
 
     Cycle(BooleanSupplier stop) {
       this.stop = stop;
@@ -188,17 +199,81 @@ public final class DownstreamSync {
         if (!state.following()) {
           // Never synced from this feed: copy everything, then follow the feed from where it stood
           // before the copy began (changes made during the copy are applied again: idempotent).
-          long head = first.get().head();
-          feedHead = head;
-          return listAndCopy().compose(v -> {
-            if (completed()) {
-              state.follow(head);
+          feedHead = first.get().head();
+          return copyAll(first.get()).compose(from -> {
+            if (completed() && !storeChanged) {
+              state.follow(from);
             }
             return save();
           });
         }
         return applyFeed(first.get());
       }).map(v -> report());
+    }
+
+    // ---- first copy from a feed parent ----
+
+    /**
+     * Copies everything from a feed parent and returns the sequence to follow the feed from. Never
+     * synced from it (cursor 0): the feed from its start is the parent's whole history, so folded up
+     * it names every tag's digest as of its last page, and the listing needs no HEAD per tag
+     * ({@link #known}); the feed is then followed from that page, so whatever changed since is
+     * applied next. Otherwise (a relist after a scope change), a plain listing, and the feed is
+     * followed from the head as it stood before the copy (changes made meanwhile applied again:
+     * idempotent). Folding is right from wherever {@code first} starts: each tag changed in the
+     * pages read gets its last value there, and a tag they do not name is HEADed.
+     */
+    Future<Long> copyAll(ListChanges.Page first) {
+      if (state.cursor() != 0) {
+        long head = first.head();
+        return listAndCopy().map(v -> head);
+      }
+      Map<String, Map<String, Digest>> digests = new HashMap<>();
+      return fold(first, digests, 1).compose(through -> {
+        known = digests;
+        return listAndCopy().map(v -> through);
+      });
+    }
+
+    /**
+     * Folds feed pages into {@code digests} (tag → digest per repository in scope) and returns the
+     * last sequence folded. Stops after {@link #MAX_FEED_PAGES_PER_CYCLE} pages: tags changed
+     * after that are HEADed, and the feed followed from there brings any later move.
+     */
+    Future<Long> fold(ListChanges.Page page, Map<String, Map<String, Digest>> digests, int pages) {
+      for (ListChanges.Change change : page.changes()) {
+        String repository = change.repository();
+        if (change.invalid() != null || repository == null || !inScope(repository)
+            || change.tag() == null || !tags.accepts(change.tag())) {
+          continue;
+        }
+        if (change.action().equals("tag_set")) {
+          digests.computeIfAbsent(repository, r -> new HashMap<>()).put(change.tag(), change.digest());
+        } else if (change.action().equals("tag_deleted")) {
+          Map<String, Digest> repositoryTags = digests.get(repository);
+          if (repositoryTags != null) {
+            repositoryTags.remove(change.tag());
+          }
+        }
+      }
+      if (!page.more() || pages >= MAX_FEED_PAGES_PER_CYCLE || stopped()) {
+        return Future.succeededFuture(page.last());
+      }
+      return new ListChanges(caller, PAGE_SIZE).after(page.last()).compose(next -> {
+        if (next.isEmpty()) {
+          return Future.succeededFuture(page.last());
+        }
+        String store = next.get().store();
+        if (store != null && state.store() != null && !store.equals(state.store())) {
+          // Another store answers now: its sequences continue nothing folded so far. Every tag is
+          // HEADed, and the feed is not followed from here (the next cycle lists again).
+          storeOf(next.get());
+          storeChanged = true;
+          digests.clear();
+          return Future.succeededFuture(page.last());
+        }
+        return fold(next.get(), digests, pages + 1);
+      });
     }
 
     // ---- listing: any OCI parent ----
@@ -249,13 +324,116 @@ public final class DownstreamSync {
         found.ifPresent(listing -> refused.addAll(listing.refused()));
         List<String> parentTags = found.map(Listing::entries).orElse(List.of()).stream()
             .filter(tags::accepts).toList();
-        List<Callable<Future<Void>>> copies = new ArrayList<>();
-        for (String tag : parentTags) {
-          copies.add(() -> stopped() ? Future.succeededFuture() : syncTag(repository, tag));
-        }
-        return Bounded.all(copies, PARALLEL_TAGS).compose(v -> stopped() ? Future.succeededFuture()
-            : mirrorDeletions(repository, new HashSet<>(parentTags)));
+        Map<String, Digest> fromFeed = known.getOrDefault(repository, Map.of());
+        return digests(repository, parentTags, fromFeed)
+            .compose(digests -> copyImages(repository, digests, fromFeed))
+            .compose(v -> stopped() ? Future.succeededFuture()
+                : mirrorDeletions(repository, new HashSet<>(parentTags)));
       }).recover(e -> recordFailure(repository, null, e));
+    }
+
+    /**
+     * The parent's digest of each tag, in listing order: from the feed when it said, else a HEAD
+     * ({@link #PARALLEL_HEADS} at once). A tag whose HEAD fails is reported and left out.
+     */
+    Future<Map<String, Digest>> digests(String repository, List<String> parentTags, Map<String, Digest> fromFeed) {
+      Map<String, Digest> found = Collections.synchronizedMap(new LinkedHashMap<>());
+      List<Callable<Future<Void>>> heads = new ArrayList<>();
+      for (String tag : parentTags) {
+        Digest digest = fromFeed.get(tag);
+        found.put(tag, digest);
+        if (digest == null) {
+          heads.add(() -> stopped() ? Future.succeededFuture() : parentDigest(repository, tag)
+              .map(d -> {
+                found.put(tag, d.orElse(null));
+                return (Void) null;
+              })
+              .recover(e -> recordFailure(repository, tag, e)));
+        }
+      }
+      return Bounded.all(heads, PARALLEL_HEADS).map(v -> {
+        Map<String, Digest> known = new LinkedHashMap<>();
+        synchronized (found) {
+          found.forEach((tag, digest) -> {
+            if (digest != null) {
+              known.put(tag, digest);
+            }
+          });
+        }
+        return known;
+      });
+    }
+
+    /** The digest {@code tag} points at in the parent; empty when it is gone. */
+    Future<Optional<Digest>> parentDigest(String repository, String tag) {
+      return new HeadManifest(caller).head(repository, Reference.parse(tag)).compose(info -> {
+        if (info.isEmpty()) {
+          return Future.succeededFuture(Optional.empty()); // deleted meanwhile: the next cycle mirrors it
+        }
+        if (info.get().digest() != null) {
+          return Future.succeededFuture(Optional.of(info.get().digest()));
+        }
+        // Parent did not say: the GET by tag tells (and verifies) it.
+        return new GetManifest(caller).get(repository, Reference.parse(tag))
+            .map(m -> m.map(ParentManifest::digest));
+      });
+    }
+
+    /**
+     * Copies each image once with all its tags ({@link #PARALLEL_TAGS} images at once): tags with
+     * identical manifests share the manifest GET, the blobs, the referrer walk and the commit. The
+     * local tags are read in one storage call; a tag that already points where the parent's does
+     * is only recorded as synced, and a tag the guard holds is left alone either way.
+     */
+    Future<Void> copyImages(String repository, Map<String, Digest> parent, Map<String, Digest> fromFeed) {
+      return blocking(() -> storage.tagDigests(repository)).compose(local -> {
+        Map<Digest, List<String>> images = new LinkedHashMap<>();
+        Future<Void> guarded = Future.succeededFuture();
+        for (Map.Entry<String, Digest> tag : parent.entrySet()) {
+          guarded = guarded.compose(v -> guard.holds(repository, tag.getKey(), null).map(holds -> {
+            if (holds) {
+              LOG.debug("{}:{} changed here and not yet settled with the parent: left to the upstream queue",
+                  repository, tag.getKey());
+            } else if (tag.getValue().equals(local.get(tag.getKey()))) {
+              state.tagSynced(repository, tag.getKey(), tag.getValue().toString());
+            } else {
+              images.computeIfAbsent(tag.getValue(), d -> new ArrayList<>()).add(tag.getKey());
+            }
+            return (Void) null;
+          }));
+        }
+        return guarded.compose(v -> {
+          List<Callable<Future<Void>>> copies = new ArrayList<>();
+          images.forEach((digest, imageTags) -> copies.add(() -> stopped() ? Future.succeededFuture()
+              : copyImage(repository, digest, imageTags, fromFeed.containsKey(imageTags.get(0)))));
+          return Bounded.all(copies, PARALLEL_TAGS);
+        });
+      });
+    }
+
+    Future<Void> copyImage(String repository, Digest digest, List<String> imageTags, boolean fromFeed) {
+      return copier.copy(repository, digest, imageTags, batch -> {
+        tagsCopied.addAndGet(batch.size());
+        for (String tag : batch) {
+          state.tagSynced(repository, tag, digest.toString());
+        }
+        if (batch.size() == 1) {
+          LOG.info("synced {}:{} ({})", repository, batch.get(0), digest);
+        } else {
+          LOG.info("synced {} tags of {} ({}): {}, ...", batch.size(), repository, digest, batch.get(0));
+        }
+      }).recover(e -> {
+        if (fromFeed && e instanceof ParentStatusException status && status.status() == 404) {
+          // The feed's digest is gone at the parent since: ask where each tag points now.
+          List<Callable<Future<Void>>> each = new ArrayList<>();
+          for (String tag : imageTags) {
+            each.add(() -> syncTag(repository, tag));
+          }
+          return Bounded.all(each, PARALLEL_TAGS);
+        }
+        return recordFailure(repository, imageTags.get(0)
+            + (imageTags.size() > 1 ? " (and " + (imageTags.size() - 1) + " more tags of " + digest + ")" : ""), e);
+      });
     }
 
     Future<Void> syncTag(String repository, String tag) {

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Copies one manifest from the parent, and everything it needs, into a local repository:
@@ -36,6 +37,11 @@ final class ImageCopier {
    * (signatures, SBOMs, attestations); this ends a parent that makes up new ones without end.
    */
   static final int MAX_REFERRERS_PER_IMAGE = 1_000;
+  /**
+   * Tags of one image set in one transaction: one commit for many tags, while the write lock a
+   * batch holds stays short (a client's push waits for it).
+   */
+  static final int TAGS_PER_TRANSACTION = 500;
 
   /** What a sync cycle copied, for the report and status. */
   static final class Counts {
@@ -71,14 +77,36 @@ final class ImageCopier {
    * (null: untagged), with its referrers.
    */
   Future<Void> copy(String repository, Digest digest, String tag) {
+    return copy(repository, digest, tag == null ? List.of() : List.of(tag), batch -> {});
+  }
+
+  /**
+   * As {@link #copy(String, Digest, String)} with every one of {@code tags} (none: untagged): the
+   * image is fetched and walked once, and its tags set in batches of {@link #TAGS_PER_TRANSACTION},
+   * each batch handed to {@code tagged} (on the caller's context) once committed, so a failure
+   * after some batches still leaves the caller knowing which tags it set.
+   */
+  Future<Void> copy(String repository, Digest digest, List<String> tags, Consumer<List<String>> tagged) {
     // Every manifest of this image's referrer walk: a parent may list a manifest as its own
     // referrer, or two as each other's; each is copied and asked about once.
     Set<Digest> walked = new java.util.HashSet<>(Set.of(digest));
-    return copyManifest(repository, digest, tag, Set.of())
-        .compose(v -> copyReferrers(repository, digest, walked));
+    List<String> first = tags.subList(0, Math.min(tags.size(), TAGS_PER_TRANSACTION));
+    Future<Void> chain = copyManifest(repository, digest, first, Set.of()).onSuccess(v -> report(first, tagged));
+    for (int from = first.size(); from < tags.size(); from += TAGS_PER_TRANSACTION) {
+      List<String> batch = tags.subList(from, Math.min(tags.size(), from + TAGS_PER_TRANSACTION));
+      chain = chain.compose(v -> copyManifest(repository, digest, batch, Set.of()))
+          .onSuccess(v -> report(batch, tagged));
+    }
+    return chain.compose(v -> copyReferrers(repository, digest, walked));
   }
 
-  private Future<Void> copyManifest(String repository, Digest digest, String tag, Set<Digest> path) {
+  private static void report(List<String> batch, Consumer<List<String>> tagged) {
+    if (!batch.isEmpty()) {
+      tagged.accept(batch);
+    }
+  }
+
+  private Future<Void> copyManifest(String repository, Digest digest, List<String> tags, Set<Digest> path) {
     if (path.contains(digest)) {
       return Future.failedFuture(new IllegalStateException(
           "manifest " + digest + " of " + repository + " contains itself"));
@@ -86,11 +114,11 @@ final class ImageCopier {
     return blocking(() -> storage.manifest(repository, Reference.parse(digest.toString())))
         .compose(local -> {
           if (local.isPresent()) {
-            // Already here: only the tag may be new. Re-storing the same bytes is idempotent.
-            return tag == null ? Future.succeededFuture()
+            // Already here: only the tags may be new. Re-storing the same bytes is idempotent.
+            return tags.isEmpty() ? Future.succeededFuture()
                 : blocking(() -> {
-                  storage.putManifest(repository, ManifestParser.parse(local.get().bytes(),
-                      local.get().mediaType(), digest.algorithm()), tag, ChangeOrigin.SYNC);
+                  storage.putManifestTags(repository, ManifestParser.parse(local.get().bytes(),
+                      local.get().mediaType(), digest.algorithm()), tags, ChangeOrigin.SYNC);
                   return null;
                 });
           }
@@ -106,7 +134,7 @@ final class ImageCopier {
             return children(repository, manifest, below)
                 .compose(v -> ensureBlobs(repository, manifest.blobs()))
                 .compose(v -> blocking(() -> {
-                  storage.putManifest(repository, manifest, tag, ChangeOrigin.SYNC);
+                  storage.putManifestTags(repository, manifest, tags, ChangeOrigin.SYNC);
                   counts.manifests.incrementAndGet();
                   return null;
                 }));
@@ -117,7 +145,7 @@ final class ImageCopier {
   private Future<Void> children(String repository, Manifest manifest, Set<Digest> path) {
     Future<Void> chain = Future.succeededFuture();
     for (Descriptor child : manifest.manifests()) {
-      chain = chain.compose(v -> copyManifest(repository, child.digest(), null, path));
+      chain = chain.compose(v -> copyManifest(repository, child.digest(), List.of(), path));
     }
     return chain;
   }
@@ -165,7 +193,7 @@ final class ImageCopier {
           return Future.failedFuture(new ParentStatusException("GET", "/v2/" + repository + "/referrers/" + subject,
               200, null, "more than " + MAX_REFERRERS_PER_IMAGE + " referrers for one image; not copying more"));
         }
-        chain = chain.compose(v -> copyManifest(repository, referrer.digest(), null, Set.of())
+        chain = chain.compose(v -> copyManifest(repository, referrer.digest(), List.of(), Set.of())
             .onSuccess(x -> counts.referrers.incrementAndGet())
             // A signature of a signature is a referrer too.
             .compose(x -> copyReferrers(repository, referrer.digest(), walked)));

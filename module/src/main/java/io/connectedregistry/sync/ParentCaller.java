@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.StreamResetException;
 import io.vertx.core.json.DecodeException;
@@ -43,6 +44,8 @@ public final class ParentCaller implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ParentCaller.class);
   private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
   private static final int MAX_REDIRECTS = 5;
+  /** HTTP/1.1 connections to the parent at once: what a cycle's parallel requests can use. */
+  static final int MAX_CONNECTIONS = 16;
 
   /** Reads a response the caller has accepted. It arrives paused: read it, stream it, or discard it. */
   @FunctionalInterface
@@ -69,7 +72,9 @@ public final class ParentCaller implements AutoCloseable {
     if (endpoint.caBundle() != null) {
       options.setTrustOptions(new PemTrustOptions().addCertPath(endpoint.caBundle().toString()));
     }
-    this.client = vertx.createHttpClient(options);
+    // Vert.x's default of 5 connections per host would cap every parallel part of a cycle (tags,
+    // repositories, blobs, HEADs) at 5 requests in flight, each a loopback or WAN round trip.
+    this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
     this.auth = new ParentAuth(client, endpoint);
     this.retry = Retry.of("parent", RetryConfig.custom()
         .maxAttempts(policy.maxAttempts())

@@ -81,6 +81,26 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
   }
 
   @Test
+  void manyTagsOfOneManifestAreSetInOneTransactionAndNoneBeforeItsBlobsAreThere() {
+    Digest config = push("r", bytes("{}"));
+    Manifest whole = image(config);
+    Manifest missing = image(Digest.of("sha256", bytes("not pushed")));
+    long before = storage.lastChangeSequence();
+    assertThrows(RegistryException.class,
+        () -> storage.putManifestTags("r", missing, List.of("m1", "m2"), ChangeOrigin.SYNC));
+    assertEquals(before, storage.lastChangeSequence(), "nothing of a refused manifest is recorded");
+    assertEquals(java.util.Map.of(), storage.tagDigests("r"), "no tag before its image is whole");
+
+    storage.putManifest("r", whole, "v0");
+    storage.putManifestTags("r", whole, List.of("v0", "v1", "v2"), ChangeOrigin.SYNC);
+    assertEquals(java.util.Map.of("v0", whole.digest(), "v1", whole.digest(), "v2", whole.digest()),
+        storage.tagDigests("r"));
+    assertEquals(List.of("tag_set", "tag_set"), storage.changesAfter(before + 2, 10).stream()
+        .map(Change::action).toList(), "a tag that already pointed there is not changed again");
+    assertEquals(java.util.Map.of(), storage.tagDigests("nothing-here"));
+  }
+
+  @Test
   void repositoriesByLastChangeAreNewestFirstFilteredAndBoundedWithTheRestCounted() {
     for (String repository : List.of("old", "hidden/x", "middle", "new")) {
       clock.now = clock.now.plus(Duration.ofMinutes(1));
