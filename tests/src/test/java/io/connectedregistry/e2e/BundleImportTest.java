@@ -30,11 +30,7 @@ class BundleImportTest {
 
   @AfterEach
   void stop() {
-    for (RegistryProcess r : new RegistryProcess[] {child, root}) {
-      if (r != null) {
-        r.close();
-      }
-    }
+    RegistryProcess.closeAll(child, root);
   }
 
   @Test

@@ -55,11 +55,7 @@ class LiveSyncConfigTest {
 
   @AfterAll
   static void stop() {
-    for (RegistryProcess r : new RegistryProcess[] {child, rootA, rootB}) {
-      if (r != null) {
-        r.close();
-      }
-    }
+    RegistryProcess.closeAll(child, rootA, rootB);
   }
 
   private static String pushImage(RegistryProcess root, String repository, String tag) {

@@ -39,11 +39,7 @@ class StatusPageBrowserTest {
 
   @AfterEach
   void stop() {
-    for (RegistryProcess r : new RegistryProcess[] {child, root}) {
-      if (r != null) {
-        r.close();
-      }
-    }
+    RegistryProcess.closeAll(child, root);
   }
 
   @Test

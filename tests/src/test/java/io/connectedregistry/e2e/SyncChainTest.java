@@ -58,11 +58,7 @@ class SyncChainTest {
 
   @AfterAll
   static void stopChain() {
-    for (RegistryProcess r : new RegistryProcess[] {b, a, root}) {
-      if (r != null) {
-        r.close();
-      }
-    }
+    RegistryProcess.closeAll(b, a, root);
   }
 
   static Path childConfig(String name, RegistryProcess parent, String... repositories) {

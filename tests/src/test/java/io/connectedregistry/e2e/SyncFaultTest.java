@@ -48,11 +48,7 @@ class SyncFaultTest {
 
   @AfterEach
   void stop() {
-    for (RegistryProcess r : new RegistryProcess[] {child, root}) {
-      if (r != null) {
-        r.close();
-      }
-    }
+    RegistryProcess.closeAll(child, root);
   }
 
   @Test

@@ -85,11 +85,7 @@ class SyncStatusVisibilityTest {
 
   @AfterAll
   static void stop() {
-    for (RegistryProcess r : new RegistryProcess[] {child, parent}) {
-      if (r != null) {
-        r.close();
-      }
-    }
+    RegistryProcess.closeAll(child, parent);
   }
 
   /** Starts a cycle as the admin and waits (bounded) until one that started later has ended. */

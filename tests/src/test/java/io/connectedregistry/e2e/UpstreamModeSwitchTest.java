@@ -47,11 +47,7 @@ class UpstreamModeSwitchTest {
 
   @AfterAll
   static void stop() {
-    for (RegistryProcess r : new RegistryProcess[] {child, root}) {
-      if (r != null) {
-        r.close();
-      }
-    }
+    RegistryProcess.closeAll(child, root);
   }
 
   private static String digestAt(RegistryProcess registry, String repository, String tag) {
