@@ -11,6 +11,9 @@ import io.connectedregistry.config.ConfigLoader;
 import io.connectedregistry.config.ConfigLoader.Flags;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.edge.EdgeModule;
+import io.connectedregistry.launcher.ClassArchive;
+import io.connectedregistry.launcher.Launcher;
+import java.lang.management.ManagementFactory;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -97,6 +100,7 @@ public final class Main implements Callable<Integer> {
     if (untunedHeap) {
       UntunedHeap.returnStartupHeap();
     }
+    launchedBy();
     Hangup.onSignal(application::reloadConfigurationFile);
     watcher.ifPresent(w -> w.start(loaded.config().configWatchInterval(),
         application::reloadConfigurationFile));
@@ -146,6 +150,19 @@ public final class Main implements Callable<Integer> {
       applyLogLevel(loaded.logLevel());
       System.out.println(RegistryApplication.collectGarbage(loaded));
       return 0;
+    }
+  }
+
+  /** Says which JVM options the launcher chose, and lets its class archive be kept (launcher.ClassArchive). */
+  private static void launchedBy() {
+    String launcher = System.getProperty(Launcher.LAUNCHED);
+    if (launcher != null) {
+      LoggerFactory.getLogger(Main.class).info("JVM started by the launcher ({}) with {}", launcher,
+          ManagementFactory.getRuntimeMXBean().getInputArguments());
+    }
+    String dump = System.getProperty(Launcher.PENDING_ARCHIVE);
+    if (dump != null) {
+      ClassArchive.markReady(dump);
     }
   }
 
