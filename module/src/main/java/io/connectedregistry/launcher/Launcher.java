@@ -39,6 +39,8 @@ public final class Launcher {
   public static final String PENDING_ARCHIVE = "connected-registry.cds.pending";
   static final Map<String, String> PROFILES =
       Map.of("default", "default.jvmopts", "small-device", "small-device.jvmopts");
+  /** {@code off}: no class-data archive (no dump at the first stop, nothing in {@code DATA/jvm}). */
+  static final String ARCHIVE_ENV = "CONNECTED_REGISTRY_CDS";
   private static final String MALLOC_ARENA_MAX = "MALLOC_ARENA_MAX";
 
   private Launcher() {}
@@ -89,7 +91,7 @@ public final class Launcher {
       }
       String profile = env.getOrDefault(PROFILE_ENV, "default");
       List<String> jvm = jvmOptions(PROFILES.get(profile));
-      Optional<Path> data = dataFolder(args, env);
+      Optional<Path> data = "off".equals(env.get(ARCHIVE_ENV)) ? Optional.empty() : dataFolder(args, env);
       long pid = ProcessHandle.current().pid();
       List<String> archive = data.map(d -> ClassArchive.options(d.resolve(ClassArchive.FOLDER), jar, jvm, pid))
           .orElse(List.of());
