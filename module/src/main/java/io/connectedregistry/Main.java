@@ -157,8 +157,11 @@ public final class Main implements Callable<Integer> {
   private static void launchedBy() {
     String launcher = System.getProperty(Launcher.LAUNCHED);
     if (launcher != null) {
-      LoggerFactory.getLogger(Main.class).info("JVM started by the launcher ({}) with {}", launcher,
-          ManagementFactory.getRuntimeMXBean().getInputArguments());
+      String[] how = launcher.split(",", 3); // exec,PROFILE,MILLIS_WHEN_THE_LAUNCHER_STARTED
+      long relaunch = how.length == 3 && how[2].matches("[0-9]{1,18}")
+          ? ManagementFactory.getRuntimeMXBean().getStartTime() - Long.parseLong(how[2]) : -1;
+      LoggerFactory.getLogger(Main.class).info("JVM started by the launcher ({},{}) {} ms after the launcher's main, with {}",
+          how[0], how.length > 1 ? how[1] : "", relaunch, ManagementFactory.getRuntimeMXBean().getInputArguments());
     }
     String dump = System.getProperty(Launcher.PENDING_ARCHIVE);
     if (dump != null) {

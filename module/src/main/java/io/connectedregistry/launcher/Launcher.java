@@ -5,7 +5,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,15 +42,28 @@ public final class Launcher {
   static final String ARCHIVE_ENV = "CONNECTED_REGISTRY_CDS";
   private static final String MALLOC_ARENA_MAX = "MALLOC_ARENA_MAX";
 
+  /** When this JVM reached {@link #main}: the new JVM logs how long the relaunch took from there. */
+  private static final long MAIN_ENTERED = System.currentTimeMillis();
+
   private Launcher() {}
 
   public static void main(String[] args) {
     Map<String, String> env = System.getenv();
-    if (reasonToStay(args, env, ManagementFactory.getRuntimeMXBean().getInputArguments()).isEmpty()) {
+    if (reasonToStay(args, env, jvmOptionsGiven()).isEmpty()) {
       String failure = relaunch(args, env);
       System.err.println("connected-registry: running with the JVM's own defaults: " + failure);
     }
     Main.main(args);
+  }
+
+  /**
+   * The options before {@code -jar} on this JVM's command line (/proc/self/cmdline; the
+   * management beans would tell the same but cost ~100 ms of class loading on every start).
+   */
+  static List<String> jvmOptionsGiven() {
+    List<String> arguments = List.of(ProcessHandle.current().info().arguments().orElse(new String[] {"?"}));
+    int jar = arguments.indexOf("-jar");
+    return jar < 0 ? arguments : arguments.subList(0, jar);
   }
 
   /** Why this JVM runs the registry itself, or empty when it should exec one with the defaults. */
@@ -105,7 +117,7 @@ public final class Launcher {
       argv.add(java);
       argv.addAll(jvm);
       argv.addAll(archive);
-      argv.add("-D" + LAUNCHED + "=exec," + profile);
+      argv.add("-D" + LAUNCHED + "=exec," + profile + "," + MAIN_ENTERED);
       argv.add("-jar");
       argv.add(jar.toString());
       argv.addAll(List.of(args));

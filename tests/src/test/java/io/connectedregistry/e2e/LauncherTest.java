@@ -38,8 +38,8 @@ class LauncherTest {
     String first = commandLine(registry);
     assertTrue(first.contains("-XX:+UseSerialGC") && first.contains("-XX:ArchiveClassesAtExit="),
         "the process the harness started (same PID) runs the launcher's JVM: " + first);
-    assertTrue(registry.log().contains("JVM started by the launcher (exec,default) with [-XX:+UseSerialGC"),
-        registry.logTail(20));
+    assertTrue(registry.log().matches("(?s).*JVM started by the launcher \\(exec,default\\) -?[0-9]+ ms after the launcher's main, "
+        + "with \\[-XX:\\+UseSerialGC.*"), registry.logTail(20));
 
     Command.run(List.of("kill", "-QUIT", Long.toString(registry.pid()))).assertOk();
     awaitLog("Full thread dump");
