@@ -59,9 +59,12 @@ final class Exec {
     closeOnExec(libc);
     Memory empty = new Memory(SIGSET_BYTES);
     empty.clear();
-    libc.sigprocmask(SIG_SETMASK, empty, null);
+    Memory before = new Memory(SIGSET_BYTES);
+    libc.sigprocmask(SIG_SETMASK, empty, before);
     libc.execve(program, argv.toArray(String[]::new), env.toArray(String[]::new));
-    return "execve failed, errno " + Native.getLastError();
+    int errno = Native.getLastError();
+    libc.sigprocmask(SIG_SETMASK, before, null); // this JVM runs on: its thread's mask as it was
+    return "execve failed, errno " + errno;
   }
 
   private static void closeOnExec(LibC libc) {
