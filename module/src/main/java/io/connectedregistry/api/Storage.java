@@ -20,10 +20,9 @@ final class Storage {
     return worker.executeBlocking(task, false);
   }
 
-  /** Non-blocking: safe on the event loop. */
-  java.util.Optional<io.connectedregistry.storage.StoredManifest> cachedManifest(
-      String repository, io.connectedregistry.oci.Reference reference) {
-    return storage.cachedManifest(repository, reference);
+  /** Non-blocking: safe on the event loop. See {@link RegistryStorage#manifestGeneration}. */
+  long manifestGeneration(String repository) {
+    return storage.manifestGeneration(repository);
   }
 
   /** Non-blocking: safe on the event loop. */
