@@ -30,7 +30,7 @@ final class ManifestHandler {
   private final ServedManifests served;
 
   ManifestHandler(Storage storage, PullThrough pullThrough) {
-    this(storage, pullThrough, ServedManifests.sizedFromHeap());
+    this(storage, pullThrough, storage.servedManifests());
   }
 
   ManifestHandler(Storage storage, PullThrough pullThrough, ServedManifests served) {
