@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The jar's entry point. {@code java -jar connected-registry.jar} with no JVM option of the user's
@@ -23,9 +24,11 @@ import java.util.Optional;
  * set when {@code CONNECTED_REGISTRY_JVM=small-device}) and a class-data archive in the data
  * folder ({@link ClassArchive}), then runs {@link Main} there.
  *
- * <p>Any JVM option of the user's (on the command line, {@code JAVA_TOOL_OPTIONS}, {@code
- * JDK_JAVA_OPTIONS}), {@code CONNECTED_REGISTRY_JVM=off} or {@code -Dconnected-registry.relaunch=false}
- * means someone chose: {@link Main} runs in this JVM as it is. When exec is not possible (not
+ * <p>Any JVM option of the user's on the command line or in {@code JAVA_TOOL_OPTIONS}, {@code
+ * CONNECTED_REGISTRY_JVM=off} or {@code -Dconnected-registry.relaunch=false} means someone chose:
+ * {@link Main} runs in this JVM as it is. {@code JDK_JAVA_OPTIONS} (the variable images and
+ * supervisors use to add an option or two) is added after the defaults instead, so its options win
+ * ({@link #withUserOptions}). When exec is not possible (not
  * Linux, JNA's native library cannot load), one line on stderr says why and {@link Main} runs in
  * this JVM.
  */
@@ -41,6 +44,8 @@ public final class Launcher {
   /** {@code off}: no class-data archive (no dump at the first stop, nothing in {@code DATA/jvm}). */
   static final String ARCHIVE_ENV = "CONNECTED_REGISTRY_CDS";
   private static final String MALLOC_ARENA_MAX = "MALLOC_ARENA_MAX";
+  private static final String JDK_OPTIONS = "JDK_JAVA_OPTIONS";
+  private static final Pattern COLLECTOR = Pattern.compile("-XX:[+]Use\\w+GC");
 
   /** When this JVM reached {@link #main}: the new JVM logs how long the relaunch took from there. */
   private static final long MAIN_ENTERED = System.currentTimeMillis();
@@ -71,10 +76,8 @@ public final class Launcher {
     if (!jvmInput.isEmpty()) {
       return Optional.of("JVM options given");
     }
-    for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
-      if (!env.getOrDefault(variable, "").isBlank()) {
-        return Optional.of(variable + " set");
-      }
+    if (!env.getOrDefault("JAVA_TOOL_OPTIONS", "").isBlank()) {
+      return Optional.of("JAVA_TOOL_OPTIONS set");
     }
     String profile = env.getOrDefault(PROFILE_ENV, "default");
     if (!PROFILES.containsKey(profile)) {
@@ -102,7 +105,7 @@ public final class Launcher {
         return "not started from the jar";
       }
       String profile = env.getOrDefault(PROFILE_ENV, "default");
-      List<String> jvm = jvmOptions(PROFILES.get(profile));
+      List<String> jvm = withUserOptions(jvmOptions(PROFILES.get(profile)), env.getOrDefault(JDK_OPTIONS, ""));
       Optional<Path> data = "off".equals(env.get(ARCHIVE_ENV)) ? Optional.empty() : dataFolder(args, env);
       long pid = ProcessHandle.current().pid();
       List<String> archive = data.map(d -> ClassArchive.options(d.resolve(ClassArchive.FOLDER), jar, jvm, pid))
@@ -135,6 +138,7 @@ public final class Launcher {
   static List<String> environment(Map<String, String> env) {
     Map<String, String> copy = new HashMap<>(env);
     copy.putIfAbsent(MALLOC_ARENA_MAX, "2");
+    copy.remove(JDK_OPTIONS); // already on the new JVM's command line, after the defaults
     List<String> list = new ArrayList<>();
     copy.forEach((k, v) -> list.add(k + "=" + v));
     return list;
@@ -157,6 +161,52 @@ public final class Launcher {
         || List.of(args).stream().anyMatch(a -> a.equals("--config") || a.startsWith("--config="));
     // A configuration file may name another data folder: no archive rather than one in the wrong place.
     return configFile ? Optional.empty() : Optional.of(Path.of("data").toAbsolutePath());
+  }
+
+  /**
+   * The profile's options followed by those of {@code JDK_JAVA_OPTIONS} (later options win in
+   * HotSpot), split as the {@code java} launcher splits that variable: at white space, except
+   * inside single or double quotes. A collector the user chose replaces the profile's: two would
+   * stop the JVM from starting.
+   */
+  static List<String> withUserOptions(List<String> profile, String jdkJavaOptions) {
+    List<String> user = new ArrayList<>();
+    StringBuilder token = new StringBuilder();
+    boolean inToken = false;
+    char quote = 0;
+    for (char c : jdkJavaOptions.toCharArray()) {
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        } else {
+          token.append(c);
+        }
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+        inToken = true;
+      } else if (Character.isWhitespace(c)) {
+        if (inToken) {
+          user.add(token.toString());
+          token.setLength(0);
+          inToken = false;
+        }
+      } else {
+        token.append(c);
+        inToken = true;
+      }
+    }
+    if (inToken) {
+      user.add(token.toString());
+    }
+    boolean collectorChosen = user.stream().anyMatch(o -> COLLECTOR.matcher(o).matches());
+    List<String> all = new ArrayList<>();
+    for (String option : profile) {
+      if (!(collectorChosen && COLLECTOR.matcher(option).matches())) {
+        all.add(option);
+      }
+    }
+    all.addAll(user);
+    return all;
   }
 
   /** One option a line; blank lines and # comments skipped. */

@@ -26,9 +26,25 @@ class LauncherTest {
     assertTrue(Launcher.reasonToStay(SERVE, Map.of(), List.of("-Xmx64m")).isPresent());
     assertTrue(Launcher.reasonToStay(SERVE, Map.of(), List.of("-Dconnected-registry.relaunch=false")).isPresent());
     assertTrue(Launcher.reasonToStay(SERVE, Map.of("JAVA_TOOL_OPTIONS", "-Xss1m"), List.of()).isPresent());
-    assertTrue(Launcher.reasonToStay(SERVE, Map.of("JDK_JAVA_OPTIONS", "-Xmx1g"), List.of()).isPresent());
+    assertTrue(Launcher.reasonToStay(SERVE, Map.of("JAVA_TOOL_OPTIONS", "-Xmx1g"), List.of()).isPresent());
     assertTrue(Launcher.reasonToStay(SERVE, Map.of(Launcher.PROFILE_ENV, "off"), List.of()).isPresent());
     assertTrue(Launcher.reasonToStay(SERVE, Map.of(Launcher.PROFILE_ENV, "typo"), List.of()).isPresent());
+  }
+
+  @Test
+  void jdkJavaOptionsAreAddedAfterTheDefaultsSoTheyWin() {
+    assertEquals(Optional.empty(), Launcher.reasonToStay(SERVE, Map.of("JDK_JAVA_OPTIONS", "-Xmx1g"), List.of()));
+    List<String> profile = List.of("-XX:+UseSerialGC", "-Xmx64m", "-XX:-TieredCompilation");
+
+    assertEquals(List.of("-XX:+UseSerialGC", "-Xmx64m", "-XX:-TieredCompilation", "-Xmx1g", "-Dname=a b", "-Dq=it's"),
+        Launcher.withUserOptions(profile, "  -Xmx1g\t'-Dname=a b' \"-Dq=it's\" "));
+    // two collectors would stop the JVM from starting: the user's replaces the profile's
+    assertEquals(List.of("-Xmx64m", "-XX:-TieredCompilation", "-XX:+UseG1GC"),
+        Launcher.withUserOptions(profile, "-XX:+UseG1GC"));
+    assertEquals(profile, Launcher.withUserOptions(profile, ""));
+    // and the new JVM does not get them a second time (before the defaults) from its environment
+    assertTrue(Launcher.environment(Map.of("JDK_JAVA_OPTIONS", "-Xmx1g")).stream()
+        .noneMatch(e -> e.startsWith("JDK_JAVA_OPTIONS=")));
   }
 
   @Test

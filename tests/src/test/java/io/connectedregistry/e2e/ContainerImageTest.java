@@ -144,10 +144,20 @@ class ContainerImageTest {
     Files.deleteIfExists(copied);
 
     podman("cp", container + ":/opt/connected-registry/small-device.jvmopts", copied.toString()).assertOk();
+    String running = podman("top", container, "args").assertOk().stdout()
+        + "\nlog:\n" + podman("logs", container).describe();
 
-    assertEquals("[\"java\",\"@/opt/connected-registry/small-device.jvmopts\",\"-jar\","
-        + "\"/opt/connected-registry/connected-registry.jar\"]", config.path("Entrypoint").toString());
+    assertEquals("[\"java\",\"-jar\",\"/opt/connected-registry/connected-registry.jar\"]",
+        config.path("Entrypoint").toString());
+    assertTrue(config.path("Env").toString().contains("CONNECTED_REGISTRY_JVM=small-device"), config::toString);
     assertEquals(Files.readString(Repository.file("module/small-device.jvmopts")), Files.readString(copied));
+    // The launcher replaced the entrypoint's JVM by one with the set (one process: no second JVM).
+    List<String> java = running.lines().filter(l -> l.contains("connected-registry.jar")).toList();
+    assertEquals(1, java.size(), running);
+    assertTrue(java.get(0).contains("-Dconnected-registry.launcher=exec,small-device"), running);
+    for (String option : List.of("-Xmx24m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")) {
+      assertTrue(java.get(0).contains(option), option + " in " + running);
+    }
   }
 
   @Test

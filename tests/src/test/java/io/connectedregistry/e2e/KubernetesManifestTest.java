@@ -351,10 +351,10 @@ class KubernetesManifestTest {
       problems.add("selector: the Service or the StatefulSet does not select the pod's labels " + labels);
     }
 
-    // The image: its entrypoint (with the small-device JVM settings) runs as it is.
+    // The image: its entrypoint (the launcher, with the small-device JVM settings) runs as it is.
     if (c.getCommand() != null && !c.getCommand().isEmpty()) {
-      problems.add("command: replaces the image's entrypoint, which runs java @" + image.jvmOptions()
-          + " (the small-device JVM settings)");
+      problems.add("command: replaces the image's entrypoint, whose launcher runs java with the "
+          + image.jvmOptions() + " JVM settings");
     }
     if (c.getArgs() != null && !c.getArgs().isEmpty()) {
       problems.add("args: none expected (the configuration comes from REGISTRY_CONFIG): " + c.getArgs());
@@ -793,13 +793,15 @@ class KubernetesManifestTest {
       Matcher user = Pattern.compile("(?m)^USER (\\d+):(\\d+)$").matcher(dockerfile);
       Matcher expose = Pattern.compile("(?m)^EXPOSE (\\d+)$").matcher(dockerfile);
       Matcher volume = Pattern.compile("(?m)^VOLUME (\\S+)$").matcher(dockerfile);
-      Matcher entry = Pattern.compile("(?m)^ENTRYPOINT \\[\"java\", \"@([^\"]+)\"").matcher(dockerfile);
-      assertTrue(user.find() && expose.find() && volume.find() && entry.find(),
-          "Dockerfile.amd64 has USER uid:gid, EXPOSE, VOLUME and ENTRYPOINT [\"java\", \"@OPTIONS\", ...]");
+      Matcher entry = Pattern.compile("(?m)^ENTRYPOINT \\[\"java\", \"-jar\", \"[^\"]+\"\\]$").matcher(dockerfile);
+      Matcher profile = Pattern.compile("(?m)^ENV .*\\bCONNECTED_REGISTRY_JVM=(\\S+)").matcher(dockerfile);
+      assertTrue(user.find() && expose.find() && volume.find() && entry.find() && profile.find(),
+          "Dockerfile.amd64 has USER uid:gid, EXPOSE, VOLUME, ENV CONNECTED_REGISTRY_JVM=PROFILE and"
+              + " ENTRYPOINT [\"java\", \"-jar\", JAR]");
       String version = KubernetesYaml.json(readString(Repository.file("deployment-manifests/modules/connectedRegistry/module.json")))
           .at("/image/tag/version").asText();
       return new Image(DeploymentManifestTest.imageEnvironment(), Long.parseLong(user.group(1)),
-          Long.parseLong(user.group(2)), Integer.parseInt(expose.group(1)), volume.group(1), entry.group(1),
+          Long.parseLong(user.group(2)), Integer.parseInt(expose.group(1)), volume.group(1), profile.group(1),
           version);
     }
 
