@@ -35,6 +35,7 @@ final class DirectBody implements ReadStream<Buffer> {
   static final int MAX_HELD = 256 * 1024;
 
   private static final AtomicLong IDS = new AtomicLong();
+  private static final AtomicLong DIVERTED = new AtomicLong();
   /** Bodies whose request may still be sent, by id: what the tap looks up a mark in. */
   private static final Map<String, DirectBody> EXPECTED = new ConcurrentHashMap<>();
 
@@ -92,7 +93,18 @@ final class DirectBody implements ReadStream<Buffer> {
     }
     this.channel = channel;
     started = true;
+    DIVERTED.incrementAndGet();
     return true;
+  }
+
+  /** Bodies diverted since start (tests: a download took this way). */
+  static long diverted() {
+    return DIVERTED.get();
+  }
+
+  /** Bytes received and not yet handed on. */
+  synchronized long heldBytes() {
+    return heldBytes;
   }
 
   /** Takes {@code buffer} (released here if nobody wants it any more). */
