@@ -47,7 +47,7 @@ public final class ParentCaller implements AutoCloseable {
   /** HTTP/1.1 connections to the parent at once: what a cycle's parallel requests can use. */
   static final int MAX_CONNECTIONS = 16;
   /** The largest body chunk the HTTP decoder hands on. */
-  static final int BODY_CHUNK_BYTES = 64 * 1024;
+  static final int BODY_CHUNK_BYTES = 256 * 1024;
 
   /** Reads a response the caller has accepted. It arrives paused: read it, stream it, or discard it. */
   @FunctionalInterface
@@ -72,7 +72,7 @@ public final class ParentCaller implements AutoCloseable {
         .setIdleTimeout((int) endpoint.idleTimeout().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         // Body chunks as large as a socket read (Netty's default cuts them at 8 KiB): a blob
-        // comes down in an eighth as many pieces, each still a slice of the read, not a copy.
+        // comes down in far fewer pieces, each still a slice of the read, not a copy.
         .setMaxChunkSize(BODY_CHUNK_BYTES);
     if (endpoint.caBundle() != null) {
       options.setTrustOptions(new PemTrustOptions().addCertPath(endpoint.caBundle().toString()));
