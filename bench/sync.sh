@@ -212,6 +212,7 @@ cpu_ms() { awk '{print ($14+$15)*10}' "/proc/$1/stat"; }
 C0=$(cpu_ms "$LPID")
 S=$(wait_synced "$LPORT")
 C1=$(cpu_ms "$LPID")
+HWM=$(awk '/^VmHWM/{printf "%.0f", $2/1024}' "/proc/$LPID/status")
 # CPU by thread kind (digits folded: all event loops together, all storage workers together)
 THREADS=$(for t in /proc/"$LPID"/task/*; do echo "$(tr -d ' ' < "$t/comm" | tr -d '0-9') $(awk '{print ($14+$15)*10}' "$t/stat")"; done |
   awk '{c[$1]+=$2} END{for(k in c) if(c[k]>=50) printf "%s %d\n", k, c[k]}' | sort -k2 -nr | head -8 | awk '{printf "%s%s %s ms", (NR>1?", ":""), $1, $2}')
@@ -225,7 +226,7 @@ say '  curl GET of the blob (best of 3, warm):  %6s MiB/s   load %s' "$GET_MIBS"
 say '  curl | tee file | sha256sum; sync file:  %6s MiB/s (best of 3, %s s)   ratio to GET %s: the pipeline floor' "$FLOOR_MIBS" "$FLOOR_BEST" "$(ratio "$FLOOR_MIBS" "$GET_MIBS")"
 say '  sync of the image (cycle, from status):  %6s MiB/s (%s ms)   load %s   ratio to GET %s, to the pipeline floor %s' "$SYNC_MIBS" "$LMS" "$L1" "$(ratio "$SYNC_MIBS" "$GET_MIBS")" "$(ratio "$SYNC_MIBS" "$FLOOR_MIBS")"
 say '  CPU: the child used %s ms of CPU from ready to synced (all threads, JVM start-up work included); curl used %s ms for one GET' "$((C1 - C0))" "$CURL_CPU"
-say '  child CPU by thread since start (JVM start-up included): %s' "$THREADS"
+say '  child CPU by thread since start (JVM start-up included): %s; peak RSS %s MiB' "$THREADS" "$HWM"
 say '  host: openssl sha256 (16 KiB blocks, one core): %s MiB/s: a verified download cannot beat it' "$SHA_MIBS"
 say '  target: sync >= 0.8 x GET (or the SHA-256 limit shown)'
 fi
