@@ -11,14 +11,16 @@
 #          tags), then a resync with nothing new against the feed parent (duration, requests).
 #  layer   One image with a single 1 GiB layer (random bytes) at the parent (this project): curl GETs
 #          the blob (best of 3, after a warm-up), then an empty child syncs the image; its cycle time
-#          gives the layer's MiB/s. Also prints this machine's SHA-256 speed (openssl, one core):
-#          a verified download cannot be faster.
+#          gives the layer's MiB/s. Also prints this machine's limits for that pipeline, same run:
+#          the GET to /dev/null, the GET through `tee file | sha256sum` then `sync file` (standard
+#          tools, stages on separate cores), and SHA-256 speed (openssl, one core).
 # Figures come from the child's /_connected/v1/status (lastCycle.durationMillis, .requests);
 # the wall time including the JVM start is printed too. Each line also shows the load average.
 #
 # usage: bench/sync.sh [-s SECTIONS] [-r REPOS] [-t TAGS] [-m MANY_TAGS] [-l LAYER_MIB]
 #        (defaults: mirror,many,layer; 20; 3; 1000; 1024)
-# Environment: JAVA_OPTS (default @module/small-device.jvmopts), JAR, SHARED_TOOLS, TMPDIR.
+# Environment: JAVA_OPTS (default @module/small-device.jvmopts), JAR, SHARED_TOOLS, TMPDIR;
+#   CHILD_OPTS: more JVM options for the layer section's child only (e.g. a JFR recording).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
@@ -43,9 +45,9 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; "$TOO
 trap cleanup EXIT
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
-start_ours() { # name port [config]
+start_ours() { # name port [config] [extra JVM options]
   # shellcheck disable=SC2086
-  java $JAVA_OPTS -jar "$JAR" --data "$WORK/$1" --listen "127.0.0.1:$2" ${3:+--config "$3"} \
+  java $JAVA_OPTS ${4:-} -jar "$JAR" --data "$WORK/$1" --listen "127.0.0.1:$2" ${3:+--config "$3"} \
     --log-level "${LOG_LEVEL:-Warning}" > "$WORK/$1.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 150); do curl -fs "http://127.0.0.1:$2/healthz" >/dev/null && return; sleep 0.1; done
@@ -185,18 +187,35 @@ for _ in 1 2 3; do
   GET_BEST=$(awk -v a="$GET_BEST" -v b="$sp" 'BEGIN{print (b>a)?b:a}')
 done
 CURL_CPU=$(awk '{printf "%.0f", ($1+$2)*1000}' "$WORK/curl.cpu")
+# The same bytes through what a sync must do, by standard tools: GET, SHA-256, write to a file on
+# the data disk, fsync; the pipeline's stages run at once on different cores (best of 3, seconds).
+FLOOR_BEST=
+for _ in 1 2 3; do
+  t0=$(now)
+  h=$(curl -fs "http://127.0.0.1:$PPORT/v2/bench/layer/blobs/$LD" | tee "$WORK/floor.bin" | sha256sum | cut -d' ' -f1)
+  sync "$WORK/floor.bin"
+  t=$(secs "$t0" "$(now)")
+  [[ sha256:$h == "$LD" ]] || { echo "sync.sh: the pipeline's hash differs" >&2; exit 1; }
+  rm -f "$WORK/floor.bin"
+  FLOOR_BEST=$(awk -v a="$FLOOR_BEST" -v b="$t" 'BEGIN{print (a=="" || b<a)?b:a}')
+done
+FLOOR_MIBS=$(awk -v s="$((LAYER * 1024 * 1024))" -v t="$FLOOR_BEST" 'BEGIN{printf "%.0f", s/1048576/t}')
 GET_MIBS=$(awk -v b="$GET_BEST" 'BEGIN{printf "%.0f", b/1048576}')
 SHA=$(openssl speed -seconds 2 -bytes 16384 sha256 2>/dev/null | awk '/^sha256/{print $NF}' | sed 's/k$//')
 SHA_MIBS=$(awk -v k="$SHA" 'BEGIN{printf "%.0f", k*1000/1048576}')
 LPORT=$(port)
 printf 'parent: {endpoint: "http://127.0.0.1:%s"}\nsync: {repositories: ["bench/layer"], schedule: \"0 0 1 1 *\"}\n' "$PPORT" > "$WORK/layer.yaml"
 L1=$(load)
-start_ours layer "$LPORT" "$WORK/layer.yaml"
+start_ours layer "$LPORT" "$WORK/layer.yaml" "${CHILD_OPTS:-}"
 LPID=${PIDS[-1]}
 cpu_ms() { awk '{print ($14+$15)*10}' "/proc/$1/stat"; }
 C0=$(cpu_ms "$LPID")
 S=$(wait_synced "$LPORT")
 C1=$(cpu_ms "$LPID")
+HWM=$(awk '/^VmHWM/{printf "%.0f", $2/1024}' "/proc/$LPID/status")
+# CPU by thread kind (digits folded: all event loops together, all storage workers together)
+THREADS=$(for t in /proc/"$LPID"/task/*; do echo "$(tr -d ' ' < "$t/comm" | tr -d '0-9') $(awk '{print ($14+$15)*10}' "$t/stat")"; done |
+  awk '{c[$1]+=$2} END{for(k in c) if(c[k]>=50) printf "%s %d\n", k, c[k]}' | sort -k2 -nr | head -8 | awk '{printf "%s%s %s ms", (NR>1?", ":""), $1, $2}')
 [[ $(jq -r .syncState <<<"$S") == Succeeded ]] || { echo "layer sync failed: $S" >&2; exit 1; }
 LMS=$(jq -r '.lastCycle.durationMillis' <<<"$S")
 SYNC_MIBS=$(awk -v s="$LS" -v ms="$LMS" 'BEGIN{printf "%.0f", s/1048576/(ms/1000)}')
@@ -204,8 +223,10 @@ got=$(curl -fs "http://127.0.0.1:$LPORT/v2/bench/layer/blobs/$LD" | sha256sum | 
 [[ sha256:$got == "$LD" ]] || { echo "sync.sh: the synced layer differs" >&2; exit 1; }
 say 'one %s MiB layer from a feed parent (ours)' "$LAYER"
 say '  curl GET of the blob (best of 3, warm):  %6s MiB/s   load %s' "$GET_MIBS" "$L0"
-say '  sync of the image (cycle, from status):  %6s MiB/s (%s ms)   load %s   ratio to GET %s' "$SYNC_MIBS" "$LMS" "$L1" "$(ratio "$SYNC_MIBS" "$GET_MIBS")"
+say '  curl | tee file | sha256sum; sync file:  %6s MiB/s (best of 3, %s s)   ratio to GET %s: the pipeline floor' "$FLOOR_MIBS" "$FLOOR_BEST" "$(ratio "$FLOOR_MIBS" "$GET_MIBS")"
+say '  sync of the image (cycle, from status):  %6s MiB/s (%s ms)   load %s   ratio to GET %s, to the pipeline floor %s' "$SYNC_MIBS" "$LMS" "$L1" "$(ratio "$SYNC_MIBS" "$GET_MIBS")" "$(ratio "$SYNC_MIBS" "$FLOOR_MIBS")"
 say '  CPU: the child used %s ms of CPU from ready to synced (all threads, JVM start-up work included); curl used %s ms for one GET' "$((C1 - C0))" "$CURL_CPU"
+say '  child CPU by thread since start (JVM start-up included): %s; peak RSS %s MiB' "$THREADS" "$HWM"
 say '  host: openssl sha256 (16 KiB blocks, one core): %s MiB/s: a verified download cannot beat it' "$SHA_MIBS"
 say '  target: sync >= 0.8 x GET (or the SHA-256 limit shown)'
 fi

@@ -87,6 +87,18 @@ public final class UploadHandle implements AutoCloseable {
     ByteBuffer staging = STAGING.get();
     staging.clear();
     try {
+      if (allDirect(data)) {
+        // A sync download's socket buffers: hashed and written as they are, one gathering
+        // write (no staging copy; the JDK copies only heap buffers).
+        for (ByteBuffer b : data) {
+          hash.sha256.update(b.duplicate());
+        }
+        long left = total;
+        while (left > 0) {
+          left -= channel.write(data);
+        }
+        data = new ByteBuffer[0];
+      }
       for (ByteBuffer b : data) {
         hash.sha256.update(b.duplicate());
         while (b.hasRemaining()) {
@@ -116,6 +128,15 @@ public final class UploadHandle implements AutoCloseable {
       hash.unflushed = 0;
       hash.flushing = owner.flushInBackground(id);
     }
+  }
+
+  private static boolean allDirect(ByteBuffer[] data) {
+    for (ByteBuffer b : data) {
+      if (!b.isDirect()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -56,6 +56,7 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
   private final WorkerExecutor worker;
   private final UploadHandle upload;
   private final Backlog backlog;
+  private final boolean pooled;
   private List<Buffer> queue = new ArrayList<>(); // guarded by this
   private long queuedBytes; // guarded by this
   private boolean draining; // guarded by this
@@ -66,14 +67,27 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
   private Handler<Throwable> exceptionHandler;
 
   public UploadWriteStream(Context context, WorkerExecutor worker, UploadHandle upload) {
-    this(context, worker, upload, PROCESS_BACKLOG);
+    this(context, worker, upload, PROCESS_BACKLOG, false);
+  }
+
+  /**
+   * @param pooled the buffers written are pooled Netty buffers (a sync download's, straight from
+   *     the socket): each is released once written or dropped
+   */
+  public UploadWriteStream(Context context, WorkerExecutor worker, UploadHandle upload, boolean pooled) {
+    this(context, worker, upload, PROCESS_BACKLOG, pooled);
   }
 
   UploadWriteStream(Context context, WorkerExecutor worker, UploadHandle upload, Backlog backlog) {
+    this(context, worker, upload, backlog, false);
+  }
+
+  UploadWriteStream(Context context, WorkerExecutor worker, UploadHandle upload, Backlog backlog, boolean pooled) {
     this.context = context;
     this.worker = worker;
     this.upload = upload;
     this.backlog = backlog;
+    this.pooled = pooled;
   }
 
   @Override
@@ -81,6 +95,7 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
     boolean start;
     synchronized (this) {
       if (failure != null) {
+        release(data);
         return Future.failedFuture(failure);
       }
       queue.add(data);
@@ -145,9 +160,11 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
       try {
         upload.append(buffers);
       } catch (Throwable t) {
+        batch.forEach(this::release);
         fail(t);
         return;
       }
+      batch.forEach(this::release);
       boolean signal;
       synchronized (this) {
         queuedBytes -= length;
@@ -172,6 +189,7 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
     Promise<Void> end;
     synchronized (this) {
       failure = t;
+      queue.forEach(this::release);
       queue.clear();
       backlog.queued.addAndGet(-queuedBytes);
       queuedBytes = 0;
@@ -191,6 +209,20 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
         d.handle(null); // unblock a paused pipe so it sees the failure on its next write
       }
     });
+  }
+
+  private void release(Buffer buffer) {
+    if (pooled) {
+      releasePooled(buffer);
+    }
+  }
+
+  /**
+   * Releases the pooled Netty buffer a Vert.x buffer wraps ({@code getByteBuf()} hands out an
+   * unreleasable view, so the wrapped one is taken).
+   */
+  public static void releasePooled(Buffer buffer) {
+    ((io.vertx.core.buffer.impl.BufferImpl) buffer).byteBuf().release();
   }
 
   @Override

@@ -9,7 +9,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.streams.ReadStream;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -237,8 +239,10 @@ public final class BlobFetcher {
 
     private void request() {
       long offset = upload.size();
-      getBlob.open(parentRepository, digest, offset).onComplete(opened -> {
+      DirectBody direct = DirectBody.expect(loop);
+      getBlob.open(parentRepository, digest, offset, direct).onComplete(opened -> {
         if (opened.failed()) {
+          direct.close();
           discard(opened.cause());
           return;
         }
@@ -249,20 +253,23 @@ public final class BlobFetcher {
           LOG.debug("parent answered {} to a resume of {} at {}; restarting", response.statusCode(), digest, offset);
           restart().onComplete(r -> {
             if (r.failed()) {
+              direct.close();
               ParentCaller.discard(response);
               discard(r.cause());
             } else if (whole) {
-              stream(response);
+              stream(response, direct);
             } else if (++stalled > MAX_STALLED_RESUMES) {
+              direct.close();
               ParentCaller.discard(response);
               discard(new ParentStatusException("GET", "blob " + digest, 206, null, "parent keeps answering another range"));
             } else {
+              direct.close();
               ParentCaller.discard(response).onComplete(d -> request());
             }
           });
           return;
         }
-        stream(response);
+        stream(response, direct);
       });
     }
 
@@ -280,10 +287,16 @@ public final class BlobFetcher {
       });
     }
 
-    private void stream(HttpClientResponse response) {
+    /**
+     * Streams the body to the upload: from {@code direct} (the socket's pooled buffers, no heap
+     * copy) when the connection diverted it there, else from the Vert.x response.
+     */
+    private void stream(HttpClientResponse response, DirectBody direct) {
       long startSize = upload.size();
       long declared = blobLength(response, startSize);
+      boolean diverted = direct.started();
       if (expected >= 0 && (declared >= 0 && declared != expected || startSize > expected)) {
+        direct.close();
         ParentCaller.discard(response);
         discard(tooLong("the parent declares " + declared + " bytes for a blob whose descriptor gives "
             + expected + "; not downloaded"));
@@ -291,19 +304,37 @@ public final class BlobFetcher {
       }
       transfer.length.tryComplete(expected >= 0 ? expected : declared);
       long[] position = {startSize};
-      UploadWriteStream writer = new UploadWriteStream(loop, worker, upload);
-      // Resumes the response when the queue has drained (registered once, before any pause).
-      writer.drainHandler(v -> response.resume());
+      ReadStream<Buffer> source;
       Promise<Void> body = Promise.promise();
-      response.handler(buffer -> {
+      if (diverted) {
+        source = direct;
+        // Vert.x sees the head and an empty end: read it so the connection goes back to the pool.
+        // Its failures (a reset, the idle timeout) are the body's too.
+        response.handler(ignored -> { });
+        response.exceptionHandler(e -> {
+          direct.fail(e);
+          body.tryFail(e);
+        });
+        response.resume();
+      } else {
+        direct.close();
+        source = response;
+      }
+      // Direct buffers are pooled: the writer releases each one once written.
+      UploadWriteStream writer = new UploadWriteStream(loop, worker, upload, diverted);
+      // Resumes the body when the queue has drained (registered once, before any pause).
+      writer.drainHandler(v -> source.resume());
+      source.handler(buffer -> {
         if (body.future().isComplete()) {
           // The response already failed (a dropped connection) and the resume reads from the
           // upload's size: bytes still queued in the dead response must not reach the upload.
           // They do arrive when a pause (bandwidth limit, back-pressure) outlived the drop.
+          release(buffer, diverted);
           return;
         }
         if (expected >= 0 && position[0] + buffer.length() > expected) {
           // More than the descriptor allows: stop reading, drop the connection, keep nothing.
+          release(buffer, diverted);
           body.tryFail(tooLong("the parent sent more than the " + expected
               + " bytes the blob's descriptor gives; download stopped"));
           response.request().reset();
@@ -312,15 +343,16 @@ public final class BlobFetcher {
         position[0] += buffer.length();
         received += buffer.length();
         counter.received(buffer.length());
-        bandwidth.throttle(vertx, response, buffer.length());
+        bandwidth.throttle(vertx, source, buffer.length());
         writer.write(buffer);
         if (writer.writeQueueFull()) {
-          response.pause();
+          source.pause();
         }
       });
-      response.exceptionHandler(body::tryFail);
-      response.endHandler(v -> body.tryComplete());
-      response.resume();
+      source.exceptionHandler(body::tryFail);
+      source.endHandler(v -> body.tryComplete());
+      source.resume();
+      body.future().onComplete(ended -> direct.close());
       // end(): every byte received so far is in the file (no fsync: commit does that).
       body.future().transform(ended -> writer.end().transform(flushed -> {
         if (flushed.failed()) {
@@ -336,6 +368,12 @@ public final class BlobFetcher {
           resumeAfterDrop(startSize, body.future().cause());
         }
       });
+    }
+
+    private static void release(Buffer buffer, boolean pooled) {
+      if (pooled) {
+        UploadWriteStream.releasePooled(buffer);
+      }
     }
 
     private ParentStatusException tooLong(String detail) {

@@ -21,8 +21,16 @@ public final class GetBlob {
    * Anything else fails with a {@link ParentStatusException}, 404 included.
    */
   public Future<HttpClientResponse> open(String repository, Digest digest, long offset) {
+    return open(repository, digest, offset, null);
+  }
+
+  /** The same, its 200/206 body diverted to {@code direct} (see {@link DirectBody}); null = none. */
+  Future<HttpClientResponse> open(String repository, Digest digest, long offset, DirectBody direct) {
     ParentRequest request = ParentRequest.of(HttpMethod.GET, "/v2/" + repository + "/blobs/" + digest,
         Scopes.pull(repository));
+    if (direct != null) {
+      request.header(DirectBody.HEADER, direct.id());
+    }
     if (offset > 0) {
       request.header("Range", "bytes=" + offset + "-");
     }

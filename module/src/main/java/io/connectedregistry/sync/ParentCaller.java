@@ -46,6 +46,8 @@ public final class ParentCaller implements AutoCloseable {
   private static final int MAX_REDIRECTS = 5;
   /** HTTP/1.1 connections to the parent at once: what a cycle's parallel requests can use. */
   static final int MAX_CONNECTIONS = 16;
+  /** The largest body chunk the HTTP decoder hands on. */
+  static final int BODY_CHUNK_BYTES = 256 * 1024;
 
   /** Reads a response the caller has accepted. It arrives paused: read it, stream it, or discard it. */
   @FunctionalInterface
@@ -68,13 +70,22 @@ public final class ParentCaller implements AutoCloseable {
     HttpClientOptions options = new HttpClientOptions()
         .setConnectTimeout((int) endpoint.connectTimeout().toMillis())
         .setIdleTimeout((int) endpoint.idleTimeout().toMillis())
-        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        // Body chunks as large as a socket read (Netty's default cuts them at 8 KiB): a blob
+        // comes down in far fewer pieces, each still a slice of the read, not a copy.
+        .setMaxChunkSize(BODY_CHUNK_BYTES);
     if (endpoint.caBundle() != null) {
       options.setTrustOptions(new PemTrustOptions().addCertPath(endpoint.caBundle().toString()));
     }
     // Vert.x's default of 5 connections per host would cap every parallel part of a cycle (tags,
     // repositories, blobs, HEADs) at 5 requests in flight, each a loopback or WAN round trip.
-    this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
+    // Every connection gets the body tap, so that a blob download can take its pooled buffers
+    // without Vert.x's per-chunk heap copy (DirectBody); other responses pass untouched.
+    this.client = vertx.httpClientBuilder()
+        .with(options)
+        .with(new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS))
+        .withConnectHandler(ParentBodyTap::install)
+        .build();
     this.auth = new ParentAuth(client, endpoint);
     this.retry = Retry.of("parent", RetryConfig.custom()
         .maxAttempts(policy.maxAttempts())
