@@ -134,6 +134,7 @@ final class BlobCommits {
 
   /** Inside the write transaction: renames, one fsync per folder, then the rows. */
   private void apply(java.sql.Connection c, List<Pending> group) throws Exception {
+    Set<Path> created = new LinkedHashSet<>();
     Set<Path> folders = new LinkedHashSet<>();
     List<Pending> placed = new ArrayList<>();
     for (Pending p : group) {
@@ -146,7 +147,7 @@ final class BlobCommits {
             throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + p.upload.id() + " was cancelled or expired");
           }
           Path folder = p.target.getParent();
-          Fsync.createDirectories(folder);
+          Fsync.createDirectories(folder, created);
           try {
             Files.move(p.source, p.target, StandardCopyOption.ATOMIC_MOVE);
           } catch (AtomicMoveNotSupportedException e) {
@@ -159,7 +160,11 @@ final class BlobCommits {
         p.done.completeExceptionally(e);
       }
     }
-    // After every rename, so the first fsync writes them all; before any row is committed.
+    // After every rename, so the first fsync writes them all; before any row is committed. New
+    // folders' entries first (all under blobs/sha256: one fsync), then the folders renamed into.
+    for (Path parent : created) {
+      Fsync.directory(parent);
+    }
     for (Path folder : folders) {
       Fsync.directory(folder);
     }
