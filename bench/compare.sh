@@ -16,7 +16,8 @@
 #   null               bench/null-registry.py: reads and discards bodies, answers the upload
 #                      calls. Only for the push sections: what the client loop alone costs here
 # Prints, per run: every figure of every side with the 1-min load average; then the medians; then
-# the ratios chunked / monolithic (per side) and NAME / dist for req/s figures.
+# the ratios chunked / monolithic (per side) and NAME / dist for req/s figures, and the registry's
+# CPU time per request for req/s figures (load moves it far less than req/s).
 #
 # Examples (issue #13):
 #   bench/compare.sh before=/tmp/old.jar after=module/target/connected-registry.jar null
@@ -127,5 +128,16 @@ done
     END {for (x in k) {split(x, p, SUBSEP); if (p[1] != "dist" && d[p[2], p[3]] > 0)
       printf "  run %s %-12s %-24s %.1fx (%s / %s)\n", p[2], p[1], p[3], v[x] / d[p[2], p[3]], v[x], d[p[2], p[3]]}}' \
     "$OUT/figures.tsv" | sort -k2,2n -k3
+  # The registry's own CPU per request (registry-bench.sh's reg_cpu over the wrk run's requests):
+  # what one request costs, which the load of a shared machine moves far less than req/s.
+  echo "per run: registry CPU per request, req/s figures (us)"
+  for f in "$OUT"/*-run*.txt; do
+    [[ -e $f ]] || continue
+    b=$(basename "$f" .txt)
+    awk -v side="${b%-run*}" -v run="${b##*-run}" '$1 == "RESULT" && $4 == "req/s" && /reg_cpu=/ {
+      cpu = $0; sub(/.*reg_cpu=/, "", cpu); sub(/s.*/, "", cpu)
+      d = $0; sub(/.* -d/, "", d); sub(/s .*/, "", d)
+      if ($3 > 0 && d > 0) printf "  run %s %-12s %-24s %6.1f us (%s s CPU, %s req/s)\n", run, side, $2, 1e6 * cpu / ($3 * d), cpu, $3}' "$f"
+  done | sort -k2,2n -k3
   echo "load after: $(uptime)"
 } | tee "$OUT/summary.txt"

@@ -5,50 +5,68 @@ import io.connectedregistry.oci.ErrorCode;
 import io.connectedregistry.oci.InvalidReferenceException;
 import io.connectedregistry.oci.Manifest;
 import io.connectedregistry.oci.ManifestParser;
-import io.connectedregistry.oci.MediaTypeSyntax;
 import io.connectedregistry.oci.Reference;
 import io.connectedregistry.storage.StoredManifest;
-import io.vertx.core.buffer.Buffer;
+import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
-import java.util.Optional;
 
 /** {@code GET|HEAD|PUT|DELETE /v2/<name>/manifests/<reference>}: stored and served byte for byte. */
 final class ManifestHandler {
   /** The spec asks registries to accept at least 4 MiB. */
   static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
+  // Header names as AsciiStrings: Vert.x copies those whole into the response (ServedManifest).
+  private static final AsciiString ACCEPT = AsciiString.cached("Accept");
+  private static final AsciiString CONTENT_TYPE = AsciiString.cached("Content-Type");
+  private static final AsciiString DOCKER_CONTENT_DIGEST = AsciiString.cached("Docker-Content-Digest");
+  private static final AsciiString ETAG = AsciiString.cached("ETag");
+  private static final AsciiString CONTENT_LENGTH = AsciiString.cached("Content-Length");
+
   private final Storage storage;
   private final PullThrough pullThrough;
+  private final ServedManifests served;
 
   ManifestHandler(Storage storage, PullThrough pullThrough) {
+    this(storage, pullThrough, storage.servedManifests());
+  }
+
+  ManifestHandler(Storage storage, PullThrough pullThrough, ServedManifests served) {
     this.storage = storage;
     this.pullThrough = pullThrough;
+    this.served = served;
   }
 
   void get(RoutingContext ctx) {
     String repository = Paths.repository(ctx);
+    String text = ctx.pathParam("reference");
+    // Read before storage is: what is read from storage is cached under this number (ServedManifests).
+    long generation = storage.manifestGeneration(repository);
+    ServedManifest cached = served.get(repository, text, generation);
+    if (cached != null) {
+      // Only a reference that parsed was ever cached, so this one is valid: no second check.
+      serve(ctx, text, cached);
+      return;
+    }
     Reference reference = existingReference(ctx, repository);
     if (reference == null) {
       return;
     }
-    Optional<StoredManifest> cached = storage.cachedManifest(repository, reference);
-    if (cached.isPresent()) {
-      serve(ctx, reference, cached.get());
-      return;
-    }
     storage.call(s -> s.manifest(repository, reference)).onSuccess(found -> {
       if (found.isPresent()) {
-        serve(ctx, reference, found.get());
+        ServedManifest manifest = ServedManifest.of(found.get());
+        served.put(repository, text, generation, manifest);
+        serve(ctx, text, manifest);
         return;
       }
       RuntimeException unknown = ErrorCode.MANIFEST_UNKNOWN.exception(reference + " in " + repository);
-      // Pull-through: the parent's exact bytes now; the image is stored in the background.
+      // Pull-through: the parent's exact bytes now; the image is stored in the background (and
+      // cached from storage once it is: the parent's answer itself is not).
       pullThrough.manifest(repository, reference, unknown)
-          .onSuccess(parent -> serve(ctx, reference,
-              new StoredManifest(parent.digest(), parent.mediaType(), parent.bytes(), null)))
+          .onSuccess(parent -> serve(ctx, text, ServedManifest.of(
+              new StoredManifest(parent.digest(), parent.mediaType(), parent.bytes(), null))))
           .onFailure(ctx::fail);
     }).onFailure(ctx::fail);
   }
@@ -68,27 +86,27 @@ final class ManifestHandler {
     }
   }
 
-  private static void serve(RoutingContext ctx, Reference reference, StoredManifest manifest) {
-    if (!MediaTypeSyntax.isTypeAndSubtype(manifest.mediaType())) {
+  private static void serve(RoutingContext ctx, String reference, ServedManifest manifest) {
+    if (!manifest.mediaTypeServable) {
       // Stored before media types were checked, or sent so by a parent: never echoed as a header.
       ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " has an invalid media type; push it again"));
       return;
     }
-    List<String> accept = ctx.request().headers().getAll("Accept");
+    List<String> accept = ctx.request().headers().getAll(ACCEPT);
     if (!Accept.allows(accept, manifest.mediaType())) {
       ctx.fail(ErrorCode.MANIFEST_UNKNOWN.exception(reference + " is a " + manifest.mediaType()
           + ", which the request's Accept header does not allow"));
       return;
     }
     HttpServerResponse response = ctx.response()
-        .putHeader("Content-Type", manifest.mediaType())
-        .putHeader("Docker-Content-Digest", manifest.digest().toString())
-        .putHeader("ETag", "\"" + manifest.digest() + "\"")
-        .putHeader("Content-Length", String.valueOf(manifest.bytes().length));
+        .putHeader(CONTENT_TYPE, manifest.contentType)
+        .putHeader(DOCKER_CONTENT_DIGEST, manifest.digest)
+        .putHeader(ETAG, manifest.etag)
+        .putHeader(CONTENT_LENGTH, manifest.contentLength);
     if (ctx.request().method() == HttpMethod.HEAD) {
       response.end();
     } else {
-      response.end(Buffer.buffer(manifest.bytes()));
+      response.end(manifest.body());
     }
   }
 

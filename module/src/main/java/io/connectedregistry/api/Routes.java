@@ -4,6 +4,7 @@ import io.connectedregistry.auth.Action;
 import io.connectedregistry.config.RegistryConfig.ListenAddress;
 import io.connectedregistry.config.RegistryConfig.Mode;
 import io.connectedregistry.oci.ErrorCode;
+import io.netty.util.AsciiString;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -29,6 +30,14 @@ final class Routes {
   private static final String T_UPLOAD = "/v2/{name}/blobs/uploads/{uuid}";
   private static final String T_BLOB = "/v2/{name}/blobs/{digest}";
   private static final String T_MANIFEST = "/v2/{name}/manifests/{reference}";
+  // On every answer: AsciiStrings, which Vert.x copies whole into the response (a String is
+  // written a character at a time, which a JVM that is still warming up runs interpreted).
+  private static final AsciiString API_VERSION = AsciiString.cached("Docker-Distribution-API-Version");
+  private static final AsciiString API_VERSION_VALUE = AsciiString.cached("registry/2.0");
+  private static final AsciiString NOSNIFF = AsciiString.cached("X-Content-Type-Options");
+  private static final AsciiString NOSNIFF_VALUE = AsciiString.cached("nosniff");
+  private static final AsciiString CSP = AsciiString.cached("Content-Security-Policy");
+  private static final AsciiString CSP_VALUE = AsciiString.cached("default-src 'none'; sandbox");
 
   private Routes() {}
 
@@ -187,15 +196,14 @@ final class Routes {
    * sources), since the registry's origin may hold the browser's credentials for it.
    */
   private static void commonHeaders(RoutingContext ctx) {
-    protect(ctx.response()).putHeader("Docker-Distribution-API-Version", "registry/2.0");
+    protect(ctx.response()).putHeader(API_VERSION, API_VERSION_VALUE);
     ctx.next();
   }
 
   private static HttpServerResponse protect(HttpServerResponse response) {
-    return response
-        .putHeader("X-Content-Type-Options", "nosniff")
-        .putHeader("Content-Security-Policy", "default-src 'none'; sandbox");
+    return response.putHeader(NOSNIFF, NOSNIFF_VALUE).putHeader(CSP, CSP_VALUE);
   }
+
 
   private static void base(RoutingContext ctx) {
     ctx.response().putHeader("Content-Type", "application/json").end("{}");

@@ -9,6 +9,8 @@ import java.util.concurrent.Callable;
 final class Storage {
   private final RegistryStorage storage;
   private final WorkerExecutor worker;
+  /** One per server, shared by its event loops (each has its own router and handlers). */
+  private final ServedManifests servedManifests = ServedManifests.sizedFromHeap();
 
   Storage(RegistryStorage storage, WorkerExecutor worker) {
     this.storage = storage;
@@ -20,15 +22,18 @@ final class Storage {
     return worker.executeBlocking(task, false);
   }
 
-  /** Non-blocking: safe on the event loop. */
-  java.util.Optional<io.connectedregistry.storage.StoredManifest> cachedManifest(
-      String repository, io.connectedregistry.oci.Reference reference) {
-    return storage.cachedManifest(repository, reference);
+  /** Non-blocking: safe on the event loop. See {@link RegistryStorage#manifestGeneration}. */
+  long manifestGeneration(String repository) {
+    return storage.manifestGeneration(repository);
   }
 
   /** Non-blocking: safe on the event loop. */
   java.util.Optional<io.connectedregistry.storage.UploadHandle> takeParkedUpload(String repository, String id) {
     return storage.takeParkedUpload(repository, id);
+  }
+
+  ServedManifests servedManifests() {
+    return servedManifests;
   }
 
   WorkerExecutor worker() {

@@ -63,9 +63,8 @@ public final class LocalRegistryStorage implements RegistryStorage {
   private final ChangeLog changeLog;
   private final DiskSpace space;
   private final Uploads uploads;
-  /** An eighth of the heap, at most 32 MiB: a small device's heap is mostly request buffers. */
-  private final ManifestCache manifestCache =
-      new ManifestCache(Math.min(32L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 8));
+  /** Moved by the two methods that write manifests and tags, which every writer goes through. */
+  private final ManifestGenerations generations = new ManifestGenerations();
 
   private LocalRegistryStorage(StoragePaths paths, Options options, FileChannel lockChannel, FileLock lock,
       DiskSpace space, SqliteDatabase database) throws IOException {
@@ -277,8 +276,13 @@ public final class LocalRegistryStorage implements RegistryStorage {
   public void putManifestTags(String repository, Manifest manifest, List<String> tags, ChangeOrigin origin) {
     // Refused below the floor like blobs: small, but a client could push them without end.
     space.requireRoom(manifest.bytes().length, "new manifests");
-    List<Digest> missing = metadata.putManifestTags(repository, manifest, tags, origin);
-    manifestCache.invalidate(repository);
+    List<Digest> missing;
+    try {
+      missing = metadata.putManifestTags(repository, manifest, tags, origin);
+    } finally {
+      // Also when it failed: whether a failure came before or after the commit is not known here.
+      generations.advance(repository);
+    }
     if (!missing.isEmpty()) {
       throw ErrorCode.MANIFEST_BLOB_UNKNOWN.exception("not in " + repository + ": "
           + missing.stream().map(Digest::toString).collect(Collectors.joining(", ")));
@@ -287,23 +291,25 @@ public final class LocalRegistryStorage implements RegistryStorage {
 
   @Override
   public Optional<StoredManifest> manifest(String repository, Reference reference) {
-    return manifestCache.load(repository, reference, () -> reference.isDigest()
+    return reference.isDigest()
         ? metadata.manifest(repository, reference.digest())
-        : metadata.manifestByTag(repository, reference.tag()));
+        : metadata.manifestByTag(repository, reference.tag());
   }
 
   @Override
-  public Optional<StoredManifest> cachedManifest(String repository, Reference reference) {
-    return manifestCache.get(repository, reference);
+  public long manifestGeneration(String repository) {
+    return generations.current(repository);
   }
 
   @Override
   public boolean deleteManifest(String repository, Reference reference, ChangeOrigin origin) {
-    boolean deleted = reference.isDigest()
-        ? metadata.deleteManifest(repository, reference.digest(), origin)
-        : metadata.deleteTag(repository, reference.tag(), origin);
-    manifestCache.invalidate(repository);
-    return deleted;
+    try {
+      return reference.isDigest()
+          ? metadata.deleteManifest(repository, reference.digest(), origin)
+          : metadata.deleteTag(repository, reference.tag(), origin);
+    } finally {
+      generations.advance(repository);
+    }
   }
 
   @Override

@@ -105,8 +105,14 @@ public interface RegistryStorage extends AutoCloseable {
 
   Optional<StoredManifest> manifest(String repository, Reference reference);
 
-  /** A manifest only if it is in memory: never blocks, so it may be called on an event loop. */
-  Optional<StoredManifest> cachedManifest(String repository, Reference reference);
+  /**
+   * A number that moves, after the commit, with every write that may change a manifest or tag of
+   * {@code repository} (push, delete, sync, bundle import: they all write through
+   * {@link #putManifestTags} and {@link #deleteManifest(String, Reference, ChangeOrigin)}). Read it
+   * before reading a manifest: what was read may be cached as long as the number has not moved.
+   * Never blocks, so it may be called on an event loop. It may also move for other repositories.
+   */
+  long manifestGeneration(String repository);
 
   /** By digest: the manifest and its tags. By tag: the tag only. False when there was nothing. */
   default boolean deleteManifest(String repository, Reference reference) {

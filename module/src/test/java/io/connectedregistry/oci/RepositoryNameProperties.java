@@ -11,6 +11,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
@@ -24,6 +25,22 @@ class RepositoryNameProperties {
   @Test
   void aGeneratedSpecConformingNameIsAccepted() {
     qt().withExamples(500).forAll(validNames()).checkAssert(name -> assertEquals(name, RepositoryName.of(name).value()));
+  }
+
+  /** The spec's regex, which the name check implemented by hand before it was written out. */
+  private static final Pattern SPEC_GRAMMAR = Pattern.compile(
+      "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*)*");
+
+  @Test
+  void theHandWrittenCheckAgreesWithTheSpecsRegex() {
+    Gen<String> nearNames = validNames().zip(strings("az09./_-A:", 0, 3), integers().between(0, 250),
+        (name, noise, at) -> {
+          int i = Math.min(at, name.length());
+          return name.substring(0, i) + noise + name.substring(i);
+        });
+    qt().withExamples(3000).forAll(Generate.oneOf(nearNames, strings("a0./_-", 0, 40), validNames()))
+        .checkAssert(text -> assertEquals(SPEC_GRAMMAR.matcher(text).matches(), RepositoryName.isGrammatical(text),
+            text));
   }
 
   @Test

@@ -292,16 +292,27 @@ abstract class RegistryStorageContract {
   }
 
   @Test
-  void aCachedManifestIsNeverStaleAfterATagMoves() {
+  void everyManifestOrTagWriteMovesTheRepositorysGeneration() {
     Digest config = push("r", bytes("{}"));
     Manifest first = image(config, push("r", bytes("one")));
     Manifest second = image(config, push("r", bytes("two")));
+    long g0 = storage.manifestGeneration("r");
     storage.putManifest("r", first, "v1");
-    storage.manifest("r", Reference.parse("v1"));
-    storage.putManifest("r", second, "v1");
-    assertTrue(storage.cachedManifest("r", Reference.parse("v1")).isEmpty());
+    long g1 = storage.manifestGeneration("r");
+    assertTrue(g1 != g0, "a push");
+    storage.putManifestTags("r", second, List.of("v1", "v2"), ChangeOrigin.SYNC);
+    long g2 = storage.manifestGeneration("r");
+    assertTrue(g2 != g1, "a sync's many-tag put");
+    storage.deleteManifest("r", Reference.parse("v2"));
+    long g3 = storage.manifestGeneration("r");
+    assertTrue(g3 != g2, "a tag delete");
+    storage.deleteManifest("r", Reference.parse(first.digest().toString()), ChangeOrigin.SYNC);
+    long g4 = storage.manifestGeneration("r");
+    assertTrue(g4 != g3, "a manifest delete");
+    Manifest missingBlob = image(config, Digest.sha256(bytes("never pushed")));
+    assertThrows(RuntimeException.class, () -> storage.putManifest("r", missingBlob, "v1"));
+    assertTrue(storage.manifestGeneration("r") != g4, "a refused put: whether it wrote is not known at the hook");
     assertEquals(second.digest(), storage.manifest("r", Reference.parse("v1")).orElseThrow().digest());
-    assertEquals(second.digest(), storage.cachedManifest("r", Reference.parse("v1")).orElseThrow().digest());
   }
 
   @Test

@@ -216,11 +216,16 @@ class SyncChainTest {
     Path layout = work.resolve("moving");
     makeImage(layout, "one", "-l", "2K", "-s", "move-one");
     makeImage(layout, "two", "-l", "2K", "-s", "move-two");
-    push(layout, "one", root, "app/moving:current", false);
+    String first = push(layout, "one", root, "app/moving:current", false);
     String gone = push(layout, "two", root, "app/moving:old", false);
     syncNow(a);
     syncNow(b);
     assertTrue(hasTag(b, "app/moving", "old"));
+    // Pulled before the move, so the children hold the tag's manifest in their caches of answers.
+    for (RegistryProcess child : List.of(a, b)) {
+      assertEquals(first, remoteDigest(child, "app/moving:current"));
+      assertEquals(first, remoteDigest(child, "app/moving:current"));
+    }
 
     String moved = push(layout, "two", root, "app/moving:current", false);
     Response deleted = new RegistryClient(root).delete("/v2/app/moving/manifests/old");
@@ -229,6 +234,7 @@ class SyncChainTest {
     JsonNode status = syncNow(b);
 
     assertEquals("Succeeded", status.path("syncState").asText(), status.toString());
+    assertEquals(moved, remoteDigest(a, "app/moving:current"), "the tag move reached A");
     assertEquals(moved, remoteDigest(b, "app/moving:current"), "the tag move reached B");
     assertFalse(hasTag(b, "app/moving", "old"), "the tag deletion reached B");
     assertEquals(gone, moved, "the moved tag now names the image 'old' named");
