@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # bench/start.sh - start to ready: from exec of `java` to the first 200 of GET /readyz.
 #
-# For each JVM setting (the README's plain `java -jar`, then @module/small-device.jvmopts, then
-# any extra settings given with -s), one untimed start creates the data folder, then RUNS timed
-# starts reuse it (a restart, as an IoT Edge module or a pod does). Each start is stopped with
+# For each JVM setting (the README's plain `java -jar`, which the launcher relaunches with the
+# registry's defaults and its class-data archive; @module/small-device.jvmopts, user options, so no
+# launcher; CONNECTED_REGISTRY_JVM=small-device java -jar, the launcher with the small-device set;
+# then any extra settings given with -s; leading VAR=VALUE words of a setting are environment),
+# one untimed start creates the data folder (and, through the launcher, dumps the archive when it
+# stops), then RUNS timed starts reuse it (a restart, as an IoT Edge module or a pod does). Each start is stopped with
 # SIGTERM once ready. Printed per setting: median, min and max milliseconds, the median CPU time
 # the process used until ready (all threads, user + system: much less sensitive to other load on
 # the machine than the wall time) and the median RSS (VmRSS) at ready.
@@ -11,7 +14,7 @@
 # server from the same jar (Vertx.vertx(), one server answering 200 to everything).
 # The poll is bash's /dev/tcp every 5 ms (no curl fork competing with the JVM for the CPU).
 #
-# With --appcds, each setting is measured a second time with an AppCDS archive
+# With --appcds, each setting is measured a second time with an AppCDS archive passed by hand
 # (-XX:SharedArchiveFile) made for it by one training start (-XX:ArchiveClassesAtExit, start,
 # ready, SIGTERM): what class-data sharing would give an image or a launcher that passes the flag.
 #
@@ -28,7 +31,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 JAR=${JAR:-$REPO/module/target/connected-registry.jar}
 RUNS=10 REF=1 FRESH=0 APPCDS=0 BEFORE=
-SETTINGS=("" "@$REPO/module/small-device.jvmopts")
+SETTINGS=("" "@$REPO/module/small-device.jvmopts" "CONNECTED_REGISTRY_JVM=small-device")
 while [[ $# -gt 0 ]]; do
   case $1 in
     -n) RUNS=$2; shift 2 ;;
@@ -60,16 +63,18 @@ ready() { # port -> 0 once GET /readyz answers 200
   [[ $line == "HTTP/1.1 200 "* ]]
 }
 
-one_start() { # 'opts' data-dir kind [jar] -> prints "ms rss_kib cpu_ms"; kind: registry | vertx
-  local opts=$1 data=$2 kind=$3 jar=${4:-$JAR} p t0 t1 rss cpu
+one_start() { # 'opts' data-dir kind [jar] -> prints "ms rss_kib cpu_ms stop_ms"; kind: registry | vertx
+  local opts=$1 data=$2 kind=$3 jar=${4:-$JAR} p t0 t1 rss cpu envs=()
+  # leading VAR=VALUE words of a setting go to the environment (env execs java: same PID)
+  while [[ $opts =~ ^([A-Z_]+=[^ ]*)\ ?(.*)$ ]]; do envs+=("${BASH_REMATCH[1]}"); opts=${BASH_REMATCH[2]}; done
   p=$(port)
   t0=$(now_ms)
   if [[ $kind == registry ]]; then
     # shellcheck disable=SC2086
-    java $opts -jar "$jar" --listen "127.0.0.1:$p" --data "$data" --log-level Warning > "$WORK/last.log" 2>&1 &
+    env "${envs[@]}" java $opts -jar "$jar" --listen "127.0.0.1:$p" --data "$data" --log-level Warning > "$WORK/last.log" 2>&1 &
   else
     # shellcheck disable=SC2086
-    java $opts -cp "$JAR:$WORK/ref" EmptyServer "$p" > "$WORK/last.log" 2>&1 &
+    env "${envs[@]}" java $opts -cp "$JAR:$WORK/ref" EmptyServer "$p" > "$WORK/last.log" 2>&1 &
   fi
   PID=$!
   until ready "$p"; do
@@ -81,16 +86,17 @@ one_start() { # 'opts' data-dir kind [jar] -> prints "ms rss_kib cpu_ms"; kind: 
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$PID/status")
   # CPU time of all its threads until ready (utime + stime, fields 14 and 15 after the comm)
   cpu=$(sed 's/.*) //' "/proc/$PID/stat" | awk -v hz="$(getconf CLK_TCK)" '{print int(($12 + $13) * 1000 / hz)}')
+  local t2; t2=$(now_ms)
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
-  echo "$((t1 - t0)) $rss $cpu"
+  echo "$((t1 - t0)) $rss $cpu $(( $(now_ms) - t2 ))"
 }
 
 median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-summary() { # label file(ms rss_kib cpu_ms per line)
-  printf '%-50s median %5d ms (min %5d, max %5d)  cpu %5d ms  rss@ready %4.0f MiB  n=%d\n' "$1" \
+summary() { # label file(ms rss_kib cpu_ms stop_ms per line)
+  printf '%-50s median %5d ms (min %5d, max %5d)  cpu %5d ms  rss@ready %4.0f MiB  stop %5d ms  n=%d\n' "$1" \
     "$(cut -d' ' -f1 "$2" | median)" "$(cut -d' ' -f1 "$2" | sort -n | head -1)" \
     "$(cut -d' ' -f1 "$2" | sort -n | tail -1)" "$(cut -d' ' -f3 "$2" | median)" \
-    "$(cut -d' ' -f2 "$2" | median | awk '{print $1/1024}')" "$(wc -l < "$2")"
+    "$(cut -d' ' -f2 "$2" | median | awk '{print $1/1024}')" "$(cut -d' ' -f4 "$2" | median)" "$(wc -l < "$2")"
 }
 
 echo "start-to-ready, $RUNS starts per setting, $(date -u +%FT%TZ), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo -), $(nproc) cpu"
@@ -109,7 +115,7 @@ EOF
   javac -d "$WORK/ref" -cp "$JAR" "$WORK/ref/EmptyServer.java"
   : > "$WORK/version.txt"
   for _ in $(seq "$RUNS"); do
-    t0=$(now_ms); java -version 2>/dev/null; echo "$(( $(now_ms) - t0 )) 0 0" >> "$WORK/version.txt"
+    t0=$(now_ms); java -version 2>/dev/null; echo "$(( $(now_ms) - t0 )) 0 0 0" >> "$WORK/version.txt"
   done
   summary "ref: java -version" "$WORK/version.txt"
   for s in "${SETTINGS[@]:0:2}"; do
@@ -121,6 +127,7 @@ EOF
 fi
 if ((APPCDS)); then
   for s in "${SETTINGS[@]}"; do
+    [[ $s =~ ^[A-Z_]+= ]] && continue # the launcher makes its own archive
     n=${#SETTINGS[@]}
     one_start "-XX:ArchiveClassesAtExit=$WORK/app$n.jsa $s" "$WORK/train$n" registry > /dev/null
     for _ in $(seq 50); do [[ -s $WORK/app$n.jsa ]] && break; sleep 0.1; done
@@ -132,7 +139,11 @@ for s in "${SETTINGS[@]}"; do
   i=$((i + 1))
   : > "$WORK/s$i.txt"; : > "$WORK/b$i.txt"
   data=$WORK/data$i
-  ((FRESH)) || one_start "$s" "$data" registry > /dev/null
+  if ((!FRESH)); then
+    # the first start: through the launcher it dumps the class archive when it stops
+    read -r ms _ _ stop < <(one_start "$s" "$data" registry)
+    printf '%-50s first start %5d ms, its stop %5d ms\n' "  ${s:-(no flags)}" "$ms" "$stop"
+  fi
   if [[ -n $BEFORE && $s != *SharedArchiveFile* ]]; then
     ((FRESH)) || one_start "$s" "$data-before" registry "$BEFORE" > /dev/null
   fi

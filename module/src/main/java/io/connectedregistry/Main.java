@@ -11,6 +11,9 @@ import io.connectedregistry.config.ConfigLoader;
 import io.connectedregistry.config.ConfigLoader.Flags;
 import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.edge.EdgeModule;
+import io.connectedregistry.launcher.ClassArchive;
+import io.connectedregistry.launcher.Launcher;
+import java.lang.management.ManagementFactory;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -97,6 +100,7 @@ public final class Main implements Callable<Integer> {
     if (untunedHeap) {
       UntunedHeap.returnStartupHeap();
     }
+    launchedBy();
     Hangup.onSignal(application::reloadConfigurationFile);
     watcher.ifPresent(w -> w.start(loaded.config().configWatchInterval(),
         application::reloadConfigurationFile));
@@ -146,6 +150,22 @@ public final class Main implements Callable<Integer> {
       applyLogLevel(loaded.logLevel());
       System.out.println(RegistryApplication.collectGarbage(loaded));
       return 0;
+    }
+  }
+
+  /** Says which JVM options the launcher chose, and lets its class archive be kept (launcher.ClassArchive). */
+  private static void launchedBy() {
+    String launcher = System.getProperty(Launcher.LAUNCHED);
+    if (launcher != null) {
+      String[] how = launcher.split(",", 3); // exec,PROFILE,MILLIS_WHEN_THE_LAUNCHER_STARTED
+      long relaunch = how.length == 3 && how[2].matches("[0-9]{1,18}")
+          ? ManagementFactory.getRuntimeMXBean().getStartTime() - Long.parseLong(how[2]) : -1;
+      LoggerFactory.getLogger(Main.class).info("JVM started by the launcher ({},{}) {} ms after the launcher's main, with {}",
+          how[0], how.length > 1 ? how[1] : "", relaunch, ManagementFactory.getRuntimeMXBean().getInputArguments());
+    }
+    String dump = System.getProperty(Launcher.PENDING_ARCHIVE);
+    if (dump != null) {
+      ClassArchive.markReady(dump);
     }
   }
 

@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -149,21 +150,29 @@ class ProcessLifecycleTest {
   }
 
   /**
-   * {@code java -jar} without heap settings gets G1 sized for a server (a quarter of the RAM, 1/64
-   * committed at once); the registry bounds G1's free ratios through the JVM's manageable flags so
-   * the heap stays near its live size. A heap someone chose ({@code -Xmx}) is left as it is.
+   * {@code java -jar} without JVM options runs (through the launcher) with the registry's own heap
+   * and collector. With the launcher off ({@code CONNECTED_REGISTRY_JVM=off}) the JVM picks G1 sized
+   * for a server (a quarter of the RAM, 1/64 committed at once); the registry then bounds G1's free
+   * ratios through the JVM's manageable flags so the heap stays near its live size. A heap someone
+   * chose ({@code -Xmx}) is left as it is, and the launcher does not run.
    */
   @Test
   void withoutHeapSettingsTheRegistryBoundsG1sFreeHeapAndLeavesAChosenHeapAlone() {
-    RegistryProcess untuned = liveShared();
-    String flags = vmFlags(untuned);
+    String launched = vmFlags(liveShared());
+    assertTrue(launched.contains("-XX:+UseSerialGC") && launched.contains("-XX:MaxHeapSize=67108864"),
+        "flags of java -jar without settings: " + launched);
+
+    registry = RegistryProcess.prepare("untuned").withEnv(Map.of("CONNECTED_REGISTRY_JVM", "off")).start();
+    String flags = vmFlags(registry);
     assertTrue(flags.contains("-XX:MaxHeapFreeRatio=30") && flags.contains("-XX:MinHeapFreeRatio=10")
-        && flags.contains("-XX:G1PeriodicGCInterval=60000"), "flags of java -jar without settings: " + flags);
+        && flags.contains("-XX:G1PeriodicGCInterval=60000"), "flags with the launcher off: " + flags);
+    registry.close();
 
     registry = RegistryProcess.prepare("chosen-heap").withJvmArgs("-Xmx96m").start();
     String chosen = vmFlags(registry);
-    assertTrue(!chosen.contains("MaxHeapFreeRatio") && !chosen.contains("G1PeriodicGCInterval"),
-        "flags of java -Xmx96m -jar: " + chosen);
+    assertTrue(!chosen.contains("MaxHeapFreeRatio") && !chosen.contains("G1PeriodicGCInterval")
+        && !chosen.contains("UseSerialGC"), "flags of java -Xmx96m -jar: " + chosen);
+    assertTrue(!registry.log().contains("started by the launcher"), registry.logTail(10));
   }
 
   /** Netty's JFR events cost ~50 classes before the first answer; off unless a flag asks for them. */

@@ -1,0 +1,179 @@
+package io.connectedregistry.launcher;
+
+import io.connectedregistry.Main;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The jar's entry point. {@code java -jar connected-registry.jar} with no JVM option of the user's
+ * gets the JVM's server defaults: G1 and a heap of up to a quarter of the RAM, which the registry
+ * cannot change from inside. So, for the server command only, this class replaces its JVM (exec,
+ * same PID) by one with the registry's own defaults ({@code default.jvmopts}, or the small-device
+ * set when {@code CONNECTED_REGISTRY_JVM=small-device}) and a class-data archive in the data
+ * folder ({@link ClassArchive}), then runs {@link Main} there.
+ *
+ * <p>Any JVM option of the user's (on the command line, {@code JAVA_TOOL_OPTIONS}, {@code
+ * JDK_JAVA_OPTIONS}), {@code CONNECTED_REGISTRY_JVM=off} or {@code -Dconnected-registry.relaunch=false}
+ * means someone chose: {@link Main} runs in this JVM as it is. When exec is not possible (not
+ * Linux, JNA's native library cannot load), one line on stderr says why and {@link Main} runs in
+ * this JVM.
+ */
+public final class Launcher {
+  /** {@code default}, {@code small-device} or {@code off}. */
+  static final String PROFILE_ENV = "CONNECTED_REGISTRY_JVM";
+  /** Set in the JVM the launcher started: how ({@code exec}) and which profile. */
+  public static final String LAUNCHED = "connected-registry.launcher";
+  /** The archive the JVM dumps at exit; the registry marks it ready ({@link ClassArchive#markReady}). */
+  public static final String PENDING_ARCHIVE = "connected-registry.cds.pending";
+  static final Map<String, String> PROFILES =
+      Map.of("default", "default.jvmopts", "small-device", "small-device.jvmopts");
+  /** {@code off}: no class-data archive (no dump at the first stop, nothing in {@code DATA/jvm}). */
+  static final String ARCHIVE_ENV = "CONNECTED_REGISTRY_CDS";
+  private static final String MALLOC_ARENA_MAX = "MALLOC_ARENA_MAX";
+
+  /** When this JVM reached {@link #main}: the new JVM logs how long the relaunch took from there. */
+  private static final long MAIN_ENTERED = System.currentTimeMillis();
+
+  private Launcher() {}
+
+  public static void main(String[] args) {
+    Map<String, String> env = System.getenv();
+    if (reasonToStay(args, env, jvmOptionsGiven()).isEmpty()) {
+      String failure = relaunch(args, env);
+      System.err.println("connected-registry: running with the JVM's own defaults: " + failure);
+    }
+    Main.main(args);
+  }
+
+  /**
+   * The options before {@code -jar} on this JVM's command line (/proc/self/cmdline; the
+   * management beans would tell the same but cost ~100 ms of class loading on every start).
+   */
+  static List<String> jvmOptionsGiven() {
+    List<String> arguments = List.of(ProcessHandle.current().info().arguments().orElse(new String[] {"?"}));
+    int jar = arguments.indexOf("-jar");
+    return jar < 0 ? arguments : arguments.subList(0, jar);
+  }
+
+  /** Why this JVM runs the registry itself, or empty when it should exec one with the defaults. */
+  static Optional<String> reasonToStay(String[] args, Map<String, String> env, List<String> jvmInput) {
+    if (!jvmInput.isEmpty()) {
+      return Optional.of("JVM options given");
+    }
+    for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+      if (!env.getOrDefault(variable, "").isBlank()) {
+        return Optional.of(variable + " set");
+      }
+    }
+    String profile = env.getOrDefault(PROFILE_ENV, "default");
+    if (!PROFILES.containsKey(profile)) {
+      return Optional.of(PROFILE_ENV + "=" + profile);
+    }
+    // Subcommands, --help and --version are short-lived: a second JVM start would only cost.
+    for (int i = 0; i < args.length; i++) {
+      boolean optionValue = i > 0 && args[i - 1].startsWith("--") && !args[i - 1].contains("=");
+      if (!args[i].startsWith("-") && !optionValue
+          || List.of("-h", "--help", "-V", "--version").contains(args[i])) {
+        return Optional.of("not the server command");
+      }
+    }
+    if (!System.getProperty("os.name", "").equals("Linux")) {
+      return Optional.of("not Linux");
+    }
+    return Optional.empty();
+  }
+
+  /** Returns only when exec failed, with the reason. */
+  private static String relaunch(String[] args, Map<String, String> env) {
+    try {
+      Path jar = Path.of(Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (!Files.isRegularFile(jar)) {
+        return "not started from the jar";
+      }
+      String profile = env.getOrDefault(PROFILE_ENV, "default");
+      List<String> jvm = jvmOptions(PROFILES.get(profile));
+      Optional<Path> data = "off".equals(env.get(ARCHIVE_ENV)) ? Optional.empty() : dataFolder(args, env);
+      long pid = ProcessHandle.current().pid();
+      List<String> archive = data.map(d -> ClassArchive.options(d.resolve(ClassArchive.FOLDER), jar, jvm, pid))
+          .orElse(List.of());
+      // JNA unpacks its native library once per start; into the data folder rather than a /tmp that
+      // may be mounted noexec (it deletes the copy once loaded).
+      data.map(d -> d.resolve(ClassArchive.FOLDER)).filter(Files::isDirectory)
+          .ifPresent(d -> System.setProperty("jna.tmpdir", d.toString()));
+      Exec.LibC libc = Exec.libc();
+      List<String> argv = new ArrayList<>();
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      argv.add(java);
+      argv.addAll(jvm);
+      argv.addAll(archive);
+      argv.add("-D" + LAUNCHED + "=exec," + profile + "," + MAIN_ENTERED);
+      argv.add("-jar");
+      argv.add(jar.toString());
+      argv.addAll(List.of(args));
+      return Exec.execve(libc, java, argv, environment(env));
+    } catch (IOException | URISyntaxException | RuntimeException | LinkageError e) {
+      return e.toString();
+    }
+  }
+
+  /**
+   * The new JVM's environment: this one's, with glibc's malloc held to 2 arenas (by default up to
+   * 8 per CPU, each growing on its own: the registry's worker threads allocate little natively)
+   * unless the user set it.
+   */
+  static List<String> environment(Map<String, String> env) {
+    Map<String, String> copy = new HashMap<>(env);
+    copy.putIfAbsent(MALLOC_ARENA_MAX, "2");
+    List<String> list = new ArrayList<>();
+    copy.forEach((k, v) -> list.add(k + "=" + v));
+    return list;
+  }
+
+  /** The data folder as the registry will see it, when the launcher can tell without the config file. */
+  static Optional<Path> dataFolder(String[] args, Map<String, String> env) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--data") && i + 1 < args.length) {
+        return Optional.of(Path.of(args[i + 1]).toAbsolutePath());
+      }
+      if (args[i].startsWith("--data=")) {
+        return Optional.of(Path.of(args[i].substring("--data=".length())).toAbsolutePath());
+      }
+    }
+    if (env.containsKey("REGISTRY_DATA")) {
+      return Optional.of(Path.of(env.get("REGISTRY_DATA")).toAbsolutePath());
+    }
+    boolean configFile = env.containsKey("REGISTRY_CONFIG")
+        || List.of(args).stream().anyMatch(a -> a.equals("--config") || a.startsWith("--config="));
+    // A configuration file may name another data folder: no archive rather than one in the wrong place.
+    return configFile ? Optional.empty() : Optional.of(Path.of("data").toAbsolutePath());
+  }
+
+  /** One option a line; blank lines and # comments skipped. */
+  static List<String> jvmOptions(String resource) throws IOException {
+    List<String> options = new ArrayList<>();
+    try (InputStream in = Launcher.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IOException("no " + resource + " in the jar");
+      }
+      BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+      for (String line; (line = reader.readLine()) != null; ) {
+        String option = line.strip();
+        if (!option.isEmpty() && !option.startsWith("#")) {
+          options.add(option);
+        }
+      }
+    }
+    return options;
+  }
+}
