@@ -78,6 +78,8 @@ public final class SqliteDatabase implements AutoCloseable {
   private final List<Connection> readers = new CopyOnWriteArrayList<>();
   private final BlockingQueue<Connection> idleReaders;
   private volatile boolean closed;
+  /** Write transactions committed since open (under the write lock). */
+  private long commits;
 
   private SqliteDatabase(Path file, Settings settings, Failures failures, Connection writer) {
     this.file = file;
@@ -135,6 +137,7 @@ public final class SqliteDatabase implements AutoCloseable {
         try {
           T result = work.run(writer);
           execute(writer, "COMMIT");
+          commits++;
           return result;
         } catch (Throwable t) {
           rollback(writer, t);
@@ -145,6 +148,13 @@ public final class SqliteDatabase implements AutoCloseable {
       } catch (Exception e) {
         throw failures.translate(Access.WRITE, e);
       }
+    }
+  }
+
+  /** Write transactions committed since this database was opened: each cost one fsync. */
+  public long commits() {
+    synchronized (writeLock) {
+      return commits;
     }
   }
 

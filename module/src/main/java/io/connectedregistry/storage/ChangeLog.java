@@ -23,19 +23,32 @@ final class ChangeLog {
     this.database = database;
   }
 
+  private static final String INSERT =
+      "INSERT INTO changes(repository, action, tag, digest, at, origin) VALUES(?, ?, ?, ?, ?, ?)";
+
   /** Appends an event inside a running write transaction of the same database. */
   static void append(Connection c, String repository, String action, String tag, String digest, long at,
       ChangeOrigin origin) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO changes(repository, action, tag, digest, at, origin) VALUES(?, ?, ?, ?, ?, ?)")) {
-      ps.setString(1, repository);
-      ps.setString(2, action);
-      ps.setString(3, tag);
-      ps.setString(4, digest);
-      ps.setLong(5, at);
-      ps.setString(6, origin.column());
-      ps.executeUpdate();
+    try (PreparedStatement ps = inserter(c)) {
+      append(ps, repository, action, tag, digest, at, origin);
     }
+  }
+
+  /** A statement for {@link #append(PreparedStatement, String, String, String, String, long, ChangeOrigin)}: one for many events. */
+  static PreparedStatement inserter(Connection c) throws SQLException {
+    return c.prepareStatement(INSERT);
+  }
+
+  /** Appends an event with a statement from {@link #inserter}, in the transaction it was made in. */
+  static void append(PreparedStatement ps, String repository, String action, String tag, String digest, long at,
+      ChangeOrigin origin) throws SQLException {
+    ps.setString(1, repository);
+    ps.setString(2, action);
+    ps.setString(3, tag);
+    ps.setString(4, digest);
+    ps.setLong(5, at);
+    ps.setString(6, origin.column());
+    ps.executeUpdate();
   }
 
   /**

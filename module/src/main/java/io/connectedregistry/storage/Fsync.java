@@ -17,6 +17,19 @@ public final class Fsync {
    * (e.g. {@code blobs/sha256/ab} with {@code blobs/sha256} itself never written to {@code blobs/}).
    */
   static void createDirectories(Path dir) throws IOException {
+    java.util.Set<Path> parents = new java.util.LinkedHashSet<>();
+    createDirectories(dir, parents);
+    for (Path parent : parents) {
+      directory(parent);
+    }
+  }
+
+  /**
+   * Creates {@code dir} and its missing parents, and adds to {@code toSync} the folders whose
+   * entries changed, top down: the caller fsyncs each once (many new folders under one parent, one
+   * fsync) before anything in them is made visible.
+   */
+  static void createDirectories(Path dir, java.util.Set<Path> toSync) throws IOException {
     Path missing = dir;
     java.util.ArrayDeque<Path> toCreate = new java.util.ArrayDeque<>();
     while (missing != null && !Files.isDirectory(missing)) {
@@ -30,9 +43,9 @@ public final class Fsync {
         if (!Files.isDirectory(next)) {
           throw e;
         }
-        // another thread created it: it fsyncs the parent too, but the parent is fsynced below anyway
+        // another thread created it: it fsyncs the parent too, but the parent is fsynced anyway
       }
-      directory(next.getParent());
+      toSync.add(next.getParent());
     }
   }
 

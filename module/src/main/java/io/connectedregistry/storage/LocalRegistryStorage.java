@@ -59,6 +59,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
   private final FileLock lock;
   private final SqliteDatabase database;
   private final MetadataStore metadata;
+  private final BlobCommits blobCommits;
   private final ChangeLog changeLog;
   private final DiskSpace space;
   private final Uploads uploads;
@@ -74,6 +75,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
     this.space = space;
     this.database = database;
     this.metadata = new MetadataStore(database, options.clock());
+    this.blobCommits = new BlobCommits(metadata);
     this.changeLog = new ChangeLog(database);
     this.uploads = new Uploads(paths, space);
   }
@@ -224,21 +226,9 @@ public final class LocalRegistryStorage implements RegistryStorage {
       }
       long size = upload.size();
       upload.channel().force(true);
-      Path source = paths.uploadData(upload.id());
-      Path target = paths.blob(expected);
-      metadata.write(c -> {
-        // Under the metadata write lock: the garbage collector cannot remove this blob's file
-        // between the existence check and the insert below.
-        if (!Files.exists(target)) {
-          if (!Files.exists(source)) {
-            upload.requireNotGone();
-            throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + upload.id() + " was cancelled or expired");
-          }
-          moveDurably(source, target);
-        }
-        metadata.insertBlobAndLink(c, repository, expected, size);
-        return null;
-      });
+      // With the other blobs committed at this moment: one folder fsync and one commit for all.
+      blobCommits.commit(new BlobCommits.Pending(upload, paths.uploadData(upload.id()), paths.blob(expected),
+          repository, expected, size));
       upload.close();
       uploads.delete(upload.id());
       return size;
@@ -248,6 +238,15 @@ public final class LocalRegistryStorage implements RegistryStorage {
       }
       throw new StorageException("cannot commit upload " + upload.id() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Metadata write transactions committed since open, and blob commits waiting: for tests. */
+  long metadataCommits() {
+    return database.commits();
+  }
+
+  int blobCommitsWaiting() {
+    return blobCommits.waiting();
   }
 
   private void moveDurably(Path source, Path target) throws IOException {

@@ -354,7 +354,9 @@ final class MetadataStore {
             PreparedStatement upsert = c.prepareStatement(
                 "INSERT INTO tags(repository_id, name, digest, updated_at) VALUES(?, ?, ?, ?)"
                     + " ON CONFLICT(repository_id, name) DO UPDATE SET digest = excluded.digest,"
-                    + " updated_at = excluded.updated_at")) {
+                    + " updated_at = excluded.updated_at");
+            // One statement for every tag's event: a first sync sets hundreds of tags here.
+            PreparedStatement event = ChangeLog.inserter(c)) {
           for (String tag : tags) {
             String previous = null;
             select.setLong(1, repoId);
@@ -370,7 +372,7 @@ final class MetadataStore {
               upsert.setString(3, digest);
               upsert.setLong(4, now);
               upsert.executeUpdate();
-              ChangeLog.append(c, repository, "tag_set", tag, digest, now, origin);
+              ChangeLog.append(event, repository, "tag_set", tag, digest, now, origin);
             }
           }
         }

@@ -499,6 +499,54 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
     assertTrue(storage.blobSize("r", Digest.sha256(bytes("first-second"))).isPresent());
   }
 
+  // ---- blob commits at the same moment share one commit ----
+
+  @Test
+  void blobsCommittedAtTheSameMomentShareOneTransactionAndAreEachDurableAndVisible() throws Exception {
+    int blobs = 6;
+    List<UploadHandle> uploads = new java.util.ArrayList<>();
+    for (int i = 0; i < blobs; i++) {
+      UploadHandle upload = storage.openUpload("r" + i % 2, storage.startUpload("r" + i % 2).id());
+      upload.append(ByteBuffer.wrap(bytes("blob " + i)));
+      uploads.add(upload);
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(blobs);
+    List<java.util.concurrent.Future<Long>> commits = new java.util.ArrayList<>();
+    long before;
+    // Another connection holds the database's write lock (as the token CLI or another writer
+    // would): every commit arrives while the first waits for it.
+    try (java.sql.Connection other = java.sql.DriverManager.getConnection(
+        "jdbc:sqlite:" + dir.resolve("metadata.db"));
+        java.sql.Statement s = other.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      before = local().metadataCommits();
+      for (int i = 0; i < blobs; i++) {
+        UploadHandle upload = uploads.get(i);
+        Digest digest = Digest.sha256(bytes("blob " + i));
+        commits.add(pool.submit(() -> storage.commitUpload(upload, digest)));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (local().blobCommitsWaiting() < blobs && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(blobs, local().blobCommitsWaiting(), "every commit queued behind the lock");
+      s.execute("COMMIT");
+    }
+    for (int i = 0; i < blobs; i++) {
+      assertEquals(bytes("blob " + i).length, commits.get(i).get(20, java.util.concurrent.TimeUnit.SECONDS));
+    }
+    pool.shutdown();
+    assertEquals(1, local().metadataCommits() - before, "one transaction (one fsync) for all the blobs");
+    for (int i = 0; i < blobs; i++) {
+      assertArrayEquals(bytes("blob " + i), read("r" + i % 2, Digest.sha256(bytes("blob " + i))));
+    }
+    storage.close();
+    storage = reopen();
+    for (int i = 0; i < blobs; i++) {
+      assertArrayEquals(bytes("blob " + i), read("r" + i % 2, Digest.sha256(bytes("blob " + i))), "after reopening");
+    }
+  }
+
   /** A clock the test moves, so garbage collection's grace periods need no real waiting. */
   static final class MutableClock extends Clock {
     private Instant now = Instant.now();

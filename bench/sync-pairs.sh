@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# bench/sync-pairs.sh - two builds' first sync cycles, alternating, against ONE seeded parent.
+#
+# bench/sync.sh seeds a new parent for each run (minutes); to compare a change, this seeds one
+# parent (this project, with the same content as sync.sh: 20 repositories x 3 tags of a 4 MiB base
+# layer + 512 KiB per tag, and one image under 1,001 tags in bench/many), then runs N pairs of
+# empty children, build A then build B, for each section, and prints each child's FIRST cycle
+# (lastCycle.durationMillis and .requests from its status) with the 1-minute load at its start.
+# With -f, each child also runs under `strace -f -c` and the line gives its fsync calls (start-up
+# included).
+#
+# usage: bench/sync-pairs.sh -a JAR_A -b JAR_B [-n PAIRS] [-s mirror,many] [-f]
+# Environment: JAVA_OPTS (default @module/small-device.jvmopts), SHARED_TOOLS, TMPDIR.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+TOOLS=${SHARED_TOOLS:-$REPO/../shared/tools}
+JAVA_OPTS=${JAVA_OPTS:-@$REPO/module/small-device.jvmopts}
+A= B= N=3 SECTIONS=mirror,many FSYNC=
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    -a) A=$2; shift 2 ;; -b) B=$2; shift 2 ;; -n) N=$2; shift 2 ;; -s) SECTIONS=$2; shift 2 ;; -f) FSYNC=1; shift ;;
+    *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;
+  esac
+done
+[[ -f $A && -f $B ]] || { echo "sync-pairs.sh: -a and -b must name two jars" >&2; exit 2; }
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sync-pairs.XXXXXX")
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+load() { awk '{print $1}' /proc/loadavg; }
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+PPORT=$(port)
+# shellcheck disable=SC2086
+java $JAVA_OPTS -jar "$A" --data "$WORK/parent" --listen "127.0.0.1:$PPORT" --log-level Warning > "$WORK/parent.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 150); do curl -fs "http://127.0.0.1:$PPORT/healthz" >/dev/null && break; sleep 0.1; done
+echo "== seeding the parent" >&2
+for r in $(seq -w 1 20); do for t in 1 2 3; do
+  "$TOOLS/make-image.sh" -q -o "$WORK/img" -t "r$r-v$t" -l "4M@bench-r$r" -l 512K -s "bench-r$r-v$t" >/dev/null
+  skopeo copy -q --dest-tls-verify=false oci:"$WORK/img":"r$r-v$t" "docker://127.0.0.1:$PPORT/bench/sync/r$r:v$t"
+done; done
+skopeo copy -q --dest-tls-verify=false oci:"$WORK/img":r01-v1 "docker://127.0.0.1:$PPORT/bench/many:t0"
+M=$(curl -fs -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$PPORT/v2/bench/many/manifests/t0")
+seq 1 1000 | xargs -P 8 -I{} curl -fs -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+  --data-binary "$M" "http://127.0.0.1:$PPORT/v2/bench/many/manifests/t{}"
+
+child() { # label jar scope -> one line
+  local d; d=$(mktemp -d "$WORK/child.XXXX"); local p; p=$(port); local l; l=$(load)
+  printf 'parent: {endpoint: "http://127.0.0.1:%s"}\nsync: {repositories: ["%s"], schedule: "0 0 1 1 *"}\n' "$PPORT" "$3" > "$d/c.yaml"
+  local run=(java); [[ -n $FSYNC ]] && run=(strace -f -c -o "$d/strace" -e trace=fsync,fdatasync java)
+  # shellcheck disable=SC2086
+  "${run[@]}" $JAVA_OPTS -jar "$2" --data "$d/data" --listen "127.0.0.1:$p" --config "$d/c.yaml" --log-level Warning > "$d/log" 2>&1 &
+  local pid=$!
+  local s=
+  for _ in $(seq 3000); do
+    kill -0 "$pid" 2>/dev/null || { echo "sync-pairs.sh: the child exited" >&2; tail -3 "$d/log" >&2; exit 1; }
+    s=$(curl -fs "http://127.0.0.1:$p/_connected/v1/status" || true)
+    if [[ $(jq -r '(.syncState == "Succeeded" or .syncState == "Failed") and ((.lastCycle.tagsCopied // 0) > 0)' <<<"${s:-null}") == true ]]; then break; fi
+    sleep 0.05
+  done
+  if [[ -n $FSYNC ]]; then kill $(pgrep -P "$pid") 2>/dev/null || true; fi
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  local f=
+  if [[ -n $FSYNC ]]; then f=", $(awk '$NF=="fsync"{print $4}' "$d/strace") fsyncs"; fi
+  printf '  %-8s %-7s %6s ms, %4s requests, %4s tags, %s%s   load %s\n' "$3" "$1" \
+    "$(jq -r .lastCycle.durationMillis <<<"$s")" "$(jq -r .lastCycle.requests <<<"$s")" \
+    "$(jq -r .lastCycle.tagsCopied <<<"$s")" "$(jq -r .syncState <<<"$s")" "$f" "$l"
+  rm -rf "$d"
+}
+echo "A=$A"; echo "B=$B"; echo "JAVA_OPTS=$JAVA_OPTS; $(nproc) cpus"
+for section in ${SECTIONS//,/ }; do
+  scope=bench/sync/*; [[ $section == many ]] && scope=bench/many
+  echo "$section (first cycle of an empty child, $scope):"
+  for _ in $(seq "$N"); do child A "$A" "$scope"; child B "$B" "$scope"; done
+done

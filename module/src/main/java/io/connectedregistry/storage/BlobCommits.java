@@ -1,0 +1,205 @@
+package io.connectedregistry.storage;
+
+import io.connectedregistry.oci.Digest;
+import io.connectedregistry.oci.ErrorCode;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Makes uploads visible as blobs, several at once (a group commit). Each blob's data is fsynced by
+ * its own caller first; then the callers that arrive while another commit holds the metadata write
+ * lock are taken together by whichever of them gets the lock next: every file renamed into
+ * {@code blobs/}, each folder they went into fsynced once, every row inserted, one SQLite commit
+ * (one fsync). No caller returns before the commit that holds its row, so what it acknowledges is
+ * as durable as before, and a kill -9 leaves the same states as one blob at a time: the upload
+ * untouched, a blob file with no row (collected as an orphan, or taken by a retry), or the blob.
+ *
+ * <p>A sync cycle commits dozens of blobs at once on the storage workers; one at a time, each took
+ * a folder fsync and a commit fsync under the write lock, and the others waited in line for them.
+ *
+ * <p>One blob's failure (its upload cancelled meanwhile, a failed rename) fails that blob alone;
+ * a failure of the folder fsync or of the commit fails every blob of that group (nothing of it
+ * committed).
+ */
+final class BlobCommits {
+  /** Blobs one commit takes at most: the write lock it holds stays short for a client's push. */
+  static final int MAX_PER_COMMIT = 64;
+
+  /** One blob to commit: its upload's file, already fsynced, and where it goes. */
+  static final class Pending {
+    final UploadHandle upload;
+    final Path source;
+    final Path target;
+    final String repository;
+    final Digest digest;
+    final long size;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Set under the queue's lock when a commit takes it. */
+    boolean taken;
+
+    Pending(UploadHandle upload, Path source, Path target, String repository, Digest digest, long size) {
+      this.upload = upload;
+      this.source = source;
+      this.target = target;
+      this.repository = repository;
+      this.digest = digest;
+      this.size = size;
+    }
+  }
+
+  private final MetadataStore metadata;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by itself
+  /**
+   * Held by the caller whose commit runs: the others wait here, not in a transaction of their
+   * own, and find their blob taken by it (or take what waits, their own included, next).
+   */
+  private final Object committing = new Object();
+
+  BlobCommits(MetadataStore metadata) {
+    this.metadata = metadata;
+  }
+
+  /**
+   * Commits {@code blob} (alone or with others waiting at the same time) and returns once its row
+   * is committed; throws what failed it. Blocking: storage workers only.
+   */
+  void commit(Pending blob) throws IOException {
+    synchronized (queue) {
+      queue.add(blob);
+    }
+    synchronized (committing) {
+      if (!taken(blob)) {
+        commitWaiting(blob);
+      }
+    }
+    await(blob);
+  }
+
+  private boolean taken(Pending blob) {
+    synchronized (queue) {
+      return blob.taken;
+    }
+  }
+
+  /** Blobs waiting to be committed: what the next commit takes. */
+  int waiting() {
+    synchronized (queue) {
+      return queue.size();
+    }
+  }
+
+  private void commitWaiting(Pending blob) {
+    List<Pending> group = new ArrayList<>();
+    try {
+      metadata.write(c -> {
+        take(group);
+        apply(c, group);
+        return null;
+      });
+      for (Pending p : group) {
+        p.done.complete(null); // no-op for one that failed alone
+      }
+    } catch (RuntimeException | Error e) {
+      for (Pending p : group) {
+        p.done.completeExceptionally(e);
+      }
+      synchronized (queue) {
+        if (queue.remove(blob)) {
+          throw e; // the write failed before it took anything, this blob included
+        }
+      }
+    }
+  }
+
+  /** Takes what waits (this caller's blob, unless another commit took it already). */
+  private void take(List<Pending> group) {
+    synchronized (queue) {
+      while (!queue.isEmpty() && group.size() < MAX_PER_COMMIT) {
+        Pending p = queue.poll();
+        p.taken = true;
+        group.add(p);
+      }
+    }
+  }
+
+  /** Inside the write transaction: renames, one fsync per folder, then the rows. */
+  private void apply(java.sql.Connection c, List<Pending> group) throws Exception {
+    Set<Path> created = new LinkedHashSet<>();
+    Set<Path> folders = new LinkedHashSet<>();
+    List<Pending> placed = new ArrayList<>();
+    for (Pending p : group) {
+      try {
+        // Under the metadata write lock: the garbage collector cannot remove this blob's file
+        // between the existence check and the insert below.
+        if (!Files.exists(p.target)) {
+          if (!Files.exists(p.source)) {
+            p.upload.requireNotGone();
+            throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + p.upload.id() + " was cancelled or expired");
+          }
+          Path folder = p.target.getParent();
+          Fsync.createDirectories(folder, created);
+          try {
+            Files.move(p.source, p.target, StandardCopyOption.ATOMIC_MOVE);
+          } catch (AtomicMoveNotSupportedException e) {
+            throw new StorageException("the data folder must be on one filesystem (atomic rename failed)", e);
+          }
+          folders.add(folder);
+        }
+        placed.add(p);
+      } catch (IOException | RuntimeException e) {
+        p.done.completeExceptionally(e);
+      }
+    }
+    // After every rename, so the first fsync writes them all; before any row is committed. New
+    // folders' entries first (all under blobs/sha256: one fsync), then the folders renamed into.
+    for (Path parent : created) {
+      Fsync.directory(parent);
+    }
+    for (Path folder : folders) {
+      Fsync.directory(folder);
+    }
+    for (Pending p : placed) {
+      metadata.insertBlobAndLink(c, p.repository, p.digest, p.size);
+    }
+  }
+
+  private static void await(Pending blob) throws IOException {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          blob.done.get();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true; // the commit is under way: wait for its outcome all the same
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof IOException io) {
+            throw io;
+          }
+          if (cause instanceof RuntimeException runtime) {
+            throw runtime;
+          }
+          if (cause instanceof Error error) {
+            throw error;
+          }
+          throw new StorageException("blob commit failed", cause);
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
