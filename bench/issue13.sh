@@ -13,10 +13,11 @@
 #                manifest  bench/compare.sh -o manifest dist before after          (target 6a)
 #                sync      bench/sync.sh (mirror, many, layer), before and after alternating,
 #                          RUNS times each                                (targets 4, 5, 6b)
-#                memory    bench/run.sh --quick --no-host with no JVM flags and with the
-#                          small-device settings, before and after: the four at the same time
-#                          (peak RSS hardly depends on load; their throughput figures mean
-#                          nothing)                                        (target 3)
+#                memory    bench/run.sh --quick --no-host: before with no JVM flags; after with
+#                          no flags (the launcher's default profile), with @small-device.jvmopts
+#                          and with CONNECTED_REGISTRY_JVM=small-device: the four at the same
+#                          time (peak RSS hardly depends on load; their throughput figures mean
+#                          nothing; bench/memory.sh takes them one at a time)   (target 3)
 #   -n RUNS      runs per figure (default 3)
 # AFTER_JAR defaults to module/target/connected-registry.jar. Results: bench/results/issue13-<time>/.
 set -euo pipefail
@@ -69,13 +70,18 @@ fi
 if has memory; then
   say "memory: four bench/run.sh at once"
   pids=()
-  for side in before after; do
+  # name, jar, JAVA_OPTS (empty: plain java -jar), CONNECTED_REGISTRY_JVM
+  while read -r name side opts profile; do
     jar=$BEFORE; [[ $side == after ]] && jar=$AFTER
-    JAVA_OPTS= JAR=$jar "$HERE/run.sh" --quick --no-host -n "$RUNS" -o "$OUT/memory-$side-noflags" \
-      > "$OUT/memory-$side-noflags.txt" 2>&1 & pids+=($!)
-    JAR=$jar "$HERE/run.sh" --quick --no-host -n "$RUNS" -o "$OUT/memory-$side-smalldevice" \
-      > "$OUT/memory-$side-smalldevice.txt" 2>&1 & pids+=($!)
-  done
+    [[ $opts == - ]] && opts=
+    CONNECTED_REGISTRY_JVM=$profile JAVA_OPTS=$opts JAR=$jar "$HERE/run.sh" --quick --no-host -n "$RUNS" \
+      -o "$OUT/memory-$name" > "$OUT/memory-$name.txt" 2>&1 & pids+=($!)
+  done <<EOS
+before-noflags before - default
+after-noflags after - default
+after-smalldevice after @$REPO/module/small-device.jvmopts default
+after-smalllauncher after - small-device
+EOS
   for p in "${pids[@]}"; do wait "$p" || say "a memory run failed (pid $p)"; done
 fi
 say "done: $OUT"
