@@ -159,7 +159,7 @@ class ProcessLifecycleTest {
   @Test
   void withoutHeapSettingsTheRegistryBoundsG1sFreeHeapAndLeavesAChosenHeapAlone() {
     String launched = vmFlags(liveShared());
-    assertTrue(launched.contains("-XX:+UseSerialGC") && launched.contains("-XX:MaxHeapSize=67108864"),
+    assertTrue(launched.contains("-XX:+UseSerialGC") && launched.contains("-XX:MaxHeapSize=134217728"),
         "flags of java -jar without settings: " + launched);
 
     registry = RegistryProcess.prepare("untuned").withEnv(Map.of("CONNECTED_REGISTRY_JVM", "off")).start();
