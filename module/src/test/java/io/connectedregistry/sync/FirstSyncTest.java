@@ -186,7 +186,7 @@ class FirstSyncTest {
     StoredManifest manifest = storage.manifest(repository, Reference.parse(image.toString())).orElseThrow();
     assertArrayEquals(Images.bytes(Images.blob(layout, image)), manifest.bytes(), "manifest " + image);
     for (Digest blob : blobs(repository, image)) {
-      assertArrayEquals(Images.bytes(Images.blob(layout, blob)), readBlob(repository, blob), "blob " + blob);
+      assertArrayEquals(Images.bytes(Images.blob(layout, blob)), Images.stored(storage, repository, blob), "blob " + blob);
     }
   }
 
@@ -195,18 +195,6 @@ class FirstSyncTest {
     StoredManifest manifest = storage.manifest(repository, Reference.parse(image.toString())).orElseThrow();
     return ManifestParser.parse(manifest.bytes(), manifest.mediaType(), "sha256").blobs().stream()
         .map(d -> d.digest()).toList();
-  }
-
-  private byte[] readBlob(String repository, Digest digest) {
-    try (var channel = storage.openBlob(repository, digest).channel()) {
-      ByteBuffer buffer = ByteBuffer.allocate((int) channel.size());
-      while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-        // read all
-      }
-      return buffer.array();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   @Test

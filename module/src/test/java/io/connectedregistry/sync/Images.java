@@ -3,10 +3,12 @@ package io.connectedregistry.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.connectedregistry.oci.Digest;
+import io.connectedregistry.storage.RegistryStorage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -129,6 +131,19 @@ public final class Images {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The bytes of a blob as {@code storage} serves it to {@code repository}. */
+  public static byte[] stored(RegistryStorage storage, String repository, Digest digest) {
+    try (var channel = storage.openBlob(repository, digest).channel()) {
+      ByteBuffer buffer = ByteBuffer.allocate((int) channel.size());
+      while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+        // read all
+      }
+      return buffer.array();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }
