@@ -214,6 +214,12 @@ final class MetadataStore {
   }
 
   boolean linkExisting(String repository, Digest digest) {
+    // Asked before every download of a sync, nearly always about a blob that is nowhere yet: a
+    // reader says so without queueing for the write lock behind other blobs' commits and fsyncs.
+    // A blob committed just after this read is found by the download's own checks.
+    if (read(c -> blobSize(c, digest)) == null) {
+      return false;
+    }
     return write(c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM blobs WHERE digest = ?")) {
         ps.setString(1, digest.toString());

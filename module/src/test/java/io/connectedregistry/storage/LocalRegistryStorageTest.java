@@ -499,6 +499,25 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
     assertTrue(storage.blobSize("r", Digest.sha256(bytes("first-second"))).isPresent());
   }
 
+  // ---- the write lock only for what writes ----
+
+  @Test
+  void askingToLinkABlobNoRepositoryHoldsTakesNoWriteTransaction() throws Exception {
+    Digest absent = Digest.sha256(bytes("nowhere"));
+    long before = local().metadataCommits();
+    assertFalse(storage.linkExistingBlob("r", absent));
+    // A sync asks this before each download: it must not queue behind the commits of other blobs.
+    assertEquals(0, local().metadataCommits() - before, "no write transaction for a blob that is nowhere");
+    assertTrue(storage.blobSize("r", absent).isEmpty());
+
+    UploadHandle upload = storage.openUpload("a", storage.startUpload("a").id());
+    upload.append(ByteBuffer.wrap(bytes("somewhere")));
+    Digest present = Digest.sha256(bytes("somewhere"));
+    storage.commitUpload(upload, present);
+    assertTrue(storage.linkExistingBlob("r", present), "a blob another repository holds is linked");
+    assertArrayEquals(bytes("somewhere"), read("r", present));
+  }
+
   // ---- blob commits at the same moment share one commit ----
 
   @Test
