@@ -43,11 +43,20 @@ import org.slf4j.LoggerFactory;
 public final class DownstreamSync {
   private static final Logger LOG = LoggerFactory.getLogger(DownstreamSync.class);
   /**
-   * Repositories, and tags within one, copied at once: enough to keep a link busy while each
+   * Images copied at once, from whichever repositories: enough to keep a link busy while each
    * image's small requests and commits (fsync) wait; concurrent downloads of a shared blob are
-   * still made once (ImageCopier).
+   * still made once (ImageCopier). One pool for the cycle ({@link TaskPool}), so that it stays
+   * full while repositories start and end; with a bound per repository, all the images of a group
+   * of repositories ended together and the next group's listings began only then.
    */
-  private static final int PARALLEL_REPOSITORIES = 6;
+  static final int PARALLEL_IMAGES = 18;
+  /**
+   * Repositories listed and compared at once: more than the image pool can take from, so that
+   * the next repositories' images are queued before the pool runs dry (each holds only its
+   * listing until its images start).
+   */
+  private static final int PARALLEL_REPOSITORIES = 12;
+  /** Tags of one image HEADed at once when its digest from the feed is gone at the parent. */
   private static final int PARALLEL_TAGS = 3;
   /**
    * HEADs of a plain parent's tags at once: each is one small round trip, so a parent with
@@ -102,6 +111,15 @@ public final class DownstreamSync {
 
     /** @param parentTime when the parent made the change sync would apply; null when unknown */
     Future<Boolean> holds(String repository, String tag, java.time.Instant parentTime);
+  }
+
+  /** Images copied at once; {@link #PARALLEL_IMAGES} unless set (tests: fewer than they push). */
+  private int parallelImages = PARALLEL_IMAGES;
+
+  /** Copies at most {@code images} images at once (before {@link #run}). */
+  DownstreamSync imagesAtOnce(int images) {
+    this.parallelImages = images;
+    return this;
   }
 
   /** Leaves the tags {@code guard} holds to the upstream queue. */
@@ -167,6 +185,8 @@ public final class DownstreamSync {
     final BooleanSupplier stop;
     final ImageCopier.Counts counts = new ImageCopier.Counts();
     final ImageCopier copier;
+    /** Every image copy of a listing, from any repository. */
+    final TaskPool images = new TaskPool(parallelImages);
     final AtomicLong tagsCopied = new AtomicLong();
     final AtomicLong tagsDeleted = new AtomicLong();
     final List<String> errors = Collections.synchronizedList(new ArrayList<>());
@@ -380,7 +400,7 @@ public final class DownstreamSync {
     }
 
     /**
-     * Copies each image once with all its tags ({@link #PARALLEL_TAGS} images at once): tags with
+     * Copies each image once with all its tags (in the cycle's pool of images): tags with
      * identical manifests share the manifest GET, the blobs, the referrer walk and the commit. The
      * local tags are read in one storage call; a tag that already points where the parent's does
      * is only recorded as synced, and a tag the guard holds is left alone either way.
@@ -403,10 +423,12 @@ public final class DownstreamSync {
           }));
         }
         return guarded.compose(v -> {
-          List<Callable<Future<Void>>> copies = new ArrayList<>();
-          images.forEach((digest, imageTags) -> copies.add(() -> stopped() ? Future.succeededFuture()
-              : copyImage(repository, digest, imageTags, fromFeed.containsKey(imageTags.get(0)))));
-          return Bounded.all(copies, PARALLEL_TAGS);
+          List<Future<Void>> copies = new ArrayList<>();
+          images.forEach((digest, imageTags) -> copies.add(this.images.submit(() -> stopped() ? Future.succeededFuture()
+              : copyImage(repository, digest, imageTags, fromFeed.containsKey(imageTags.get(0))))));
+          // Completes once every copy ended, with the first failure if any (as Bounded.all).
+          return Future.join(copies).transform(all -> all.succeeded() ? Future.<Void>succeededFuture()
+              : Future.<Void>failedFuture(all.cause()));
         });
       });
     }
