@@ -202,6 +202,12 @@ public final class DownstreamSync {
     boolean storeChanged;
     /** Tag → digest per repository, from the feed of a first copy; empty otherwise. */
     Map<String, Map<String, Digest>> known = Map.of();
+    /**
+     * The manifests each repository in scope holds, by the whole feed of a first copy folded to its
+     * end (put and not deleted since); null when the fold did not reach the feed's end (then
+     * nothing is known of a repository's manifests).
+     */
+    Map<String, Set<Digest>> manifestsKnown;
 
     Cycle(BooleanSupplier stop) {
       this.stop = stop;
@@ -249,7 +255,8 @@ public final class DownstreamSync {
         return listAndCopy().map(v -> head);
       }
       Map<String, Map<String, Digest>> digests = new HashMap<>();
-      return fold(first, digests, 1).compose(through -> {
+      Map<String, Set<Digest>> manifests = new HashMap<>();
+      return fold(first, digests, manifests, 1).compose(through -> {
         known = digests;
         return listAndCopy().map(v -> through);
       });
@@ -260,11 +267,19 @@ public final class DownstreamSync {
      * last sequence folded. Stops after {@link #MAX_FEED_PAGES_PER_CYCLE} pages: tags changed
      * after that are HEADed, and the feed followed from there brings any later move.
      */
-    Future<Long> fold(ListChanges.Page page, Map<String, Map<String, Digest>> digests, int pages) {
+    Future<Long> fold(ListChanges.Page page, Map<String, Map<String, Digest>> digests,
+        Map<String, Set<Digest>> manifests, int pages) {
       for (ListChanges.Change change : page.changes()) {
         String repository = change.repository();
-        if (change.invalid() != null || repository == null || !inScope(repository)
-            || change.tag() == null || !tags.accepts(change.tag())) {
+        if (change.invalid() != null || repository == null || !inScope(repository)) {
+          continue;
+        }
+        if (change.action().equals("manifest_put")) {
+          manifests.computeIfAbsent(repository, r -> new HashSet<>()).add(change.digest());
+        } else if (change.action().equals("manifest_deleted")) {
+          manifests.computeIfAbsent(repository, r -> new HashSet<>()).remove(change.digest());
+        }
+        if (change.tag() == null || !tags.accepts(change.tag())) {
           continue;
         }
         if (change.action().equals("tag_set")) {
@@ -276,7 +291,11 @@ public final class DownstreamSync {
           }
         }
       }
-      if (!page.more() || pages >= MAX_FEED_PAGES_PER_CYCLE || stopped()) {
+      if (!page.more()) {
+        manifestsKnown = manifests; // the whole feed: every manifest the parent holds in scope
+        return Future.succeededFuture(page.last());
+      }
+      if (pages >= MAX_FEED_PAGES_PER_CYCLE || stopped()) {
         return Future.succeededFuture(page.last());
       }
       return new ListChanges(caller, PAGE_SIZE).after(page.last()).compose(next -> {
@@ -292,7 +311,7 @@ public final class DownstreamSync {
           digests.clear();
           return Future.succeededFuture(page.last());
         }
-        return fold(next.get(), digests, pages + 1);
+        return fold(next.get(), digests, manifests, pages + 1);
       });
     }
 
@@ -423,9 +442,17 @@ public final class DownstreamSync {
           }));
         }
         return guarded.compose(v -> {
+          // Every image this repository's tags will point at here: those copied now and those already here.
+          Set<Digest> covered = new HashSet<>(images.keySet());
+          parent.forEach((tag, digest) -> {
+            if (digest.equals(local.get(tag))) {
+              covered.add(digest);
+            }
+          });
           List<Future<Void>> copies = new ArrayList<>();
           images.forEach((digest, imageTags) -> copies.add(this.images.submit(() -> stopped() ? Future.succeededFuture()
-              : copyImage(repository, digest, imageTags, fromFeed.containsKey(imageTags.get(0))))));
+              : copyImage(repository, digest, imageTags, fromFeed.containsKey(imageTags.get(0)),
+                  mayHaveReferrers(repository, digest, covered)))));
           // Completes once every copy ended, with the first failure if any (as Bounded.all).
           return Future.join(copies).transform(all -> all.succeeded() ? Future.<Void>succeededFuture()
               : Future.<Void>failedFuture(all.cause()));
@@ -433,7 +460,25 @@ public final class DownstreamSync {
       });
     }
 
-    Future<Void> copyImage(String repository, Digest digest, List<String> imageTags, boolean fromFeed) {
+    /**
+     * Whether the parent may hold referrers of {@code image} that copying {@code covered} would not
+     * bring. A referrer is a manifest of its subject's repository, and the whole feed of a first
+     * copy names every manifest the parent holds ({@link #manifestsKnown}): when each of the
+     * repository's manifests is an image one of its tags brings here, no other can be a referrer
+     * (a tagged referrer comes with its tag), so there is nothing to ask. An image the feed did
+     * not name (put after the fold) is asked about as before; a referrer pushed after the fold
+     * comes as the feed's {@code manifest_put}, which the next cycle follows.
+     */
+    boolean mayHaveReferrers(String repository, Digest image, Set<Digest> covered) {
+      if (manifestsKnown == null || storeChanged) {
+        return true;
+      }
+      Set<Digest> held = manifestsKnown.getOrDefault(repository, Set.of());
+      return !held.contains(image) || !covered.containsAll(held);
+    }
+
+    Future<Void> copyImage(String repository, Digest digest, List<String> imageTags, boolean fromFeed,
+        boolean referrers) {
       return copier.copy(repository, digest, imageTags, batch -> {
         tagsCopied.addAndGet(batch.size());
         for (String tag : batch) {
@@ -444,7 +489,7 @@ public final class DownstreamSync {
         } else {
           LOG.info("synced {} tags of {} ({}): {}, ...", batch.size(), repository, digest, batch.get(0));
         }
-      }).recover(e -> {
+      }, referrers).recover(e -> {
         if (fromFeed && e instanceof ParentStatusException status && status.status() == 404) {
           // The feed's digest is gone at the parent since: ask where each tag points now.
           List<Callable<Future<Void>>> each = new ArrayList<>();
