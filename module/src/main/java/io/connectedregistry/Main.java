@@ -165,8 +165,8 @@ public final class Main implements Callable<Integer> {
     }
     String skipped = System.getProperty(Launcher.ARCHIVE_SKIPPED);
     if (skipped != null && skipped.matches("[0-9]{1,19}")) {
-      LoggerFactory.getLogger(Main.class).info("no class-data archive is made: this process may use {} MiB of memory,"
-          + " and writing one at exit needs more than {} MiB; starts stay about twice as slow (README \"JVM settings"
+      LoggerFactory.getLogger(Main.class).info("no class-data archive is made: this process may use {} MiB of memory (RAM or cgroup"
+          + " limit), under the {} MiB it takes to write one at exit (that peaks at ~220 MiB resident); starts stay about twice as slow (README \"JVM settings"
           + " and small devices\"; CONNECTED_REGISTRY_CDS=off silences this)", Long.parseLong(skipped) >> 20,
           ClassArchive.DUMP_MIN_MEMORY >> 20);
     }

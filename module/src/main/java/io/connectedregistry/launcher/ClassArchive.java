@@ -36,12 +36,13 @@ public final class ClassArchive {
   private static final String READY = ".ready";
   private static final String JSA = ".jsa";
   /**
-   * Writing the archive at exit takes far more memory than the run before it: peak RSS 223 MiB
-   * for a registry at 129 MiB with the small-device settings (bench/README.md). Below this limit
-   * (a container's, a pod's, a small device's RAM) no archive is made, so the first stop is not
-   * the moment the registry gets killed for memory; an archive already there is still used.
+   * Writing the archive at exit takes far more memory than the run before it: resident 223 MiB
+   * at its peak for a registry at 127 MiB with the small-device settings after the benchmark. In
+   * a memory cgroup of 192 MiB that stop was killed (exit 137, no archive, and the same at every
+   * later stop); with 256 MiB it was written (bench/README.md). Below this limit (a container's, a
+   * pod's, a small device's RAM) none is made; an archive already there is still used.
    */
-  public static final long DUMP_MIN_MEMORY = 512L << 20;
+  public static final long DUMP_MIN_MEMORY = 256L << 20;
 
   private ClassArchive() {}
 
