@@ -163,6 +163,13 @@ public final class Main implements Callable<Integer> {
       LoggerFactory.getLogger(Main.class).info("JVM started by the launcher ({},{}) {} ms after the launcher's main, with {}",
           how[0], how.length > 1 ? how[1] : "", relaunch, ManagementFactory.getRuntimeMXBean().getInputArguments());
     }
+    String skipped = System.getProperty(Launcher.ARCHIVE_SKIPPED);
+    if (skipped != null && skipped.matches("[0-9]{1,19}")) {
+      LoggerFactory.getLogger(Main.class).info("no class-data archive is made: this process may use {} MiB of memory (RAM or cgroup"
+          + " limit), under the {} MiB it takes to write one at exit (that peaks at ~220 MiB resident); starts stay about twice as slow (README \"JVM settings"
+          + " and small devices\"; CONNECTED_REGISTRY_CDS=off silences this)", Long.parseLong(skipped) >> 20,
+          ClassArchive.DUMP_MIN_MEMORY >> 20);
+    }
     String dump = System.getProperty(Launcher.PENDING_ARCHIVE);
     if (dump != null) {
       ClassArchive.markReady(dump);

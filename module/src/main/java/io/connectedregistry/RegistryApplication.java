@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
 /** Wires storage, the HTTP API and background jobs together; the one thing {@link Main} starts. */
 public final class RegistryApplication {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryApplication.class);
+  /** Vert.x's worker pool: housekeeping only (see where Vert.x is made). */
+  static final int HOUSEKEEPING_THREADS = 4;
 
   private final Vertx vertx;
   private final RegistryStorage storage;
@@ -102,7 +104,11 @@ public final class RegistryApplication {
     }
     // Metrics options are fixed when Vert.x is created: it counts HTTP requests, latency and bytes.
     RegistryMetrics metrics = config.metrics().enabled() ? new RegistryMetrics() : null;
-    VertxOptions vertxOptions = new VertxOptions().setPreferNativeTransport(false);
+    // Vert.x's own worker pool runs only the registry's housekeeping (disk space each second,
+    // upload expiry, scheduled garbage collection, metrics scrapes); storage and auth have pools of
+    // their own. Its default of 20 threads were all made within 20 s (a pool makes a thread per task
+    // until it has them all), each with its stack and native buffers: ~2.5 MiB of a small device.
+    VertxOptions vertxOptions = new VertxOptions().setPreferNativeTransport(false).setWorkerPoolSize(HOUSEKEEPING_THREADS);
     Vertx vertx = metrics == null ? Vertx.vertx(vertxOptions) : metrics.createVertx(vertxOptions);
     RegistryServer server;
     SyncService sync = null;

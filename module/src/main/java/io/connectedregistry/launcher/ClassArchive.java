@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.zip.CRC32;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -34,11 +35,24 @@ public final class ClassArchive {
   private static final String TMP = ".tmp";
   private static final String READY = ".ready";
   private static final String JSA = ".jsa";
+  /**
+   * Writing the archive at exit takes far more memory than the run before it: resident 223 MiB
+   * at its peak for a registry at 127 MiB with the small-device settings after the benchmark. In
+   * a memory cgroup of 192 MiB that stop was killed (exit 137, no archive, and the same at every
+   * later stop); with 256 MiB it was written (bench/README.md). Below this limit (a container's, a
+   * pod's, a small device's RAM) none is made; an archive already there is still used.
+   */
+  public static final long DUMP_MIN_MEMORY = 256L << 20;
 
   private ClassArchive() {}
 
   /** The JVM options that use (or make) the archive in {@code folder}; none if the folder is unusable. */
   static List<String> options(Path folder, Path jar, List<String> jvmOptions, long pid) {
+    return options(folder, jar, jvmOptions, pid, OptionalLong.empty());
+  }
+
+  /** The same, making no archive where the memory limit is below {@link #DUMP_MIN_MEMORY}. */
+  static List<String> options(Path folder, Path jar, List<String> jvmOptions, long pid, OptionalLong memoryLimit) {
     try {
       Files.createDirectories(folder);
       String name = "cds-" + key(jar, jvmOptions);
@@ -47,6 +61,9 @@ public final class ClassArchive {
       if (archive.isPresent()) {
         // The JVM checks the archive's checksums (a damaged archive is then ignored, with a warning).
         return List.of("-XX:SharedArchiveFile=" + archive.get(), "-XX:+VerifySharedSpaces");
+      }
+      if (memoryLimit.isPresent() && memoryLimit.getAsLong() < DUMP_MIN_MEMORY) {
+        return List.of("-D" + Launcher.ARCHIVE_SKIPPED + "=" + memoryLimit.getAsLong());
       }
       Path dump = folder.resolve(name + "." + pid + TMP);
       // The dump prints a warning per class it cannot archive (~190 lines: picocli's Java 5 classes).

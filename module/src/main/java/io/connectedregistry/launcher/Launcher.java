@@ -39,6 +39,8 @@ public final class Launcher {
   public static final String LAUNCHED = "connected-registry.launcher";
   /** The archive the JVM dumps at exit; the registry marks it ready ({@link ClassArchive#markReady}). */
   public static final String PENDING_ARCHIVE = "connected-registry.cds.pending";
+  /** Set instead when no archive is made because memory is short: the limit, in bytes. */
+  public static final String ARCHIVE_SKIPPED = "connected-registry.cds.skipped";
   static final Map<String, String> PROFILES =
       Map.of("default", "default.jvmopts", "small-device", "small-device.jvmopts");
   /** {@code off}: no class-data archive (no dump at the first stop, nothing in {@code DATA/jvm}). */
@@ -108,7 +110,8 @@ public final class Launcher {
       List<String> jvm = withUserOptions(jvmOptions(PROFILES.get(profile)), env.getOrDefault(JDK_OPTIONS, ""));
       Optional<Path> data = "off".equals(env.get(ARCHIVE_ENV)) ? Optional.empty() : dataFolder(args, env);
       long pid = ProcessHandle.current().pid();
-      List<String> archive = data.map(d -> ClassArchive.options(d.resolve(ClassArchive.FOLDER), jar, jvm, pid))
+      List<String> archive = data.map(d -> ClassArchive.options(d.resolve(ClassArchive.FOLDER), jar, jvm, pid,
+              MemoryLimit.bytes(Path.of("/"))))
           .orElse(List.of());
       // JNA unpacks its native library once per start; into the data folder rather than a /tmp that
       // may be mounted noexec (it deletes the copy once loaded).

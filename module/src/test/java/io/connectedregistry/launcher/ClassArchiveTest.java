@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +36,24 @@ class ClassArchiveTest {
     assertTrue(second.contains("-XX:+VerifySharedSpaces"), second.toString());
     assertEquals(List.of(Path.of(archive).getFileName().toString()), names(folder));
     assertEquals(second, ClassArchive.options(folder, jar, OPTS, 44));
+  }
+
+  /** Writing an archive at exit peaks at ~220 MiB: under 256 MiB none is made, one made elsewhere is used. */
+  @Test
+  void noDumpUnderASmallMemoryLimitButAnArchiveThereIsStillUsed() throws IOException {
+    Path jar = Files.writeString(dir.resolve("r.jar"), "jar");
+    Path folder = dir.resolve("jvm");
+    OptionalLong pod = OptionalLong.of(192L << 20);
+    assertEquals(List.of("-D" + Launcher.ARCHIVE_SKIPPED + "=" + (192L << 20)),
+        ClassArchive.options(folder, jar, OPTS, 42, pod));
+    assertEquals(List.of(), names(folder));
+
+    List<String> roomy = ClassArchive.options(folder, jar, OPTS, 43, OptionalLong.of(ClassArchive.DUMP_MIN_MEMORY));
+    String dump = value(roomy, "-XX:ArchiveClassesAtExit=");
+    ClassArchive.markReady(dump);
+    Files.write(Path.of(dump), new byte[1000]);
+    Files.setLastModifiedTime(Path.of(dump), FileTime.fromMillis(System.currentTimeMillis() + 1000));
+    assertTrue(value(ClassArchive.options(folder, jar, OPTS, 44, pod), "-XX:SharedArchiveFile=").endsWith("-1000.jsa"));
   }
 
   @Test
