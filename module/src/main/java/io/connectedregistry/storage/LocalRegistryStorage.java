@@ -60,6 +60,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
   private final SqliteDatabase database;
   private final MetadataStore metadata;
   private final BlobCommits blobCommits;
+  private final ManifestCommits manifestCommits;
   private final ChangeLog changeLog;
   private final DiskSpace space;
   private final Uploads uploads;
@@ -76,6 +77,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
     this.database = database;
     this.metadata = new MetadataStore(database, options.clock());
     this.blobCommits = new BlobCommits(metadata);
+    this.manifestCommits = new ManifestCommits(metadata);
     this.changeLog = new ChangeLog(database);
     this.uploads = new Uploads(paths, space);
   }
@@ -240,13 +242,17 @@ public final class LocalRegistryStorage implements RegistryStorage {
     }
   }
 
-  /** Metadata write transactions committed since open, and blob commits waiting: for tests. */
+  /** Metadata write transactions committed since open, and blob and manifest commits waiting: for tests. */
   long metadataCommits() {
     return database.commits();
   }
 
   int blobCommitsWaiting() {
     return blobCommits.waiting();
+  }
+
+  int manifestCommitsWaiting() {
+    return manifestCommits.waiting();
   }
 
   private void moveDurably(Path source, Path target) throws IOException {
@@ -278,7 +284,8 @@ public final class LocalRegistryStorage implements RegistryStorage {
     space.requireRoom(manifest.bytes().length, "new manifests");
     List<Digest> missing;
     try {
-      missing = metadata.putManifestTags(repository, manifest, tags, origin);
+      // With the other manifests stored at this moment: one commit (one fsync) for all.
+      missing = manifestCommits.commit(new ManifestCommits.Pending(repository, manifest, tags, origin));
     } finally {
       // Also when it failed: whether a failure came before or after the commit is not known here.
       generations.advance(repository);

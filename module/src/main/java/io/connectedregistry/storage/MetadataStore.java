@@ -214,6 +214,12 @@ final class MetadataStore {
   }
 
   boolean linkExisting(String repository, Digest digest) {
+    // Asked before every download of a sync, nearly always about a blob that is nowhere yet: a
+    // reader says so without queueing for the write lock behind other blobs' commits and fsyncs.
+    // A blob committed just after this read is found by the download's own checks.
+    if (read(c -> blobSize(c, digest)) == null) {
+      return false;
+    }
     return write(c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM blobs WHERE digest = ?")) {
         ps.setString(1, digest.toString());
@@ -296,89 +302,96 @@ final class MetadataStore {
    * one commit (one fsync), and no tag is visible before the manifest's references are checked.
    */
   List<Digest> putManifestTags(String repository, Manifest manifest, List<String> tags, ChangeOrigin origin) {
-    return write(c -> {
-      long now = clock.millis();
-      long repoId = ensureRepository(c, repository, now);
-      List<Digest> missing = new ArrayList<>();
-      try (PreparedStatement blob = c.prepareStatement(
-              "SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?");
-          PreparedStatement child = c.prepareStatement(
-              "SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?")) {
+    return write(c -> putManifestTags(c, repository, manifest, tags, origin));
+  }
+
+  /**
+   * {@link #putManifestTags(String, Manifest, List, ChangeOrigin)} inside the write transaction of
+   * {@code c}, which the caller commits.
+   */
+  List<Digest> putManifestTags(Connection c, String repository, Manifest manifest, List<String> tags,
+      ChangeOrigin origin) throws Exception {
+    long now = clock.millis();
+    long repoId = ensureRepository(c, repository, now);
+    List<Digest> missing = new ArrayList<>();
+    try (PreparedStatement blob = c.prepareStatement(
+            "SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?");
+        PreparedStatement child = c.prepareStatement(
+            "SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?")) {
+      for (Descriptor d : manifest.blobs()) {
+        if (!exists(blob, repoId, d.digest())) {
+          missing.add(d.digest());
+        }
+      }
+      for (Descriptor d : manifest.manifests()) {
+        if (!exists(child, repoId, d.digest())) {
+          missing.add(d.digest());
+        }
+      }
+    }
+    if (!missing.isEmpty()) {
+      return missing;
+    }
+    String digest = manifest.digest().toString();
+    boolean isNew;
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT OR IGNORE INTO manifests(repository_id, digest, media_type, artifact_type, subject, size,"
+            + " annotations, content, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      ps.setLong(1, repoId);
+      ps.setString(2, digest);
+      ps.setString(3, manifest.mediaType());
+      ps.setString(4, manifest.artifactType());
+      ps.setString(5, manifest.subject() == null ? null : manifest.subject().digest().toString());
+      ps.setLong(6, manifest.bytes().length);
+      ps.setString(7, manifest.annotations().isEmpty() ? null : JSON.writeValueAsString(manifest.annotations()));
+      ps.setBytes(8, manifest.bytes());
+      ps.setLong(9, now);
+      isNew = ps.executeUpdate() > 0;
+    }
+    if (isNew) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT OR IGNORE INTO manifest_references(repository_id, manifest_digest, child_digest, kind)"
+              + " VALUES(?, ?, ?, ?)")) {
         for (Descriptor d : manifest.blobs()) {
-          if (!exists(blob, repoId, d.digest())) {
-            missing.add(d.digest());
-          }
+          addReference(ps, repoId, digest, d.digest(), "blob");
         }
         for (Descriptor d : manifest.manifests()) {
-          if (!exists(child, repoId, d.digest())) {
-            missing.add(d.digest());
-          }
+          addReference(ps, repoId, digest, d.digest(), "manifest");
         }
+        ps.executeBatch();
       }
-      if (!missing.isEmpty()) {
-        return missing;
-      }
-      String digest = manifest.digest().toString();
-      boolean isNew;
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT OR IGNORE INTO manifests(repository_id, digest, media_type, artifact_type, subject, size,"
-              + " annotations, content, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-        ps.setLong(1, repoId);
-        ps.setString(2, digest);
-        ps.setString(3, manifest.mediaType());
-        ps.setString(4, manifest.artifactType());
-        ps.setString(5, manifest.subject() == null ? null : manifest.subject().digest().toString());
-        ps.setLong(6, manifest.bytes().length);
-        ps.setString(7, manifest.annotations().isEmpty() ? null : JSON.writeValueAsString(manifest.annotations()));
-        ps.setBytes(8, manifest.bytes());
-        ps.setLong(9, now);
-        isNew = ps.executeUpdate() > 0;
-      }
-      if (isNew) {
-        try (PreparedStatement ps = c.prepareStatement(
-            "INSERT OR IGNORE INTO manifest_references(repository_id, manifest_digest, child_digest, kind)"
-                + " VALUES(?, ?, ?, ?)")) {
-          for (Descriptor d : manifest.blobs()) {
-            addReference(ps, repoId, digest, d.digest(), "blob");
-          }
-          for (Descriptor d : manifest.manifests()) {
-            addReference(ps, repoId, digest, d.digest(), "manifest");
-          }
-          ps.executeBatch();
-        }
-        ChangeLog.append(c, repository, "manifest_put", null, digest, now, origin);
-      }
-      if (!tags.isEmpty()) {
-        try (PreparedStatement select =
-                c.prepareStatement("SELECT digest FROM tags WHERE repository_id = ? AND name = ?");
-            PreparedStatement upsert = c.prepareStatement(
-                "INSERT INTO tags(repository_id, name, digest, updated_at) VALUES(?, ?, ?, ?)"
-                    + " ON CONFLICT(repository_id, name) DO UPDATE SET digest = excluded.digest,"
-                    + " updated_at = excluded.updated_at");
-            // One statement for every tag's event: a first sync sets hundreds of tags here.
-            PreparedStatement event = ChangeLog.inserter(c)) {
-          for (String tag : tags) {
-            String previous = null;
-            select.setLong(1, repoId);
-            select.setString(2, tag);
-            try (ResultSet rs = select.executeQuery()) {
-              if (rs.next()) {
-                previous = rs.getString(1);
-              }
-            }
-            if (!digest.equals(previous)) {
-              upsert.setLong(1, repoId);
-              upsert.setString(2, tag);
-              upsert.setString(3, digest);
-              upsert.setLong(4, now);
-              upsert.executeUpdate();
-              ChangeLog.append(event, repository, "tag_set", tag, digest, now, origin);
+      ChangeLog.append(c, repository, "manifest_put", null, digest, now, origin);
+    }
+    if (!tags.isEmpty()) {
+      try (PreparedStatement select =
+              c.prepareStatement("SELECT digest FROM tags WHERE repository_id = ? AND name = ?");
+          PreparedStatement upsert = c.prepareStatement(
+              "INSERT INTO tags(repository_id, name, digest, updated_at) VALUES(?, ?, ?, ?)"
+                  + " ON CONFLICT(repository_id, name) DO UPDATE SET digest = excluded.digest,"
+                  + " updated_at = excluded.updated_at");
+          // One statement for every tag's event: a first sync sets hundreds of tags here.
+          PreparedStatement event = ChangeLog.inserter(c)) {
+        for (String tag : tags) {
+          String previous = null;
+          select.setLong(1, repoId);
+          select.setString(2, tag);
+          try (ResultSet rs = select.executeQuery()) {
+            if (rs.next()) {
+              previous = rs.getString(1);
             }
           }
+          if (!digest.equals(previous)) {
+            upsert.setLong(1, repoId);
+            upsert.setString(2, tag);
+            upsert.setString(3, digest);
+            upsert.setLong(4, now);
+            upsert.executeUpdate();
+            ChangeLog.append(event, repository, "tag_set", tag, digest, now, origin);
+          }
         }
       }
-      return List.<Digest>of();
-    });
+    }
+    return List.<Digest>of();
   }
 
   private static boolean exists(PreparedStatement ps, long repoId, Digest digest) throws SQLException {

@@ -43,11 +43,20 @@ import org.slf4j.LoggerFactory;
 public final class DownstreamSync {
   private static final Logger LOG = LoggerFactory.getLogger(DownstreamSync.class);
   /**
-   * Repositories, and tags within one, copied at once: enough to keep a link busy while each
+   * Images copied at once, from whichever repositories: enough to keep a link busy while each
    * image's small requests and commits (fsync) wait; concurrent downloads of a shared blob are
-   * still made once (ImageCopier).
+   * still made once (ImageCopier). One pool for the cycle ({@link TaskPool}), so that it stays
+   * full while repositories start and end; with a bound per repository, all the images of a group
+   * of repositories ended together and the next group's listings began only then.
    */
-  private static final int PARALLEL_REPOSITORIES = 6;
+  static final int PARALLEL_IMAGES = 18;
+  /**
+   * Repositories listed and compared at once: more than the image pool can take from, so that
+   * the next repositories' images are queued before the pool runs dry (each holds only its
+   * listing until its images start).
+   */
+  private static final int PARALLEL_REPOSITORIES = 12;
+  /** Tags of one image HEADed at once when its digest from the feed is gone at the parent. */
   private static final int PARALLEL_TAGS = 3;
   /**
    * HEADs of a plain parent's tags at once: each is one small round trip, so a parent with
@@ -102,6 +111,15 @@ public final class DownstreamSync {
 
     /** @param parentTime when the parent made the change sync would apply; null when unknown */
     Future<Boolean> holds(String repository, String tag, java.time.Instant parentTime);
+  }
+
+  /** Images copied at once; {@link #PARALLEL_IMAGES} unless set (tests: fewer than they push). */
+  private int parallelImages = PARALLEL_IMAGES;
+
+  /** Copies at most {@code images} images at once (before {@link #run}). */
+  DownstreamSync imagesAtOnce(int images) {
+    this.parallelImages = images;
+    return this;
   }
 
   /** Leaves the tags {@code guard} holds to the upstream queue. */
@@ -167,6 +185,8 @@ public final class DownstreamSync {
     final BooleanSupplier stop;
     final ImageCopier.Counts counts = new ImageCopier.Counts();
     final ImageCopier copier;
+    /** Every image copy of a listing, from any repository. */
+    final TaskPool images = new TaskPool(parallelImages);
     final AtomicLong tagsCopied = new AtomicLong();
     final AtomicLong tagsDeleted = new AtomicLong();
     final List<String> errors = Collections.synchronizedList(new ArrayList<>());
@@ -182,6 +202,12 @@ public final class DownstreamSync {
     boolean storeChanged;
     /** Tag → digest per repository, from the feed of a first copy; empty otherwise. */
     Map<String, Map<String, Digest>> known = Map.of();
+    /**
+     * The manifests each repository in scope holds, by the whole feed of a first copy folded to its
+     * end (put and not deleted since); null when the fold did not reach the feed's end (then
+     * nothing is known of a repository's manifests).
+     */
+    Map<String, Set<Digest>> manifestsKnown;
 
     Cycle(BooleanSupplier stop) {
       this.stop = stop;
@@ -229,7 +255,8 @@ public final class DownstreamSync {
         return listAndCopy().map(v -> head);
       }
       Map<String, Map<String, Digest>> digests = new HashMap<>();
-      return fold(first, digests, 1).compose(through -> {
+      Map<String, Set<Digest>> manifests = new HashMap<>();
+      return fold(first, digests, manifests, 1).compose(through -> {
         known = digests;
         return listAndCopy().map(v -> through);
       });
@@ -240,11 +267,19 @@ public final class DownstreamSync {
      * last sequence folded. Stops after {@link #MAX_FEED_PAGES_PER_CYCLE} pages: tags changed
      * after that are HEADed, and the feed followed from there brings any later move.
      */
-    Future<Long> fold(ListChanges.Page page, Map<String, Map<String, Digest>> digests, int pages) {
+    Future<Long> fold(ListChanges.Page page, Map<String, Map<String, Digest>> digests,
+        Map<String, Set<Digest>> manifests, int pages) {
       for (ListChanges.Change change : page.changes()) {
         String repository = change.repository();
-        if (change.invalid() != null || repository == null || !inScope(repository)
-            || change.tag() == null || !tags.accepts(change.tag())) {
+        if (change.invalid() != null || repository == null || !inScope(repository)) {
+          continue;
+        }
+        if (change.action().equals("manifest_put")) {
+          manifests.computeIfAbsent(repository, r -> new HashSet<>()).add(change.digest());
+        } else if (change.action().equals("manifest_deleted")) {
+          manifests.computeIfAbsent(repository, r -> new HashSet<>()).remove(change.digest());
+        }
+        if (change.tag() == null || !tags.accepts(change.tag())) {
           continue;
         }
         if (change.action().equals("tag_set")) {
@@ -256,7 +291,11 @@ public final class DownstreamSync {
           }
         }
       }
-      if (!page.more() || pages >= MAX_FEED_PAGES_PER_CYCLE || stopped()) {
+      if (!page.more()) {
+        manifestsKnown = manifests; // the whole feed: every manifest the parent holds in scope
+        return Future.succeededFuture(page.last());
+      }
+      if (pages >= MAX_FEED_PAGES_PER_CYCLE || stopped()) {
         return Future.succeededFuture(page.last());
       }
       return new ListChanges(caller, PAGE_SIZE).after(page.last()).compose(next -> {
@@ -272,7 +311,7 @@ public final class DownstreamSync {
           digests.clear();
           return Future.succeededFuture(page.last());
         }
-        return fold(next.get(), digests, pages + 1);
+        return fold(next.get(), digests, manifests, pages + 1);
       });
     }
 
@@ -380,7 +419,7 @@ public final class DownstreamSync {
     }
 
     /**
-     * Copies each image once with all its tags ({@link #PARALLEL_TAGS} images at once): tags with
+     * Copies each image once with all its tags (in the cycle's pool of images): tags with
      * identical manifests share the manifest GET, the blobs, the referrer walk and the commit. The
      * local tags are read in one storage call; a tag that already points where the parent's does
      * is only recorded as synced, and a tag the guard holds is left alone either way.
@@ -403,15 +442,43 @@ public final class DownstreamSync {
           }));
         }
         return guarded.compose(v -> {
-          List<Callable<Future<Void>>> copies = new ArrayList<>();
-          images.forEach((digest, imageTags) -> copies.add(() -> stopped() ? Future.succeededFuture()
-              : copyImage(repository, digest, imageTags, fromFeed.containsKey(imageTags.get(0)))));
-          return Bounded.all(copies, PARALLEL_TAGS);
+          // Every image this repository's tags will point at here: those copied now and those already here.
+          Set<Digest> covered = new HashSet<>(images.keySet());
+          parent.forEach((tag, digest) -> {
+            if (digest.equals(local.get(tag))) {
+              covered.add(digest);
+            }
+          });
+          List<Future<Void>> copies = new ArrayList<>();
+          images.forEach((digest, imageTags) -> copies.add(this.images.submit(() -> stopped() ? Future.succeededFuture()
+              : copyImage(repository, digest, imageTags, fromFeed.containsKey(imageTags.get(0)),
+                  mayHaveReferrers(repository, digest, covered)))));
+          // Completes once every copy ended, with the first failure if any (as Bounded.all).
+          return Future.join(copies).transform(all -> all.succeeded() ? Future.<Void>succeededFuture()
+              : Future.<Void>failedFuture(all.cause()));
         });
       });
     }
 
-    Future<Void> copyImage(String repository, Digest digest, List<String> imageTags, boolean fromFeed) {
+    /**
+     * Whether the parent may hold referrers of {@code image} that copying {@code covered} would not
+     * bring. A referrer is a manifest of its subject's repository, and the whole feed of a first
+     * copy names every manifest the parent holds ({@link #manifestsKnown}): when each of the
+     * repository's manifests is an image one of its tags brings here, no other can be a referrer
+     * (a tagged referrer comes with its tag), so there is nothing to ask. An image the feed did
+     * not name (put after the fold) is asked about as before; a referrer pushed after the fold
+     * comes as the feed's {@code manifest_put}, which the next cycle follows.
+     */
+    boolean mayHaveReferrers(String repository, Digest image, Set<Digest> covered) {
+      if (manifestsKnown == null || storeChanged) {
+        return true;
+      }
+      Set<Digest> held = manifestsKnown.getOrDefault(repository, Set.of());
+      return !held.contains(image) || !covered.containsAll(held);
+    }
+
+    Future<Void> copyImage(String repository, Digest digest, List<String> imageTags, boolean fromFeed,
+        boolean referrers) {
       return copier.copy(repository, digest, imageTags, batch -> {
         tagsCopied.addAndGet(batch.size());
         for (String tag : batch) {
@@ -422,7 +489,7 @@ public final class DownstreamSync {
         } else {
           LOG.info("synced {} tags of {} ({}): {}, ...", batch.size(), repository, digest, batch.get(0));
         }
-      }).recover(e -> {
+      }, referrers).recover(e -> {
         if (fromFeed && e instanceof ParentStatusException status && status.status() == 404) {
           // The feed's digest is gone at the parent since: ask where each tag points now.
           List<Callable<Future<Void>>> each = new ArrayList<>();

@@ -87,6 +87,16 @@ final class ImageCopier {
    * after some batches still leaves the caller knowing which tags it set.
    */
   Future<Void> copy(String repository, Digest digest, List<String> tags, Consumer<List<String>> tagged) {
+    return copy(repository, digest, tags, tagged, true);
+  }
+
+  /**
+   * As {@link #copy(String, Digest, List, Consumer)}; with {@code referrers} false the parent is not
+   * asked for the image's referrers, because the caller knows it holds none (see
+   * {@code DownstreamSync}: the whole change feed of a first copy names every manifest).
+   */
+  Future<Void> copy(String repository, Digest digest, List<String> tags, Consumer<List<String>> tagged,
+      boolean referrers) {
     // Every manifest of this image's referrer walk: a parent may list a manifest as its own
     // referrer, or two as each other's; each is copied and asked about once.
     Set<Digest> walked = new java.util.HashSet<>(Set.of(digest));
@@ -97,7 +107,7 @@ final class ImageCopier {
       chain = chain.compose(v -> copyManifest(repository, digest, batch, Set.of()))
           .onSuccess(v -> report(batch, tagged));
     }
-    return chain.compose(v -> copyReferrers(repository, digest, walked));
+    return referrers ? chain.compose(v -> copyReferrers(repository, digest, walked)) : chain;
   }
 
   private static void report(List<String> batch, Consumer<List<String>> tagged) {

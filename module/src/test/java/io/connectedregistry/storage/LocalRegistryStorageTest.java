@@ -499,6 +499,25 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
     assertTrue(storage.blobSize("r", Digest.sha256(bytes("first-second"))).isPresent());
   }
 
+  // ---- the write lock only for what writes ----
+
+  @Test
+  void askingToLinkABlobNoRepositoryHoldsTakesNoWriteTransaction() throws Exception {
+    Digest absent = Digest.sha256(bytes("nowhere"));
+    long before = local().metadataCommits();
+    assertFalse(storage.linkExistingBlob("r", absent));
+    // A sync asks this before each download: it must not queue behind the commits of other blobs.
+    assertEquals(0, local().metadataCommits() - before, "no write transaction for a blob that is nowhere");
+    assertTrue(storage.blobSize("r", absent).isEmpty());
+
+    UploadHandle upload = storage.openUpload("a", storage.startUpload("a").id());
+    upload.append(ByteBuffer.wrap(bytes("somewhere")));
+    Digest present = Digest.sha256(bytes("somewhere"));
+    storage.commitUpload(upload, present);
+    assertTrue(storage.linkExistingBlob("r", present), "a blob another repository holds is linked");
+    assertArrayEquals(bytes("somewhere"), read("r", present));
+  }
+
   // ---- blob commits at the same moment share one commit ----
 
   @Test
@@ -545,6 +564,59 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
     for (int i = 0; i < blobs; i++) {
       assertArrayEquals(bytes("blob " + i), read("r" + i % 2, Digest.sha256(bytes("blob " + i))), "after reopening");
     }
+  }
+
+  // ---- manifests stored at the same moment share one commit ----
+
+  @Test
+  void manifestsStoredAtTheSameMomentShareOneTransactionAndAreEachDurableAndTagged() throws Exception {
+    int images = 6;
+    List<Manifest> manifests = new java.util.ArrayList<>();
+    for (int i = 0; i < images; i++) {
+      manifests.add(image(push("r" + i % 2, bytes("config " + i)), push("r" + i % 2, bytes("layer " + i))));
+    }
+    // One of them names a layer its repository lacks: refused alone, the others stored.
+    Manifest incomplete = image(push("r0", bytes("config x")), Digest.sha256(bytes("not pushed")));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(images + 1);
+    List<java.util.concurrent.Future<?>> puts = new java.util.ArrayList<>();
+    long before;
+    // Another connection holds the write lock: every put arrives while the first waits for it.
+    try (java.sql.Connection other = java.sql.DriverManager.getConnection(
+        "jdbc:sqlite:" + dir.resolve("metadata.db"));
+        java.sql.Statement s = other.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      before = local().metadataCommits();
+      for (int i = 0; i < images; i++) {
+        int n = i;
+        puts.add(pool.submit(() -> storage.putManifestTags("r" + n % 2, manifests.get(n), List.of("v" + n, "latest" + n),
+            ChangeOrigin.SYNC)));
+      }
+      puts.add(pool.submit(() -> storage.putManifest("r0", incomplete, "broken")));
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (local().manifestCommitsWaiting() < images + 1 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(images + 1, local().manifestCommitsWaiting(), "every put queued behind the lock");
+      s.execute("COMMIT");
+    }
+    for (int i = 0; i < images; i++) {
+      puts.get(i).get(20, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    java.util.concurrent.ExecutionException refused = assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> puts.get(images).get(20, java.util.concurrent.TimeUnit.SECONDS));
+    assertTrue(refused.getCause().getMessage().contains("not in r0"), refused.getCause().getMessage());
+    pool.shutdown();
+    assertEquals(1, local().metadataCommits() - before, "one transaction (one fsync) for all the manifests");
+    storage.close();
+    storage = reopen();
+    for (int i = 0; i < images; i++) {
+      for (String tag : List.of("v" + i, "latest" + i)) {
+        assertEquals(manifests.get(i).digest(), storage.manifest("r" + i % 2, Reference.parse(tag)).orElseThrow().digest(),
+            "r" + i % 2 + ":" + tag + " after reopening");
+      }
+    }
+    assertTrue(storage.manifest("r0", Reference.parse("broken")).isEmpty(), "the incomplete image left no tag");
+    assertTrue(storage.manifest("r0", Reference.parse(incomplete.digest().toString())).isEmpty());
   }
 
   /** A clock the test moves, so garbage collection's grace periods need no real waiting. */

@@ -66,6 +66,7 @@ class FirstSyncTest {
   static Path layout;
   static Digest one;
   static Digest two;
+  static Digest signature;
 
   @TempDir Path dataDir;
   WireMockServer wireMock;
@@ -96,6 +97,8 @@ class FirstSyncTest {
     tag(feed, "app/many", two, "t" + (TAGS - 1)); // moved from one to two
     delete(feed, "app/many", "t" + (TAGS - 2));
     Images.push(layout, "one", feed, "app/gone", null);
+    Images.push(layout, "two", feed, "app/signed", null);
+    signature = pushReferrer(feed, "app/signed", two);
 
     Digest plainOne = Images.push(layout, "one", plainParent.hostPort(), "plain/many", null);
     assertEquals(one, plainOne, "the same manifest bytes at both parents");
@@ -124,6 +127,31 @@ class FirstSyncTest {
         .header("Content-Type", manifest.headers().firstValue("Content-Type").orElseThrow())
         .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest.body())).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(201, put.statusCode(), put.body());
+  }
+
+  /** Pushes an untagged signature-like manifest whose subject is {@code repository@subject}. */
+  private static Digest pushReferrer(String hostPort, String repository, Digest subject) throws Exception {
+    String base = "http://" + hostPort + "/v2/" + repository;
+    byte[] empty = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Digest emptyDigest = Digest.sha256(empty);
+    HttpResponse<String> blob = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/blobs/uploads/?digest=" + emptyDigest))
+        .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(empty)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, blob.statusCode(), blob.body());
+    HttpResponse<byte[]> image = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/manifests/" + subject))
+        .header("Accept", "application/vnd.oci.image.manifest.v1+json").build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, image.statusCode());
+    String empties = "{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + emptyDigest + "\",\"size\":2}";
+    byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+        + "\"artifactType\":\"application/vnd.example.signature\",\"config\":" + empties + ",\"layers\":[" + empties
+        + "],\"subject\":{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + subject
+        + "\",\"size\":" + image.body().length + "}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Digest digest = Digest.sha256(manifest);
+    HttpResponse<String> put = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/manifests/" + digest))
+        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, put.statusCode(), put.body());
+    return digest;
   }
 
   private static void delete(String hostPort, String repository, String tag) throws Exception {
@@ -222,8 +250,8 @@ class FirstSyncTest {
         "the feed named every tag's digest: no HEAD per tag");
     assertEquals(2, requests(getRequestedFor(urlPathMatching("/v2/app/many/manifests/.*"))),
         "each distinct manifest fetched once");
-    assertEquals(2, requests(getRequestedFor(urlPathMatching("/v2/app/many/referrers/.*"))),
-        "each distinct image walked for referrers once");
+    assertEquals(0, requests(getRequestedFor(urlPathMatching("/v2/app/many/referrers/.*"))),
+        "the whole feed names every manifest of app/many, each an image a tag brings: no referrer to ask for");
     Set<Digest> blobs = new LinkedHashSet<>(blobs("app/many", one));
     blobs.addAll(blobs("app/many", two));
     assertEquals(blobs.size(), requests(getRequestedFor(urlPathMatching("/v2/app/many/blobs/.*"))),
@@ -233,6 +261,22 @@ class FirstSyncTest {
     DownstreamSync.Report next = cycle(url, "app/many");
     assertEquals(0, next.tagsCopied());
     assertEquals(1, next.requests(), "then the feed is followed: nothing new is one request");
+  }
+
+  @Test
+  void aFirstSyncFromAFeedParentAsksForReferrersWhereTheFeedNamesAManifestNoTagBrings() {
+    String url = proxy("http://127.0.0.1:" + feedPort);
+    DownstreamSync.Report report = cycle(url, "app/*");
+
+    assertEquals(Optional.of(two), local("app/signed", "two"));
+    assertWhole("app/signed", two);
+    assertTrue(storage.manifest("app/signed", Reference.parse(signature.toString())).isPresent(),
+        "the untagged signature came down with its subject");
+    assertEquals(1, report.referrers(), report.toString());
+    assertEquals(1, requests(getRequestedFor(urlPathEqualTo("/v2/app/signed/referrers/" + two))),
+        "app/signed holds a manifest no tag brings: its image is asked for referrers");
+    assertEquals(0, requests(getRequestedFor(urlPathMatching("/v2/app/(many|gone)/referrers/.*"))),
+        "repositories whose every manifest a tag brings are not");
   }
 
   @Test
