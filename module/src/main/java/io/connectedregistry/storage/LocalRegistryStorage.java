@@ -273,6 +273,11 @@ public final class LocalRegistryStorage implements RegistryStorage {
     return database.commits();
   }
 
+  /** For tests: runs on a committing thread between its blob's rename into blobs/ and its commit. */
+  void afterBlobPlaced(Runnable hook) {
+    blobCommits.afterPlacing(hook);
+  }
+
   int blobCommitsWaiting() {
     return blobCommits.waiting();
   }
@@ -406,12 +411,12 @@ public final class LocalRegistryStorage implements RegistryStorage {
   @Override
   public GcReport collectGarbage() {
     space.refresh(); // on a full disk, gives the reserve back first: collecting writes metadata too
-    return new GarbageCollector(paths, metadata, uploads, options).run();
+    return new GarbageCollector(paths, metadata, uploads, options, blobCommits::placing).run();
   }
 
   @Override
   public int expireUploads() {
-    return new GarbageCollector(paths, metadata, uploads, options).expireUploads();
+    return new GarbageCollector(paths, metadata, uploads, options, blobCommits::placing).expireUploads();
   }
 
   @Override
