@@ -105,10 +105,7 @@ final class BlobCommits {
    */
   private void place(Pending p) throws IOException {
     if (Files.exists(p.target)) {
-      // Stored already, being placed by another commit, or left by a commit whose folder fsync
-      // failed: its entry is made durable here before this row commits (checked again under the lock).
-      Fsync.directory(p.target.getParent());
-      return;
+      return; // stored already, or being placed by another commit: checked again under the lock
     }
     if (!Files.exists(p.source)) {
       p.upload.requireNotGone();
