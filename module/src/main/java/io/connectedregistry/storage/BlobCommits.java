@@ -64,9 +64,6 @@ final class BlobCommits {
    * own, and find their blob taken by it (or take what waits, their own included, next).
    */
   private final Object committing = new Object();
-  /** Digests whose commit is under way, with how many commits of each (guarded by itself). */
-  private final java.util.Map<Digest, Integer> placing = new java.util.HashMap<>();
-  private volatile Runnable afterPlacing = () -> { };
 
   BlobCommits(MetadataStore metadata) {
     this.metadata = metadata;
@@ -77,79 +74,15 @@ final class BlobCommits {
    * is committed; throws what failed it. Blocking: storage workers only.
    */
   void commit(Pending blob) throws IOException {
-    hold(blob.digest);
-    try {
-      place(blob);
-      afterPlacing.run();
-      synchronized (queue) {
-        queue.add(blob);
+    synchronized (queue) {
+      queue.add(blob);
+    }
+    synchronized (committing) {
+      if (!taken(blob)) {
+        commitWaiting(blob);
       }
-      synchronized (committing) {
-        if (!taken(blob)) {
-          commitWaiting(blob);
-        }
-      }
-      await(blob);
-    } finally {
-      release(blob.digest);
     }
-  }
-
-  /**
-   * Outside the write lock: renames the upload's file into {@code blobs/} and fsyncs the folder, so
-   * the folder fsyncs of a group run side by side on their own callers instead of one after the
-   * other under the lock (which the manifests of a sync cycle and clients' pushes wait for). The
-   * row still commits only after the file and its entry are durable; a crash before it leaves a
-   * file without a row, as before. Until the row is committed (or the commit failed) the digest is
-   * {@link #placing}: the garbage collector leaves its file alone.
-   */
-  private void place(Pending p) throws IOException {
-    if (Files.exists(p.target)) {
-      return; // stored already, or being placed by another commit: checked again under the lock
-    }
-    if (!Files.exists(p.source)) {
-      p.upload.requireNotGone();
-      throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("upload " + p.upload.id() + " was cancelled or expired");
-    }
-    Path folder = p.target.getParent();
-    Set<Path> created = new LinkedHashSet<>();
-    Fsync.createDirectories(folder, created); // only a folder missing since the store opened
-    try {
-      Files.move(p.source, p.target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new StorageException("the data folder must be on one filesystem (atomic rename failed)", e);
-    }
-    for (Path parent : created) {
-      Fsync.directory(parent);
-    }
-    Fsync.directory(folder);
-  }
-
-  private void hold(Digest digest) {
-    synchronized (placing) {
-      placing.merge(digest, 1, Integer::sum);
-    }
-  }
-
-  private void release(Digest digest) {
-    synchronized (placing) {
-      placing.computeIfPresent(digest, (d, n) -> n == 1 ? null : n - 1);
-    }
-  }
-
-  /**
-   * Whether a commit of {@code digest} is under way: its file may be in {@code blobs/} before its
-   * row. The garbage collector asks under the write lock before it removes a blob file.
-   */
-  boolean placing(Digest digest) {
-    synchronized (placing) {
-      return placing.containsKey(digest);
-    }
-  }
-
-  /** For tests: runs between a blob's placing and its commit, outside the lock. */
-  void afterPlacing(Runnable hook) {
-    afterPlacing = hook;
+    await(blob);
   }
 
   private boolean taken(Pending blob) {
@@ -199,7 +132,7 @@ final class BlobCommits {
     }
   }
 
-  /** Inside the write transaction: renames still needed, one fsync per folder, then the rows. */
+  /** Inside the write transaction: renames, one fsync per folder, then the rows. */
   private void apply(java.sql.Connection c, List<Pending> group) throws Exception {
     Set<Path> created = new LinkedHashSet<>();
     Set<Path> folders = new LinkedHashSet<>();
@@ -207,8 +140,7 @@ final class BlobCommits {
     for (Pending p : group) {
       try {
         // Under the metadata write lock: the garbage collector cannot remove this blob's file
-        // between the existence check and the insert below. Placed outside the lock already,
-        // unless the copy it found there was collected since (a row with no link): then here.
+        // between the existence check and the insert below.
         if (!Files.exists(p.target)) {
           if (!Files.exists(p.source)) {
             p.upload.requireNotGone();

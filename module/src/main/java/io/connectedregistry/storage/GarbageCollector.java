@@ -45,15 +45,8 @@ final class GarbageCollector {
   private final MetadataStore metadata;
   private final Uploads uploads;
   private final LocalRegistryStorage.Options options;
-  /**
-   * Blobs whose commit is under way ({@link BlobCommits#placing}): their files are placed before
-   * the write lock is taken, so a file without a row may be one about to get it.
-   */
-  private final java.util.function.Predicate<Digest> committing;
 
-  GarbageCollector(StoragePaths paths, MetadataStore metadata, Uploads uploads, LocalRegistryStorage.Options options,
-      java.util.function.Predicate<Digest> committing) {
-    this.committing = committing;
+  GarbageCollector(StoragePaths paths, MetadataStore metadata, Uploads uploads, LocalRegistryStorage.Options options) {
     this.paths = paths;
     this.metadata = metadata;
     this.uploads = uploads;
@@ -104,9 +97,6 @@ final class GarbageCollector {
         try (ResultSet rs = select.executeQuery()) {
           while (rs.next()) {
             Digest digest = Digest.parse(rs.getString(1));
-            if (committing.test(digest)) {
-              continue; // a commit links it again: its file may already be the new one
-            }
             Path file = paths.blob(digest);
             if (Files.exists(file)) {
               Path trash = paths.trash().resolve(digest.algorithm() + "-" + digest.hex());
@@ -154,8 +144,7 @@ final class GarbageCollector {
             continue;
           }
         }
-        // A blob being committed keeps its upload's mtime, which may be old: never by age alone.
-        if (!committing.test(digest) && Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
+        if (Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
           Files.deleteIfExists(file);
           removed++;
         }

@@ -273,11 +273,6 @@ public final class LocalRegistryStorage implements RegistryStorage {
     return database.commits();
   }
 
-  /** For tests: runs on a committing thread between its blob's rename into blobs/ and its commit. */
-  void afterBlobPlaced(Runnable hook) {
-    blobCommits.afterPlacing(hook);
-  }
-
   int blobCommitsWaiting() {
     return blobCommits.waiting();
   }
@@ -411,12 +406,12 @@ public final class LocalRegistryStorage implements RegistryStorage {
   @Override
   public GcReport collectGarbage() {
     space.refresh(); // on a full disk, gives the reserve back first: collecting writes metadata too
-    return new GarbageCollector(paths, metadata, uploads, options, blobCommits::placing).run();
+    return new GarbageCollector(paths, metadata, uploads, options).run();
   }
 
   @Override
   public int expireUploads() {
-    return new GarbageCollector(paths, metadata, uploads, options, blobCommits::placing).expireUploads();
+    return new GarbageCollector(paths, metadata, uploads, options).expireUploads();
   }
 
   @Override

@@ -493,27 +493,6 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
     assertFalse(Files.exists(file));
   }
 
-  /**
-   * A blob's file goes into blobs/ before the write lock, its row after: a collection in between
-   * must not take the file for an orphan, though it keeps its upload's (old) mtime.
-   */
-  @Test
-  void aBlobPlacedBeforeItsRowIsLeftAloneByACollectionInBetween() throws Exception {
-    byte[] content = bytes("written three hours ago, committed now");
-    Digest d = Digest.sha256(content);
-    UploadStatus upload = storage.startUpload("r");
-    GcReport[] between = new GcReport[1];
-    try (UploadHandle h = storage.openUpload("r", upload.id())) {
-      h.append(ByteBuffer.wrap(content));
-      setMtime(local().paths().uploadData(upload.id()), clock.instant().minus(Duration.ofHours(3)));
-      local().afterBlobPlaced(() -> between[0] = storage.collectGarbage());
-      storage.commitUpload(h, d);
-    }
-    assertTrue(Files.exists(local().paths().blob(d)), "the file was placed before the collection ran");
-    assertEquals(0, between[0].orphanFilesRemoved());
-    assertArrayEquals(content, read("r", d));
-  }
-
   @Test
   void aBlobSetAsideByAnInterruptedCollectionIsRestoredWhenItsRowSurvived() throws Exception {
     Digest d = push("r", bytes("precious"));
