@@ -127,70 +127,6 @@ public final class BlobFetcher {
   /** @param size the size its descriptor gives (the download stops there), or -1 when unknown */
   public Future<Result> fetch(String parentRepository, String localRepository, Digest digest, long size) {
     Context loop = vertx.getOrCreateContext();
-    if (transfers.containsKey(digest) || partial.containsKey(localRepository + "@" + digest)) {
-      return fetchInTurn(loop, parentRepository, localRepository, digest, size);
-    }
-    // A first download (a first sync's usual case): the parent is asked at once, while one
-    // worker call checks that the blob is not here and opens the upload, instead of two worker
-    // calls queued behind the cycle's commits before the request leaves.
-    Promise<Result> result = Promise.promise();
-    loop.runOnContext(v -> {
-      DirectBody direct = DirectBody.expect(loop);
-      Future<HttpClientResponse> answer = getBlob.open(parentRepository, digest, 0, direct);
-      blocking(() -> storage.blobSize(localRepository, digest).<Object>map(stored -> stored)
-          .orElseGet(() -> open(localRepository))).onComplete(local -> {
-            if (local.failed() || local.result() instanceof Long) {
-              unused(answer, direct);
-              if (local.failed()) {
-                result.fail(local.cause());
-              } else {
-                result.complete(new Result(digest, (Long) local.result(), 0, true));
-              }
-              return;
-            }
-            UploadHandle upload = (UploadHandle) local.result();
-            Transfer transfer = new Transfer(localRepository, upload.id());
-            Transfer running = transfers.putIfAbsent(digest, transfer);
-            if (running != null) {
-              // Another download of it registered meanwhile: follow that one, drop this one.
-              unused(answer, direct);
-              blocking(() -> {
-                upload.close();
-                return storage.cancelUpload(localRepository, upload.id());
-              }).transform(cancelled -> follow(running, localRepository, digest)).onComplete(result);
-              return;
-            }
-            new Download(loop, parentRepository, localRepository, digest, size, upload, transfer).run(answer, direct)
-                .onComplete(done -> {
-                  transfers.remove(digest, transfer);
-                  transfer.length.tryFail("the download of " + digest + " ended before its size was known");
-                  transfer.done.handle(done);
-                })
-                .onComplete(result);
-          });
-    });
-    return result.future();
-  }
-
-  /** A parent answer asked for at once and not needed after all: its body is dropped. */
-  private static void unused(Future<HttpClientResponse> answer, DirectBody direct) {
-    answer.onComplete(a -> {
-      direct.close();
-      if (a.succeeded()) {
-        ParentCaller.discard(a.result());
-      }
-    });
-  }
-
-  /** Waits for the download already running, then links its blob here. */
-  private Future<Result> follow(Transfer running, String localRepository, Digest digest) {
-    return running.done().compose(r -> blocking(() -> storage.linkExistingBlob(localRepository, digest))
-        .map(linked -> new Result(digest, r.size(), 0, true)));
-  }
-
-  /** The blob checked, then the upload opened (or a kept one reopened), then the parent asked. */
-  private Future<Result> fetchInTurn(Context loop, String parentRepository, String localRepository, Digest digest,
-      long size) {
     return blocking(() -> storage.blobSize(localRepository, digest).orElse(-1L)).compose(stored -> {
       if (stored >= 0) {
         return Future.succeededFuture(new Result(digest, stored, 0, true));
@@ -199,7 +135,8 @@ public final class BlobFetcher {
       Transfer running = transfers.putIfAbsent(digest, transfer);
       if (running != null) {
         // Already coming down (for another image, another repository or a pull): once is enough.
-        return follow(running, localRepository, digest);
+        return running.done().compose(r -> blocking(() -> storage.linkExistingBlob(localRepository, digest))
+            .map(linked -> new Result(digest, r.size(), 0, true)));
       }
       String key = localRepository + "@" + digest;
       String kept = partial.remove(key);
@@ -300,48 +237,40 @@ public final class BlobFetcher {
       return result.future();
     }
 
-    /** With the parent's answer to a request from byte 0 already asked for (on this loop). */
-    Future<Result> run(Future<HttpClientResponse> answer, DirectBody direct) {
-      answer.onComplete(opened -> answered(opened, direct, 0));
-      return result.future();
-    }
-
     private void request() {
       long offset = upload.size();
       DirectBody direct = DirectBody.expect(loop);
-      getBlob.open(parentRepository, digest, offset, direct).onComplete(opened -> answered(opened, direct, offset));
-    }
-
-    private void answered(io.vertx.core.AsyncResult<HttpClientResponse> opened, DirectBody direct, long offset) {
-      if (opened.failed()) {
-        direct.close();
-        discard(opened.cause());
-        return;
-      }
-      HttpClientResponse response = opened.result();
-      boolean whole = response.statusCode() == 200;
-      if (whole && offset > 0 || !whole && GetBlob.rangeStart(response) != offset) {
-        // The parent ignored the range (or answered another one): start over from byte 0.
-        LOG.debug("parent answered {} to a resume of {} at {}; restarting", response.statusCode(), digest, offset);
-        restart().onComplete(r -> {
-          if (r.failed()) {
-            direct.close();
-            ParentCaller.discard(response);
-            discard(r.cause());
-          } else if (whole) {
-            stream(response, direct);
-          } else if (++stalled > MAX_STALLED_RESUMES) {
-            direct.close();
-            ParentCaller.discard(response);
-            discard(new ParentStatusException("GET", "blob " + digest, 206, null, "parent keeps answering another range"));
-          } else {
-            direct.close();
-            ParentCaller.discard(response).onComplete(d -> request());
-          }
-        });
-        return;
-      }
-      stream(response, direct);
+      getBlob.open(parentRepository, digest, offset, direct).onComplete(opened -> {
+        if (opened.failed()) {
+          direct.close();
+          discard(opened.cause());
+          return;
+        }
+        HttpClientResponse response = opened.result();
+        boolean whole = response.statusCode() == 200;
+        if (whole && offset > 0 || !whole && GetBlob.rangeStart(response) != offset) {
+          // The parent ignored the range (or answered another one): start over from byte 0.
+          LOG.debug("parent answered {} to a resume of {} at {}; restarting", response.statusCode(), digest, offset);
+          restart().onComplete(r -> {
+            if (r.failed()) {
+              direct.close();
+              ParentCaller.discard(response);
+              discard(r.cause());
+            } else if (whole) {
+              stream(response, direct);
+            } else if (++stalled > MAX_STALLED_RESUMES) {
+              direct.close();
+              ParentCaller.discard(response);
+              discard(new ParentStatusException("GET", "blob " + digest, 206, null, "parent keeps answering another range"));
+            } else {
+              direct.close();
+              ParentCaller.discard(response).onComplete(d -> request());
+            }
+          });
+          return;
+        }
+        stream(response, direct);
+      });
     }
 
     /** Cancels the upload and opens a fresh, empty one. */

@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,32 +80,6 @@ class DirectBodyTest {
     assertEquals(blob.length, storage.blobSize(REPO, digest).orElseThrow()); // committed: digest checked
     assertEquals(List.of("null"), marks, "the parent saw the request once, without the mark");
     assertEquals(divertedBefore + 1, DirectBody.diverted(), "the body came the direct way");
-  }
-
-  /**
-   * A first download asks the parent at once: the storage worker, busy with a cycle's commits,
-   * checks the blob and opens the upload meanwhile, instead of holding the request back.
-   */
-  @Test
-  void aFirstDownloadAsksTheParentWhileTheStorageWorkerIsBusy() throws Exception {
-    byte[] blob = new byte[64 * 1024];
-    new Random(11).nextBytes(blob);
-    Digest digest = Digest.sha256(blob);
-    CountDownLatch asked = new CountDownLatch(1);
-    parent.on("/v2/" + REPO + "/blobs/" + digest, request -> {
-      asked.countDown();
-      request.response().putHeader("Content-Length", Integer.toString(blob.length)).end(Buffer.buffer(blob));
-    });
-    WorkerExecutor one = vertx.createSharedWorkerExecutor("one-storage-worker", 1);
-    // The only storage worker is taken until the parent has been asked (10 s at most).
-    io.vertx.core.Future<Boolean> busy = one.executeBlocking(() -> asked.await(10, TimeUnit.SECONDS), false);
-
-    BlobFetcher.Result result = Await.result(new BlobFetcher(caller, storage, one, new TransferCounter())
-        .fetch(REPO, REPO, digest, blob.length));
-
-    assertTrue(Await.result(busy), "the parent was asked while the storage worker was busy");
-    assertFalse(result.alreadyPresent());
-    assertEquals(blob.length, storage.blobSize(REPO, digest).orElseThrow());
   }
 
   /**
