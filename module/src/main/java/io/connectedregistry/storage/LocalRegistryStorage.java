@@ -103,6 +103,7 @@ public final class LocalRegistryStorage implements RegistryStorage {
       // The folder above the data folder may not be ours to read (and so to fsync): created plainly.
       PrivateFiles.folder(paths.root());
       Fsync.createDirectories(paths.blobsRoot());
+      createShardFolders(paths);
       Fsync.createDirectories(paths.trash());
       lockChannel = FileChannel.open(paths.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock;
@@ -132,6 +133,31 @@ public final class LocalRegistryStorage implements RegistryStorage {
     } catch (RuntimeException e) {
       closeQuietly(lockChannel);
       throw e;
+    }
+  }
+
+  /**
+   * Creates the sha256 shard folders that are missing (all of them in a new store, or in one made
+   * before they were made up front), each entry fsynced into {@code blobs/sha256} by one fsync.
+   * Otherwise the first blob into each folder created it and fsynced its parent under the
+   * metadata write lock, a first sync doing so for most of its blobs. The garbage collector removes
+   * files only, never these folders; a folder missing all the same is created by the commit.
+   */
+  private static void createShardFolders(StoragePaths paths) throws IOException {
+    List<Path> shards = paths.sha256Shards();
+    java.util.Set<Path> toSync = new java.util.LinkedHashSet<>();
+    Fsync.createDirectories(shards.get(0).getParent(), toSync);
+    java.util.Set<Path> present;
+    try (var list = Files.list(shards.get(0).getParent())) {
+      present = list.collect(Collectors.toSet());
+    }
+    for (Path shard : shards) {
+      if (!present.contains(shard)) {
+        Fsync.createDirectories(shard, toSync);
+      }
+    }
+    for (Path folder : toSync) {
+      Fsync.directory(folder);
     }
   }
 

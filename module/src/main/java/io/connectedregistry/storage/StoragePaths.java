@@ -12,7 +12,8 @@ import java.nio.file.Path;
  *   auth.db (+ -wal, -shm)       SQLite: tokens, scope maps, password hashes (auth.AuthStore)
  *   token-signing.key            HS256 key of the Bearer tokens (auth.TokenService)
  *   sync-state.json, sync-status.json   connected registry: cursor, synced tags, status (sync)
- *   blobs/sha256/ab/abcdef...    committed blobs, content-addressed, immutable, fsynced
+ *   blobs/sha256/ab/abcdef...    committed blobs, content-addressed, immutable, fsynced (the 256
+ *                                folders 00..ff exist from the store's creation on)
  *   blobs/sha512/..              (same for sha512)
  *   uploads/UUID/data            an upload in progress: bytes received so far
  *   uploads/UUID/repository      the repository it was started in (and its start time = mtime)
@@ -46,6 +47,19 @@ public final class StoragePaths {
 
   public Path blob(Digest digest) {
     return blobsRoot().resolve(digest.algorithm()).resolve(digest.hex().substring(0, 2)).resolve(digest.hex());
+  }
+
+  /**
+   * The 256 folders a sha256 blob can go into ({@code blobs/sha256/00} to {@code ff}), which the
+   * store keeps from its creation on: a blob commit then creates no folder under the write lock.
+   */
+  java.util.List<Path> sha256Shards() {
+    Path sha256 = blobsRoot().resolve("sha256");
+    java.util.List<Path> shards = new java.util.ArrayList<>(256);
+    for (int i = 0; i < 256; i++) {
+      shards.add(sha256.resolve(String.format("%02x", i)));
+    }
+    return shards;
   }
 
   public Path uploadsRoot() {

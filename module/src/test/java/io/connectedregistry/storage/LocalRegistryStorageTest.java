@@ -128,6 +128,28 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
   }
 
   @Test
+  void everyShardFolderOfSha256BlobsExistsFromTheStartAndComesBackAtOpen() throws Exception {
+    Path sha256 = dir.resolve("blobs/sha256");
+    assertEquals(256, shardFolders(sha256), "a new store has its 256 shard folders");
+    Digest d = push("r", bytes("content"));
+    assertEquals(256, shardFolders(sha256), "a blob commit created no folder");
+    clock.advance(Duration.ofHours(2));
+    storage.deleteBlob("r", d);
+    storage.collectGarbage();
+    assertEquals(256, shardFolders(sha256), "garbage collection leaves the folders");
+    storage.close();
+    Files.delete(sha256.resolve("0a"));
+    storage = reopen();
+    assertEquals(256, shardFolders(sha256), "a store that lacks one gets it back at open");
+  }
+
+  private static long shardFolders(Path sha256) throws Exception {
+    try (var list = Files.list(sha256)) {
+      return list.filter(Files::isDirectory).filter(p -> p.getFileName().toString().matches("[0-9a-f]{2}")).count();
+    }
+  }
+
+  @Test
   void aSecondProcessCannotOpenTheSameDataFolder() {
     StorageException e = assertThrows(StorageException.class, this::reopen);
     assertTrue(e.getMessage().contains("in use"), e.getMessage());
