@@ -154,6 +154,10 @@ final class BlobCommits {
             throw new StorageException("the data folder must be on one filesystem (atomic rename failed)", e);
           }
           folders.add(folder);
+        } else {
+          // Stored already, or left by a commit whose folder fsync failed after its rename: its
+          // entry may not be durable yet, and this row must not commit before it is.
+          folders.add(p.target.getParent());
         }
         placed.add(p);
       } catch (IOException | RuntimeException e) {

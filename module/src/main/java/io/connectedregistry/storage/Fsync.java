@@ -9,6 +9,9 @@ import java.nio.file.StandardOpenOption;
 
 /** Durability helpers: what a 201 promises must survive a power cut. */
 public final class Fsync {
+  /** Tests only: told of every folder fsynced, to check that a commit made an entry durable. */
+  static volatile java.util.function.Consumer<Path> folderSynced = p -> { };
+
   private Fsync() {}
 
   /**
@@ -59,6 +62,7 @@ public final class Fsync {
   public static void directory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
+      folderSynced.accept(dir);
     } catch (IOException e) {
       // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
       if (!String.valueOf(e.getMessage()).contains("Is a directory")) {

@@ -143,6 +143,27 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
     assertEquals(256, shardFolders(sha256), "a store that lacks one gets it back at open");
   }
 
+  /**
+   * A commit whose folder fsync failed after its rename leaves the file in blobs/ with no row; the
+   * next commit of the same digest finds it there and must make its entry durable before its row.
+   */
+  @Test
+  void aBlobFileAlreadyInPlaceHasItsFolderFsyncedBeforeItsRowCommits() throws Exception {
+    byte[] content = bytes("left by a failed commit");
+    Digest digest = Digest.sha256(content);
+    Path file = dir.resolve("blobs/sha256").resolve(digest.hex().substring(0, 2)).resolve(digest.hex());
+    Files.write(file, content);
+    List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Fsync.folderSynced = synced::add;
+    try {
+      assertEquals(digest, push("r", content));
+    } finally {
+      Fsync.folderSynced = p -> { };
+    }
+    assertTrue(synced.contains(file.getParent()), () -> "folders fsynced: " + synced);
+    assertTrue(storage.blobSize("r", digest).isPresent());
+  }
+
   private static long shardFolders(Path sha256) throws Exception {
     try (var list = Files.list(sha256)) {
       return list.filter(Files::isDirectory).filter(p -> p.getFileName().toString().matches("[0-9a-f]{2}")).count();
