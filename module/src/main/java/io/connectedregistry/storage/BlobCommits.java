@@ -7,13 +7,10 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Makes uploads visible as blobs, several at once (a group commit). Each blob's data is fsynced by
@@ -29,7 +26,7 @@ import java.util.concurrent.ExecutionException;
  *
  * <p>One blob's failure (its upload cancelled meanwhile, a failed rename) fails that blob alone;
  * a failure of the folder fsync or of the commit fails every blob of that group (nothing of it
- * committed).
+ * committed). The queue and the hand-off between callers are {@link GroupCommit}'s.
  */
 final class BlobCommits {
   /** Blobs one commit takes at most: the write lock it holds stays short for a client's push. */
@@ -43,9 +40,6 @@ final class BlobCommits {
     final String repository;
     final Digest digest;
     final long size;
-    final CompletableFuture<Void> done = new CompletableFuture<>();
-    /** Set under the queue's lock when a commit takes it. */
-    boolean taken;
 
     Pending(UploadHandle upload, Path source, Path target, String repository, Digest digest, long size) {
       this.upload = upload;
@@ -58,15 +52,11 @@ final class BlobCommits {
   }
 
   private final MetadataStore metadata;
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by itself
-  /**
-   * Held by the caller whose commit runs: the others wait here, not in a transaction of their
-   * own, and find their blob taken by it (or take what waits, their own included, next).
-   */
-  private final Object committing = new Object();
+  private final GroupCommit<Pending, Void> group;
 
   BlobCommits(MetadataStore metadata) {
     this.metadata = metadata;
+    this.group = new GroupCommit<>(metadata, MAX_PER_COMMIT, this::apply);
   }
 
   /**
@@ -74,70 +64,21 @@ final class BlobCommits {
    * is committed; throws what failed it. Blocking: storage workers only.
    */
   void commit(Pending blob) throws IOException {
-    synchronized (queue) {
-      queue.add(blob);
-    }
-    synchronized (committing) {
-      if (!taken(blob)) {
-        commitWaiting(blob);
-      }
-    }
-    await(blob);
-  }
-
-  private boolean taken(Pending blob) {
-    synchronized (queue) {
-      return blob.taken;
-    }
+    group.commit(blob);
   }
 
   /** Blobs waiting to be committed: what the next commit takes. */
   int waiting() {
-    synchronized (queue) {
-      return queue.size();
-    }
-  }
-
-  private void commitWaiting(Pending blob) {
-    List<Pending> group = new ArrayList<>();
-    try {
-      metadata.write(c -> {
-        take(group);
-        apply(c, group);
-        return null;
-      });
-      for (Pending p : group) {
-        p.done.complete(null); // no-op for one that failed alone
-      }
-    } catch (RuntimeException | Error e) {
-      for (Pending p : group) {
-        p.done.completeExceptionally(e);
-      }
-      synchronized (queue) {
-        if (queue.remove(blob)) {
-          throw e; // the write failed before it took anything, this blob included
-        }
-      }
-    }
-  }
-
-  /** Takes what waits (this caller's blob, unless another commit took it already). */
-  private void take(List<Pending> group) {
-    synchronized (queue) {
-      while (!queue.isEmpty() && group.size() < MAX_PER_COMMIT) {
-        Pending p = queue.poll();
-        p.taken = true;
-        group.add(p);
-      }
-    }
+    return group.waiting();
   }
 
   /** Inside the write transaction: renames, one fsync per folder, then the rows. */
-  private void apply(java.sql.Connection c, List<Pending> group) throws Exception {
+  private void apply(java.sql.Connection c, List<GroupCommit.Member<Pending, Void>> members) throws Exception {
     Set<Path> created = new LinkedHashSet<>();
     Set<Path> folders = new LinkedHashSet<>();
     List<Pending> placed = new ArrayList<>();
-    for (Pending p : group) {
+    for (GroupCommit.Member<Pending, Void> m : members) {
+      Pending p = m.item;
       try {
         // Under the metadata write lock: the garbage collector cannot remove this blob's file
         // between the existence check and the insert below.
@@ -161,7 +102,7 @@ final class BlobCommits {
         }
         placed.add(p);
       } catch (IOException | RuntimeException e) {
-        p.done.completeExceptionally(e);
+        m.fail(e);
       }
     }
     // After every rename, so the first fsync writes them all; before any row is committed. New
@@ -174,36 +115,6 @@ final class BlobCommits {
     }
     for (Pending p : placed) {
       metadata.insertBlobAndLink(c, p.repository, p.digest, p.size);
-    }
-  }
-
-  private static void await(Pending blob) throws IOException {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          blob.done.get();
-          return;
-        } catch (InterruptedException e) {
-          interrupted = true; // the commit is under way: wait for its outcome all the same
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          if (cause instanceof IOException io) {
-            throw io;
-          }
-          if (cause instanceof RuntimeException runtime) {
-            throw runtime;
-          }
-          if (cause instanceof Error error) {
-            throw error;
-          }
-          throw new StorageException("blob commit failed", cause);
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 }
