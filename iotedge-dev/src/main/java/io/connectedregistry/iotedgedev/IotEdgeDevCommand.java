@@ -107,7 +107,6 @@ public final class IotEdgeDevCommand implements Runnable {
       }
       ControlApi control = new ControlApi(hub);
       int port = control.start(controlPort).toCompletionStage().toCompletableFuture().get();
-      new ControlFile("http://127.0.0.1:" + port, control.token()).write(controlFile);
 
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -138,6 +137,8 @@ public final class IotEdgeDevCommand implements Runnable {
           writePrivate(envDir.resolve(name + ".connection-string.env"), csEnv);
         }
       }
+      // Last: whoever waits for the control file (scripts, tests) then finds every env file too.
+      new ControlFile("http://127.0.0.1:" + port, control.token()).write(controlFile);
       out.println();
       out.println("# Ctrl-C stops it. From another shell: java -jar iotedge-dev.jar desired --patch '{...}' | invoke --method NAME | twin | modules");
       stopped.await();
