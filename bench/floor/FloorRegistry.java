@@ -60,6 +60,7 @@ public final class FloorRegistry {
   static final Pattern TAGS = Pattern.compile("/v2/(.+)/tags/list");
   static final long MAX_QUEUED = Math.min(8L << 20, Runtime.getRuntime().maxMemory() / 16);
   static final int MAX_MANIFEST = 4 << 20;
+  static final ThreadLocal<ByteBuffer> STAGING = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(128 * 1024));
 
   static Vertx vertx;
   static Path data;
@@ -449,7 +450,16 @@ public final class FloorRegistry {
         req.pause();
       }
       if (start) {
-        blocking(this::drain);
+        blocking(this::drain).onFailure(t -> {
+          t.printStackTrace();
+          synchronized (this) {
+            fail(t);
+            queue.clear();
+            queued = 0;
+            draining = false;
+            wake();
+          }
+        });
       }
     }
 
@@ -480,18 +490,28 @@ public final class FloorRegistry {
           batch = queue;
           queue = new ArrayList<>();
         }
-        ByteBuffer[] bufs = new ByteBuffer[batch.size()];
+        // Heap buffers: the JDK would copy each into a temporary direct buffer of its own size
+        // (cached per thread, up to the 32 MiB direct limit: OutOfMemoryError); one 128 KiB
+        // direct buffer per worker does that copy instead, as the registry's UploadHandle does.
+        ByteBuffer staging = STAGING.get();
         long length = 0;
-        for (int i = 0; i < bufs.length; i++) {
-          bufs[i] = ((BufferInternal) batch.get(i)).getByteBuf().nioBuffer();
-          md.update(bufs[i].duplicate());
-          length += bufs[i].remaining();
-        }
         try {
-          for (long done = 0; done < length; ) {
-            done += ch.write(bufs);
+          for (Buffer buf : batch) {
+            ByteBuffer b = ((BufferInternal) buf).getByteBuf().nioBuffer();
+            md.update(b.duplicate());
+            length += b.remaining();
+            while (b.hasRemaining()) {
+              if (!staging.hasRemaining()) {
+                writeFully(staging);
+              }
+              int n = Math.min(staging.remaining(), b.remaining());
+              staging.put(b.slice(b.position(), n));
+              b.position(b.position() + n);
+            }
           }
+          writeFully(staging);
         } catch (IOException e) {
+          staging.clear();
           fail(e);
         }
         synchronized (this) {
@@ -518,6 +538,14 @@ public final class FloorRegistry {
         paused = null;
         pausedContext.runOnContext(v -> r.resume());
       }
+    }
+
+    private void writeFully(ByteBuffer staging) throws IOException {
+      staging.flip();
+      while (staging.hasRemaining()) {
+        ch.write(staging);
+      }
+      staging.clear();
     }
 
     /** On a worker. */
