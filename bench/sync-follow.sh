@@ -12,12 +12,14 @@
 # The pushes take about a minute per child.
 #
 # usage: bench/sync-follow.sh -a JAR_A [-b JAR_B] [-n RUNS]
-# Environment: JAVA_OPTS (default @module/small-device.jvmopts), SHARED_TOOLS, TMPDIR.
+# Environment: JAVA_OPTS (default @module/small-device.jvmopts; the parent's and A's), JAVA_OPTS_B
+# (B's, default JAVA_OPTS: with -b the same jar, another JVM setting), SHARED_TOOLS, TMPDIR.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 TOOLS=${SHARED_TOOLS:-$REPO/../shared/tools}
 JAVA_OPTS=${JAVA_OPTS:-@$REPO/module/small-device.jvmopts}
+JAVA_OPTS_B=${JAVA_OPTS_B:-$JAVA_OPTS}
 A= B= N=1
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -65,13 +67,14 @@ cycle() {
 }
 line() { jq -r '"\(.lastCycle.durationMillis) ms, \(.lastCycle.requests) requests, \(.lastCycle.tagsCopied) tags, \(.syncState)"' <<<"$1"; }
 
-child() { # label jar run
+child() { # label jar run [java options]
+  local opts=${4:-$JAVA_OPTS}
   local d; d=$(mktemp -d "$WORK/child.XXXX"); local p; p=$(port)
   printf 'parent: {endpoint: "http://127.0.0.1:%s"}\nsync: {repositories: ["bench/sync/*", "bench/%s/*"], schedule: "0 0 1 1 *"}\n' \
     "$PPORT" "new-$3-${1,,}" > "$d/c.yaml"
   local l0; l0=$(load)
   # shellcheck disable=SC2086
-  java $JAVA_OPTS -jar "$2" --data "$d/data" --listen "127.0.0.1:$p" --config "$d/c.yaml" --log-level Warning > "$d/log" 2>&1 &
+  java $opts -jar "$2" --data "$d/data" --listen "127.0.0.1:$p" --config "$d/c.yaml" --log-level Warning > "$d/log" 2>&1 &
   local pid=$!; PIDS+=($pid)
   local first; first=$(cycle "$pid" "$p" none) || { tail -3 "$d/log" >&2; exit 1; }
   echo "  $1 run $3 first cycle (cold):      $(line "$first")   load $l0"
@@ -84,7 +87,8 @@ child() { # label jar run
   rm -rf "$d"
 }
 echo "A=$A"; [[ -n $B ]] && echo "B=$B"; echo "JAVA_OPTS=$JAVA_OPTS; $(nproc) cpus"
+[[ $JAVA_OPTS_B == "$JAVA_OPTS" ]] || echo "JAVA_OPTS_B=$JAVA_OPTS_B"
 for r in $(seq "$N"); do
   child A "$A" "$r"
-  [[ -n $B ]] && child B "$B" "$r"
+  [[ -n $B ]] && child B "$B" "$r" "$JAVA_OPTS_B"
 done
