@@ -91,11 +91,12 @@ public final class DownstreamSync {
   private final java.time.Duration messageTtl;
   private final java.time.Clock clock;
   /**
-   * The failing change that came without a usable timestamp, and when it first failed here: its
-   * age for {@code messageTtl} (in memory; after a restart it starts again). Sync context only.
+   * Failing changes that came without a usable timestamp, by sequence, and when each first failed
+   * here: their age for {@code messageTtl} (in memory; after a restart it starts again). One per
+   * repository of a page at most (each repository's changes stop at their first failure);
+   * dropped once the cursor passes them.
    */
-  private long failingSequence = -1;
-  private java.time.Instant failingSince;
+  private final Map<Long, java.time.Instant> failingSince = new java.util.concurrent.ConcurrentHashMap<>();
   /** The parent's feed head as last listed; -1 before any feed page (or from a parent without a feed). */
   private volatile long feedHead = -1;
   /** Tags a client changed here that the upstream queue has yet to settle with the parent. */
@@ -596,15 +597,29 @@ public final class DownstreamSync {
         return save();
       }
       feedHead = page.head();
-      Future<Void> chain = Future.succeededFuture();
+      // Each repository's changes apply in the feed's order, and repositories side by side (a
+      // change never depends on another repository's). In one chain, 60 new images took 2 s.
+      Map<String, List<ListChanges.Change>> byRepository = new LinkedHashMap<>();
       for (ListChanges.Change change : page.changes()) {
-        chain = chain.compose(v -> stopped() ? Future.succeededFuture() : apply(change));
+        byRepository.computeIfAbsent(String.valueOf(change.repository()), r -> new ArrayList<>()).add(change);
       }
-      return chain.compose(v -> {
+      AtomicLong firstNotApplied = new AtomicLong(Long.MAX_VALUE);
+      List<Callable<Future<Void>>> chains = new ArrayList<>();
+      for (List<ListChanges.Change> changes : byRepository.values()) {
+        chains.add(() -> applyInOrder(changes).map(sequence -> {
+          firstNotApplied.accumulateAndGet(sequence, Math::min);
+          return (Void) null;
+        }));
+      }
+      return Bounded.all(chains, parallelImages).compose(v -> {
+        // Every change before the first one not applied was applied, whichever its repository:
+        // the cursor passes them; those applied after it come again next cycle (idempotent).
+        long through = firstNotApplied.get() == Long.MAX_VALUE ? page.last() : firstNotApplied.get() - 1;
+        state.cursor(Math.max(state.cursor(), through));
+        failingSince.keySet().removeIf(sequence -> sequence <= state.cursor());
         if (stopped()) {
           return save();
         }
-        state.cursor(Math.max(state.cursor(), page.last()));
         return save().compose(s -> page.more() && feedPages < MAX_FEED_PAGES_PER_CYCLE
             ? new ListChanges(caller, PAGE_SIZE).after(state.cursor())
                 .compose(next -> next.isEmpty() ? Future.succeededFuture() : applyFeed(next.get()))
@@ -613,15 +628,39 @@ public final class DownstreamSync {
     }
 
     /**
-     * Applies one change; on success the cursor may pass it. A change that fails (a parent error,
+     * Applies one repository's changes in order until one fails or the cycle stops; returns the
+     * sequence of the first change not applied, or {@link Long#MAX_VALUE} when all were.
+     */
+    Future<Long> applyInOrder(List<ListChanges.Change> changes) {
+      long[] firstNotApplied = {Long.MAX_VALUE};
+      Future<Void> chain = Future.succeededFuture();
+      for (ListChanges.Change change : changes) {
+        chain = chain.compose(v -> {
+          if (firstNotApplied[0] != Long.MAX_VALUE || stopped()) {
+            firstNotApplied[0] = Math.min(firstNotApplied[0], change.sequence());
+            return Future.succeededFuture();
+          }
+          return apply(change).map(applied -> {
+            if (!applied) {
+              firstNotApplied[0] = change.sequence();
+            }
+            return (Void) null;
+          });
+        });
+      }
+      return chain.map(v -> firstNotApplied[0]);
+    }
+
+    /**
+     * Applies one change: true when the cursor may pass it. A change that fails (a parent error,
      * or values off the OCI grammar) stops the feed here, to keep the changes in order, until it
      * is older than {@code messageTtl}; then it is given up, reported as expired.
      */
-    Future<Void> apply(ListChanges.Change change) {
+    Future<Boolean> apply(ListChanges.Change change) {
       String repository = change.repository();
       boolean named = validName(repository);
       if ((change.invalid() == null || named) && (repository == null || !inScope(repository))) {
-        return advance(change);
+        return Future.succeededFuture(true);
       }
       if (named) {
         repositories.add(repository);
@@ -634,14 +673,15 @@ public final class DownstreamSync {
       } catch (RuntimeException e) {
         applied = Future.failedFuture(e);
       }
-      return applied.compose(v -> advance(change))
+      return applied.map(v -> true)
           .recover(e -> {
             if (e instanceof ParentUnavailableException) {
-              return Future.failedFuture(e); // stop here; the cursor stays before this change
+              stopped = true; // the other repositories' changes stop too
+              return Future.failedFuture(e); // stop here; the cursor stays before this page
             }
             if (e instanceof ParentStatusException status && status.status() == 404) {
               // Gone at the parent since (a later change says so): nothing to copy.
-              return advance(change);
+              return Future.succeededFuture(true);
             }
             java.time.Instant now = clock.instant();
             java.time.Instant since = failingSince(change, now);
@@ -653,11 +693,11 @@ public final class DownstreamSync {
                   + e.getMessage());
               LOG.error("giving up change {} ({}, {}): older than sync.messageTtl {} and still"
                   + " failing: {}", change.sequence(), change.describe(), made, messageTtl, e.toString());
-              return advance(change);
+              return Future.succeededFuture(true);
             }
             // Stop at the first failed change so it is retried next cycle, in order.
             stopped = true;
-            return recordFailure(String.valueOf(repository), change.tag(), e);
+            return recordFailure(String.valueOf(repository), change.tag(), e).map(v -> false);
           });
     }
 
@@ -682,16 +722,7 @@ public final class DownstreamSync {
       if (change.timestamp() != null) {
         return change.timestamp();
       }
-      if (failingSequence != change.sequence()) {
-        failingSequence = change.sequence();
-        failingSince = now;
-      }
-      return failingSince;
-    }
-
-    Future<Void> advance(ListChanges.Change change) {
-      state.cursor(Math.max(state.cursor(), change.sequence()));
-      return Future.succeededFuture();
+      return failingSince.computeIfAbsent(change.sequence(), s -> now);
     }
 
     // ---- helpers ----

@@ -61,6 +61,13 @@ final class ImageCopier {
   private final Counts counts;
   /** Blob downloads in progress in this cycle, by digest. */
   private final Map<Digest, Future<Void>> downloading = new ConcurrentHashMap<>();
+  /**
+   * Images ({@code repository@digest}) whose referrers this cycle asked for already: a feed brings
+   * an image's {@code manifest_put} and then its {@code tag_set}, and each copied it with its
+   * referrers (one request more per image). A referrer pushed after the first asking comes as a
+   * {@code manifest_put} of its own.
+   */
+  private final Set<String> referrersAsked = ConcurrentHashMap.newKeySet();
 
   ImageCopier(ParentCaller caller, BlobFetcher blobs, RegistryStorage storage, WorkerExecutor worker,
       Counts counts) {
@@ -192,7 +199,11 @@ final class ImageCopier {
   }
 
   private Future<Void> copyReferrers(String repository, Digest subject, Set<Digest> walked) {
-    return listReferrers.list(repository, subject).compose(found -> {
+    String image = repository + "@" + subject;
+    if (!referrersAsked.add(image)) {
+      return Future.succeededFuture();
+    }
+    return listReferrers.list(repository, subject).onFailure(e -> referrersAsked.remove(image)).compose(found -> {
       found.ifPresent(listing -> counts.refused.addAll(listing.refused()));
       Future<Void> chain = Future.succeededFuture();
       for (Descriptor referrer : found.map(Listing::entries).orElse(List.of())) {

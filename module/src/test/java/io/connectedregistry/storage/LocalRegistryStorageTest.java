@@ -479,6 +479,22 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
     Path reserve = local().paths().spaceReserve();
     assertEquals(8L * 1024 * 1024, Files.size(reserve), "half the floor, at most 8 MiB");
     assertFalse(storage.diskSpace().isLow());
+    // Neither a deduplicating nor a compressing file system may store it in less.
+    byte[] bytes = Files.readAllBytes(reserve);
+    java.util.Set<java.nio.ByteBuffer> blocks = new java.util.HashSet<>();
+    for (int at = 0; at < bytes.length; at += 4096) {
+      blocks.add(java.nio.ByteBuffer.wrap(bytes, at, 4096).slice());
+    }
+    assertEquals(bytes.length / 4096, blocks.size(), "every 4 KiB block of the reserve differs");
+    java.util.zip.Deflater deflater = new java.util.zip.Deflater();
+    deflater.setInput(bytes);
+    deflater.finish();
+    byte[] out = new byte[bytes.length + 1024];
+    int compressed = 0;
+    while (!deflater.finished()) {
+      compressed += deflater.deflate(out);
+    }
+    assertTrue(compressed > bytes.length * 0.99, "compresses to " + compressed + " of " + bytes.length);
     storage.close();
     storage = openWithFloor(0);
     assertFalse(Files.exists(reserve));

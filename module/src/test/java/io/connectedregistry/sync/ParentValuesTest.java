@@ -228,6 +228,92 @@ class ParentValuesTest {
     assertEquals(good, storage.manifest("ttl/app", Reference.parse("good")).orElseThrow().digest());
   }
 
+  /**
+   * Repositories' changes apply side by side: a slow image of one repository does not hold back
+   * another's. Each repository's stay in order, and the cursor passes every change once applied.
+   */
+  @Test
+  void changesOfDifferentRepositoriesApplySideBySide() throws Exception {
+    service = service();
+    serviceCycle();
+    Digest slow = push("ttl/slow", "v1", "side-slow");
+    Digest quick = push("ttl/quick", "v1", "side-quick");
+    Digest slowNext = push("ttl/slow", "v2", "side-slow-next");
+    int delay = 2000;
+    wireMock.stubFor(get(urlPathEqualTo("/v2/ttl/slow/manifests/" + slow)).atPriority(1)
+        .willReturn(aResponse().proxiedFrom("http://127.0.0.1:" + parentPort).withFixedDelay(delay)));
+    feedAfter(0, 3,
+        change(1, "ttl/slow", "v1", slow.toString(), clock.now),
+        change(2, "ttl/quick", "v1", quick.toString(), clock.now),
+        change(3, "ttl/slow", "v2", slowNext.toString(), clock.now));
+    feedAfter(3, 3);
+
+    JsonObject status = serviceCycle();
+
+    assertEquals("Succeeded", status.getString("syncState"), status.encode());
+    assertEquals(3L, status.getLong("cursor"));
+    assertEquals(quick, storage.manifest("ttl/quick", Reference.parse("v1")).orElseThrow().digest());
+    assertEquals(slowNext, storage.manifest("ttl/slow", Reference.parse("v2")).orElseThrow().digest());
+    long slowAsked = wireMock.findAll(getRequestedFor(urlPathEqualTo("/v2/ttl/slow/manifests/" + slow)))
+        .get(0).getLoggedDate().getTime();
+    long quickAsked = wireMock.findAll(getRequestedFor(urlPathEqualTo("/v2/ttl/quick/manifests/" + quick)))
+        .get(0).getLoggedDate().getTime();
+    long slowNextAsked = wireMock.findAll(getRequestedFor(urlPathEqualTo("/v2/ttl/slow/manifests/" + slowNext)))
+        .get(0).getLoggedDate().getTime();
+    assertTrue(quickAsked < slowAsked + delay,
+        "ttl/quick's image was asked for " + (quickAsked - slowAsked) + " ms after ttl/slow's, whose answer took "
+            + delay + " ms: it waited for it");
+    assertTrue(slowNextAsked >= slowAsked + delay,
+        "ttl/slow's second change waits for its first: asked " + (slowNextAsked - slowAsked) + " ms after it");
+  }
+
+  /** A feed's manifest_put and then tag_set of one image: its referrers are asked for once. */
+  @Test
+  void anImagePutThenTaggedInTheFeedIsAskedForReferrersOnce() throws Exception {
+    service = service();
+    serviceCycle();
+    Digest image = push("ttl/app", "v1", "put-then-tag");
+    feedAfter(0, 2,
+        new JsonObject().put("sequence", 1).put("repository", "ttl/app").put("action", "manifest_put")
+            .put("digest", image.toString()).put("timestamp", clock.now.toString()),
+        change(2, "ttl/app", "v1", image.toString(), clock.now));
+    feedAfter(2, 2);
+
+    JsonObject status = serviceCycle();
+
+    assertEquals("Succeeded", status.getString("syncState"), status.encode());
+    assertEquals(image, storage.manifest("ttl/app", Reference.parse("v1")).orElseThrow().digest());
+    assertEquals(1, wireMock.findAll(getRequestedFor(urlPathEqualTo("/v2/ttl/app/referrers/" + image))).size(),
+        "the tag_set finds the image here, its referrers asked for by the manifest_put");
+  }
+
+  /** A change that fails holds the cursor before it, whatever another repository applied after it. */
+  @Test
+  void aFailingChangeHoldsTheCursorBeforeItAcrossRepositories() throws Exception {
+    service = service();
+    serviceCycle();
+    Digest one = push("ttl/app", "one", "across-one");
+    Digest two = push("ttl/app", "two", "across-two");
+    feedAfter(0, 3,
+        change(1, "ttl/app", "one", one.toString(), clock.now),
+        change(2, "ttl/other", "bad", "sha256:not-a-digest", clock.now),
+        change(3, "ttl/app", "two", two.toString(), clock.now));
+    feedAfter(1, 3,
+        change(2, "ttl/other", "bad", "sha256:not-a-digest", clock.now),
+        change(3, "ttl/app", "two", two.toString(), clock.now));
+
+    JsonObject failing = serviceCycle();
+
+    assertEquals("Failed", failing.getString("syncState"), failing.encode());
+    assertTrue(lastError(failing).contains("ttl/other:bad"), failing.encode());
+    assertEquals(one, storage.manifest("ttl/app", Reference.parse("one")).orElseThrow().digest());
+    assertEquals(1L, failing.getLong("cursor"), "the cursor stops before the failed change, in feed order");
+    wireMock.resetRequests();
+    serviceCycle();
+    assertEquals(1, wireMock.findAll(getRequestedFor(urlPathEqualTo("/_connected/v1/changes"))
+        .withQueryParam("after", equalTo("1"))).size(), "the next cycle reads the feed from there again");
+  }
+
   /** Bad names and tags older than the TTL: given up at once, and never asked of the parent. */
   @Test
   void badNamesAndTagsInTheFeedAreNeverRequested() throws Exception {
