@@ -14,6 +14,11 @@
 #     small-device    java @module/small-device.jvmopts -jar JAR   (user options: no launcher)
 #     small-launcher  CONNECTED_REGISTRY_JVM=small-device java -jar JAR
 #     off             CONNECTED_REGISTRY_JVM=off java -jar JAR   (the JVM's own defaults)
+#     floor           bench/floor/FloorRegistry.java (the least Java 17 + Vert.x registry doing the
+#                     benchmark's work; bench/floor/README.md) with the JVM options of the launcher's
+#                     default profile (launcher/default.jvmopts without its comments: what `java -jar`
+#                     gets, minus the class archive the launcher records)
+#     floor-small     FloorRegistry with @module/small-device.jvmopts
 #   -b OLD_JAR      also `plain` with another build (before/after), same run
 # Environment: JAR (default module/target/connected-registry.jar).
 set -euo pipefail
@@ -33,6 +38,14 @@ done
 [[ -n $OLD ]] && SETTINGS+=(before-plain)
 OUT=$HERE/results/memory-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
+if [[ " ${SETTINGS[*]} " == *" floor"* ]]; then
+  # compiled once per sitting, against the same jar (Vert.x is inside it); no io.connectedregistry class used
+  mkdir -p "$OUT/floor-classes"
+  javac -nowarn -cp "$JAR" -d "$OUT/floor-classes" "$HERE/floor/FloorRegistry.java" 2> "$OUT/floor-javac.log" ||
+    { cat "$OUT/floor-javac.log" >&2; echo "memory.sh: FloorRegistry does not compile" >&2; exit 1; }
+  grep -v '^[[:space:]]*#' "$REPO/module/src/main/resources/io/connectedregistry/launcher/default.jvmopts" |
+    grep -v '^[[:space:]]*$' > "$OUT/floor-default.jvmopts"
+fi
 echo "peak RSS under bench/run.sh --quick, $(date -u +%FT%TZ), commit $(git -C "$REPO" rev-parse --short HEAD), $(nproc) cpu" | tee "$OUT/summary.txt"
 printf '%-4s %-15s %10s %10s %7s %12s  %s\n' run setting ours_MiB dist_MiB ratio ours_at_end load | tee -a "$OUT/summary.txt"
 for r in $(seq "$RUNS"); do
@@ -44,6 +57,10 @@ for r in $(seq "$RUNS"); do
       small-launcher) envs=(CONNECTED_REGISTRY_JVM=small-device) ;;
       off) envs=(CONNECTED_REGISTRY_JVM=off) ;;
       before-plain) jar=$OLD ;;
+      floor | floor-small)
+        f=$OUT/floor-default.jvmopts; [[ $s == floor-small ]] && f=$REPO/module/small-device.jvmopts
+        envs=(FLOOR_OPTS="$f" FLOOR_CP="$OUT/floor-classes:$JAR" OURS_HEALTH=/v2/
+              OURS_CMD='java @"$FLOOR_OPTS" -cp "$FLOOR_CP" FloorRegistry "$PORT" "$DATA"') ;;
       *) echo "memory.sh: unknown setting $s" >&2; exit 2 ;;
     esac
     load0=$(cut -d' ' -f1 /proc/loadavg)
