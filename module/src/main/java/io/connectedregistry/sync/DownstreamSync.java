@@ -583,6 +583,7 @@ public final class DownstreamSync {
     void storeOf(ListChanges.Page page) {
       String before = state.store();
       if (state.storeSeen(page.store())) {
+        failingSince.clear(); // sequences of another log: none of them is failing here
         LOG.warn("the parent's change feed now counts in store {}, not {} that the cursor came from"
             + " (its metadata was recreated or restored, or another registry answers there):"
             + " listing everything again", page.store(), before);
