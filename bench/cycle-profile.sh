@@ -25,16 +25,11 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-PPORT=$(port)
-# shellcheck disable=SC2086
-java $JAVA_OPTS -jar "$JAR" --data "$WORK/parent" --listen "127.0.0.1:$PPORT" --log-level Warning > "$WORK/parent.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 150); do curl -fs "http://127.0.0.1:$PPORT/healthz" >/dev/null && break; sleep 0.1; done
+# shellcheck source=bench/mirror-parent.sh
+. "$HERE/mirror-parent.sh"
+start_parent "$JAR"
 echo "== seeding the parent" >&2
-for r in $(seq -w 1 20); do for t in 1 2 3; do
-  "$TOOLS/make-image.sh" -q -o "$WORK/img" -t "r$r-v$t" -l "4M@bench-r$r" -l 512K -s "bench-r$r-v$t" >/dev/null
-  skopeo copy -q --dest-tls-verify=false oci:"$WORK/img":"r$r-v$t" "docker://127.0.0.1:$PPORT/bench/sync/r$r:v$t"
-done; done
+push_mirror sync bench
 
 categories() { # perf.data -> one line per kind, share of the child's samples
   perf report -i "$1" --no-children --sort comm,dso,sym --stdio -g none --percent-limit 0 2>/dev/null | python3 -c '

@@ -36,22 +36,11 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-# push PREFIX SEED: 20 x 3 images of the mirror's shape under bench/PREFIX/rNN:vT
-push() {
-  local r t
-  for r in $(seq -w 1 20); do for t in 1 2 3; do
-    "$TOOLS/make-image.sh" -q -o "$WORK/img" -t "r$r-v$t" -l "4M@$2-r$r" -l 512K -s "$2-r$r-v$t" >/dev/null
-    skopeo copy -q --dest-tls-verify=false oci:"$WORK/img":"r$r-v$t" "docker://127.0.0.1:$PPORT/bench/$1/r$r:v$t"
-  done; done
-}
-
-PPORT=$(port)
-# shellcheck disable=SC2086
-java $JAVA_OPTS -jar "$A" --data "$WORK/parent" --listen "127.0.0.1:$PPORT" --log-level Warning > "$WORK/parent.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 150); do curl -fs "http://127.0.0.1:$PPORT/healthz" >/dev/null && break; sleep 0.1; done
+# shellcheck source=bench/mirror-parent.sh
+. "$HERE/mirror-parent.sh"
+start_parent "$A"
 echo "== seeding the parent" >&2
-push sync bench
+push_mirror sync bench
 
 # cycle PID PORT PREVIOUS_START: waits for a finished cycle that copied tags and started after PREVIOUS_START
 cycle() {
@@ -78,7 +67,7 @@ child() { # label jar run [java options]
   local pid=$!; PIDS+=($pid)
   local first; first=$(cycle "$pid" "$p" none) || { tail -3 "$d/log" >&2; exit 1; }
   echo "  $1 run $3 first cycle (cold):      $(line "$first")   load $l0"
-  push "new-$3-${1,,}" "new-$3-${1,,}"
+  push_mirror "new-$3-${1,,}" "new-$3-${1,,}"
   local l1; l1=$(load)
   curl -fs -X POST "http://127.0.0.1:$p/_connected/v1/sync" >/dev/null
   local next; next=$(cycle "$pid" "$p" "$(jq -r .lastSyncStartTime <<<"$first")") || { tail -3 "$d/log" >&2; exit 1; }

@@ -55,16 +55,11 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-PPORT=$(port)
-# shellcheck disable=SC2086
-java $JAVA_OPTS -jar "$A" --data "$WORK/parent" --listen "127.0.0.1:$PPORT" --log-level Warning > "$WORK/parent.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 150); do curl -fs "http://127.0.0.1:$PPORT/healthz" >/dev/null && break; sleep 0.1; done
+# shellcheck source=bench/mirror-parent.sh
+. "$HERE/mirror-parent.sh"
+start_parent "$A"
 echo "== seeding the parent" >&2
-for r in $(seq -w 1 20); do for t in 1 2 3; do
-  "$TOOLS/make-image.sh" -q -o "$WORK/img" -t "r$r-v$t" -l "4M@bench-r$r" -l 512K -s "bench-r$r-v$t" >/dev/null
-  skopeo copy -q --dest-tls-verify=false oci:"$WORK/img":"r$r-v$t" "docker://127.0.0.1:$PPORT/bench/sync/r$r:v$t"
-done; done
+push_mirror sync bench
 skopeo copy -q --dest-tls-verify=false oci:"$WORK/img":r01-v1 "docker://127.0.0.1:$PPORT/bench/many:t0"
 M=$(curl -fs -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$PPORT/v2/bench/many/manifests/t0")
 seq 1 1000 | xargs -P 8 -I{} curl -fs -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \

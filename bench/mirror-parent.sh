@@ -1,0 +1,22 @@
+# bench/mirror-parent.sh - sourced by the sync scripts (sync-pairs.sh, sync-follow.sh,
+# cycle-profile.sh): a parent (this project, on loopback) and bench/sync.sh's mirror content.
+# Needs WORK, TOOLS, JAVA_OPTS and a PIDS array set by the caller, and its port() function.
+
+# start_parent JAR: starts the parent on a free port, sets PPORT, waits until it answers.
+start_parent() {
+  PPORT=$(port)
+  # shellcheck disable=SC2086
+  java $JAVA_OPTS -jar "$1" --data "$WORK/parent" --listen "127.0.0.1:$PPORT" --log-level Warning > "$WORK/parent.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 150); do curl -fs "http://127.0.0.1:$PPORT/healthz" >/dev/null && break; sleep 0.1; done
+}
+
+# push_mirror PREFIX SEED: 20 repositories x 3 tags at bench/PREFIX/rNN:vT, each repository a 4 MiB
+# base layer (seeded SEED-rNN) and each tag 512 KiB of its own; the last image stays in $WORK/img.
+push_mirror() {
+  local r t
+  for r in $(seq -w 1 20); do for t in 1 2 3; do
+    "$TOOLS/make-image.sh" -q -o "$WORK/img" -t "r$r-v$t" -l "4M@$2-r$r" -l 512K -s "$2-r$r-v$t" >/dev/null
+    skopeo copy -q --dest-tls-verify=false oci:"$WORK/img":"r$r-v$t" "docker://127.0.0.1:$PPORT/bench/$1/r$r:v$t"
+  done; done
+}
