@@ -20,16 +20,9 @@ N=1
 JAR=${1:-$REPO/module/target/connected-registry.jar}
 for c in java jcmd perf skopeo curl jq python3; do command -v $c >/dev/null || { echo "cycle-profile.sh: needs $c" >&2; exit 1; }; done
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cycle-profile.XXXXXX")
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-
 # shellcheck source=bench/mirror-parent.sh
 . "$HERE/mirror-parent.sh"
-start_parent "$JAR"
-echo "== seeding the parent" >&2
-push_mirror sync bench
+seed_parent "$JAR"
 
 categories() { # perf.data -> one line per kind, share of the child's samples
   perf report -i "$1" --no-children --sort comm,dso,sym --stdio -g none --percent-limit 0 2>/dev/null | python3 -c '

@@ -1,6 +1,12 @@
 # bench/mirror-parent.sh - sourced by the sync scripts (sync-pairs.sh, sync-follow.sh,
 # cycle-profile.sh): a parent (this project, on loopback) and bench/sync.sh's mirror content.
-# Needs WORK, TOOLS, JAVA_OPTS and a PIDS array set by the caller, and its port() function.
+# Needs WORK, TOOLS and JAVA_OPTS set by the caller. Every process started goes into PIDS, and
+# all of them are stopped, and WORK deleted, when the script exits.
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
 
 # start_parent JAR: starts the parent on a free port, sets PPORT, waits until it answers.
 start_parent() {
@@ -9,6 +15,13 @@ start_parent() {
   java $JAVA_OPTS -jar "$1" --data "$WORK/parent" --listen "127.0.0.1:$PPORT" --log-level Warning > "$WORK/parent.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 150); do curl -fs "http://127.0.0.1:$PPORT/healthz" >/dev/null && break; sleep 0.1; done
+}
+
+# seed_parent JAR: the parent started, with the mirror content at bench/sync/*.
+seed_parent() {
+  start_parent "$1"
+  echo "== seeding the parent" >&2
+  push_mirror sync bench
 }
 
 # push_mirror PREFIX SEED: 20 repositories x 3 tags at bench/PREFIX/rNN:vT, each repository a 4 MiB

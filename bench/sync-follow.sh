@@ -30,17 +30,10 @@ done
 [[ -f $A && ( -z $B || -f $B ) ]] || { echo "sync-follow.sh: -a (and -b) must name jars" >&2; exit 2; }
 for c in java skopeo curl jq python3; do command -v $c >/dev/null || { echo "sync-follow.sh: needs $c" >&2; exit 1; }; done
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sync-follow.XXXXXX")
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 load() { awk '{print $1}' /proc/loadavg; }
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-
 # shellcheck source=bench/mirror-parent.sh
 . "$HERE/mirror-parent.sh"
-start_parent "$A"
-echo "== seeding the parent" >&2
-push_mirror sync bench
+seed_parent "$A"
 
 # cycle PID PORT PREVIOUS_START: waits for a finished cycle that copied tags and started after PREVIOUS_START
 cycle() {

@@ -31,7 +31,6 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -f $A && -f $B ]] || { echo "sync-pairs.sh: -a and -b must name two jars" >&2; exit 2; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sync-pairs.XXXXXX")
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 load() { awk '{print $1}' /proc/loadavg; }
 # CPU ms per thread group of a process: "stem ms" lines (stem = the name without its number)
 threads() {
@@ -51,15 +50,9 @@ for k, v in ms.items():
     print(k, v)
 PY
 }
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-
 # shellcheck source=bench/mirror-parent.sh
 . "$HERE/mirror-parent.sh"
-start_parent "$A"
-echo "== seeding the parent" >&2
-push_mirror sync bench
+seed_parent "$A"
 skopeo copy -q --dest-tls-verify=false oci:"$WORK/img":r01-v1 "docker://127.0.0.1:$PPORT/bench/many:t0"
 M=$(curl -fs -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$PPORT/v2/bench/many/manifests/t0")
 seq 1 1000 | xargs -P 8 -I{} curl -fs -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
