@@ -108,6 +108,7 @@ t0=$(now)
 start_ours child "$CPORT" "$WORK/child.yaml"
 CPID=${PIDS[-1]}
 S=$(wait_synced "$CPORT"); t1=$(now)
+OURS_CPU=$(awk '{print ($14+$15)*10}' "/proc/$CPID/stat") # ms of CPU since the JVM started
 [[ $(jq -r .syncState <<<"$S") == Succeeded ]] || { echo "sync failed: $S" >&2; exit 1; }
 OURS=$(jq -r '.lastCycle.durationMillis / 1000' <<<"$S"); OURS_WALL=$(secs "$t0" "$t1")
 TAGS=$(jq -r '.lastCycle.tagsCopied' <<<"$S"); BYTES=$(jq -r '.lastCycle.bytes' <<<"$S")
@@ -126,9 +127,10 @@ javac -nowarn -cp "$JAR" -d "$WORK/floor-classes" "$HERE/floor/FloorSync.java" 2
   { cat "$WORK/floor-javac.log" >&2; echo "sync.sh: FloorSync does not compile" >&2; exit 1; }
 FL0=$(load); t0=$(now)
 # shellcheck disable=SC2086
-java $JAVA_OPTS -cp "$WORK/floor-classes:$JAR" FloorSync "http://127.0.0.1:$PPORT" bench/sync/ "$WORK/floor" > "$WORK/floor.log" 2>&1 ||
+/usr/bin/time -o "$WORK/floor.cpu" -f '%U %S' java $JAVA_OPTS -cp "$WORK/floor-classes:$JAR" FloorSync "http://127.0.0.1:$PPORT" bench/sync/ "$WORK/floor" > "$WORK/floor.log" 2>&1 ||
   { cat "$WORK/floor.log" >&2; echo "sync.sh: FloorSync failed" >&2; exit 1; }
 t1=$(now); FLOOR_WALL=$(secs "$t0" "$t1")
+FLOOR_CPU=$(awk '{printf "%.0f", ($1+$2)*1000}' "$WORK/floor.cpu")
 FLINE=$(grep '^done ' "$WORK/floor.log") || { cat "$WORK/floor.log" >&2; echo "sync.sh: FloorSync printed no result" >&2; exit 1; }
 fval() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$FLINE"; }
 FLOOR=$(awk -v ms="$(fval ms)" 'BEGIN{printf "%.3f", ms/1000}')
@@ -151,8 +153,9 @@ say '  copied %s tags, %s bytes, blobs fetched %s, linked %s; every manifest ver
 say '%-50s %9ss %9ss %8s   load %s' "  floor: FloorSync.java (from its ready)" "$FLOOR" "$SKOPEO" "$(ratio "$FLOOR" "$SKOPEO")" "$FL0"
 say '%-50s %9ss %9ss %8s' "  floor (wall, incl. JVM start)" "$FLOOR_WALL" "$SKOPEO" "$(ratio "$FLOOR_WALL" "$SKOPEO")"
 say '  ours / floor: %s (cycle / from ready), %s (wall)' "$(ratio "$OURS" "$FLOOR")" "$(ratio "$OURS_WALL" "$FLOOR_WALL")"
-say '  floor: %s requests, %s images, %s blobs, %s bytes, %s fsyncs (%s ms in fsync, summed over threads); every manifest and blob verified' \
-  "$(fval requests)" "$(fval images)" "$(fval blobs)" "$(fval bytes)" "$(fval fsyncs)" "$(fval fsync_ms)"
+say '  CPU of the whole process (JVM start included): ours %s ms (until synced), floor %s ms (until it exits)' "$OURS_CPU" "$FLOOR_CPU"
+say '  floor: %s requests (ours %s), %s images, %s blobs, %s bytes, %s fsyncs (%s ms in fsync, summed over threads); every manifest and blob verified' \
+  "$(fval requests)" "$(jq -r '.lastCycle.requests' <<<"$S")" "$(fval images)" "$(fval blobs)" "$(fval bytes)" "$(fval fsyncs)" "$(fval fsync_ms)"
 say '  target: full sync (cycle) <= 0.3 x skopeo sync'
 fi
 
