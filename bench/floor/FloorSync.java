@@ -57,9 +57,10 @@ import java.util.regex.Pattern;
  * more than min(8 MiB, heap/16) of it wait, or while all downloads together hold more than
  * min(32 MiB, heap/4): the registry's UploadWriteStream bounds); at its end the digest is compared
  * with the descriptor's, the file fsynced, renamed into DATA/blobs/sha256/HEX and that folder
- * fsynced. Every disk access and all hashing run on the worker pool, never on the event loop.
- * At the end it prints one line (ms since ready, requests, images, blobs, bytes) and exits 0; on
- * any failure it prints why and exits 1.
+ * fsynced. A folder fsync covers every rename into it made before it began, so renames at the same
+ * moment share one (as the registry's group commits do). Every disk access and all hashing run on
+ * the worker pool, never on the event loop. At the end it prints one line (ms since ready,
+ * requests, images, blobs, bytes, fsyncs) and exits 0; on any failure it prints why and exits 1.
  *
  * <p>What it does less than the registry's cycle (each makes the floor lower): no database (files
  * only: DATA/manifests/sha256/HEX, DATA/repos/NAME/_tags/TAG), no change feed (and no cursor to
@@ -102,6 +103,7 @@ public final class FloorSync {
   static final AtomicLong backlog = new AtomicLong();
   /** Every blob download of this run, by digest: a blob is downloaded once. */
   static final Map<String, Future<Void>> downloads = new ConcurrentHashMap<>();
+  static final Map<Path, Folder> folders = new ConcurrentHashMap<>();
 
   public static void main(String[] args) throws Exception {
     if (args.length != 3) {
@@ -517,7 +519,7 @@ public final class FloorSync {
       ch.close();
       Path dir = data.resolve("blobs/sha256");
       Files.move(tmp, dir.resolve(digest.substring(7)), StandardCopyOption.ATOMIC_MOVE);
-      fsync(dir);
+      renamedInto(dir);
       blobs.incrementAndGet();
       bytes.addAndGet(size);
       return null;
@@ -551,7 +553,39 @@ public final class FloorSync {
       force(ch);
     }
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    fsync(target.getParent());
+    renamedInto(target.getParent());
+  }
+
+  /**
+   * After a rename into {@code dir}: returns once an fsync of {@code dir} that began after the rename
+   * has ended. One fsync covers every rename made before it began (a group commit, as the registry's
+   * BlobCommits fsyncs each folder once for the blobs committed together).
+   */
+  static void renamedInto(Path dir) throws IOException {
+    Folder f = folders.computeIfAbsent(dir, d -> new Folder());
+    long mine;
+    synchronized (f) {
+      mine = ++f.renames;
+    }
+    synchronized (f.fsyncing) {
+      long covers;
+      synchronized (f) {
+        if (f.synced >= mine) {
+          return;
+        }
+        covers = f.renames;
+      }
+      fsync(dir);
+      synchronized (f) {
+        f.synced = covers;
+      }
+    }
+  }
+
+  static final class Folder {
+    final Object fsyncing = new Object(); // one fsync of the folder at a time
+    long renames; // guarded by this
+    long synced; // renames covered by an ended fsync; guarded by this
   }
 
   /** Makes the folder and any missing parent, each made one fsynced into its parent. */
