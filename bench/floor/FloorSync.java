@@ -111,6 +111,10 @@ public final class FloorSync {
       System.exit(2);
     }
     URI parent = URI.create(args[0]);
+    if (!"http".equals(parent.getScheme()) || parent.getHost() == null) {
+      System.err.println("FloorSync: PARENT_URL must be http://HOST[:PORT] (no TLS here)");
+      System.exit(2);
+    }
     String prefix = args[1];
     data = Path.of(args[2]).toAbsolutePath();
     for (String d : List.of("blobs/sha256", "manifests/sha256", "repos", "tmp")) {
@@ -119,7 +123,7 @@ public final class FloorSync {
     vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1)
         .setKeepAlive(true).setMaxChunkSize(CHUNK).setDefaultHost(parent.getHost())
-        .setDefaultPort(parent.getPort()), new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
+        .setDefaultPort(parent.getPort() < 0 ? 80 : parent.getPort()), new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
     // Everything below runs on this one event loop (and the worker pool): no locks between tasks.
     context = vertx.getOrCreateContext();
     System.out.println("ready");
