@@ -71,7 +71,7 @@ for r in $(seq "$N"); do
   for _ in $(seq 3000); do
     s=$(curl -fs "http://127.0.0.1:$p/_connected/v1/status" || true)
     [[ $(jq -r '(.syncState == "Succeeded" or .syncState == "Failed") and ((.lastCycle.tagsCopied // 0) > 0)' <<<"${s:-null}") == true ]] && break
-    sleep 0.05
+    sleep "$POLL"
   done
   kill -INT "$perfpid"; wait "$perfpid" || true
   jcmd "$pid" Compiler.perfmap >/dev/null 2>&1 || true

@@ -43,7 +43,7 @@ cycle() {
     s=$(curl -fs "http://127.0.0.1:$2/_connected/v1/status" || true)
     [[ $(jq -r --arg prev "$3" '(.syncState == "Succeeded" or .syncState == "Failed") and ((.lastCycle.tagsCopied // 0) > 0)
         and (.lastSyncStartTime != $prev)' <<<"${s:-null}") == true ]] && break
-    sleep 0.05
+    sleep "$POLL"
   done
   echo "$s"
 }

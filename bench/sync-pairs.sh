@@ -68,12 +68,14 @@ child() { # label jar scope [java options] -> one line
   "${run[@]}" $opts -jar "$2" --data "$d/data" --listen "127.0.0.1:$p" --config "$d/c.yaml" --log-level $level > "$d/log" 2>&1 &
   local pid=$!
   local s= ready=
+  # Ready at once (the cycle starts then: PROFILE's first snapshot), then the status every $POLL s.
+  for _ in $(seq 3000); do curl -fs "http://127.0.0.1:$p/healthz" >/dev/null && break; sleep 0.01; done
   for _ in $(seq 3000); do
     kill -0 "$pid" 2>/dev/null || { echo "sync-pairs.sh: the child exited" >&2; tail -3 "$d/log" >&2; exit 1; }
     s=$(curl -fs "http://127.0.0.1:$p/_connected/v1/status" || true)
     if [[ -n $PROFILE && -z $ready && -n $s ]]; then ready=1; threads "$(jpid "$pid")" > "$d/cpu0"; threads "${PIDS[0]}" > "$d/pcpu0"; fi
     if [[ $(jq -r '(.syncState == "Succeeded" or .syncState == "Failed") and ((.lastCycle.tagsCopied // 0) > 0)' <<<"${s:-null}") == true ]]; then break; fi
-    sleep 0.05
+    sleep "$POLL"
   done
   [[ -n $PROFILE ]] && { threads "$(jpid "$pid")" > "$d/cpu1"; threads "${PIDS[0]}" > "$d/pcpu1"; }
   if [[ -n $FSYNC ]]; then kill $(pgrep -P "$pid") 2>/dev/null || true; fi

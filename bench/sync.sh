@@ -57,6 +57,9 @@ start_ours() { # name port [config] [extra JVM options]
   for _ in $(seq 150); do curl -fs "http://127.0.0.1:$2/healthz" >/dev/null && return; sleep 0.1; done
   echo "sync.sh: $1 did not start" >&2; exit 1
 }
+# Seconds between two reads of a child's status while its cycle runs (bench/mirror-parent.sh says
+# why not faster: the figures come from the status, and each read costs the child CPU).
+POLL=${POLL:-0.25}
 wait_synced() { # port [jq condition] -> prints the status JSON once a cycle has ended
   # The condition picks the cycle that did the work: a scheduled cycle may follow the first at
   # once when the first crossed a minute boundary, and then lastCycle describes that one.
@@ -65,7 +68,7 @@ wait_synced() { # port [jq condition] -> prints the status JSON once a cycle has
     s=$(curl -fs "http://127.0.0.1:$1/_connected/v1/status" || true)
     st=$(jq -r '.syncState // ""' <<<"$s")
     if [[ $st == Succeeded || $st == Failed ]] && [[ $(jq -r "if .lastCycle then ($cond) else false end" <<<"$s") == true ]]; then echo "$s"; return; fi
-    sleep 0.05
+    sleep "$POLL"
   done
   echo "sync.sh: no sync result on $1" >&2; exit 1
 }
@@ -187,10 +190,10 @@ first_many many-plain "$DPORT"; read -r PLAIN_MS PLAIN_REQ PLAIN_COPIED PLAIN_LO
 S1=$(curl -fs "http://127.0.0.1:$MPORT/_connected/v1/status")
 START_BEFORE=$(jq -r .lastSyncStartTime <<<"$S1")
 curl -fs -X POST "http://127.0.0.1:$MPORT/_connected/v1/sync" >/dev/null
-for _ in $(seq 200); do
+for _ in $(seq 400); do
   S2=$(curl -fs "http://127.0.0.1:$MPORT/_connected/v1/status")
   [[ $(jq -r .lastSyncStartTime <<<"$S2") != "$START_BEFORE" && $(jq -r .syncState <<<"$S2") != Syncing ]] && break
-  sleep 0.05
+  sleep "$POLL"
 done
 RESYNC=$(jq -r '.lastCycle.durationMillis' <<<"$S2"); REQS=$(jq -r '.lastCycle.requests' <<<"$S2")
 say 'parent with %s tags of one image (one repository)' "$WANT"

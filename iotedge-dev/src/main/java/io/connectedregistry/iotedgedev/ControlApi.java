@@ -173,7 +173,7 @@ final class ControlApi {
     req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toString())
         .onComplete(v -> {
           if (status == 413) {
-            req.end().onComplete(ended -> req.connection().close());
+            Bodies.closeOnceRead(req); // the rest of the body is not wanted: this connection ends
           }
         });
   }

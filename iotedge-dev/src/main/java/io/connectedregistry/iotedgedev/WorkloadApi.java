@@ -153,18 +153,7 @@ final class WorkloadApi {
         .putHeader("Content-Type", "application/json")
         .putHeader("Connection", "close")
         .end(body.toString())
-        .onComplete(v -> {
-          if (status == 413 && !req.isEnded()) {
-            // The client is still sending the body it announced (Bodies drains it): closing with
-            // its bytes unread resets the socket, and the client may lose the 413 before reading
-            // it (WorkloadApiTest, about 1 run in 5). Close once the body has come.
-            req.endHandler(ended -> req.connection().close());
-          } else {
-            // The body was read already (req.end() here threw "Request has already been read"):
-            // close once the answer is written.
-            req.connection().close();
-          }
-        });
+        .onComplete(v -> Bodies.closeOnceRead(req));
   }
 
   private static ObjectNode message(String text) {

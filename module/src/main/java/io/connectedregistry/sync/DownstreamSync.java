@@ -69,6 +69,8 @@ public final class DownstreamSync {
    * carries on from the cursor, so a parent whose feed says "more" forever cannot hold a cycle.
    */
   private static final int MAX_FEED_PAGES_PER_CYCLE = 100;
+  /** Changes remembered as applied beyond a held cursor (~80 bytes each); past it, applied again. */
+  private static final int MAX_APPLIED_AHEAD = 10_000;
 
   /** What one cycle did. {@code complete} is false when it stopped at a safe point. */
   public record Report(boolean feed, int repositories, long tagsCopied, long tagsDeleted,
@@ -97,6 +99,13 @@ public final class DownstreamSync {
    * dropped once the cursor passes them.
    */
   private final Map<Long, java.time.Instant> failingSince = new java.util.concurrent.ConcurrentHashMap<>();
+  /**
+   * Changes applied beyond the cursor, by sequence: while a failing change holds the cursor, the
+   * cycles read the feed from it again and skip these instead of applying them (and asking the
+   * parent) once more. In memory (after a restart they are applied again: idempotent), dropped
+   * once the cursor passes them, at most {@link #MAX_APPLIED_AHEAD}.
+   */
+  private final Set<Long> appliedAhead = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** The parent's feed head as last listed; -1 before any feed page (or from a parent without a feed). */
   private volatile long feedHead = -1;
   /** Tags a client changed here that the upstream queue has yet to settle with the parent. */
@@ -198,6 +207,10 @@ public final class DownstreamSync {
     final long requestsBefore = caller.requestsSent();
     final Set<String> repositories = Collections.synchronizedSet(new HashSet<>());
     volatile boolean stopped;
+    /** Repositories with a change that failed in this cycle: their later changes wait (feed order). */
+    final Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The first feed change of this cycle not applied (failed, held or stopped), over all pages. */
+    final AtomicLong firstNotApplied = new AtomicLong(Long.MAX_VALUE);
     boolean feed;
     /** The parent's store changed while the feed was folded: this cycle's copy is not followed from. */
     boolean storeChanged;
@@ -584,6 +597,7 @@ public final class DownstreamSync {
       String before = state.store();
       if (state.storeSeen(page.store())) {
         failingSince.clear(); // sequences of another log: none of them is failing here
+        appliedAhead.clear();
         LOG.warn("the parent's change feed now counts in store {}, not {} that the cursor came from"
             + " (its metadata was recreated or restored, or another registry answers there):"
             + " listing everything again", page.store(), before);
@@ -604,7 +618,6 @@ public final class DownstreamSync {
       for (ListChanges.Change change : page.changes()) {
         byRepository.computeIfAbsent(String.valueOf(change.repository()), r -> new ArrayList<>()).add(change);
       }
-      AtomicLong firstNotApplied = new AtomicLong(Long.MAX_VALUE);
       List<Callable<Future<Void>>> chains = new ArrayList<>();
       for (List<ListChanges.Change> changes : byRepository.values()) {
         chains.add(() -> applyInOrder(changes).map(sequence -> {
@@ -614,36 +627,47 @@ public final class DownstreamSync {
       }
       return Bounded.all(chains, parallelImages).compose(v -> {
         // Every change before the first one not applied was applied, whichever its repository:
-        // the cursor passes them; those applied after it come again next cycle (idempotent).
+        // the cursor passes them. Those applied after it are remembered (appliedAhead), so the
+        // cycles that read the feed from the cursor again skip them.
         long through = firstNotApplied.get() == Long.MAX_VALUE ? page.last() : firstNotApplied.get() - 1;
         state.cursor(Math.max(state.cursor(), through));
         failingSince.keySet().removeIf(sequence -> sequence <= state.cursor());
+        appliedAhead.removeIf(sequence -> sequence <= state.cursor());
         if (stopped()) {
           return save();
         }
+        // The next page follows this one, not the cursor: a held cursor would read this page again.
         return save().compose(s -> page.more() && feedPages < MAX_FEED_PAGES_PER_CYCLE
-            ? new ListChanges(caller, PAGE_SIZE).after(state.cursor())
+            ? new ListChanges(caller, PAGE_SIZE).after(page.last())
                 .compose(next -> next.isEmpty() ? Future.succeededFuture() : applyFeed(next.get()))
             : Future.succeededFuture());
       });
     }
 
     /**
-     * Applies one repository's changes in order until one fails or the cycle stops; returns the
-     * sequence of the first change not applied, or {@link Long#MAX_VALUE} when all were.
+     * Applies one repository's changes in order until one fails (that repository then waits, in
+     * this cycle's later pages too) or the cycle stops; returns the sequence of the first change
+     * not applied, or {@link Long#MAX_VALUE} when all were. A change applied in an earlier cycle
+     * beyond a held cursor is skipped.
      */
     Future<Long> applyInOrder(List<ListChanges.Change> changes) {
       long[] firstNotApplied = {Long.MAX_VALUE};
+      String repository = String.valueOf(changes.get(0).repository());
       Future<Void> chain = Future.succeededFuture();
       for (ListChanges.Change change : changes) {
         chain = chain.compose(v -> {
-          if (firstNotApplied[0] != Long.MAX_VALUE || stopped()) {
+          if (firstNotApplied[0] != Long.MAX_VALUE || held.contains(repository) || stopped()) {
             firstNotApplied[0] = Math.min(firstNotApplied[0], change.sequence());
+            return Future.succeededFuture();
+          }
+          if (appliedAhead.contains(change.sequence())) {
             return Future.succeededFuture();
           }
           return apply(change).map(applied -> {
             if (!applied) {
               firstNotApplied[0] = change.sequence();
+            } else if (appliedAhead.size() < MAX_APPLIED_AHEAD) {
+              appliedAhead.add(change.sequence());
             }
             return (Void) null;
           });
@@ -654,8 +678,9 @@ public final class DownstreamSync {
 
     /**
      * Applies one change: true when the cursor may pass it. A change that fails (a parent error,
-     * or values off the OCI grammar) stops the feed here, to keep the changes in order, until it
-     * is older than {@code messageTtl}; then it is given up, reported as expired.
+     * or values off the OCI grammar) holds its repository's later changes, to keep them in order,
+     * and the cursor before it, until it is older than {@code messageTtl}; then it is given up,
+     * reported as expired. Other repositories' changes go on (the parent unreachable stops all).
      */
     Future<Boolean> apply(ListChanges.Change change) {
       String repository = change.repository();
@@ -696,8 +721,8 @@ public final class DownstreamSync {
                   + " failing: {}", change.sequence(), change.describe(), made, messageTtl, e.toString());
               return Future.succeededFuture(true);
             }
-            // Stop at the first failed change so it is retried next cycle, in order.
-            stopped = true;
+            // Its repository stops here, so this change is retried next cycle before its later ones.
+            held.add(String.valueOf(repository));
             return recordFailure(String.valueOf(repository), change.tag(), e).map(v -> false);
           });
     }

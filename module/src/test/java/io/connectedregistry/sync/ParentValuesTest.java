@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -312,6 +313,47 @@ class ParentValuesTest {
     serviceCycle();
     assertEquals(1, wireMock.findAll(getRequestedFor(urlPathEqualTo("/_connected/v1/changes"))
         .withQueryParam("after", equalTo("1"))).size(), "the next cycle reads the feed from there again");
+  }
+
+  /**
+   * A change that keeps failing holds its own repository's later changes (their order), not the
+   * other repositories': one broken image at the parent must not stall every other repository's
+   * updates until sync.messageTtl. The cursor stays before it, and what was applied after it is
+   * not applied (nor asked of the parent) again by the cycles that read the feed from there.
+   */
+  @Test
+  void aFailingChangeHoldsOnlyItsOwnRepository() throws Exception {
+    service = service();
+    serviceCycle();
+    Digest one = push("ttl/app", "one", "own-one");
+    Digest later = push("ttl/other", "later", "own-later");
+    JsonObject bad = change(1, "ttl/other", "bad", "sha256:not-a-digest", clock.now);
+    JsonObject held = change(2, "ttl/other", "later", later.toString(), clock.now);
+    JsonObject put = new JsonObject().put("sequence", 3).put("repository", "ttl/app").put("action", "manifest_put")
+        .put("digest", one.toString()).put("timestamp", clock.now.toString());
+    JsonObject tagged = change(4, "ttl/app", "one", one.toString(), clock.now);
+    feedAfter(0, 4, bad, held, put, tagged);
+
+    JsonObject first = serviceCycle();
+
+    assertEquals("Failed", first.getString("syncState"), first.encode());
+    assertTrue(lastError(first).contains("ttl/other:bad"), first.encode());
+    assertEquals(one, storage.manifest("ttl/app", Reference.parse("one")).map(m -> m.digest()).orElse(null),
+        "another repository's change after the failed one is applied in the same cycle");
+    assertTrue(storage.manifest("ttl/other", Reference.parse("later")).isEmpty(),
+        "the failed change's own repository waits behind it, in feed order");
+    assertEquals(0L, first.getLong("cursor", 0L), "the cursor stays before the failed change (no cursor yet): " + first.encode());
+
+    Digest two = push("ttl/app", "two", "own-two");
+    feedAfter(0, 5, bad, held, put, tagged, change(5, "ttl/app", "two", two.toString(), clock.now));
+    wireMock.resetRequests();
+    JsonObject second = serviceCycle();
+
+    assertEquals(two, storage.manifest("ttl/app", Reference.parse("two")).map(m -> m.digest()).orElse(null),
+        "a new change of another repository is applied while the failure lasts: " + second.encode());
+    assertEquals(0L, second.getLong("cursor", 0L), second.encode());
+    assertEquals(0, wireMock.findAll(getRequestedFor(urlPathMatching("/v2/ttl/app/(manifests|referrers)/" + one))).size(),
+        "changes applied after the failed one are not applied again");
   }
 
   /** Bad names and tags older than the TTL: given up at once, and never asked of the parent. */
