@@ -6,6 +6,10 @@
 #          the shared registry-bench.sh makes them (a 4 MiB base layer per repository + 512 KiB per
 #          tag). Reference: `skopeo sync` of those images from the parent into an empty CNCF
 #          distribution. Ours: an empty connected registry (parent = that parent) runs its first cycle.
+#          Floor: then (the child stopped) bench/floor/FloorSync.java, the least Java 17 + Vert.x
+#          program doing that cycle's work (bench/floor/README.md), same JVM options, same parent,
+#          into an empty folder; its time counts from its `ready` (like the cycle); its result is
+#          checked like the child's.
 #  many    A parent with 1,000 tags of one image in one repository: the FIRST cycle of an empty
 #          child from a feed parent (this project) and from a plain OCI parent (distribution, same
 #          tags), then a resync with nothing new against the feed parent (duration, requests).
@@ -105,7 +109,9 @@ CPORT=$(port)
 printf 'parent: {endpoint: "http://127.0.0.1:%s"}\nsync: {repositories: ["bench/sync/*"], schedule: \"0 0 1 1 *\"}\n' "$PPORT" > "$WORK/child.yaml"
 t0=$(now)
 start_ours child "$CPORT" "$WORK/child.yaml"
+CPID=${PIDS[-1]}
 S=$(wait_synced "$CPORT"); t1=$(now)
+OURS_CPU=$(awk '{print ($14+$15)*10}' "/proc/$CPID/stat") # ms of CPU since the JVM started
 [[ $(jq -r .syncState <<<"$S") == Succeeded ]] || { echo "sync failed: $S" >&2; exit 1; }
 OURS=$(jq -r '.lastCycle.durationMillis / 1000' <<<"$S"); OURS_WALL=$(secs "$t0" "$t1")
 TAGS=$(jq -r '.lastCycle.tagsCopied' <<<"$S"); BYTES=$(jq -r '.lastCycle.bytes' <<<"$S")
@@ -115,10 +121,44 @@ for r in $(seq -w 1 "$NREPO"); do for t in $(seq 1 "$NTAG"); do
   b=$(curl -fs -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$CPORT/v2/bench/sync/r$r/manifests/v$t" | sha256sum)
   [[ $a == "$b" ]] || { echo "sync.sh: r$r:v$t differs" >&2; exit 1; }
 done; done
+# The child is done: stopped, so that its JIT compiler finishing its queue takes no CPU from the floor.
+kill "$CPID"; wait "$CPID" 2>/dev/null || true
+
+echo "== floor: bench/floor/FloorSync.java" >&2
+mkdir -p "$WORK/floor-classes"
+javac -nowarn -cp "$JAR" -d "$WORK/floor-classes" "$HERE/floor/FloorSync.java" 2> "$WORK/floor-javac.log" ||
+  { cat "$WORK/floor-javac.log" >&2; echo "sync.sh: FloorSync does not compile" >&2; exit 1; }
+FL0=$(load); t0=$(now)
+# shellcheck disable=SC2086
+/usr/bin/time -o "$WORK/floor.cpu" -f '%U %S' java $JAVA_OPTS -cp "$WORK/floor-classes:$JAR" FloorSync "http://127.0.0.1:$PPORT" bench/sync/ "$WORK/floor" > "$WORK/floor.log" 2>&1 ||
+  { cat "$WORK/floor.log" >&2; echo "sync.sh: FloorSync failed" >&2; exit 1; }
+t1=$(now); FLOOR_WALL=$(secs "$t0" "$t1")
+FLOOR_CPU=$(awk '{printf "%.0f", ($1+$2)*1000}' "$WORK/floor.cpu")
+FLINE=$(grep '^done ' "$WORK/floor.log") || { cat "$WORK/floor.log" >&2; echo "sync.sh: FloorSync printed no result" >&2; exit 1; }
+fval() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$FLINE"; }
+FLOOR=$(awk -v ms="$(fval ms)" 'BEGIN{printf "%.3f", ms/1000}')
+[[ $(fval images) == $((NREPO * NTAG)) ]] || { echo "sync.sh: FloorSync copied $(fval images) images, not $((NREPO * NTAG))" >&2; exit 1; }
+for r in $(seq -w 1 "$NREPO"); do for t in $(seq 1 "$NTAG"); do
+  a=$(curl -fs -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://127.0.0.1:$PPORT/v2/bench/sync/r$r/manifests/v$t" | sha256sum)
+  d=$(cat "$WORK/floor/repos/bench/sync/r$r/_tags/v$t")
+  m=$WORK/floor/manifests/sha256/${d#sha256:}
+  [[ $(sha256sum < "$m") == "$a" && "${a%% *}" == "${d#sha256:}" ]] || { echo "sync.sh: FloorSync's r$r:v$t differs" >&2; exit 1; }
+  for b in $(jq -r '.config.digest, .layers[].digest' "$m"); do
+    [[ -f $WORK/floor/blobs/sha256/${b#sha256:} ]] || { echo "sync.sh: FloorSync lacks $b of r$r:v$t" >&2; exit 1; }
+  done
+done; done
+(cd "$WORK/floor/blobs/sha256" && sha256sum -- * | awk '$1 != $2 {print; bad=1} END {exit bad}') ||
+  { echo "sync.sh: a blob of FloorSync's is not what its name says" >&2; exit 1; }
 say '%-50s %10s %10s %8s' "mirror: $NREPO repos x $NTAG tags (~$MIB MiB)" ours 'skopeo sync' ratio
 say '%-50s %9ss %9ss %8s   load %s' "  full sync (cycle, from status)" "$OURS" "$SKOPEO" "$(ratio "$OURS" "$SKOPEO")" "$L0"
 say '%-50s %9ss %9ss %8s' "  full sync (wall, incl. JVM start)" "$OURS_WALL" "$SKOPEO" "$(ratio "$OURS_WALL" "$SKOPEO")"
 say '  copied %s tags, %s bytes, blobs fetched %s, linked %s; every manifest verified byte-equal' "$TAGS" "$BYTES" "$FETCHED" "$LINKED"
+say '%-50s %9ss %9ss %8s   load %s' "  floor: FloorSync.java (from its ready)" "$FLOOR" "$SKOPEO" "$(ratio "$FLOOR" "$SKOPEO")" "$FL0"
+say '%-50s %9ss %9ss %8s' "  floor (wall, incl. JVM start)" "$FLOOR_WALL" "$SKOPEO" "$(ratio "$FLOOR_WALL" "$SKOPEO")"
+say '  ours / floor: %s (cycle / from ready), %s (wall)' "$(ratio "$OURS" "$FLOOR")" "$(ratio "$OURS_WALL" "$FLOOR_WALL")"
+say '  CPU of the whole process (JVM start included): ours %s ms (until synced), floor %s ms (until it exits)' "$OURS_CPU" "$FLOOR_CPU"
+say '  floor: %s requests (ours %s), %s images, %s blobs, %s bytes, %s fsyncs (%s ms in fsync, summed over threads); every manifest and blob verified' \
+  "$(fval requests)" "$(jq -r '.lastCycle.requests' <<<"$S")" "$(fval images)" "$(fval blobs)" "$(fval bytes)" "$(fval fsyncs)" "$(fval fsync_ms)"
 say '  target: full sync (cycle) <= 0.3 x skopeo sync'
 fi
 
