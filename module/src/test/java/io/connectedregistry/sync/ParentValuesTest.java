@@ -151,8 +151,13 @@ class ParentValuesTest {
 
   /** The parent's feed after {@code after}: these changes, up to {@code last}. */
   private void feedAfter(long after, long last, JsonObject... changes) {
+    feedPage(after, last, last, changes);
+  }
+
+  /** A page of the feed after {@code after}, ending at {@code last}; more to come when {@code head} is further. */
+  private void feedPage(long after, long last, long head, JsonObject... changes) {
     JsonObject page = new JsonObject().put("changes", new JsonArray(List.of((Object[]) changes)))
-        .put("last", last).put("more", false).put("head", last);
+        .put("last", last).put("more", last < head).put("head", head);
     wireMock.stubFor(get(urlPathEqualTo("/_connected/v1/changes")).atPriority(1)
         .withQueryParam("after", equalTo(Long.toString(after)))
         .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(page.encode())));
@@ -354,6 +359,36 @@ class ParentValuesTest {
     assertEquals(0L, second.getLong("cursor", 0L), second.encode());
     assertEquals(0, wireMock.findAll(getRequestedFor(urlPathMatching("/v2/ttl/app/(manifests|referrers)/" + one))).size(),
         "changes applied after the failed one are not applied again");
+  }
+
+  /**
+   * The failed change's repository stays held on the feed's later pages of the cycle, and those
+   * pages are read after the one before (not again from the held cursor, which would read the
+   * first page over and over and never reach the second).
+   */
+  @Test
+  void aFailingChangeHoldsItsRepositoryOnLaterPagesToo() throws Exception {
+    service = service();
+    serviceCycle();
+    Digest one = push("ttl/app", "one", "pages-one");
+    Digest later = push("ttl/other", "later", "pages-later");
+    feedPage(0, 2, 4,
+        change(1, "ttl/other", "bad", "sha256:not-a-digest", clock.now),
+        change(2, "ttl/app", "one", one.toString(), clock.now));
+    feedPage(2, 4, 4,
+        change(3, "ttl/other", "later", later.toString(), clock.now),
+        change(4, "ttl/app", "again", one.toString(), clock.now));
+    wireMock.resetRequests();
+
+    JsonObject status = serviceCycle();
+
+    assertEquals(one, storage.manifest("ttl/app", Reference.parse("again")).map(m -> m.digest()).orElse(null),
+        "the second page is read and applied: " + status.encode());
+    assertTrue(storage.manifest("ttl/other", Reference.parse("later")).isEmpty(),
+        "the failed change's repository waits on the next page too");
+    assertEquals(0L, status.getLong("cursor", 0L), status.encode());
+    assertEquals(1, wireMock.findAll(getRequestedFor(urlPathEqualTo("/_connected/v1/changes"))
+        .withQueryParam("after", equalTo("0"))).size(), "the first page is read once");
   }
 
   /** Bad names and tags older than the TTL: given up at once, and never asked of the parent. */
