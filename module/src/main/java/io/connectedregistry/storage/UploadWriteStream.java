@@ -33,10 +33,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class UploadWriteStream implements WriteStream<Buffer> {
   /**
-   * Per upload, a sixteenth of the heap (at most 8 MiB): several uploads at once must fit in a
-   * small device's heap, and a worker that drains a few MiB per pass already keeps up.
+   * Per upload, a sixteenth of the heap, at most 2 MiB: several uploads at once must fit in a
+   * small device's heap, and a worker that drains a MiB or two per pass already keeps up. Queued
+   * buffers outlive young collections and are promoted: with 8 MiB (and 32 for the process) the
+   * default profile's heap grew with them, peak RSS under the benchmark 130.1-130.7 MiB against
+   * 124.8-125.5 with a 32 MiB heap, whose bounds these are, and pushes no slower (bench/README.md).
    */
-  public static final long MAX_QUEUED_BYTES = Math.min(8L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 16);
+  public static final long MAX_QUEUED_BYTES = Math.min(2L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 16);
 
   /** Bytes queued by all upload streams together, and the bound past which they wait. */
   static final class Backlog {
@@ -48,9 +51,9 @@ public final class UploadWriteStream implements WriteStream<Buffer> {
     }
   }
 
-  /** A quarter of the heap (at most 32 MiB) for the process: a small device's 24 MiB heap gives 6. */
+  /** A quarter of the heap (at most 8 MiB) for the process: a small device's 24 MiB heap gives 6. */
   static final Backlog PROCESS_BACKLOG =
-      new Backlog(Math.min(32L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4));
+      new Backlog(Math.min(8L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4));
 
   private final Context context;
   private final WorkerExecutor worker;

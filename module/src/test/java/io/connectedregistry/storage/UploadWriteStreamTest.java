@@ -43,7 +43,7 @@ class UploadWriteStreamTest {
 
   @Test
   void streamsWithBytesQueuedWaitOnceAllTogetherReachTheProcessBacklog() throws Exception {
-    UploadWriteStream.Backlog backlog = new UploadWriteStream.Backlog(2L * MIB);
+    UploadWriteStream.Backlog backlog = new UploadWriteStream.Backlog(MIB);
     Context context = vertx.getOrCreateContext();
     UploadWriteStream a = stream(context, backlog);
     UploadWriteStream b = stream(context, backlog);
@@ -56,15 +56,16 @@ class UploadWriteStreamTest {
     CountDownLatch release = new CountDownLatch(1);
     worker.executeBlocking(() -> release.await(30, TimeUnit.SECONDS), false);
 
-    a.write(Buffer.buffer(new byte[MIB]));
-    assertFalse(a.writeQueueFull(), "1 of 2 MiB");
-    a.write(Buffer.buffer(new byte[MIB]));
-    assertTrue(a.writeQueueFull(), "the backlog (2 MiB) is reached long before A's own bound ("
+    a.write(Buffer.buffer(new byte[MIB / 2]));
+    assertFalse(a.writeQueueFull(), "0.5 of 1 MiB");
+    a.write(Buffer.buffer(new byte[MIB / 2]));
+    assertTrue(UploadWriteStream.MAX_QUEUED_BYTES > MIB, "this test needs A's own bound above the backlog's");
+    assertTrue(a.writeQueueFull(), "the backlog (1 MiB) is reached before A's own bound ("
         + UploadWriteStream.MAX_QUEUED_BYTES + ")");
     assertFalse(b.writeQueueFull(), "a stream with nothing queued may always write: its drain wakes it");
-    b.write(Buffer.buffer(new byte[MIB]));
+    b.write(Buffer.buffer(new byte[MIB / 2]));
     assertTrue(b.writeQueueFull(), "B now has bytes queued and the backlog is over its bound");
-    assertEquals(3L * MIB, backlog.queued.get());
+    assertEquals(3L * MIB / 2, backlog.queued.get());
 
     release.countDown();
     assertTrue(drainedA.await(30, TimeUnit.SECONDS), "A is woken once its bytes are on disk");
