@@ -72,7 +72,12 @@ public final class Main implements Callable<Integer> {
 
   /** The whole command line as {@link #main} runs it (tests of the subcommands drive it too). */
   public static CommandLine commandLine() {
+    // No description or default uses ${...}. With interpolation on, parsing the arguments
+    // interpolates every option name of every subcommand over and over; C2 then compiled the
+    // interpolator on the server's start path, and its compiler arena stayed resident (~8 MiB of
+    // peak RSS: bench/README.md, issue #13, sixth session).
     return new CommandLine(new Main())
+        .setInterpolateVariables(false)
         .setParameterExceptionHandler(Main::badUsage)
         .setExecutionExceptionHandler(Main::failed);
   }
