@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  * <p>usage: java [JVM options] -cp OUT:connected-registry.jar FloorRegistry PORT DATA
  *
  * <p>Blob bodies stream to a file: buffers are queued on the event loop and one worker task at a
- * time hashes (SHA-256) and writes them (the request is paused while more than 2 MiB wait); the
+ * time hashes (SHA-256) and writes them (the request is paused while more than min(512 KiB, heap/16) wait); the
  * final PUT compares the digest, fsyncs the file, renames it into blobs/ and fsyncs that folder
  * before 201. Manifests: parsed (JSON), their blobs / child manifests must be in the repository,
  * written with fsync (file and folder), tag files likewise; served from a bounded in-memory cache
@@ -59,7 +59,7 @@ public final class FloorRegistry {
   static final Pattern BLOB = Pattern.compile("/v2/(.+)/blobs/([^/]+)");
   static final Pattern TAGS = Pattern.compile("/v2/(.+)/tags/list");
   /** The registry's UploadWriteStream bound (8 MiB until 2026-12-01: the floor's figures before are with 8). */
-  static final long MAX_QUEUED = Math.min(2L << 20, Runtime.getRuntime().maxMemory() / 16);
+  static final long MAX_QUEUED = Math.min(512L << 10, Runtime.getRuntime().maxMemory() / 16);
   static final int MAX_MANIFEST = 4 << 20;
   static final ThreadLocal<ByteBuffer> STAGING = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(128 * 1024));
 

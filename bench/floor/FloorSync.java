@@ -54,7 +54,7 @@ import java.util.regex.Pattern;
  * moment (the later ones wait for the first), then the manifest and the tag file written durably
  * (temporary file, fsync, rename, fsync the folder). A blob body streams: buffers are queued on the
  * event loop and one worker task at a time hashes and writes them (the response is paused while
- * more than min(2 MiB, heap/16) of it wait, or while all downloads together hold more than
+ * more than min(512 KiB, heap/16) of it wait, or while all downloads together hold more than
  * min(8 MiB, heap/4): the registry's UploadWriteStream bounds); at its end the digest is compared
  * with the descriptor's, the file fsynced, renamed into DATA/blobs/sha256/HEX and that folder
  * fsynced. A folder fsync covers every rename into it made before it began, so renames at the same
@@ -78,9 +78,9 @@ public final class FloorSync {
   /** The registry's: a response body comes in pieces of a socket read, not Netty's 8 KiB default. */
   static final int CHUNK = 256 * 1024;
   static final long IDLE_TIMEOUT_MS = 30_000;
-  // The registry's UploadWriteStream bounds (8 and 32 MiB until 2026-12-01; the same under the
-  // small-device options, with which sync.sh runs this).
-  static final long MAX_QUEUED = Math.min(2L << 20, Runtime.getRuntime().maxMemory() / 16);
+  // The registry's UploadWriteStream bounds (8 and 32 MiB until the fifth session of 2026-12-01,
+  // then 2 MiB per download until the sixth).
+  static final long MAX_QUEUED = Math.min(512L << 10, Runtime.getRuntime().maxMemory() / 16);
   static final long MAX_BACKLOG = Math.min(8L << 20, Runtime.getRuntime().maxMemory() / 4);
   static final Pattern NAME = Pattern.compile(
       "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*)*");

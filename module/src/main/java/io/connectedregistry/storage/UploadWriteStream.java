@@ -33,13 +33,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class UploadWriteStream implements WriteStream<Buffer> {
   /**
-   * Per upload, a sixteenth of the heap, at most 2 MiB: several uploads at once must fit in a
-   * small device's heap, and a worker that drains a MiB or two per pass already keeps up. Queued
+   * Per upload, a sixteenth of the heap, at most 512 KiB: several uploads at once must fit in a
+   * small device's heap, and a worker that drains half a MiB per pass already keeps up. Queued
    * buffers outlive young collections and are promoted: with 8 MiB (and 32 for the process) the
-   * default profile's heap grew with them, peak RSS under the benchmark 130.1-130.7 MiB against
-   * 124.8-125.5 with a 32 MiB heap, whose bounds these are, and pushes no slower (bench/README.md).
+   * default profile's heap grew with them (peak RSS under the benchmark 130.1-130.7 MiB against
+   * 124.8-125.5 with 2 MiB), and with 2 MiB a 4 MiB young generation made pushes 15-18 % slower;
+   * with 512 KiB it does not, and the default profile's heap is smaller by that (bench/README.md,
+   * issue #13, sixth session).
    */
-  public static final long MAX_QUEUED_BYTES = Math.min(2L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 16);
+  public static final long MAX_QUEUED_BYTES = Math.min(512L * 1024, Runtime.getRuntime().maxMemory() / 16);
 
   /** Bytes queued by all upload streams together, and the bound past which they wait. */
   static final class Backlog {

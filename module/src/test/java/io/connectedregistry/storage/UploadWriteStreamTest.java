@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * queued reports itself full once all streams together reach the bound, even far below its own.
  */
 class UploadWriteStreamTest {
-  private static final int MIB = 1024 * 1024;
+  private static final int KIB = 1024;
+  /** The process backlog in this test: below one stream's own bound (512 KiB). */
+  private static final int BACKLOG = 256 * KIB;
 
   @TempDir Path dataDir;
   Vertx vertx;
@@ -43,7 +45,7 @@ class UploadWriteStreamTest {
 
   @Test
   void streamsWithBytesQueuedWaitOnceAllTogetherReachTheProcessBacklog() throws Exception {
-    UploadWriteStream.Backlog backlog = new UploadWriteStream.Backlog(MIB);
+    UploadWriteStream.Backlog backlog = new UploadWriteStream.Backlog(BACKLOG);
     Context context = vertx.getOrCreateContext();
     UploadWriteStream a = stream(context, backlog);
     UploadWriteStream b = stream(context, backlog);
@@ -56,16 +58,16 @@ class UploadWriteStreamTest {
     CountDownLatch release = new CountDownLatch(1);
     worker.executeBlocking(() -> release.await(30, TimeUnit.SECONDS), false);
 
-    a.write(Buffer.buffer(new byte[MIB / 2]));
-    assertFalse(a.writeQueueFull(), "0.5 of 1 MiB");
-    a.write(Buffer.buffer(new byte[MIB / 2]));
-    assertTrue(UploadWriteStream.MAX_QUEUED_BYTES > MIB, "this test needs A's own bound above the backlog's");
-    assertTrue(a.writeQueueFull(), "the backlog (1 MiB) is reached before A's own bound ("
+    a.write(Buffer.buffer(new byte[BACKLOG / 2]));
+    assertFalse(a.writeQueueFull(), "half of the backlog");
+    a.write(Buffer.buffer(new byte[BACKLOG / 2]));
+    assertTrue(UploadWriteStream.MAX_QUEUED_BYTES > BACKLOG, "this test needs A's own bound above the backlog's");
+    assertTrue(a.writeQueueFull(), "the backlog (256 KiB) is reached before A's own bound ("
         + UploadWriteStream.MAX_QUEUED_BYTES + ")");
     assertFalse(b.writeQueueFull(), "a stream with nothing queued may always write: its drain wakes it");
-    b.write(Buffer.buffer(new byte[MIB / 2]));
+    b.write(Buffer.buffer(new byte[BACKLOG / 2]));
     assertTrue(b.writeQueueFull(), "B now has bytes queued and the backlog is over its bound");
-    assertEquals(3L * MIB / 2, backlog.queued.get());
+    assertEquals(3L * BACKLOG / 2, backlog.queued.get());
 
     release.countDown();
     assertTrue(drainedA.await(30, TimeUnit.SECONDS), "A is woken once its bytes are on disk");

@@ -168,7 +168,7 @@ class ParentCallsTest {
 
   @Test
   void blobLargerThanTheWriteQueueIsStreamedWithBackPressure() {
-    // 24 MiB is many times the writer's queue bound (2 MiB at most): the response is paused and resumed.
+    // 24 MiB is many times the writer's queue bound (512 KiB at most): the response is paused and resumed.
     Digest big = Images.layers(bigLayout, bigManifest).get(0);
     byte[] expected = Images.bytes(Images.blob(bigLayout, big));
     assertTrue(expected.length > 3 * io.connectedregistry.storage.UploadWriteStream.MAX_QUEUED_BYTES);
