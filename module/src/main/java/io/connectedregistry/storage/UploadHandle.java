@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
+import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * Exclusive access to one upload while a request appends to it or commits it. Bytes are hashed as
@@ -84,8 +85,7 @@ public final class UploadHandle implements AutoCloseable {
     owner.space().requireRoom(total, "new blob bytes");
     MessageDigest before = copy(hash.sha256);
     hash.valid = false; // until the write is known complete
-    ByteBuffer staging = STAGING.get();
-    staging.clear();
+    ByteBuffer staging = null;
     try {
       if (allDirect(data)) {
         // A sync download's socket buffers: hashed and written as they are, one gathering
@@ -97,27 +97,31 @@ public final class UploadHandle implements AutoCloseable {
         while (left > 0) {
           left -= channel.write(data);
         }
-        data = new ByteBuffer[0];
-      }
-      for (ByteBuffer b : data) {
-        hash.sha256.update(b.duplicate());
-        while (b.hasRemaining()) {
-          if (!staging.hasRemaining()) {
-            writeFully(staging);
+      } else {
+        staging = takeStaging();
+        for (ByteBuffer b : data) {
+          hash.sha256.update(b.duplicate());
+          while (b.hasRemaining()) {
+            if (!staging.hasRemaining()) {
+              writeFully(staging);
+            }
+            int n = Math.min(staging.remaining(), b.remaining());
+            staging.put(b.slice(b.position(), n));
+            b.position(b.position() + n);
           }
-          int n = Math.min(staging.remaining(), b.remaining());
-          staging.put(b.slice(b.position(), n));
-          b.position(b.position() + n);
         }
+        writeFully(staging);
       }
-      writeFully(staging);
     } catch (IOException e) {
-      staging.clear();
       restore(hash.size, before);
       if (DiskSpace.isOutOfSpace(e)) {
         throw owner.space().outOfSpace("write to upload " + id + " (the failed bytes were not kept)");
       }
       throw e;
+    } finally {
+      if (staging != null) {
+        giveBack(staging);
+      }
     }
     hash.size += total;
     hash.unflushed += total;
@@ -142,10 +146,22 @@ public final class UploadHandle implements AutoCloseable {
   /**
    * Heap buffers would be copied by the JDK into temporary direct buffers, one per buffer of a
    * gathering write, which can exhaust a small device's direct memory; one bounded buffer per
-   * worker thread does the same copy with one write per 128 KiB.
+   * append does the same copy with one write per 128 KiB. Taken from a few kept idle rather than
+   * one per thread: appends run on any of the storage pool's 16 threads, so one per thread came
+   * to 2 MiB of direct memory for what one or two uploads at a time use.
    */
-  private static final ThreadLocal<ByteBuffer> STAGING =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(128 * 1024));
+  static final int STAGING_BYTES = 128 * 1024;
+  private static final ArrayBlockingQueue<ByteBuffer> IDLE_STAGING = new ArrayBlockingQueue<>(4);
+
+  private static ByteBuffer takeStaging() {
+    ByteBuffer staging = IDLE_STAGING.poll();
+    return staging != null ? staging.clear() : ByteBuffer.allocateDirect(STAGING_BYTES);
+  }
+
+  /** Kept for the next append, or left to the collector when enough are idle. */
+  private static void giveBack(ByteBuffer staging) {
+    IDLE_STAGING.offer(staging.clear());
+  }
 
   private void writeFully(ByteBuffer staging) throws IOException {
     staging.flip();

@@ -264,6 +264,56 @@ class LocalRegistryStorageTest extends RegistryStorageContract {
   }
 
   @Test
+  void uploadsAppendedFromManyThreadsAtOnceEachKeepTheirOwnBytes() throws Exception {
+    // Heap buffers go to disk through staging buffers shared between appends: two appends
+    // running at once must never write through the same one.
+    int uploads = 8;
+    byte[][] expected = new byte[uploads][];
+    UploadStatus[] started = new UploadStatus[uploads];
+    java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(uploads);
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(uploads);
+    try {
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int u = 0; u < uploads; u++) {
+        int upload = u;
+        started[u] = storage.startUpload("r");
+        java.util.Random random = new java.util.Random(u);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        List<ByteBuffer[]> appends = new java.util.ArrayList<>();
+        for (int a = 0; a < 12; a++) {
+          ByteBuffer[] buffers = new ByteBuffer[1 + random.nextInt(3)];
+          for (int b = 0; b < buffers.length; b++) {
+            byte[] chunk = new byte[1 + random.nextInt(200 * 1024)]; // across the 128 KiB staging size
+            random.nextBytes(chunk);
+            all.write(chunk);
+            buffers[b] = ByteBuffer.wrap(chunk);
+          }
+          appends.add(buffers);
+        }
+        expected[u] = all.toByteArray();
+        done.add(threads.submit(() -> {
+          try (UploadHandle handle = storage.openUpload("r", started[upload].id())) {
+            together.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            for (ByteBuffer[] buffers : appends) {
+              handle.append(buffers);
+            }
+            storage.commitUpload(handle, Digest.sha256(expected[upload]));
+          }
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    for (int u = 0; u < uploads; u++) {
+      assertArrayEquals(expected[u], read("r", Digest.sha256(expected[u])), "upload " + u + "'s bytes on disk");
+    }
+  }
+
+  @Test
   void anUploadThatStoppedGrowingNoLongerHoldsBackCollectionEvenWhileARequestKeepsItOpen() throws Exception {
     UploadStatus stalled = storage.startUpload("r");
     try (UploadHandle request = storage.openUpload("r", stalled.id())) {
