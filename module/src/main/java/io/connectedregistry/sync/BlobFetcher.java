@@ -309,12 +309,11 @@ public final class BlobFetcher {
       if (diverted) {
         source = direct;
         // Vert.x sees the head and an empty end: read it so the connection goes back to the pool.
-        // Its failures (a reset, the idle timeout) are the body's too.
+        // Its failures (a reset, the idle timeout) are the body's too: the direct body hands on
+        // the bytes it still holds first, then fails (source's exception handler), so bytes that
+        // arrived while the writer held the body back are written, not fetched again.
         response.handler(ignored -> { });
-        response.exceptionHandler(e -> {
-          direct.fail(e);
-          body.tryFail(e);
-        });
+        response.exceptionHandler(direct::fail);
         response.resume();
       } else {
         direct.close();

@@ -157,14 +157,18 @@ final class DirectBody implements ReadStream<Buffer> {
     scheduleDelivery();
   }
 
-  /** The connection failed or closed before the end: what is held is dropped, the failure reported. */
+  /**
+   * The connection failed or closed before the end: what is held is still handed on, then the
+   * failure reported. Those bytes arrived; dropping them would make the resumed download ask for
+   * them again (a writer that paused this body when the connection dropped held up to
+   * {@link #MAX_HELD} of them).
+   */
   void fail(Throwable cause) {
     synchronized (this) {
       if (ended || failure != null) {
         return;
       }
       failure = cause;
-      releaseHeld();
     }
     scheduleDelivery();
   }
@@ -189,7 +193,7 @@ final class DirectBody implements ReadStream<Buffer> {
       boolean done;
       synchronized (this) {
         failed = failure;
-        if (failed == null && demand > 0 && handler != null && !closed) {
+        if (demand > 0 && handler != null && !closed) {
           next = held.poll();
         }
         if (next != null) {
@@ -199,7 +203,7 @@ final class DirectBody implements ReadStream<Buffer> {
             socketPaused = false;
           }
         }
-        done = next == null && (failed != null || ended && held.isEmpty());
+        done = next == null && held.isEmpty() && (failed != null || ended);
         if (next == null && !done) {
           delivering = false;
           return;
