@@ -327,7 +327,8 @@ public final class BlobFetcher {
         if (body.future().isComplete()) {
           // The response already failed (a dropped connection) and the resume reads from the
           // upload's size: bytes still queued in the dead response must not reach the upload.
-          // They do arrive when a pause (bandwidth limit, back-pressure) outlived the drop.
+          // They do arrive from Vert.x's response when a pause (bandwidth limit, back-pressure)
+          // outlived the drop; a direct body hands on what it holds before it fails instead.
           release(buffer, diverted);
           return;
         }
