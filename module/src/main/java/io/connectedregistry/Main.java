@@ -72,12 +72,15 @@ public final class Main implements Callable<Integer> {
 
   /** The whole command line as {@link #main} runs it (tests of the subcommands drive it too). */
   public static CommandLine commandLine() {
-    // No description or default uses ${...}. With interpolation on, parsing the arguments
-    // interpolates every option name of every subcommand over and over; C2 then compiled the
-    // interpolator on the server's start path, and its compiler arena stayed resident (~8 MiB of
-    // peak RSS: bench/README.md, issue #13, sixth session).
+    // With interpolation on, parsing the arguments interpolates every option name of every
+    // subcommand over and over; C2 then compiled the interpolator on the server's start path, and
+    // its compiler arena stayed resident (~4 MiB at ready: bench/README.md, issue #13, sixth
+    // session). Our own options and descriptions use no ${...}, but picocli's standard -h/-V
+    // options are named "${picocli.help.name.0:--h}" and so on: help is rendered with
+    // interpolation back on for the command it describes.
     return new CommandLine(new Main())
         .setInterpolateVariables(false)
+        .setHelpFactory((spec, colors) -> new CommandLine.Help(spec.interpolateVariables(true), colors))
         .setParameterExceptionHandler(Main::badUsage)
         .setExecutionExceptionHandler(Main::failed);
   }
