@@ -39,6 +39,8 @@ final class NativeLibrary {
   static final String NAME_PROPERTY = "org.sqlite.lib.name";
   private static final String LIBRARY = "libsqlitejdbc.so";
   private static final AtomicBoolean DECIDED = new AtomicBoolean();
+  /** Reads and writes of the library go in pieces of this size ({@link #sameContent}). */
+  private static final int IO_CHUNK = 16 * 1024;
 
   private NativeLibrary() {}
 
@@ -97,15 +99,16 @@ final class NativeLibrary {
         }
         expected = in.readAllBytes();
       }
-      if (Files.isRegularFile(copy) && Files.size(copy) == expected.length
-          && Arrays.equals(Files.readAllBytes(copy), expected)) {
+      if (sameContent(copy, expected)) {
         return Optional.of(copy);
       }
       Files.createDirectories(folder);
       Path temporary = Files.createTempFile(folder, LIBRARY, ".tmp");
       try {
         try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.WRITE)) {
-          out.write(expected);
+          for (int at = 0; at < expected.length; at += IO_CHUNK) {
+            out.write(expected, at, Math.min(IO_CHUNK, expected.length - at));
+          }
         }
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
           channel.force(true);
@@ -122,6 +125,29 @@ final class NativeLibrary {
     } catch (IOException | RuntimeException e) {
       LOG.debug("SQLite's native library is not cached in {} ({}); the driver extracts it", folder, e.toString());
       return Optional.empty();
+    }
+  }
+
+  /**
+   * Whether {@code file} holds exactly {@code expected}, read a chunk at a time. A file channel
+   * reads into or writes from a heap array through a temporary direct buffer of the same size,
+   * which the JDK then keeps for the thread (sun.nio.ch.Util): reading or writing the 1 MiB library
+   * in one call left 1 MiB of native memory held by the main thread for the life of the process.
+   */
+  static boolean sameContent(Path file, byte[] expected) throws IOException {
+    if (!Files.isRegularFile(file) || Files.size(file) != expected.length) {
+      return false;
+    }
+    byte[] chunk = new byte[IO_CHUNK];
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int at = 0; at < expected.length; ) {
+        int read = in.read(chunk, 0, Math.min(IO_CHUNK, expected.length - at));
+        if (read < 0 || !Arrays.equals(chunk, 0, read, expected, at, at + read)) {
+          return false;
+        }
+        at += read;
+      }
+      return in.read() < 0;
     }
   }
 

@@ -2,15 +2,20 @@ package io.connectedregistry.sqlite;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
 import java.util.Optional;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +61,48 @@ class NativeLibraryTest {
 
     assertEquals(Optional.of(copy), NativeLibrary.cachedCopy(data, resource));
     assertArrayEquals(jarCopy(resource), Files.readAllBytes(copy));
+  }
+
+  /**
+   * The library is 1 MiB: read or written in one call, the JDK would keep a temporary direct
+   * buffer that size for the calling thread (the main thread, for the registry's whole life).
+   */
+  @Test
+  void writingAndComparingTheCopyLeavesNoLargeDirectBufferBehind() throws Exception {
+    String resource = resource();
+    BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+        .filter(pool -> pool.getName().equals("direct")).findFirst().orElseThrow();
+    long[] grown = {-1};
+    Throwable[] failure = {null};
+    // A thread of its own: its cached buffers are counted until it ends, none from other tests.
+    Thread thread = new Thread(() -> {
+      try {
+        long before = direct.getMemoryUsed();
+        NativeLibrary.cachedCopy(data, resource).orElseThrow(); // written
+        NativeLibrary.cachedCopy(data, resource).orElseThrow(); // compared
+        grown[0] = direct.getMemoryUsed() - before;
+      } catch (Throwable e) {
+        failure[0] = e;
+      }
+    });
+    thread.start();
+    thread.join();
+    assertEquals(null, failure[0]);
+    assertTrue(jarCopy(resource).length > 512 * 1024, "the library is large enough to tell");
+    assertTrue(grown[0] < 128 * 1024, "direct memory kept by the thread: " + grown[0] + " bytes");
+  }
+
+  @Test
+  void sameContentTellsEqualFilesFromShorterLongerAndChangedOnes() throws IOException {
+    byte[] expected = new byte[40_000];
+    new Random(1).nextBytes(expected);
+    Path file = Files.write(data.resolve("f"), expected);
+    assertTrue(NativeLibrary.sameContent(file, expected));
+    assertFalse(NativeLibrary.sameContent(file, Arrays.copyOf(expected, 39_999)));
+    assertFalse(NativeLibrary.sameContent(file, Arrays.copyOf(expected, 40_001)));
+    expected[39_999] ^= 1;
+    assertFalse(NativeLibrary.sameContent(file, expected));
+    assertFalse(NativeLibrary.sameContent(data.resolve("missing"), expected));
   }
 
   @Test
