@@ -14,6 +14,9 @@ import io.connectedregistry.edge.EdgeModule;
 import io.connectedregistry.launcher.ClassArchive;
 import io.connectedregistry.launcher.Launcher;
 import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -32,9 +35,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     abbreviateSynopsis = true,
     versionProvider = ManifestVersion.class,
-    description = "An OCI registry that keeps a replica of (part of) a parent registry.",
-    subcommands = {Main.Gc.class, AuthCommands.TokenCommand.class, AuthCommands.ScopeMapCommand.class,
-        ConnectedRegistryCommands.CrCommand.class, BundleCommands.BundleCommand.class})
+    description = "An OCI registry that keeps a replica of (part of) a parent registry.")
 public final class Main implements Callable<Integer> {
 
   private static final String NAME = "connected-registry";
@@ -67,18 +68,65 @@ public final class Main implements Callable<Integer> {
     if (System.getProperty(NETTY_JFR) == null) {
       System.setProperty(NETTY_JFR, "false");
     }
-    System.exit(commandLine().execute(args));
+    System.exit(commandLineFor(args).execute(args));
   }
 
-  /** The whole command line as {@link #main} runs it (tests of the subcommands drive it too). */
+  /** The subcommands, each with its {@code @Command} name. */
+  private static final List<Class<?>> SUBCOMMANDS = List.of(Gc.class, AuthCommands.TokenCommand.class,
+      AuthCommands.ScopeMapCommand.class, ConnectedRegistryCommands.CrCommand.class,
+      BundleCommands.BundleCommand.class);
+
+  /** The whole command line, every subcommand in it (help lists them all). */
   public static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new Main());
+    SUBCOMMANDS.forEach(commandLine::addSubcommand);
+    return configured(commandLine);
+  }
+
+  /**
+   * The command line {@code args} need, as {@link #main} runs it: the server's own options when
+   * {@code args} name no subcommand, or the one they name. Picocli builds the model of every
+   * subcommand it is given (reflection over ~40 classes and ~220 options); a server never runs
+   * them, and their classes stayed loaded: ~2 MiB of its peak RSS under the benchmark
+   * (bench/README.md, issue #13, seventh session). Help, and any word that is neither a
+   * subcommand nor an option's value, get the whole command line: help lists every subcommand and
+   * picocli's error for a mistyped one suggests the right name.
+   */
+  public static CommandLine commandLineFor(String[] args) {
+    CommandLine commandLine = new CommandLine(new Main());
+    Map<String, Class<?>> byName = new HashMap<>();
+    SUBCOMMANDS.forEach(c -> byName.put(c.getAnnotation(Command.class).name(), c));
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      Class<?> named = byName.get(arg);
+      if (named != null) {
+        // Options after the name are the subcommand's: picocli hands them over there.
+        return configured(commandLine.addSubcommand(named));
+      }
+      CommandLine.Model.OptionSpec option = arg.startsWith("-")
+          ? commandLine.getCommandSpec().findOption(arg.split("=", 2)[0]) : null;
+      if (option == null || option.usageHelp()) {
+        return commandLine(); // help, or picocli's own error with its suggestions
+      }
+      // This option's value, unless it is a subcommand's name: picocli then reports the missing
+      // value, which it does only if it knows that subcommand.
+      if (!arg.contains("=") && option.arity().min() > 0 && i + 1 < args.length
+          && !byName.containsKey(args[i + 1])) {
+        i++;
+      }
+    }
+    return configured(commandLine);
+  }
+
+  /** Settings for the command and the subcommands it has by now (picocli copies them down once). */
+  private static CommandLine configured(CommandLine commandLine) {
     // With interpolation on, parsing the arguments interpolates every option name of every
     // subcommand over and over; C2 then compiled the interpolator on the server's start path, and
     // its compiler arena stayed resident (~4 MiB at ready: bench/README.md, issue #13, sixth
     // session). Our own options and descriptions use no ${...}, but picocli's standard -h/-V
     // options are named "${picocli.help.name.0:--h}" and so on: help is rendered with
     // interpolation back on for the command it describes.
-    return new CommandLine(new Main())
+    return commandLine
         .setInterpolateVariables(false)
         .setHelpFactory((spec, colors) -> new CommandLine.Help(spec.interpolateVariables(true), colors))
         .setParameterExceptionHandler(Main::badUsage)

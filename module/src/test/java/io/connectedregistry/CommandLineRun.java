@@ -7,7 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One run of the command line ({@link Main#commandLine()}) in this JVM, with what it wrote to
+ * One run of the command line as {@link Main#main} builds it ({@link Main#commandLineFor}) in this JVM, with what it wrote to
  * stdout and stderr (and, where given, what it read from stdin). Tests of the commands share it.
  */
 public record CommandLineRun(int exit, byte[] bytes, String err) {
@@ -31,7 +31,7 @@ public record CommandLineRun(int exit, byte[] bytes, String err) {
       System.setIn(new ByteArrayInputStream(stdin));
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.commandLine().execute(args);
+      int exit = Main.commandLineFor(args).execute(args);
       return new CommandLineRun(exit, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setIn(oldIn);
