@@ -11,6 +11,9 @@
 # usage: bench/memory.sh [-n RUNS] [-b OLD_JAR] [SETTING...]
 #   SETTING is one of (default: plain small-device small-launcher):
 #     plain           java -jar JAR                      (the launcher picks the JVM options)
+#     restart         the same, started as every start after the first is: with the class archive
+#                     (DATA/jvm) that a first run wrote at its stop. That first run is made once per
+#                     sitting: the jar serves one `run.sh --quick` and is stopped (bench/seeded-start.sh)
 #     small-device    java @module/small-device.jvmopts -jar JAR   (user options: no launcher)
 #     small-launcher  CONNECTED_REGISTRY_JVM=small-device java -jar JAR
 #     off             CONNECTED_REGISTRY_JVM=off java -jar JAR   (the JVM's own defaults)
@@ -46,6 +49,20 @@ if [[ " ${SETTINGS[*]} " == *" floor"* ]]; then
   grep -v '^[[:space:]]*#' "$REPO/module/src/main/resources/io/connectedregistry/launcher/default.jvmopts" |
     grep -v '^[[:space:]]*$' > "$OUT/floor-default.jvmopts"
 fi
+if [[ " ${SETTINGS[*]} " == *" restart "* ]]; then
+  # the first start of an installation: serves the benchmark once, then its stop writes the archive
+  seed=$OUT/seed
+  mkdir -p "$seed/data"
+  sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  java -jar "$JAR" --listen "127.0.0.1:$sport" --data "$seed/data" > "$seed/registry.log" 2>&1 &
+  spid=$!
+  for _ in $(seq 200); do curl -fsS -o /dev/null "http://127.0.0.1:$sport/readyz" 2>/dev/null && break; sleep 0.1; done
+  "$HERE/run.sh" --quick --no-host --only ours --ours-url "http://127.0.0.1:$sport" --ours-pid "$spid" -o "$seed/run" \
+    > "$seed/run.out" 2>&1 || { echo "memory.sh: the seeding run failed (see $seed/run.out)" >&2; exit 1; }
+  kill -TERM "$spid"; wait "$spid" || true
+  ls "$seed/data/jvm/"*.ready > /dev/null 2>&1 ||
+    { echo "memory.sh: the seeding run's stop wrote no class archive (see $seed/registry.log)" >&2; exit 1; }
+fi
 echo "peak RSS under bench/run.sh --quick, $(date -u +%FT%TZ), commit $(git -C "$REPO" rev-parse --short HEAD), $(nproc) cpu" | tee "$OUT/summary.txt"
 printf '%-4s %-15s %10s %10s %7s %12s  %s\n' run setting ours_MiB dist_MiB ratio ours_at_end load | tee -a "$OUT/summary.txt"
 for r in $(seq "$RUNS"); do
@@ -53,6 +70,7 @@ for r in $(seq "$RUNS"); do
     jar=$JAR opts= envs=()
     case $s in
       plain) ;;
+      restart) envs=(SEED="$OUT/seed/data/jvm" OURS_CMD="bash '$HERE/seeded-start.sh'") ;;
       small-device) opts="@$REPO/module/small-device.jvmopts" ;;
       small-launcher) envs=(CONNECTED_REGISTRY_JVM=small-device) ;;
       off) envs=(CONNECTED_REGISTRY_JVM=off) ;;
