@@ -44,10 +44,32 @@ public final class ElasticWorkerPools implements ExecutorServiceFactory {
      */
     private final AtomicInteger unfinished = new AtomicInteger();
 
+    /**
+     * Threads alive, counted by the threads themselves: {@code getPoolSize()} takes the pool's
+     * main lock, which every task would then contend for.
+     */
+    private final AtomicInteger threads;
+
     Pool(int size, ThreadFactory threadFactory, long idle, TimeUnit unit) {
-      super(0, size, idle, unit, new HandOffQueue(), threadFactory,
+      this(size, threadFactory, idle, unit, new AtomicInteger());
+    }
+
+    private Pool(int size, ThreadFactory threadFactory, long idle, TimeUnit unit, AtomicInteger threads) {
+      super(0, size, idle, unit, new HandOffQueue(), counted(threadFactory, threads),
           (task, pool) -> ((Pool) pool).enqueue(task));
+      this.threads = threads;
       ((HandOffQueue) getQueue()).pool = this;
+    }
+
+    private static ThreadFactory counted(ThreadFactory threadFactory, AtomicInteger threads) {
+      return work -> threadFactory.newThread(() -> {
+        threads.incrementAndGet();
+        try {
+          work.run();
+        } finally {
+          threads.decrementAndGet();
+        }
+      });
     }
 
     @Override
@@ -75,11 +97,11 @@ public final class ElasticWorkerPools implements ExecutorServiceFactory {
     }
 
     boolean threadIsIdle() {
-      return unfinished.get() <= getPoolSize();
+      return unfinished.get() <= threads.get();
     }
 
     boolean full() {
-      return getPoolSize() >= getMaximumPoolSize();
+      return threads.get() >= getMaximumPoolSize();
     }
   }
 

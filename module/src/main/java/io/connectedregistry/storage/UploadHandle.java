@@ -147,7 +147,7 @@ public final class UploadHandle implements AutoCloseable {
    * Heap buffers would be copied by the JDK into temporary direct buffers, one per buffer of a
    * gathering write, which can exhaust a small device's direct memory; one bounded buffer per
    * append does the same copy with one write per 128 KiB. Taken from a few kept idle rather than
-   * one per thread: appends run on any of the storage pool's 16 threads, so one per thread came
+   * one per thread: appends run on any of the storage pool's threads (up to 16), so one per thread came
    * to 2 MiB of direct memory for what one or two uploads at a time use.
    */
   static final int STAGING_BYTES = 128 * 1024;
