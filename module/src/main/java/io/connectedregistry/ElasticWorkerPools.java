@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * second, each with ~100 KiB of stack the JVM touches at start and its native buffers, for work
  * that seldom needs more than a few at once. The bound is unchanged: sixteen slow fsyncs at once
  * still get sixteen threads. A thread that ends gives back what it cached: Netty's per-thread pool
- * cache (Vert.x threads clean their fast thread-locals on exit: 4 caches, then 0 once the idle
- * threads ended, checked by hand) and the JDK's temporary direct buffers (freed when a thread ends).
+ * cache (Vert.x threads clean their fast thread-locals on exit: ElasticWorkerPoolsTest) and the
+ * JDK's temporary direct buffers (freed when a thread ends).
  *
  * <p>Registered for every Vert.x instance in the JVM through {@code
  * META-INF/services/io.vertx.core.spi.VertxServiceProvider} (Vert.x asks each provider found there;

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.util.Set;
@@ -11,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +95,43 @@ class ElasticWorkerPoolsTest {
     }
     assertEquals(0, pool.getPoolSize());
     assertEquals("ran", pool.submit(() -> "ran").get(10, TimeUnit.SECONDS), "and a new task gets a thread again");
+  }
+
+  /**
+   * Threads now end: what a worker cached must go with it. Vert.x's worker threads are Netty
+   * fast-thread-local threads, like these; a pooled buffer released on one is kept in its cache.
+   */
+  @Test
+  void anEndingThreadGivesBackItsNettyPoolCache() throws Exception {
+    PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
+    ThreadFactory fastThreadLocal = work -> new FastThreadLocalThread(work, "elastic-cache-test");
+    pool = new ElasticWorkerPools.Pool(4, fastThreadLocal, 50, TimeUnit.MILLISECONDS);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(4);
+    for (int i = 0; i < 4; i++) {
+      pool.execute(() -> {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        allocator.directBuffer(1024).release();
+        done.countDown();
+      });
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (pool.getPoolSize() < 4 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    release.countDown();
+    assertTrue(done.await(10, TimeUnit.SECONDS));
+    assertEquals(4, allocator.metric().numThreadLocalCaches(), "each worker cached its buffer");
+    while ((pool.getPoolSize() > 0 || allocator.metric().numThreadLocalCaches() > 0)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(0, pool.getPoolSize());
+    assertEquals(0, allocator.metric().numThreadLocalCaches(), "the ended threads' caches were freed");
   }
 
   @Test
