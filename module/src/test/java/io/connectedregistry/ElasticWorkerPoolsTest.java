@@ -75,20 +75,7 @@ class ElasticWorkerPoolsTest {
   void idleThreadsEnd() throws Exception {
     pool(4, 50);
     CountDownLatch release = new CountDownLatch(1);
-    for (int i = 0; i < 4; i++) {
-      pool.execute(() -> {
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-    }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (pool.getPoolSize() < 4 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertEquals(4, pool.getPoolSize());
+    long deadline = fourThreadsWaitingFor(release, () -> { });
     release.countDown();
     while (pool.getPoolSize() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(10);
@@ -108,21 +95,10 @@ class ElasticWorkerPoolsTest {
     pool = new ElasticWorkerPools.Pool(4, fastThreadLocal, 50, TimeUnit.MILLISECONDS);
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(4);
-    for (int i = 0; i < 4; i++) {
-      pool.execute(() -> {
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        allocator.directBuffer(1024).release();
-        done.countDown();
-      });
-    }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (pool.getPoolSize() < 4 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    long deadline = fourThreadsWaitingFor(release, () -> {
+      allocator.directBuffer(1024).release();
+      done.countDown();
+    });
     release.countDown();
     assertTrue(done.await(10, TimeUnit.SECONDS));
     assertEquals(4, allocator.metric().numThreadLocalCaches(), "each worker cached its buffer");
@@ -132,6 +108,26 @@ class ElasticWorkerPoolsTest {
     }
     assertEquals(0, pool.getPoolSize());
     assertEquals(0, allocator.metric().numThreadLocalCaches(), "the ended threads' caches were freed");
+  }
+
+  /** Four tasks that wait for {@code release}, then run {@code then}; returns a deadline 10 s on. */
+  private long fourThreadsWaitingFor(CountDownLatch release, Runnable then) throws InterruptedException {
+    for (int i = 0; i < 4; i++) {
+      pool.execute(() -> {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        then.run();
+      });
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (pool.getPoolSize() < 4 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(4, pool.getPoolSize(), "one thread per waiting task");
+    return deadline;
   }
 
   @Test
