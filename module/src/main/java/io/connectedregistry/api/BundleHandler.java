@@ -28,7 +28,13 @@ import java.util.function.Supplier;
 final class BundleHandler {
   /** Body bytes queued in memory before the request is paused. */
   static final long BODY_WINDOW = 4L * 1024 * 1024;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Made on first use: a first {@code ObjectMapper} loads ~370 Jackson classes, which stay loaded
+   * for good in a registry that may never need them (bench/README.md, issue #13).
+   */
+  private static final class Mapper {
+    static final ObjectMapper JSON = new ObjectMapper();
+  }
 
   private final RegistryStorage storage;
   private final SyncService sync;
@@ -80,7 +86,7 @@ final class BundleHandler {
           }
           try {
             ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json")
-                .end(JSON.writeValueAsString(result.result()));
+                .end(Mapper.JSON.writeValueAsString(result.result()));
           } catch (Exception e) {
             ctx.fail(e);
           }

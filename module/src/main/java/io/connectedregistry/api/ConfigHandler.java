@@ -22,8 +22,14 @@ import java.util.concurrent.Callable;
  */
 final class ConfigHandler {
   private static final int BODY_LIMIT = 64 * 1024;
-  private static final JsonMapper STRICT =
-      JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+  /**
+   * Made on first use: a first {@code ObjectMapper} loads ~370 Jackson classes, which stay loaded
+   * for good in a registry that may never need them (bench/README.md, issue #13).
+   */
+  private static final class Mapper {
+    static final JsonMapper STRICT =
+        JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+  }
 
   private final ConfigControl control;
   private final WorkerExecutor worker;
@@ -64,7 +70,7 @@ final class ConfigHandler {
         .onSuccess(buffer -> {
           JsonNode document;
           try {
-            document = STRICT.readTree(buffer.getBytes());
+            document = Mapper.STRICT.readTree(buffer.getBytes());
           } catch (IOException e) {
             ctx.fail(ErrorCode.REQUEST_INVALID.exception("the body is not a JSON document"));
             return;

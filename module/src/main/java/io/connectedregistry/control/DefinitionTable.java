@@ -31,7 +31,13 @@ import java.util.Optional;
  */
 final class DefinitionTable {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Made on first use: a first {@code ObjectMapper} loads ~370 Jackson classes, which stay loaded
+   * for good in a registry that may never need them (bench/README.md, issue #13).
+   */
+  private static final class Mapper {
+    static final ObjectMapper JSON = new ObjectMapper();
+  }
 
   private DefinitionTable() {}
 
@@ -204,7 +210,7 @@ final class DefinitionTable {
       out.add(Views.detail(d));
     }
     try {
-      return JSON.writeValueAsString(out);
+      return Mapper.JSON.writeValueAsString(out);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -212,7 +218,7 @@ final class DefinitionTable {
 
   private static List<StatusDetail> details(String json) {
     try {
-      List<Map<String, String>> raw = JSON.readValue(json, new TypeReference<>() {});
+      List<Map<String, String>> raw = Mapper.JSON.readValue(json, new TypeReference<>() {});
       List<StatusDetail> out = new ArrayList<>();
       for (Map<String, String> m : raw) {
         out.add(new StatusDetail(m.get("type"), m.get("code"), m.get("description"),

@@ -69,7 +69,13 @@ public final class InstanceAgent {
   static final String DEFINITION_FILE = "parent-definition.json";
   static final String TOKENS_FILE = "parent-tokens.json";
   private static final Duration REPORT_DELAY = Duration.ofSeconds(5);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Made on first use: a first {@code ObjectMapper} loads ~370 Jackson classes, which stay loaded
+   * for good in a registry that may never need them (bench/README.md, issue #13).
+   */
+  private static final class Mapper {
+    static final ObjectMapper JSON = new ObjectMapper();
+  }
 
   private final Vertx vertx;
   private final Context context;
@@ -420,7 +426,7 @@ public final class InstanceAgent {
    */
   static JsonNode configDocument(JsonObject document) {
     JsonObject r = registry(document);
-    ObjectNode out = JSON.createObjectNode();
+    ObjectNode out = Mapper.JSON.createObjectNode();
     out.put("mode", r.getString("mode"));
     out.put("logLevel", r.getString("logLevel"));
     ObjectNode syncNode = out.putObject("sync");

@@ -49,7 +49,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class EdgeModule implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeModule.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Made on first use: a first {@code ObjectMapper} loads ~370 Jackson classes, which stay loaded
+   * for good in a registry that may never need them (bench/README.md, issue #13).
+   */
+  private static final class Mapper {
+    static final ObjectMapper JSON = new ObjectMapper();
+  }
   /** The workload API version the SDK speaks. */
   private static final String WORKLOAD_API_VERSION = "2018-06-28";
   /** Tuning, for tests and unusual hubs: at most one status patch per this (ISO-8601). */
@@ -235,7 +241,7 @@ public final class EdgeModule implements AutoCloseable {
         Twin whole = c.getTwin((int) CALL_TIMEOUT.toMillis());
         TwinCollection desired = whole.getDesiredProperties();
         long version = desired == null || desired.getVersion() == null ? 0 : desired.getVersion();
-        TwinConfiguration.Result result = twin.readWhole(desired == null ? null : JSON.valueToTree(desired), version);
+        TwinConfiguration.Result result = twin.readWhole(desired == null ? null : Mapper.JSON.valueToTree(desired), version);
         reported.offerNow(result.reported());
         return;
       } catch (Exception e) {
@@ -251,7 +257,7 @@ public final class EdgeModule implements AutoCloseable {
     if (desired == null || closed) {
       return;
     }
-    JsonNode document = JSON.valueToTree(desired);
+    JsonNode document = Mapper.JSON.valueToTree(desired);
     Integer version = desired.getVersion();
     thread.execute(() -> {
       if (version == null) {
@@ -283,7 +289,7 @@ public final class EdgeModule implements AutoCloseable {
     JsonNode body;
     try {
       String text = payload == null ? null : payload.getPayloadAsJsonString();
-      body = text == null || text.isBlank() ? null : JSON.readTree(text);
+      body = text == null || text.isBlank() ? null : Mapper.JSON.readTree(text);
     } catch (IOException e) {
       return new DirectMethodResponse(400, Map.of("code", "BadPayload", "message", "the payload is not JSON"));
     }

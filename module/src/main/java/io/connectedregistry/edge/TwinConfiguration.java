@@ -34,7 +34,13 @@ import org.slf4j.LoggerFactory;
  */
 final class TwinConfiguration {
   private static final Logger LOG = LoggerFactory.getLogger(TwinConfiguration.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Made on first use: a first {@code ObjectMapper} loads ~370 Jackson classes, which stay loaded
+   * for good in a registry that may never need them (bench/README.md, issue #13).
+   */
+  private static final class Mapper {
+    static final ObjectMapper JSON = new ObjectMapper();
+  }
   private static final Pattern OWNER = Pattern.compile("^(?:unknown configuration key ')?([A-Za-z]+)\\b");
   private static final int MAX_DESCRIPTION = 1000;
   /** The reported property the module's status is written to; never an acknowledgement. */
@@ -217,7 +223,7 @@ final class TwinConfiguration {
 
   private static Map<String, Object> ack(JsonNode value, int code, long version, String description) {
     Map<String, Object> ack = new LinkedHashMap<>();
-    ack.put("value", value == null ? null : JSON.convertValue(value, Object.class));
+    ack.put("value", value == null ? null : Mapper.JSON.convertValue(value, Object.class));
     ack.put("ac", code);
     ack.put("av", version);
     ack.put("ad", description.length() > MAX_DESCRIPTION

@@ -12,12 +12,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * registry has no sync fields and says {@code "role": "root"}.
  */
 public final class StatusJson {
-  private static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  /**
+   * Made on first use: a first {@code ObjectMapper} loads ~370 Jackson classes, which stay loaded
+   * for good in a registry that may never need them (bench/README.md, issue #13).
+   */
+  private static final class Mapper {
+    static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  }
 
   private StatusJson() {}
 
   public static ObjectNode toJson(RegistryStatus status) {
-    ObjectNode json = JSON.createObjectNode();
+    ObjectNode json = Mapper.JSON.createObjectNode();
     if (status.sync() == null) {
       json.put("role", "root");
     }
@@ -30,19 +36,19 @@ public final class StatusJson {
       json.put("version", status.version());
     }
     if (status.sync() != null) {
-      json.setAll((ObjectNode) JSON.valueToTree(status.sync()));
+      json.setAll((ObjectNode) Mapper.JSON.valueToTree(status.sync()));
     }
-    json.set("storage", JSON.valueToTree(status.storage()));
-    json.set("upstreamQueue", JSON.valueToTree(status.upstreamQueue()));
+    json.set("storage", Mapper.JSON.valueToTree(status.storage()));
+    json.set("upstreamQueue", Mapper.JSON.valueToTree(status.upstreamQueue()));
     if (status.statusDetails() != null) {
-      json.set("statusDetails", JSON.valueToTree(status.statusDetails()));
+      json.set("statusDetails", Mapper.JSON.valueToTree(status.statusDetails()));
     }
     return json;
   }
 
   public static byte[] bytes(RegistryStatus status) {
     try {
-      return JSON.writeValueAsBytes(toJson(status));
+      return Mapper.JSON.writeValueAsBytes(toJson(status));
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
@@ -50,16 +56,16 @@ public final class StatusJson {
 
   /** Reads what {@link #toJson} wrote (for tests and listeners that receive it over the wire). */
   public static RegistryStatus parse(byte[] json) throws java.io.IOException {
-    ObjectNode node = (ObjectNode) JSON.readTree(json);
-    RegistryStatus.Sync sync = node.has("role") ? null : JSON.treeToValue(node, RegistryStatus.Sync.class);
+    ObjectNode node = (ObjectNode) Mapper.JSON.readTree(json);
+    RegistryStatus.Sync sync = node.has("role") ? null : Mapper.JSON.treeToValue(node, RegistryStatus.Sync.class);
     return new RegistryStatus(
         Activation.valueOf(node.path("activation").asText()),
         ConnectionState.valueOf(node.path("connectionState").asText()),
         node.hasNonNull("mode") ? io.connectedregistry.config.RegistryConfig.Mode.valueOf(node.get("mode").asText()) : null,
         node.hasNonNull("version") ? node.get("version").asText() : null,
         sync,
-        JSON.treeToValue(node.get("storage"), RegistryStatus.Storage.class),
-        JSON.treeToValue(node.get("upstreamQueue"), RegistryStatus.UpstreamQueue.class),
-        node.hasNonNull("statusDetails") ? JSON.treeToValue(node.get("statusDetails"), RegistryStatus.StatusDetails.class) : null);
+        Mapper.JSON.treeToValue(node.get("storage"), RegistryStatus.Storage.class),
+        Mapper.JSON.treeToValue(node.get("upstreamQueue"), RegistryStatus.UpstreamQueue.class),
+        node.hasNonNull("statusDetails") ? Mapper.JSON.treeToValue(node.get("statusDetails"), RegistryStatus.StatusDetails.class) : null);
   }
 }

@@ -29,7 +29,13 @@ import java.util.Optional;
  * <p>Every method blocks: call them from a worker, never from an event loop.
  */
 final class MetadataStore {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Made on first use: a first {@code ObjectMapper} loads ~370 Jackson classes, which stay loaded
+   * for good in a registry that may never need them (bench/README.md, issue #13).
+   */
+  private static final class Mapper {
+    static final ObjectMapper JSON = new ObjectMapper();
+  }
 
   private final SqliteDatabase database;
   /** Dates every row and change; the garbage collector compares those dates with the same clock. */
@@ -343,7 +349,7 @@ final class MetadataStore {
       ps.setString(4, manifest.artifactType());
       ps.setString(5, manifest.subject() == null ? null : manifest.subject().digest().toString());
       ps.setLong(6, manifest.bytes().length);
-      ps.setString(7, manifest.annotations().isEmpty() ? null : JSON.writeValueAsString(manifest.annotations()));
+      ps.setString(7, manifest.annotations().isEmpty() ? null : Mapper.JSON.writeValueAsString(manifest.annotations()));
       ps.setBytes(8, manifest.bytes());
       ps.setLong(9, now);
       isNew = ps.executeUpdate() > 0;
@@ -542,7 +548,7 @@ final class MetadataStore {
 
   private static Map<String, String> parseAnnotations(String json) {
     try {
-      return JSON.readValue(json, new TypeReference<Map<String, String>>() {});
+      return Mapper.JSON.readValue(json, new TypeReference<Map<String, String>>() {});
     } catch (JsonProcessingException e) {
       throw new StorageException("corrupt annotations in metadata", e);
     }

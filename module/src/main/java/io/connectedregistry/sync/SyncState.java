@@ -22,7 +22,13 @@ import java.util.TreeMap;
  */
 public final class SyncState {
   public static final String FILE_NAME = "sync-state.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Made on first use: a first {@code ObjectMapper} loads ~370 Jackson classes, which stay loaded
+   * for good in a registry that may never need them (bench/README.md, issue #13).
+   */
+  private static final class Mapper {
+    static final ObjectMapper JSON = new ObjectMapper();
+  }
 
   /** The persisted shape. */
   public static final class Data {
@@ -53,7 +59,7 @@ public final class SyncState {
     Data data = new Data();
     if (Files.exists(file)) {
       try {
-        data = JSON.readValue(file.toFile(), Data.class);
+        data = Mapper.JSON.readValue(file.toFile(), Data.class);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + file + "; delete it to sync everything again", e);
       }
@@ -160,7 +166,7 @@ public final class SyncState {
   /** The state as it is now, serialised: cheap, on the caller's thread (the sync context). */
   public Snapshot snapshot() {
     try {
-      return new Snapshot(++taken, JSON.writeValueAsBytes(data));
+      return new Snapshot(++taken, Mapper.JSON.writeValueAsBytes(data));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -28,7 +28,13 @@ import org.slf4j.LoggerFactory;
 final class SyncStatus {
   private static final Logger LOG = LoggerFactory.getLogger(SyncStatus.class);
   static final String FILE_NAME = "sync-status.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Made on first use: a first {@code ObjectMapper} loads ~370 Jackson classes, which stay loaded
+   * for good in a registry that may never need them (bench/README.md, issue #13).
+   */
+  private static final class Mapper {
+    static final ObjectMapper JSON = new ObjectMapper();
+  }
 
   public ConnectionState connectionState = ConnectionState.Offline;
   public SyncPhase syncState = SyncPhase.Pending;
@@ -109,7 +115,7 @@ final class SyncStatus {
     Path file = dataDirectory.resolve(FILE_NAME);
     if (Files.exists(file)) {
       try {
-        return JSON.readValue(file.toFile(), SyncStatus.class);
+        return Mapper.JSON.readValue(file.toFile(), SyncStatus.class);
       } catch (IOException e) {
         LOG.warn("{} is unreadable ({}); starting with a fresh status", file, e.getMessage());
       }
@@ -119,7 +125,7 @@ final class SyncStatus {
 
   byte[] snapshot() {
     try {
-      return JSON.writeValueAsBytes(this);
+      return Mapper.JSON.writeValueAsBytes(this);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

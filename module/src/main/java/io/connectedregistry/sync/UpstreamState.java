@@ -26,7 +26,13 @@ final class UpstreamState {
   static final String FILE_NAME = "upstream-state.json";
   /** Refused changes kept in the file: the newest ones; each is also in the log. */
   static final int MAX_REFUSED = 100;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Made on first use: a first {@code ObjectMapper} loads ~370 Jackson classes, which stay loaded
+   * for good in a registry that may never need them (bench/README.md, issue #13).
+   */
+  private static final class Mapper {
+    static final ObjectMapper JSON = new ObjectMapper();
+  }
 
   /** The persisted shape. */
   public static final class Data {
@@ -52,7 +58,7 @@ final class UpstreamState {
     Data data = new Data();
     if (Files.exists(file)) {
       try {
-        data = JSON.readValue(file.toFile(), Data.class);
+        data = Mapper.JSON.readValue(file.toFile(), Data.class);
       } catch (IOException e) {
         // Not deleted or guessed: a wrong cursor would push again or skip pushes.
         throw new UncheckedIOException("cannot read " + file + " (the upstream queue's cursor); fix or remove it"
@@ -118,7 +124,7 @@ final class UpstreamState {
   Snapshot snapshot() {
     changed = false;
     try {
-      return new Snapshot(++taken, JSON.writeValueAsBytes(data));
+      return new Snapshot(++taken, Mapper.JSON.writeValueAsBytes(data));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
