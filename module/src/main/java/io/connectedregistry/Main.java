@@ -68,7 +68,58 @@ public final class Main implements Callable<Integer> {
     if (System.getProperty(NETTY_JFR) == null) {
       System.setProperty(NETTY_JFR, "false");
     }
-    System.exit(commandLineFor(args).execute(args));
+    Optional<Map<String, String>> server = ServerArguments.read(args);
+    System.exit(server.isPresent() ? withOptions(server.get()).serve() : commandLineFor(args).execute(args));
+  }
+
+  /**
+   * The options of {@code args} when they start a server (no subcommand, help or version, and
+   * nothing picocli refuses), by their names without dashes; null otherwise. Run by {@link
+   * ServerArguments} in a class loader of its own (so public: another loader is another runtime
+   * package); it returns only strings.
+   */
+  public static Map<String, String> serverOptions(String[] args) {
+    CommandLine commandLine = commandLineFor(args);
+    if (!commandLine.getSubcommands().isEmpty()) {
+      return null;
+    }
+    try {
+      CommandLine.ParseResult result = commandLine.parseArgs(args);
+      if (result.isUsageHelpRequested() || result.isVersionHelpRequested()) {
+        return null;
+      }
+    } catch (CommandLine.ParameterException e) {
+      return null;
+    }
+    Main main = commandLine.getCommand();
+    Map<String, String> options = new HashMap<>();
+    options.put("config", main.config);
+    options.put("listen", main.listen);
+    options.put("data", main.data);
+    options.put("mode", main.mode);
+    options.put("log-level", main.logLevel);
+    options.values().removeIf(java.util.Objects::isNull);
+    return options;
+  }
+
+  /** A server command with {@link #serverOptions}' answer. */
+  static Main withOptions(Map<String, String> options) {
+    Main main = new Main();
+    main.config = options.get("config");
+    main.listen = options.get("listen");
+    main.data = options.get("data");
+    main.mode = options.get("mode");
+    main.logLevel = options.get("log-level");
+    return main;
+  }
+
+  /** Runs the server as picocli's {@code execute} does: {@link #call}, failures as exit codes. */
+  int serve() {
+    try {
+      return call();
+    } catch (Exception e) {
+      return failed(e);
+    }
   }
 
   /** The subcommands, each with its {@code @Command} name. */
@@ -244,6 +295,10 @@ public final class Main implements Callable<Integer> {
 
   /** A bad configuration is the user's to fix: one line, no stack trace. */
   private static int failed(Exception e, CommandLine commandLine, CommandLine.ParseResult result) {
+    return failed(e);
+  }
+
+  private static int failed(Exception e) {
     if (e instanceof ConfigException) {
       System.err.println(NAME + ": " + e.getMessage());
       return CONFIG_ERROR;
