@@ -11,6 +11,7 @@ import io.vertx.core.spi.json.JsonCodec;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Vert.x's JSON ({@link io.vertx.core.json.Json}, {@link JsonObject}, error bodies) on jackson-core
@@ -76,20 +77,23 @@ public final class CoreJsonFactory implements JsonFactory {
 
     @Override
     public String toString(Object value, boolean pretty) throws EncodeException {
-      try {
-        return super.toString(value, pretty);
-      } catch (EncodeException needsDatabind) {
-        // A record or bean somewhere in the value; nothing was written anywhere yet.
-        return databind().toString(value, pretty);
-      }
+      return orDatabind(() -> super.toString(value, pretty), () -> databind().toString(value, pretty));
     }
 
     @Override
     public Buffer toBuffer(Object value, boolean pretty) throws EncodeException {
+      return orDatabind(() -> super.toBuffer(value, pretty), () -> databind().toBuffer(value, pretty));
+    }
+
+    /**
+     * jackson-core's writing, or databind's when the value holds something jackson-core cannot
+     * write (a record or bean somewhere in it): the failed attempt wrote into its own buffer only.
+     */
+    private static <T> T orDatabind(Supplier<T> core, Supplier<T> databind) {
       try {
-        return super.toBuffer(value, pretty);
+        return core.get();
       } catch (EncodeException needsDatabind) {
-        return databind().toBuffer(value, pretty);
+        return databind.get();
       }
     }
   }
