@@ -69,7 +69,9 @@ class ServerClassFootprintTest {
         () -> "a jackson-databind ObjectMapper was made; the classes loaded just before it:\n"
             + before(loaded, " com.fasterxml.jackson.databind.ObjectMapper ", 2000));
 
-    Command.run(List.of("jcmd", Long.toString(registry.pid()), "GC.run")).assertOk();
+    // the JDK's own jcmd, the one beside the java that runs the tests and the registry
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    Command.run(List.of(jcmd, Long.toString(registry.pid()), "GC.run")).assertOk();
     String afterGc = Files.readString(classes);
     long picocliLoaded = count(afterGc, "[class,load] picocli.");
     long picocliUnloaded = count(afterGc, "[class,unload] unloading class picocli.");
