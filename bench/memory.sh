@@ -11,9 +11,10 @@
 # usage: bench/memory.sh [-n RUNS] [-b OLD_JAR] [SETTING...]
 #   SETTING is one of (default: plain small-device small-launcher):
 #     plain           java -jar JAR                      (the launcher picks the JVM options)
-#     restart         the same, started as every start after the first is: with the class archive
-#                     (DATA/jvm) that a first run wrote at its stop. That first run is made once per
-#                     sitting: the jar serves one `run.sh --quick` and is stopped (bench/seeded-start.sh)
+#     restart         the same, started as every start after the second is: with the class archive
+#                     (DATA/jvm) that the second start made from the class list the first one wrote.
+#                     Seeded once per sitting: the jar serves one `run.sh --quick` and is stopped, then
+#                     started once more to ready and stopped (bench/seeded-start.sh)
 #     small-device    java @module/small-device.jvmopts -jar JAR   (user options: no launcher)
 #     small-launcher  CONNECTED_REGISTRY_JVM=small-device java -jar JAR
 #     off             CONNECTED_REGISTRY_JVM=off java -jar JAR   (the JVM's own defaults)
@@ -60,8 +61,13 @@ if [[ " ${SETTINGS[*]} " == *" restart "* ]]; then
   "$HERE/run.sh" --quick --no-host --only ours --ours-url "http://127.0.0.1:$sport" --ours-pid "$spid" -o "$seed/run" \
     > "$seed/run.out" 2>&1 || { echo "memory.sh: the seeding run failed (see $seed/run.out)" >&2; exit 1; }
   kill -TERM "$spid"; wait "$spid" || true
-  ls "$seed/data/jvm/"*.ready > /dev/null 2>&1 ||
-    { echo "memory.sh: the seeding run's stop wrote no class archive (see $seed/registry.log)" >&2; exit 1; }
+  # the second start makes the archive from the class list the first one wrote (launcher.ClassArchive)
+  java -jar "$JAR" --listen "127.0.0.1:$sport" --data "$seed/data" >> "$seed/registry.log" 2>&1 &
+  spid=$!
+  for _ in $(seq 600); do curl -fsS -o /dev/null "http://127.0.0.1:$sport/readyz" 2>/dev/null && break; sleep 0.1; done
+  kill -TERM "$spid"; wait "$spid" || true
+  ls "$seed/data/jvm/"*.jsa > /dev/null 2>&1 ||
+    { echo "memory.sh: the seeding runs made no class archive (see $seed/registry.log)" >&2; exit 1; }
 fi
 echo "peak RSS under bench/run.sh --quick, $(date -u +%FT%TZ), commit $(git -C "$REPO" rev-parse --short HEAD), $(nproc) cpu" | tee "$OUT/summary.txt"
 printf '%-4s %-15s %10s %10s %7s %12s  %s\n' run setting ours_MiB dist_MiB ratio ours_at_end load | tee -a "$OUT/summary.txt"

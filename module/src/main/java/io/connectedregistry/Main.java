@@ -273,9 +273,19 @@ public final class Main implements Callable<Integer> {
     String skipped = System.getProperty(Launcher.ARCHIVE_SKIPPED);
     if (skipped != null && skipped.matches("[0-9]{1,19}")) {
       LoggerFactory.getLogger(Main.class).info("no class-data archive is made: this process may use {} MiB of memory (RAM or cgroup"
-          + " limit), under the {} MiB it takes to write one at exit (that peaks at ~220 MiB resident); starts stay about twice as slow (README \"JVM settings"
+          + " limit), under the {} MiB it takes to make one (that peaks at ~210 MiB resident); starts stay about twice as slow (README \"JVM settings"
           + " and small devices\"; CONNECTED_REGISTRY_CDS=off silences this)", Long.parseLong(skipped) >> 20,
           ClassArchive.DUMP_MIN_MEMORY >> 20);
+    }
+    String made = System.getProperty(Launcher.ARCHIVE_MADE);
+    if (made != null) {
+      LoggerFactory.getLogger(Main.class).info("class-data archive made from the last start's class list in {} ms;"
+          + " this and later starts load their classes from it", made);
+    }
+    String failed = System.getProperty(Launcher.ARCHIVE_FAILED);
+    if (failed != null) {
+      LoggerFactory.getLogger(Main.class).warn("no class-data archive: making one failed, see {} (the dump's output);"
+          + " starts stay about twice as slow. Delete that file to have the next start try again", failed);
     }
     String dump = System.getProperty(Launcher.PENDING_ARCHIVE);
     if (dump != null) {

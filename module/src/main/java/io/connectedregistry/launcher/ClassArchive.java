@@ -2,75 +2,109 @@ package io.connectedregistry.launcher;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
-import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.zip.CRC32;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.zip.CRC32;
 
 /**
- * The AppCDS archive of the registry's classes (JDK 17: a dynamic archive, written by the JVM when
- * it exits with {@code -XX:ArchiveClassesAtExit}, read with {@code -XX:SharedArchiveFile}): it
- * halves the CPU a start needs.
+ * The AppCDS archive of the registry's classes: it halves the CPU a start needs and keeps the
+ * classes' metadata in a mapped file instead of the JVM's metaspace.
+ *
+ * <p>Made in two steps, so that no server ever carries the cost of making one. A start without
+ * an archive only writes the names of the classes it loads ({@code -XX:DumpLoadedClassList}, a
+ * line per class: nothing kept in memory) into {@code NAME.PID.classlist}; once ready, the
+ * registry adds {@code NAME.PID.classlist.ready} ({@link #markReady}). The next start, before its
+ * server's JVM, runs a short JVM that writes a static archive from that list ({@code -Xshare:dump},
+ * {@link ArchiveDump}) and keeps it as {@code NAME-SIZE.jsa}. (JDK 17's other way, a dynamic
+ * archive written at exit with {@code -XX:ArchiveClassesAtExit}, made the whole first run record:
+ * ~350 more method-handle classes and the classes' bytes kept for the dump, +3 MiB at the peak
+ * under the benchmark, bench/README.md.) A list from a start that failed before ready (a bad
+ * configuration, a locked data folder) is never used.
  *
  * <p>Kept in {@code DATA/jvm/} under a name keyed by the jar (path, size, modification time), the
  * JVM (home, {@code java.vm.version}) and the JVM options, so an upgraded jar or JDK never meets an
- * old archive. A start without the archive dumps one at exit into {@code NAME.PID.tmp}; once
- * ready, the registry adds {@code NAME.PID.tmp.ready} ({@link #markReady}). The next start
- * syncs a dump newer than its marker and renames it to {@code NAME-SIZE.jsa}: a start that failed before ready (a
- * bad configuration, a locked data folder) never leaves a half-trained archive in use. Anything
- * else in the folder is deleted. The JVM checks an archive's header and (with {@code -XX:+VerifySharedSpaces})
- * its checksums and starts without it when they do not match; the size is checked here. A damaged
- * archive costs the speed-up, never the start.
+ * old archive. Anything else in the folder is deleted. The JVM checks an archive's header and
+ * (with {@code -XX:+VerifySharedSpaces}) its checksums and starts without it when they do not
+ * match; the size is checked here. A dump that fails leaves {@code NAME.failed} (its output): no
+ * more lists are written for that key until someone deletes it. A damaged archive or a failed
+ * dump costs the speed-up, never the start.
  */
 public final class ClassArchive {
   static final String FOLDER = "jvm";
-  private static final String TMP = ".tmp";
+  private static final String LIST = ".classlist";
   private static final String READY = ".ready";
   private static final String JSA = ".jsa";
+  static final String FAILED = ".failed";
   /**
-   * Writing the archive at exit takes far more memory than the run before it: resident 223 MiB
-   * at its peak for a registry at 127 MiB with the small-device settings after the benchmark. In
-   * a memory cgroup of 192 MiB that stop was killed (exit 137, no archive, and the same at every
-   * later stop); with 256 MiB it was written (bench/README.md). Below this limit (a container's, a
-   * pod's, a small device's RAM) none is made; an archive already there is still used.
+   * Writing the archive takes far more memory than a server: the dump from a benchmark run's class
+   * list peaked at 212 MiB resident (bench/README.md; the dynamic archive written at exit before
+   * it, 223 MiB, was killed in a 192 MiB memory cgroup). Below this limit (a container's, a pod's,
+   * a small device's RAM) none is made; an archive already there is still used.
    */
   public static final long DUMP_MIN_MEMORY = 256L << 20;
 
-  private ClassArchive() {}
-
-  /** The JVM options that use (or make) the archive in {@code folder}; none if the folder is unusable. */
-  static List<String> options(Path folder, Path jar, List<String> jvmOptions, long pid) {
-    return options(folder, jar, jvmOptions, pid, OptionalLong.empty());
+  /** Writes the archive from a class list: a JVM with {@code -Xshare:dump} ({@link ArchiveDump}). */
+  interface Dumper {
+    /** The archive written to {@code archive}, or the reason (the dump's output) it was not. */
+    Optional<String> dump(Path classList, Path archive) throws IOException;
   }
 
-  /** The same, making no archive where the memory limit is below {@link #DUMP_MIN_MEMORY}. */
-  static List<String> options(Path folder, Path jar, List<String> jvmOptions, long pid, OptionalLong memoryLimit) {
+  private ClassArchive() {}
+
+  /** The JVM options that use the archive in {@code folder} or record a class list for one. */
+  static Options options(Path folder, Path jar, List<String> jvmOptions, long pid, OptionalLong memoryLimit) {
+    return options(folder, jar, jvmOptions, pid, memoryLimit, new ArchiveDump(jar, jvmOptions));
+  }
+
+  /** The JVM options and what the launcher did to make them. */
+  record Options(List<String> jvm, OptionalLong dumpMillis) {
+    static Options of(String... jvm) {
+      return new Options(List.of(jvm), OptionalLong.empty());
+    }
+  }
+
+  static Options options(Path folder, Path jar, List<String> jvmOptions, long pid, OptionalLong memoryLimit,
+      Dumper dumper) {
     try {
       Files.createDirectories(folder);
       String name = "cds-" + key(jar, jvmOptions);
-      Optional<Path> archive = usable(folder, name).or(() -> promoteReadyDump(folder, name));
-      deleteOthers(folder, archive);
+      Path failed = folder.resolve(name + FAILED);
+      boolean roomy = memoryLimit.isEmpty() || memoryLimit.getAsLong() >= DUMP_MIN_MEMORY;
+      Optional<Path> archive = usable(folder, name);
+      OptionalLong dumpMillis = OptionalLong.empty();
+      if (archive.isEmpty() && roomy && !Files.exists(failed)) {
+        Optional<Path> list = readyList(folder, name);
+        if (list.isPresent()) {
+          long started = System.nanoTime();
+          archive = dump(folder, name, list.get(), pid, dumper, failed);
+          dumpMillis = OptionalLong.of((System.nanoTime() - started) / 1_000_000);
+        }
+      }
+      deleteOthers(folder, archive.or(() -> Optional.of(failed).filter(Files::exists)));
       if (archive.isPresent()) {
         // The JVM checks the archive's checksums (a damaged archive is then ignored, with a warning).
-        return List.of("-XX:SharedArchiveFile=" + archive.get(), "-XX:+VerifySharedSpaces");
+        return new Options(List.of("-XX:SharedArchiveFile=" + archive.get(), "-XX:+VerifySharedSpaces"), dumpMillis);
       }
-      if (memoryLimit.isPresent() && memoryLimit.getAsLong() < DUMP_MIN_MEMORY) {
-        return List.of("-D" + Launcher.ARCHIVE_SKIPPED + "=" + memoryLimit.getAsLong());
+      if (Files.exists(failed)) {
+        return Options.of("-D" + Launcher.ARCHIVE_FAILED + "=" + failed);
       }
-      Path dump = folder.resolve(name + "." + pid + TMP);
-      // The dump prints a warning per class it cannot archive (~190 lines: picocli's Java 5 classes).
-      return List.of("-XX:ArchiveClassesAtExit=" + dump, "-Xlog:cds=off,cds+dynamic=off",
-          "-D" + Launcher.PENDING_ARCHIVE + "=" + dump);
+      if (!roomy) {
+        return Options.of("-D" + Launcher.ARCHIVE_SKIPPED + "=" + memoryLimit.getAsLong());
+      }
+      Path list = folder.resolve(name + "." + pid + LIST);
+      return Options.of("-XX:DumpLoadedClassList=" + list, "-D" + Launcher.PENDING_ARCHIVE + "=" + list);
     } catch (IOException | UncheckedIOException e) {
-      return List.of();
+      return Options.of();
     }
   }
 
@@ -92,48 +126,83 @@ public final class ClassArchive {
     return Optional.empty();
   }
 
-  private static Optional<Path> promoteReadyDump(Path folder, String name) {
-    try {
-      for (Path dump : list(folder)) {
-        String file = dump.getFileName().toString();
-        Path marker = folder.resolve(file + READY);
-        if (file.startsWith(name + ".") && file.endsWith(TMP) && Files.isRegularFile(marker)
-            && Files.size(dump) > 0
-            && Files.getLastModifiedTime(dump).compareTo(Files.getLastModifiedTime(marker)) >= 0) {
-          try (FileChannel c = FileChannel.open(dump, StandardOpenOption.READ)) {
-            c.force(true);
-          }
-          Path archive = folder.resolve(name + "-" + Files.size(dump) + JSA);
-          Files.move(dump, archive, StandardCopyOption.ATOMIC_MOVE);
-          try (FileChannel d = FileChannel.open(folder, StandardOpenOption.READ)) {
-            d.force(true);
-          } catch (IOException e) {
-            // Some file systems cannot sync a folder: the rename is still atomic.
-          }
-          return Optional.of(archive);
-        }
+  /** A class list of this key from a start that became ready. */
+  private static Optional<Path> readyList(Path folder, String name) throws IOException {
+    for (Path p : list(folder)) {
+      String file = p.getFileName().toString();
+      if (file.startsWith(name + ".") && file.endsWith(LIST) && Files.isRegularFile(folder.resolve(file + READY))
+          && Files.size(p) > 0) {
+        return Optional.of(p);
       }
-    } catch (IOException e) {
-      // No archive this time: the next dump tries again.
     }
     return Optional.empty();
   }
 
-  /** Old archives (another jar or JDK), dumps and markers: nothing else runs on this data folder. */
-  private static void deleteOthers(Path folder, Optional<Path> archive) throws IOException {
+  /**
+   * Writes {@code NAME.PID.jsa.tmp} from the list, syncs it and renames it to {@code NAME-SIZE.jsa};
+   * or leaves {@code NAME.failed} with the dump's output.
+   */
+  private static Optional<Path> dump(Path folder, String name, Path list, long pid, Dumper dumper, Path failed)
+      throws IOException {
+    completeLines(list);
+    Path tmp = folder.resolve(name + "." + pid + JSA + ".tmp");
+    Optional<String> failure = dumper.dump(list, tmp);
+    if (failure.isEmpty() && Files.isRegularFile(tmp) && Files.size(tmp) > 0) {
+      try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.READ)) {
+        c.force(true);
+      }
+      Path archive = folder.resolve(name + "-" + Files.size(tmp) + JSA);
+      Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE);
+      syncFolder(folder);
+      return Optional.of(archive);
+    }
+    Files.writeString(failed, failure.orElse("the dump wrote no archive"), StandardCharsets.UTF_8);
+    return Optional.empty();
+  }
+
+  /**
+   * A JVM killed in the middle of a line leaves half a line at the end of its list, which the dump
+   * may refuse as a whole: cut back to the last whole line.
+   */
+  private static void completeLines(Path list) throws IOException {
+    try (FileChannel c = FileChannel.open(list, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      long end = c.size();
+      ByteBuffer one = ByteBuffer.allocate(1);
+      while (end > 0) {
+        one.clear();
+        c.read(one, end - 1);
+        if (one.get(0) == '\n') {
+          break;
+        }
+        end--;
+      }
+      c.truncate(end);
+    }
+  }
+
+  private static void syncFolder(Path folder) {
+    try (FileChannel d = FileChannel.open(folder, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // Some file systems cannot sync a folder: the rename is still atomic.
+    }
+  }
+
+  /** Old archives (another jar or JDK), lists and markers: nothing else runs on this data folder. */
+  private static void deleteOthers(Path folder, Optional<Path> keep) throws IOException {
     for (Path p : list(folder)) {
-      if (archive.isEmpty() || !p.equals(archive.get())) {
+      if (keep.isEmpty() || !p.equals(keep.get())) {
         Files.deleteIfExists(p);
       }
     }
   }
 
-  /** Called by the registry once ready: the dump this JVM will write at exit is a whole start's. */
-  public static void markReady(String dump) {
+  /** Called by the registry once ready: the class list this JVM writes is a whole start's. */
+  public static void markReady(String classList) {
     try {
-      Files.createFile(Path.of(dump + READY));
+      Files.createFile(Path.of(classList + READY));
     } catch (IOException e) {
-      // Without the marker the next start dumps again: a lost speed-up, nothing more.
+      // Without the marker the next start records again: a lost speed-up, nothing more.
     }
   }
 

@@ -37,13 +37,17 @@ public final class Launcher {
   static final String PROFILE_ENV = "CONNECTED_REGISTRY_JVM";
   /** Set in the JVM the launcher started: how ({@code exec}) and which profile. */
   public static final String LAUNCHED = "connected-registry.launcher";
-  /** The archive the JVM dumps at exit; the registry marks it ready ({@link ClassArchive#markReady}). */
+  /** The class list the JVM writes for the next start's archive; the registry marks it ready ({@link ClassArchive#markReady}). */
   public static final String PENDING_ARCHIVE = "connected-registry.cds.pending";
+  /** Set when the launcher made the archive before this start: how long that took, in ms. */
+  public static final String ARCHIVE_MADE = "connected-registry.cds.made";
+  /** Set when making the archive failed: the file that says why ({@code NAME.failed}). */
+  public static final String ARCHIVE_FAILED = "connected-registry.cds.failed";
   /** Set instead when no archive is made because memory is short: the limit, in bytes. */
   public static final String ARCHIVE_SKIPPED = "connected-registry.cds.skipped";
   static final Map<String, String> PROFILES =
       Map.of("default", "default.jvmopts", "small-device", "small-device.jvmopts");
-  /** {@code off}: no class-data archive (no dump at the first stop, nothing in {@code DATA/jvm}). */
+  /** {@code off}: no class-data archive (no class list recorded, nothing in {@code DATA/jvm}). */
   static final String ARCHIVE_ENV = "CONNECTED_REGISTRY_CDS";
   private static final String MALLOC_ARENA_MAX = "MALLOC_ARENA_MAX";
   private static final String JDK_OPTIONS = "JDK_JAVA_OPTIONS";
@@ -110,9 +114,9 @@ public final class Launcher {
       List<String> jvm = withUserOptions(jvmOptions(PROFILES.get(profile)), env.getOrDefault(JDK_OPTIONS, ""));
       Optional<Path> data = "off".equals(env.get(ARCHIVE_ENV)) ? Optional.empty() : dataFolder(args, env);
       long pid = ProcessHandle.current().pid();
-      List<String> archive = data.map(d -> ClassArchive.options(d.resolve(ClassArchive.FOLDER), jar, jvm, pid,
+      ClassArchive.Options archive = data.map(d -> ClassArchive.options(d.resolve(ClassArchive.FOLDER), jar, jvm, pid,
               MemoryLimit.bytes(Path.of("/"))))
-          .orElse(List.of());
+          .orElse(ClassArchive.Options.of());
       // JNA unpacks its native library once per start; into the data folder rather than a /tmp that
       // may be mounted noexec (it deletes the copy once loaded).
       data.map(d -> d.resolve(ClassArchive.FOLDER)).filter(Files::isDirectory)
@@ -122,7 +126,8 @@ public final class Launcher {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       argv.add(java);
       argv.addAll(jvm);
-      argv.addAll(archive);
+      argv.addAll(archive.jvm());
+      archive.dumpMillis().ifPresent(ms -> argv.add("-D" + ARCHIVE_MADE + "=" + ms));
       argv.add("-D" + LAUNCHED + "=exec," + profile + "," + MAIN_ENTERED);
       argv.add("-jar");
       argv.add(jar.toString());

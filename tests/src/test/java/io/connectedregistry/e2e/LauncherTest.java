@@ -36,7 +36,7 @@ class LauncherTest {
     }
     registry = RegistryProcess.prepare("launcher").withEnv(Map.of("CONNECTED_REGISTRY_CDS", "on")).start();
     String first = commandLine(registry);
-    assertTrue(first.contains("-XX:+UseSerialGC") && first.contains("-XX:ArchiveClassesAtExit="),
+    assertTrue(first.contains("-XX:+UseSerialGC") && first.contains("-XX:DumpLoadedClassList="),
         "the process the harness started (same PID) runs the launcher's JVM: " + first);
     assertTrue(registry.log().matches("(?s).*JVM started by the launcher \\(exec,default\\) -?[0-9]+ ms after the launcher's main, "
         + "with \\[-XX:\\+UseSerialGC.*"), registry.logTail(20));
@@ -49,8 +49,14 @@ class LauncherTest {
     registry.start();
     String second = commandLine(registry);
     assertTrue(second.contains("-XX:SharedArchiveFile="), "the restart maps the archive: " + second);
+    awaitLog("class-data archive made from the last start's class list in"); // logged just after ready
     registry.stop();
     Path archive = onlyFile(registry.dataDir().resolve("jvm"));
+    assertTrue(archive.getFileName().toString().matches("cds-[0-9a-f]{16}-[0-9]+\\.jsa"), archive.toString());
+    registry.start();
+    assertTrue(commandLine(registry).contains("-XX:SharedArchiveFile=" + archive), commandLine(registry));
+    assertTrue(mapped(registry, archive), "the JVM maps the archive the dump wrote");
+    registry.stop();
 
     // damaged inside (same size): the JVM's checksums refuse it and it starts without
     try (RandomAccessFile f = new RandomAccessFile(archive.toFile(), "rw")) {
@@ -59,7 +65,8 @@ class LauncherTest {
     }
     registry.start();
     assertEquals(200, registry.probe(RegistryProcess.readinessPath()));
-    assertTrue(registry.log().contains("Unable to use shared archive"), registry.logTail(20));
+    // (JDK 17 says so only with -Xlog:cds: "Checksum verification failed", and starts without any archive)
+    assertTrue(!mapped(registry, archive), "a damaged archive is not used");
     registry.stop();
 
     // truncated: JDK 17 would die of SIGBUS mapping it; the launcher deletes it and dumps anew
@@ -68,7 +75,45 @@ class LauncherTest {
     }
     registry.start();
     assertEquals(200, registry.probe(RegistryProcess.readinessPath()));
-    assertTrue(commandLine(registry).contains("-XX:ArchiveClassesAtExit="), commandLine(registry));
+    assertTrue(commandLine(registry).contains("-XX:DumpLoadedClassList="), commandLine(registry));
+  }
+
+  /**
+   * A class list the dump refuses: the start goes on without an archive, says where the dump's
+   * output is, and later starts neither record nor dump again until that file is deleted.
+   */
+  @Test
+  void aFailedDumpNeverStopsAStartAndIsNotRepeated() throws Exception {
+    if (RegistryProcess.isReferenceDistribution()) {
+      return;
+    }
+    registry = RegistryProcess.prepare("launcher-fail").withEnv(Map.of("CONNECTED_REGISTRY_CDS", "on")).start();
+    registry.stop();
+    Path folder = registry.dataDir().resolve("jvm");
+    Path list;
+    try (Stream<Path> files = Files.list(folder)) {
+      list = files.filter(p -> p.toString().endsWith(".classlist")).findFirst().orElseThrow();
+    }
+    Files.writeString(list, "@lambda-proxy x/Y\n", java.nio.file.StandardOpenOption.APPEND);
+
+    registry.start();
+    assertEquals(200, registry.probe(RegistryProcess.readinessPath()));
+    String second = commandLine(registry);
+    assertTrue(!second.contains("-XX:SharedArchiveFile=") && !second.contains("-XX:DumpLoadedClassList="), second);
+    Path failed = onlyFile(folder);
+    assertTrue(failed.getFileName().toString().endsWith(".failed"), failed.toString());
+    assertTrue(Files.readString(failed).contains("class list format error"), Files.readString(failed));
+    awaitLog("WARN  Main no class-data archive: making one failed, see " + failed);
+    registry.stop();
+
+    registry.start();
+    assertTrue(!commandLine(registry).contains("-XX:DumpLoadedClassList="), commandLine(registry));
+    assertEquals(List.of(failed), List.of(onlyFile(folder)));
+  }
+
+  /** Whether the JVM has the archive mapped (it maps an archive only once its header and checksums pass). */
+  private static boolean mapped(RegistryProcess registry, Path archive) throws IOException {
+    return Files.readString(Path.of("/proc", Long.toString(registry.pid()), "maps")).contains(archive.toString());
   }
 
   private void awaitLog(String text) throws InterruptedException {

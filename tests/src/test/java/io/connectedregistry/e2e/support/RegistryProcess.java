@@ -138,7 +138,7 @@ public final class RegistryProcess implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-      // The launcher's class-data archive is dumped when a JVM first stops (~1-2 s of CPU, ~25 MiB
+      // The launcher's class-data archive is made at a data folder's second start (~3 s, ~35 MiB
       // in DATA/jvm): not for every throw-away registry of the suite; LauncherTest turns it on.
       pb.environment().put("CONNECTED_REGISTRY_CDS", "off");
       pb.environment().putAll(environment);
