@@ -38,8 +38,11 @@ import org.slf4j.LoggerFactory;
 final class GarbageCollectionTimer {
   private static final Logger LOG = LoggerFactory.getLogger(GarbageCollectionTimer.class);
   static final Duration MAX_WAIT = Duration.ofMinutes(1);
-  private static final CronParser UNIX_CRON =
-      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+
+  /** Loaded only when {@code storage.gcSchedule} is set: cron-utils is ~40 classes. */
+  private static final class Cron {
+    static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+  }
 
   private final Vertx vertx;
   private final Callable<GcReport> collect;
@@ -78,7 +81,7 @@ final class GarbageCollectionTimer {
       return;
     }
     if (storage.gcSchedule() != null) {
-      ExecutionTime times = ExecutionTime.forCron(UNIX_CRON.parse(storage.gcSchedule()));
+      ExecutionTime times = ExecutionTime.forCron(Cron.UNIX.parse(storage.gcSchedule()));
       plan = after -> times.nextExecution(after.atZone(ZoneOffset.UTC)).map(t -> t.toInstant());
       if (storage.gcInterval() != null) {
         LOG.info("storage.gcInterval {} is not used: storage.gcSchedule is set", storage.gcInterval());

@@ -3,10 +3,10 @@ package io.connectedregistry;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import io.connectedregistry.config.RegistryConfig.LogLevel;
 
@@ -18,15 +18,13 @@ import io.connectedregistry.config.RegistryConfig.LogLevel;
  * {@code 2025-01-31T12:00:00.000Z INFO  RegistryApplication listening on 127.0.0.1:5000}.
  * Timestamps are UTC so lines from registries in different time zones sort together; no colours;
  * a stack trace is folded onto its event's line ({@code ... | at a.B.c(B.java:1) | ...}) so a
- * collector that splits on newlines never separates an exception from its message. The root
+ * collector that splits on newlines never separates an exception from its message ({@link
+ * OneLineLayout}). The root
  * level is set at runtime from {@code logLevel} (see {@link Main}); framework internals stay at
  * WARN, so Debug means "our debug", not thousands of lines of Netty. No logback shutdown hook: it
  * would race the registry's own, which still logs while it drains.
  */
 public final class LogConfiguration extends ContextAwareBase implements Configurator {
-  static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z', UTC} %-5level %logger{0} %msg"
-      + "%replace(%replace(%ex){'\\s+$', ''}){'^(?=.)|[\\r\\n]+\\s*', ' | '}%nopex%n";
-
   static final String IOT_SDK = "com.microsoft.azure.sdk.iot";
   static final String IOT_SDK_WORKLOAD = "com.microsoft.azure.sdk.iot.device.hsm";
 
@@ -51,9 +49,12 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
-    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    OneLineLayout layout = new OneLineLayout();
+    layout.setContext(context);
+    layout.start();
+    LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
     encoder.setContext(context);
-    encoder.setPattern(PATTERN);
+    encoder.setLayout(layout);
     encoder.start();
     ConsoleAppender<ILoggingEvent> stdout = new ConsoleAppender<>();
     stdout.setContext(context);

@@ -2,6 +2,7 @@ package io.connectedregistry;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import com.sun.management.VMOption;
+import io.connectedregistry.launcher.Launcher;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.util.List;
@@ -64,6 +65,11 @@ final class UntunedHeap {
 
   /** Sets the bounds when {@link #applies}; returns whether it did. Call before the server starts. */
   static boolean bound() {
+    if (System.getProperty(Launcher.LAUNCHED) != null) {
+      // The launcher chose the collector and the heap; and asking the management beans first
+      // would load ~50 classes for nothing.
+      return false;
+    }
     HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
     if (vm == null || !applies(vm)) {
       return false;

@@ -49,7 +49,8 @@ final class StatusPage {
   private final AccessControl access;
   private final RecentFailures failures;
   private final Clock clock;
-  private final Mustache template;
+  /** Compiled at the first page, not at start: mustache is ~40 classes a registry nobody looks at never needs. */
+  private Mustache template;
   private final String contentSecurityPolicy;
 
   /** @param sync null for a root registry */
@@ -61,7 +62,6 @@ final class StatusPage {
     this.access = access;
     this.failures = failures;
     this.clock = clock;
-    this.template = new DefaultMustacheFactory().compile(TEMPLATE);
     this.contentSecurityPolicy = "default-src 'none'; style-src '" + styleHash(readTemplate())
         + "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox";
   }
@@ -107,9 +107,16 @@ final class StatusPage {
         .end(html)).onFailure(ctx::fail);
   }
 
+  private synchronized Mustache template() {
+    if (template == null) {
+      template = new DefaultMustacheFactory().compile(TEMPLATE);
+    }
+    return template;
+  }
+
   String html(Map<String, Object> view) {
     StringWriter out = new StringWriter();
-    template.execute(out, view);
+    template().execute(out, view);
     return out.toString();
   }
 
