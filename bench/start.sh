@@ -64,11 +64,19 @@ ready() { # port -> 0 once GET /readyz answers 200
   [[ $line == "HTTP/1.1 200 "* ]]
 }
 
+declare -A PORTS
 one_start() { # 'opts' data-dir kind [jar] -> prints "ms rss_kib cpu_ms stop_ms"; kind: registry | vertx
   local opts=$1 data=$2 kind=$3 jar=${4:-$JAR} p t0 t1 rss cpu envs=()
   # leading VAR=VALUE words of a setting go to the environment (env execs java: same PID)
   while [[ $opts =~ ^([A-Z_]+=[^ ]*)\ ?(.*)$ ]]; do envs+=("${BASH_REMATCH[1]}"); opts=${BASH_REMATCH[2]}; done
-  p=$(port)
+  # a restarted service keeps its address: one port per data folder, so a restart's command line is
+  # the same as the last start's (the launcher keeps picocli's reading of it, ServerOptionsCache)
+  if [[ $data != - ]]; then
+    [[ -n ${PORTS[$data]:-} ]] || PORTS[$data]=$(port)
+    p=${PORTS[$data]}
+  else
+    p=$(port)
+  fi
   t0=$(now_ms)
   if [[ $kind == registry ]]; then
     # shellcheck disable=SC2086
@@ -140,6 +148,7 @@ for s in "${SETTINGS[@]}"; do
   i=$((i + 1))
   : > "$WORK/s$i.txt"; : > "$WORK/b$i.txt"
   data=$WORK/data$i
+  PORTS[$data]=$(port); PORTS[$data-before]=$(port) # here: the priming starts run in subshells
   if ((!FRESH)); then
     # through the launcher the first start records its class list, the second makes the archive from it
     read -r ms _ _ stop < <(one_start "$s" "$data" registry)

@@ -1,5 +1,6 @@
 package io.connectedregistry;
 
+import io.connectedregistry.launcher.Launcher;
 import java.io.File;
 import java.lang.reflect.Method;
 import java.net.MalformedURLException;
@@ -25,6 +26,9 @@ import java.util.Optional;
  * not a plain server start: a subcommand, help, a version request or a mistake. {@link Main}
  * then runs those with picocli as before, in its own loader, so that the messages and exit codes
  * are picocli's own.
+ *
+ * <p>Under the launcher, a restart with the same arguments takes the answer from {@link
+ * ServerOptionsCache} instead: picocli's classes cannot come from the class-data archive.
  */
 final class ServerArguments {
   private static final String LOADER_NAME = "command-line";
@@ -37,6 +41,21 @@ final class ServerArguments {
    * reads them itself).
    */
   static Optional<Map<String, String>> read(String[] args) {
+    String cache = System.getProperty(Launcher.SERVER_OPTIONS);
+    if (cache != null) {
+      Optional<Map<String, String>> known = ServerOptionsCache.read(Path.of(cache), args);
+      if (known.isPresent()) {
+        return known;
+      }
+    }
+    Optional<Map<String, String>> read = isolated(args);
+    if (cache != null && read.isPresent()) {
+      ServerOptionsCache.write(Path.of(cache), args, read.get());
+    }
+    return read;
+  }
+
+  private static Optional<Map<String, String>> isolated(String[] args) {
     try (URLClassLoader isolated =
         new URLClassLoader(LOADER_NAME, classPath(), ClassLoader.getPlatformClassLoader())) {
       Method serverOptions = Class.forName(Main.class.getName(), true, isolated)

@@ -38,6 +38,9 @@ import java.util.zip.CRC32;
  * match; the size is checked here. A dump that fails leaves {@code NAME.failed} (its output): no
  * more lists are written for that key until someone deletes it. A damaged archive or a failed
  * dump costs the speed-up, never the start.
+ *
+ * <p>Beside the archive, {@code NAME.options} keeps what picocli read from the server's arguments
+ * (the server writes it: {@code ServerOptionsCache}); it is named here so that it is kept.
  */
 public final class ClassArchive {
   static final String FOLDER = "jvm";
@@ -45,6 +48,8 @@ public final class ClassArchive {
   private static final String READY = ".ready";
   private static final String JSA = ".jsa";
   static final String FAILED = ".failed";
+  /** What picocli read from the server's arguments (io.connectedregistry.ServerOptionsCache). */
+  private static final String SERVER_OPTIONS = ".options";
   /**
    * Writing the archive takes far more memory than a server: the dump from a benchmark run's class
    * list peaked at 212 MiB resident (bench/README.md; the dynamic archive written at exit before
@@ -90,19 +95,22 @@ public final class ClassArchive {
           dumpMillis = OptionalLong.of((System.nanoTime() - started) / 1_000_000);
         }
       }
-      deleteOthers(folder, archive.or(() -> Optional.of(failed).filter(Files::exists)));
+      Path serverOptions = folder.resolve(name + SERVER_OPTIONS);
+      deleteOthers(folder, archive.or(() -> Optional.of(failed).filter(Files::exists)), serverOptions);
+      String keepOptions = "-D" + Launcher.SERVER_OPTIONS + "=" + serverOptions;
       if (archive.isPresent()) {
         // The JVM checks the archive's checksums (a damaged archive is then ignored, with a warning).
-        return new Options(List.of("-XX:SharedArchiveFile=" + archive.get(), "-XX:+VerifySharedSpaces"), dumpMillis);
+        return new Options(List.of("-XX:SharedArchiveFile=" + archive.get(), "-XX:+VerifySharedSpaces", keepOptions),
+            dumpMillis);
       }
       if (Files.exists(failed)) {
-        return Options.of("-D" + Launcher.ARCHIVE_FAILED + "=" + failed);
+        return Options.of("-D" + Launcher.ARCHIVE_FAILED + "=" + failed, keepOptions);
       }
       if (!roomy) {
-        return Options.of("-D" + Launcher.ARCHIVE_SKIPPED + "=" + memoryLimit.getAsLong());
+        return Options.of("-D" + Launcher.ARCHIVE_SKIPPED + "=" + memoryLimit.getAsLong(), keepOptions);
       }
       Path list = folder.resolve(name + "." + pid + LIST);
-      return Options.of("-XX:DumpLoadedClassList=" + list, "-D" + Launcher.PENDING_ARCHIVE + "=" + list);
+      return Options.of("-XX:DumpLoadedClassList=" + list, "-D" + Launcher.PENDING_ARCHIVE + "=" + list, keepOptions);
     } catch (IOException | UncheckedIOException e) {
       return Options.of();
     }
@@ -189,9 +197,9 @@ public final class ClassArchive {
   }
 
   /** Old archives (another jar or JDK), lists and markers: nothing else runs on this data folder. */
-  private static void deleteOthers(Path folder, Optional<Path> keep) throws IOException {
+  private static void deleteOthers(Path folder, Optional<Path> keep, Path serverOptions) throws IOException {
     for (Path p : list(folder)) {
-      if (keep.isEmpty() || !p.equals(keep.get())) {
+      if ((keep.isEmpty() || !p.equals(keep.get())) && !p.equals(serverOptions)) {
         Files.deleteIfExists(p);
       }
     }

@@ -41,6 +41,8 @@ public final class Launcher {
   public static final String PENDING_ARCHIVE = "connected-registry.cds.pending";
   /** Set when the launcher made the archive before this start: how long that took, in ms. */
   public static final String ARCHIVE_MADE = "connected-registry.cds.made";
+  /** The file in which the server keeps what picocli read from its arguments (ServerOptionsCache). */
+  public static final String SERVER_OPTIONS = "connected-registry.server-options";
   /** Set when making the archive failed: the file that says why ({@code NAME.failed}). */
   public static final String ARCHIVE_FAILED = "connected-registry.cds.failed";
   /** Set instead when no archive is made because memory is short: the limit, in bytes. */

@@ -111,6 +111,36 @@ class LauncherTest {
     assertEquals(List.of(failed), List.of(onlyFile(folder)));
   }
 
+  /**
+   * picocli's classes (Java 5 class files) cannot come from the archive; a restart with the same
+   * arguments takes their reading from DATA/jvm/NAME.options and loads none of them.
+   */
+  @Test
+  void aRestartWithTheSameArgumentsLoadsNoPicocliClass() throws Exception {
+    if (RegistryProcess.isReferenceDistribution()) {
+      return;
+    }
+    registry = RegistryProcess.prepare("launcher-options");
+    Path classLog = registry.workDir().resolve("classes.log");
+    registry.withEnv(Map.of("CONNECTED_REGISTRY_CDS", "on", "JDK_JAVA_OPTIONS", "-Xlog:class+load:file=" + classLog));
+    registry.start();
+    assertTrue(Files.readString(classLog).contains(" picocli.CommandLine "), "the first start reads its arguments with picocli");
+    registry.stop();
+    Path options;
+    try (Stream<Path> files = Files.list(registry.dataDir().resolve("jvm"))) {
+      options = files.filter(p -> p.toString().endsWith(".options")).findFirst().orElseThrow();
+    }
+    assertTrue(Files.readString(options).contains("option.data="), Files.readString(options));
+
+    registry.start();
+    assertTrue(commandLine(registry).contains("-Dconnected-registry.server-options=" + options), commandLine(registry));
+    // (Main's own references resolve two exception types and one interface: from the archive)
+    List<String> fromTheJar = Files.readAllLines(classLog).stream()
+        .filter(l -> l.contains(" picocli.") && !l.contains("source: shared objects file")).toList();
+    assertEquals(List.of(), fromTheJar, "no picocli class read from the jar at a restart");
+    assertEquals(200, registry.probe(RegistryProcess.readinessPath()));
+  }
+
   /** Whether the JVM has the archive mapped (it maps an archive only once its header and checksums pass). */
   private static boolean mapped(RegistryProcess registry, Path archive) throws IOException {
     return Files.readString(Path.of("/proc", Long.toString(registry.pid()), "maps")).contains(archive.toString());
@@ -127,9 +157,10 @@ class LauncherTest {
     return Files.readString(Path.of("/proc", Long.toString(registry.pid()), "cmdline")).replace('\0', ' ');
   }
 
+  /** The one file in DATA/jvm besides the server's options (ServerOptionsCache). */
   private static Path onlyFile(Path folder) throws IOException {
     try (Stream<Path> files = Files.list(folder)) {
-      List<Path> all = files.toList();
+      List<Path> all = files.filter(p -> !p.toString().endsWith(".options")).toList();
       assertEquals(1, all.size(), all.toString());
       return all.get(0);
     }
