@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * The registry's log line, {@code 2025-01-31T12:00:00.000Z INFO  RegistryApplication message |
- * java.io.IOException: x | at a.B.c(B.java:1)}: what {@link LogConfiguration#PATTERN} gives through
- * logback's {@code PatternLayout}, written directly. The pattern's parser, its converters and the
+ * java.io.IOException: x | at a.B.c(B.java:1)}: what the registry's logback pattern (kept in
+ * {@code OneLineLayoutTest.PATTERN}) gave through logback's {@code PatternLayout}, written directly. The pattern's parser, its converters and the
  * lambdas of their registry were ~150 classes loaded at every start for this one line
  * (bench/README.md, issue #13); {@code OneLineLayoutTest} holds the two to the same bytes.
  */

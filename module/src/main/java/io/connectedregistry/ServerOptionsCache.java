@@ -25,6 +25,8 @@ import java.util.Properties;
 final class ServerOptionsCache {
   private static final String ARGS = "args.";
   private static final String OPTION = "option.";
+  /** Far above any real command line's answer; a bigger file is not one of ours and is not read. */
+  static final long MAX_BYTES = 64 * 1024;
 
   private ServerOptionsCache() {}
 
@@ -32,6 +34,9 @@ final class ServerOptionsCache {
   static Optional<Map<String, String>> read(Path file, String[] args) {
     Properties p = new Properties();
     try (InputStream in = Files.newInputStream(file)) {
+      if (Files.size(file) > MAX_BYTES) {
+        return Optional.empty();
+      }
       p.load(in);
     } catch (IOException | IllegalArgumentException e) {
       return Optional.empty();

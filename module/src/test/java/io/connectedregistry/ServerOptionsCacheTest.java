@@ -60,6 +60,10 @@ class ServerOptionsCacheTest {
     assertEquals(Optional.empty(), ServerOptionsCache.read(file, ARGS), "no count: cut short");
     Files.write(file, new byte[] {'a', 'r', 'g', 's', '.', '\\', 'u', 'z'});
     assertEquals(Optional.empty(), ServerOptionsCache.read(file, ARGS), "not a properties file");
+    ServerOptionsCache.write(file, ARGS, Main.serverOptions(ARGS));
+    Files.writeString(file, "#" + "x".repeat((int) ServerOptionsCache.MAX_BYTES) + "\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    assertEquals(Optional.empty(), ServerOptionsCache.read(file, ARGS), "over the bound: not read");
   }
 
   @Test
