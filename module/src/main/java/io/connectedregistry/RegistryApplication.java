@@ -28,6 +28,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,25 +93,41 @@ public final class RegistryApplication {
   private static RegistryApplication start(RegistryConfig config, ConfigLayers layers,
       ConfigLayers.Built built) throws Exception {
     long started = System.nanoTime();
-    LocalRegistryStorage storage = LocalRegistryStorage.open(config.data(), storageOptions(config));
-    AuthStore authStore;
-    AccessControl access;
+    // The stores open on a thread of their own while Vert.x is made on this one: neither needs
+    // the other, each is ~100 ms of a start (mostly loading and initialising classes: SQLite's
+    // driver and native library, Netty, Micrometer), and a start has a second CPU to spare.
+    Opening opening = Opening.begin(config);
+    RegistryMetrics metrics = null;
+    Vertx vertx;
     try {
-      authStore = AuthStore.open(config.data(), config.mode(), Limits.of(config.auth(), config.parent() != null),
-          new PasswordHasher(), Clock.systemUTC());
-      access = accessControl(config, authStore);
-    } catch (RuntimeException e) {
-      storage.close();
+      // Metrics options are fixed when Vert.x is created: it counts HTTP requests, latency and bytes.
+      metrics = config.metrics().enabled() ? new RegistryMetrics() : null;
+      // Vert.x's own worker pool runs only the registry's housekeeping (disk space each second,
+      // upload expiry, scheduled garbage collection, metrics scrapes); storage and auth have pools of
+      // their own. Its default of 20 threads were all made within 20 s (a pool makes a thread per task
+      // until it has them all), each with its stack and native buffers: ~2.5 MiB of a small device.
+      VertxOptions vertxOptions = new VertxOptions().setPreferNativeTransport(false).setWorkerPoolSize(HOUSEKEEPING_THREADS);
+      vertx = metrics == null ? Vertx.vertx(vertxOptions) : metrics.createVertx(vertxOptions);
+    } catch (RuntimeException | Error e) {
+      if (metrics != null) {
+        metrics.close();
+      }
+      opening.abandon();
       throw e;
     }
-    // Metrics options are fixed when Vert.x is created: it counts HTTP requests, latency and bytes.
-    RegistryMetrics metrics = config.metrics().enabled() ? new RegistryMetrics() : null;
-    // Vert.x's own worker pool runs only the registry's housekeeping (disk space each second,
-    // upload expiry, scheduled garbage collection, metrics scrapes); storage and auth have pools of
-    // their own. Its default of 20 threads were all made within 20 s (a pool makes a thread per task
-    // until it has them all), each with its stack and native buffers: ~2.5 MiB of a small device.
-    VertxOptions vertxOptions = new VertxOptions().setPreferNativeTransport(false).setWorkerPoolSize(HOUSEKEEPING_THREADS);
-    Vertx vertx = metrics == null ? Vertx.vertx(vertxOptions) : metrics.createVertx(vertxOptions);
+    Stores stores;
+    try {
+      stores = opening.await();
+    } catch (Exception | Error e) {
+      vertx.close();
+      if (metrics != null) {
+        metrics.close();
+      }
+      throw e;
+    }
+    LocalRegistryStorage storage = stores.storage();
+    AuthStore authStore = stores.authStore();
+    AccessControl access = stores.access();
     RegistryServer server;
     SyncService sync = null;
     // Listeners (the module twin, reports to the parent) hear of changes on a context of their own.
@@ -208,6 +226,14 @@ public final class RegistryApplication {
     String scheme = config.tls() == null ? "http" : "https";
     LOG.info("connected registry listening on {}://{} (mode {}, data {}) ready in {} ms",
         scheme, config.listen(), config.mode(), storage.paths().root(), (System.nanoTime() - started) / 1_000_000);
+    if (metrics != null) {
+      RegistryMetrics bound = metrics;
+      // Off the start path: a scrape before this is done binds them itself.
+      vertx.executeBlocking(() -> {
+        bound.bindJvm();
+        return null;
+      }, false).onFailure(e -> LOG.warn("the JVM's figures are missing from /metrics: {}", e.toString()));
+    }
     return app[0];
   }
 
@@ -248,6 +274,87 @@ public final class RegistryApplication {
           LOG.info("{} (asked for through the module's garbageCollect method)", report);
           return report;
         });
+  }
+
+  /** What {@link Opening} opens: the registry's store and its access control. */
+  private record Stores(LocalRegistryStorage storage, AuthStore authStore, AccessControl access) {
+    static Stores open(RegistryConfig config) {
+      LocalRegistryStorage storage = LocalRegistryStorage.open(config.data(), storageOptions(config));
+      try {
+        AuthStore authStore = AuthStore.open(config.data(), config.mode(),
+            Limits.of(config.auth(), config.parent() != null), new PasswordHasher(), Clock.systemUTC());
+        try {
+          return new Stores(storage, authStore, accessControl(config, authStore));
+        } catch (RuntimeException | Error e) {
+          authStore.close();
+          throw e;
+        }
+      } catch (RuntimeException | Error e) {
+        storage.close();
+        throw e;
+      }
+    }
+
+    void close() {
+      authStore.close();
+      storage.close();
+    }
+  }
+
+  /** {@link Stores#open} on a thread of its own ({@code registry-open}), started at once. */
+  private static final class Opening {
+    private final FutureTask<Stores> task;
+
+    private Opening(FutureTask<Stores> task) {
+      this.task = task;
+    }
+
+    static Opening begin(RegistryConfig config) {
+      FutureTask<Stores> task = new FutureTask<>(() -> Stores.open(config));
+      new Thread(task, "registry-open").start();
+      return new Opening(task);
+    }
+
+    /** The stores, or what stopped them from opening, as {@link Stores#open} threw it. */
+    Stores await() throws Exception {
+      try {
+        return awaitUninterruptibly();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof Exception cause) {
+          throw cause;
+        }
+        if (e.getCause() instanceof Error cause) {
+          throw cause;
+        }
+        throw e;
+      }
+    }
+
+    /** The start failed elsewhere: closes the stores once open (the data folder's lock with them). */
+    void abandon() {
+      try {
+        awaitUninterruptibly().close();
+      } catch (ExecutionException | RuntimeException e) {
+        // Nothing opened, or closing failed: the start's own failure is the one to report.
+      }
+    }
+
+    private Stores awaitUninterruptibly() throws ExecutionException {
+      boolean interrupted = false;
+      try {
+        while (true) {
+          try {
+            return task.get();
+          } catch (InterruptedException e) {
+            interrupted = true; // the stores hold the data folder's lock: never left open behind
+          }
+        }
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
   }
 
   private static AccessControl accessControl(RegistryConfig config, AuthStore store) {

@@ -34,8 +34,8 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Instant;
 import java.util.EnumSet;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
@@ -54,22 +54,19 @@ public final class RegistryMetrics implements AutoCloseable {
   private static final int IDLE_TIMEOUT_SECONDS = 30;
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  /** Numbers the instances of this JVM (tests run several). */
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
   /** Vert.x keeps backend registries in a static map by name: one per instance, so tests can run several. */
-  private final String vertxRegistryName = "connected-registry-" + UUID.randomUUID();
-  private final JvmGcMetrics jvmGc = new JvmGcMetrics();
+  private final String vertxRegistryName = "connected-registry-" + INSTANCES.incrementAndGet();
+  /** Null until {@link #bindJvm}. */
+  private JvmGcMetrics jvmGc;
+  private boolean closed;
   private final Counter gcRuns;
   private final Counter gcFreedBytes;
   private final AtomicReference<Future<String>> running = new AtomicReference<>();
 
   public RegistryMetrics() {
     registry.config().meterFilter(new HttpLabels());
-    new JvmMemoryMetrics().bindTo(registry);
-    jvmGc.bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ClassLoaderMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
-    new FileDescriptorMetrics().bindTo(registry);
     gcRuns = Counter.builder(PREFIX + "gc_runs")
         .description("Garbage-collection runs of the store (timer, schedule or asked for)").register(registry);
     gcFreedBytes = Counter.builder(PREFIX + "gc_freed").baseUnit("bytes")
@@ -94,6 +91,26 @@ public final class RegistryMetrics implements AutoCloseable {
         .addDisabledMetricsCategory(MetricsDomain.VERTICLES);
     return Vertx.builder().with(options.setMetricsOptions(metrics))
         .withMetrics(new MicrometerMetricsFactory(registry)).build();
+  }
+
+  /**
+   * The JVM's own figures (memory, collections, threads, classes, CPU, uptime, file descriptors).
+   * Bound once the registry is ready, off its start path: the binders read the JVM's management
+   * beans, ~50-90 ms of a start (bench/README.md, issue #13, tenth session). A scrape binds them
+   * first if they are not yet, so no scrape ever lacks them. Idempotent; blocking.
+   */
+  public synchronized void bindJvm() {
+    if (jvmGc != null || closed) {
+      return;
+    }
+    new JvmMemoryMetrics().bindTo(registry);
+    jvmGc = new JvmGcMetrics();
+    jvmGc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
   }
 
   /** Storage figures, the upstream queue and the last successful sync, read from the status at scrape time. */
@@ -174,6 +191,7 @@ public final class RegistryMetrics implements AutoCloseable {
 
   /** Blocking. */
   String scrapeNow() {
+    bindJvm();
     return registry.scrape();
   }
 
@@ -210,7 +228,12 @@ public final class RegistryMetrics implements AutoCloseable {
   }
 
   public void close() {
-    jvmGc.close();
+    synchronized (this) {
+      closed = true;
+      if (jvmGc != null) {
+        jvmGc.close(); // its listeners on the JVM's collectors
+      }
+    }
     registry.close();
   }
 
