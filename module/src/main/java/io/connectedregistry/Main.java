@@ -13,6 +13,7 @@ import io.connectedregistry.config.RegistryConfig;
 import io.connectedregistry.edge.EdgeModule;
 import io.connectedregistry.launcher.ClassArchive;
 import io.connectedregistry.launcher.Launcher;
+import io.connectedregistry.sqlite.SqliteDatabase;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.List;
@@ -69,6 +70,9 @@ public final class Main implements Callable<Integer> {
       System.setProperty(NETTY_JFR, "false");
     }
     Optional<Map<String, String>> server = ServerArguments.read(args);
+    if (server.isPresent()) {
+      SqliteDatabase.prepareDriver();
+    }
     System.exit(server.isPresent() ? withOptions(server.get()).serve() : commandLineFor(args).execute(args));
   }
 

@@ -3,6 +3,8 @@ package io.connectedregistry.sqlite;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.JarURLConnection;
+import java.net.URL;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -13,6 +15,8 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.jar.JarEntry;
+import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * Android: a few hundred milliseconds of each start on a small or busy machine, and a stale copy
  * in {@code /tmp} after each crash. This keeps one copy per driver version in the data folder
  * ({@code DATA/native/}, private like the rest of it), written once through a temporary file and
- * an atomic rename, and compared byte for byte with the jar's copy before each use; the driver is
- * then told to load that file ({@code org.sqlite.lib.path}, {@code org.sqlite.lib.name}).
+ * an atomic rename, and checked against the jar's copy before each use (size and CRC-32 from the
+ * jar's directory, {@link #packedChecksum}); the driver is then told to load that file ({@code org.sqlite.lib.path}, {@code org.sqlite.lib.name}).
  *
  * <p>Only for glibc Linux on x86_64 and aarch64, the platforms whose folder in the driver's jar is
  * known without asking the system. Anywhere else, when the folder cannot be written (read-only
@@ -92,6 +96,10 @@ final class NativeLibrary {
     Path folder = dataFolder.resolve("native").resolve("sqlite-" + driverVersion());
     Path copy = folder.resolve(LIBRARY);
     try {
+      Optional<Checksum> packed = packedChecksum(resource);
+      if (packed.isPresent() && packed.get().matches(copy)) {
+        return Optional.of(copy);
+      }
       byte[] expected;
       try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
         if (in == null) {
@@ -99,7 +107,7 @@ final class NativeLibrary {
         }
         expected = in.readAllBytes();
       }
-      if (sameContent(copy, expected)) {
+      if (packed.isEmpty() && sameContent(copy, expected)) {
         return Optional.of(copy);
       }
       Files.createDirectories(folder);
@@ -126,6 +134,44 @@ final class NativeLibrary {
       LOG.debug("SQLite's native library is not cached in {} ({}); the driver extracts it", folder, e.toString());
       return Optional.empty();
     }
+  }
+
+  /** A file's size and CRC-32, as the jar's directory records them for each entry. */
+  record Checksum(long size, long crc) {
+    /** Whether {@code file} has this size and CRC-32, read a chunk at a time (see {@link #sameContent}). */
+    boolean matches(Path file) throws IOException {
+      if (!Files.isRegularFile(file) || Files.size(file) != size) {
+        return false;
+      }
+      CRC32 crc32 = new CRC32();
+      byte[] chunk = new byte[IO_CHUNK];
+      long total = 0;
+      try (InputStream in = Files.newInputStream(file)) {
+        for (int read; (read = in.read(chunk)) > 0; total += read) {
+          crc32.update(chunk, 0, read);
+        }
+      }
+      return total == size && crc32.getValue() == crc;
+    }
+  }
+
+  /**
+   * The library's size and CRC-32 from the jar's central directory, read without inflating it:
+   * checking a copy against them reads the copy once, instead of inflating the jar's 1 MiB and
+   * comparing (~25 ms of a start on the way to its first query, bench/README.md, issue #13, tenth
+   * session). It finds a damaged copy as surely; a copy made to match on purpose needs write access
+   * to the private data folder, the boundary the class archive in {@code DATA/jvm} already has
+   * (docs/security.md). Empty when the library is not read from a jar (an exploded class path):
+   * then the copy is compared byte for byte.
+   */
+  static Optional<Checksum> packedChecksum(String resource) throws IOException {
+    URL url = NativeLibrary.class.getResource(resource);
+    if (url == null || !(url.openConnection() instanceof JarURLConnection jar)) {
+      return Optional.empty();
+    }
+    JarEntry entry = jar.getJarEntry();
+    return entry.getSize() < 0 || entry.getCrc() < 0 ? Optional.empty()
+        : Optional.of(new Checksum(entry.getSize(), entry.getCrc()));
   }
 
   /**

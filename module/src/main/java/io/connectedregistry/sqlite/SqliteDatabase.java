@@ -95,6 +95,27 @@ public final class SqliteDatabase implements AutoCloseable {
    * version is newer than the last migration was written by a newer release and is refused,
    * unchanged. Failures, the refusal included, go through {@code failures} as {@link Access#OPEN}.
    */
+  /**
+   * Builds, on a daemon thread of its own, what sqlite-jdbc builds on the first connection
+   * whatever the file: its date formatter ({@code SQLiteConfig} makes one for every connection;
+   * the first one loads the JDK's locale data, ~40-50 ms) and its registration with {@code
+   * DriverManager}. Called as a start begins, so that the stores' opening, a little later, finds
+   * them made instead of making them on the start's longest path (bench/README.md, issue #13,
+   * tenth session). Nothing is opened or written; a failure here is only a lost head start.
+   */
+  public static void prepareDriver() {
+    Thread thread = new Thread(() -> {
+      try {
+        new org.sqlite.SQLiteConfig(); // the formatter is cached by pattern, zone and locale
+        DriverManager.getDrivers();
+      } catch (RuntimeException | LinkageError e) {
+        LOG.debug("SQLite's driver not prepared ahead: {}", e.toString());
+      }
+    }, "sqlite-prepare");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
   public static SqliteDatabase open(Path file, List<Migration> migrations, Settings settings, Failures failures) {
     for (int i = 0; i < migrations.size(); i++) {
       if (migrations.get(i).version() != i + 1) {

@@ -16,6 +16,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Random;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +104,27 @@ class NativeLibraryTest {
     expected[39_999] ^= 1;
     assertFalse(NativeLibrary.sameContent(file, expected));
     assertFalse(NativeLibrary.sameContent(data.resolve("missing"), expected));
+  }
+
+  /** The copy is checked against the size and CRC-32 the jar's directory records, not by inflating the jar's. */
+  @Test
+  void theJarsRecordedChecksumIsTheLibrarysAndTellsChangedCopiesApart() throws IOException {
+    String resource = resource();
+    byte[] library = jarCopy(resource);
+    CRC32 crc = new CRC32();
+    crc.update(library);
+    NativeLibrary.Checksum packed = NativeLibrary.packedChecksum(resource).orElseThrow(
+        () -> new AssertionError("the driver's jar is on the test class path: its directory has the entry's CRC"));
+    assertEquals(new NativeLibrary.Checksum(library.length, crc.getValue()), packed);
+
+    Path file = Files.write(data.resolve("copy"), library);
+    assertTrue(packed.matches(file));
+    library[library.length / 3] ^= 0x40;
+    Files.write(file, library);
+    assertFalse(packed.matches(file), "one bit changed, same size");
+    Files.write(file, Arrays.copyOf(library, library.length - 1));
+    assertFalse(packed.matches(file), "one byte short");
+    assertFalse(packed.matches(data.resolve("missing")));
   }
 
   @Test
