@@ -266,6 +266,13 @@ public final class Main implements Callable<Integer> {
 
   /** Says which JVM options the launcher chose, and lets its class archive be kept (launcher.ClassArchive). */
   private static void launchedBy() {
+    // First: a supervisor that stops the registry as soon as it answers ready (a benchmark, a
+    // liveness probe) must not stop it before the list is marked; what follows loads the
+    // management beans (~30 ms), which are no longer loaded before ready.
+    String dump = System.getProperty(Launcher.PENDING_ARCHIVE);
+    if (dump != null) {
+      ClassArchive.markReady(dump);
+    }
     String launcher = System.getProperty(Launcher.LAUNCHED);
     if (launcher != null) {
       String[] how = launcher.split(",", 3); // exec,PROFILE,MILLIS_WHEN_THE_LAUNCHER_STARTED
@@ -290,10 +297,6 @@ public final class Main implements Callable<Integer> {
     if (failed != null) {
       LoggerFactory.getLogger(Main.class).warn("no class-data archive: making one failed, see {} (the dump's output);"
           + " starts stay about twice as slow. Delete that file to have the next start try again", failed);
-    }
-    String dump = System.getProperty(Launcher.PENDING_ARCHIVE);
-    if (dump != null) {
-      ClassArchive.markReady(dump);
     }
   }
 
