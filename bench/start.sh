@@ -100,7 +100,7 @@ one_start() { # 'opts' data-dir kind [jar] -> prints "ms rss_kib cpu_ms stop_ms"
   echo "$((t1 - t0)) $rss $cpu $(( $(now_ms) - t2 ))"
 }
 
-median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : int((v[NR/2] + v[NR/2+1]) / 2 + 0.5)}'; }
 summary() { # label file(ms rss_kib cpu_ms stop_ms per line)
   printf '%-50s median %5d ms (min %5d, max %5d)  cpu %5d ms  rss@ready %4.0f MiB  stop %5d ms  n=%d\n' "$1" \
     "$(cut -d' ' -f1 "$2" | median)" "$(cut -d' ' -f1 "$2" | sort -n | head -1)" \

@@ -90,7 +90,7 @@ public final class RegistryMetrics implements AutoCloseable {
         .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET)
         .addDisabledMetricsCategory(MetricsDomain.VERTICLES);
     return Vertx.builder().with(options.setMetricsOptions(metrics))
-        .withMetrics(new MicrometerMetricsFactory(registry)).build();
+        .withMetrics(new EarlyConnectionGuard(new MicrometerMetricsFactory(registry))).build();
   }
 
   /**
