@@ -53,9 +53,10 @@ public final class RegistryMetrics implements AutoCloseable {
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private static final int IDLE_TIMEOUT_SECONDS = 30;
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   /** Numbers the instances of this JVM (tests run several). */
   private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   /** Vert.x keeps backend registries in a static map by name: one per instance, so tests can run several. */
   private final String vertxRegistryName = "connected-registry-" + INSTANCES.incrementAndGet();
   /** Null until {@link #bindJvm}. */

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * in {@code /tmp} after each crash. This keeps one copy per driver version in the data folder
  * ({@code DATA/native/}, private like the rest of it), written once through a temporary file and
  * an atomic rename, and checked against the jar's copy before each use (size and CRC-32 from the
- * jar's directory, {@link #packedChecksum}); the driver is then told to load that file ({@code org.sqlite.lib.path}, {@code org.sqlite.lib.name}).
+ * jar's directory, {@link #packedChecksum}); the driver is then told to load that file ({@code
+ * org.sqlite.lib.path}, {@code org.sqlite.lib.name}).
  *
  * <p>Only for glibc Linux on x86_64 and aarch64, the platforms whose folder in the driver's jar is
  * known without asking the system. Anywhere else, when the folder cannot be written (read-only

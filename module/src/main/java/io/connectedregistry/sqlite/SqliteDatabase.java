@@ -90,12 +90,6 @@ public final class SqliteDatabase implements AutoCloseable {
   }
 
   /**
-   * Opens {@code file} (an empty or missing file is a new database) and brings its schema to the
-   * last of {@code migrations}, whose versions must be 1, 2, 3... in order. A database whose
-   * version is newer than the last migration was written by a newer release and is refused,
-   * unchanged. Failures, the refusal included, go through {@code failures} as {@link Access#OPEN}.
-   */
-  /**
    * Builds, on a daemon thread of its own, what sqlite-jdbc builds on the first connection
    * whatever the file: its date formatter ({@code SQLiteConfig} makes one for every connection;
    * the first one loads the JDK's locale data, ~40-50 ms) and its registration with {@code
@@ -116,6 +110,12 @@ public final class SqliteDatabase implements AutoCloseable {
     thread.start();
   }
 
+  /**
+   * Opens {@code file} (an empty or missing file is a new database) and brings its schema to the
+   * last of {@code migrations}, whose versions must be 1, 2, 3... in order. A database whose
+   * version is newer than the last migration was written by a newer release and is refused,
+   * unchanged. Failures, the refusal included, go through {@code failures} as {@link Access#OPEN}.
+   */
   public static SqliteDatabase open(Path file, List<Migration> migrations, Settings settings, Failures failures) {
     for (int i = 0; i < migrations.size(); i++) {
       if (migrations.get(i).version() != i + 1) {
