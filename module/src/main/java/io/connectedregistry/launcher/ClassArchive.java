@@ -96,7 +96,8 @@ public final class ClassArchive {
         }
       }
       Path serverOptions = folder.resolve(name + SERVER_OPTIONS);
-      deleteOthers(folder, archive.or(() -> Optional.of(failed).filter(Files::exists)), serverOptions);
+      deleteOthers(folder, archive.isPresent() ? archive : Files.exists(failed) ? Optional.of(failed) : Optional.empty(),
+          serverOptions);
       String keepOptions = "-D" + Launcher.SERVER_OPTIONS + "=" + serverOptions;
       if (archive.isPresent()) {
         // The JVM checks the archive's checksums (a damaged archive is then ignored, with a warning).
@@ -126,7 +127,7 @@ public final class ClassArchive {
       String file = p.getFileName().toString();
       if (file.startsWith(name + "-") && file.endsWith(JSA)) {
         String size = file.substring(name.length() + 1, file.length() - JSA.length());
-        if (size.matches("[0-9]{1,18}") && Files.size(p) == Long.parseLong(size)) {
+        if (MemoryLimit.isNumber(size, 18) && Files.size(p) == Long.parseLong(size)) {
           return Optional.of(p);
         }
       }
@@ -217,9 +218,17 @@ public final class ClassArchive {
   private static List<Path> list(Path folder) throws IOException {
     List<Path> files = new ArrayList<>();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(folder)) {
-      s.forEach(files::add);
+      for (Path p : s) {
+        files.add(p);
+      }
     }
     return files;
+  }
+
+  /** Eight hexadecimal digits, zero-padded (String.format would load its parser: ~10 ms here). */
+  private static String hex8(long value) {
+    String hex = Long.toHexString(value & 0xffffffffL);
+    return "00000000".substring(hex.length()) + hex;
   }
 
   static String key(Path jar, List<String> jvmOptions) throws IOException {
@@ -229,6 +238,6 @@ public final class ClassArchive {
     // Not a secret, only a name: CRC-32 and String.hashCode (MessageDigest's providers cost ~30 ms).
     CRC32 crc = new CRC32();
     crc.update(identity.getBytes(StandardCharsets.UTF_8));
-    return String.format("%08x%08x", crc.getValue(), identity.hashCode());
+    return hex8(crc.getValue()) + hex8(identity.hashCode() & 0xffffffffL);
   }
 }

@@ -1,9 +1,11 @@
 package io.connectedregistry.launcher;
 
+import com.sun.jna.Function;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.Pointer;
+import com.sun.jna.NativeLibrary;
+import io.connectedregistry.natives.NativeLibraryCopy;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -28,13 +30,15 @@ final class Exec {
   private static final int SIG_SETMASK = 2; // Linux, all architectures
   private static final int SIGSET_BYTES = 128; // glibc's sigset_t
 
-  interface LibC extends Library {
-    int execve(String path, String[] argv, String[] envp);
+  private static final String BOOT_PATH = "jna.boot.library.path";
+  private static final String DISPATCH = "libjnidispatch.so";
 
-    int fcntl(int fd, int cmd, int arg);
-
-    int sigprocmask(int how, Pointer set, Pointer oldset);
-  }
+  /**
+   * The C library's functions that exec needs, called through JNA's {@link Function} rather than
+   * an interface JNA implements: that takes a {@link java.lang.reflect.Proxy}, whose class is
+   * generated at run time (~20 ms of every start, bench/README.md, issue #13, eleventh session).
+   */
+  record LibC(Function execve, Function fcntl, Function sigprocmask) {}
 
   private Exec() {}
 
@@ -47,10 +51,38 @@ final class Exec {
     if (System.getProperty("jna.platform.library.path") == null) {
       System.setProperty("jna.platform.library.path", "/lib:/usr/lib");
     }
+    NativeLibrary c;
     try {
-      return Native.load("libc.so.6", LibC.class);
+      c = NativeLibrary.getInstance("libc.so.6");
     } catch (UnsatisfiedLinkError notGlibc) {
-      return Native.load("c", LibC.class);
+      c = NativeLibrary.getInstance("c");
+    }
+    return new LibC(c.getFunction("execve"), c.getFunction("fcntl"), c.getFunction("sigprocmask"));
+  }
+
+  /**
+   * Points JNA at a copy of its own native library in {@code DATA/native/jna-VERSION/} ({@link
+   * NativeLibraryCopy}), made at the first start: left alone, JNA unpacks it into a new temporary
+   * file at every start (~25 ms: a SecureRandom for the file's name, the write, the delete). Only
+   * for Linux on x86_64 and aarch64 and when the user set no path of their own; when the copy
+   * cannot be made or loaded, JNA unpacks it as before.
+   */
+  static void useCachedDispatch(Path dataFolder) {
+    String platform = switch (System.getProperty("os.arch", "")) {
+      case "amd64", "x86_64" -> "linux-x86-64";
+      case "aarch64" -> "linux-aarch64";
+      default -> null;
+    };
+    if (platform == null || System.getProperty(BOOT_PATH) != null) {
+      return;
+    }
+    try {
+      // Native.VERSION is a constant: naming it does not load JNA's library before the path is set.
+      Path folder = dataFolder.resolve("native").resolve("jna-" + Native.VERSION);
+      Path copy = NativeLibraryCopy.ensure(Library.class, "/com/sun/jna/" + platform + "/" + DISPATCH, folder, DISPATCH);
+      System.setProperty(BOOT_PATH, copy.getParent().toString());
+    } catch (IOException | RuntimeException e) {
+      // JNA unpacks its library into jna.tmpdir, as it always did.
     }
   }
 
@@ -60,10 +92,11 @@ final class Exec {
     Memory empty = new Memory(SIGSET_BYTES);
     empty.clear();
     Memory before = new Memory(SIGSET_BYTES);
-    libc.sigprocmask(SIG_SETMASK, empty, before);
-    libc.execve(program, argv.toArray(String[]::new), env.toArray(String[]::new));
+    libc.sigprocmask().invokeInt(new Object[] {SIG_SETMASK, empty, before});
+    libc.execve().invokeInt(new Object[] {program, argv.toArray(new String[0]), env.toArray(new String[0])});
     int errno = Native.getLastError();
-    libc.sigprocmask(SIG_SETMASK, before, null); // this JVM runs on: its thread's mask as it was
+    // this JVM runs on: its thread's mask as it was
+    libc.sigprocmask().invokeInt(new Object[] {SIG_SETMASK, before, null});
     return "execve failed, errno " + errno;
   }
 
@@ -72,7 +105,7 @@ final class Exec {
       for (Path fd : fds) {
         int n = Integer.parseInt(fd.getFileName().toString());
         if (n > 2) {
-          libc.fcntl(n, F_SETFD, FD_CLOEXEC);
+          libc.fcntl().invokeInt(new Object[] {n, F_SETFD, FD_CLOEXEC});
         }
       }
     } catch (IOException | NumberFormatException e) {

@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The jar's entry point. {@code java -jar connected-registry.jar} with no JVM option of the user's
@@ -53,7 +52,6 @@ public final class Launcher {
   static final String ARCHIVE_ENV = "CONNECTED_REGISTRY_CDS";
   private static final String MALLOC_ARENA_MAX = "MALLOC_ARENA_MAX";
   private static final String JDK_OPTIONS = "JDK_JAVA_OPTIONS";
-  private static final Pattern COLLECTOR = Pattern.compile("-XX:[+]Use\\w+GC");
 
   /** When this JVM reached {@link #main}: the new JVM logs how long the relaunch took from there. */
   private static final long MAIN_ENTERED = System.currentTimeMillis();
@@ -70,13 +68,42 @@ public final class Launcher {
   }
 
   /**
-   * The options before {@code -jar} on this JVM's command line (/proc/self/cmdline; the
-   * management beans would tell the same but cost ~100 ms of class loading on every start).
+   * The options before {@code -jar} on this JVM's command line, from {@code /proc/self/cmdline}
+   * (the management beans would tell the same but cost ~100 ms of class loading on every start,
+   * and {@link ProcessHandle.Info} ~10 ms: it reads the process's user, times and more). Where
+   * there is no such file, {@link ProcessHandle.Info}'s arguments.
    */
   static List<String> jvmOptionsGiven() {
-    List<String> arguments = List.of(ProcessHandle.current().info().arguments().orElse(new String[] {"?"}));
+    List<String> arguments = commandLine(Path.of("/proc/self/cmdline"));
+    if (arguments.isEmpty()) {
+      arguments = List.of(ProcessHandle.current().info().arguments().orElse(new String[] {"?"}));
+    } else {
+      arguments = arguments.subList(1, arguments.size()); // without the program, as Info has it
+    }
     int jar = arguments.indexOf("-jar");
     return jar < 0 ? arguments : arguments.subList(0, jar);
+  }
+
+  /** A {@code /proc/PID/cmdline} file's words (each ends with a NUL byte); empty if unreadable. */
+  static List<String> commandLine(Path cmdline) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(cmdline);
+    } catch (IOException | RuntimeException e) {
+      return List.of();
+    }
+    List<String> words = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == 0) {
+        words.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+        start = i + 1;
+      }
+    }
+    if (start < bytes.length) {
+      words.add(new String(bytes, start, bytes.length - start, StandardCharsets.UTF_8));
+    }
+    return words;
   }
 
   /** Why this JVM runs the registry itself, or empty when it should exec one with the defaults. */
@@ -92,10 +119,10 @@ public final class Launcher {
       return Optional.of(PROFILE_ENV + "=" + profile);
     }
     // Subcommands, --help and --version are short-lived: a second JVM start would only cost.
+    List<String> shortLived = List.of("-h", "--help", "-V", "--version");
     for (int i = 0; i < args.length; i++) {
       boolean optionValue = i > 0 && args[i - 1].startsWith("--") && !args[i - 1].contains("=");
-      if (!args[i].startsWith("-") && !optionValue
-          || List.of("-h", "--help", "-V", "--version").contains(args[i])) {
+      if (!args[i].startsWith("-") && !optionValue || shortLived.contains(args[i])) {
         return Optional.of("not the server command");
       }
     }
@@ -105,7 +132,11 @@ public final class Launcher {
     return Optional.empty();
   }
 
-  /** Returns only when exec failed, with the reason. */
+  /**
+   * Returns only when exec failed, with the reason. Written without lambdas, streams, regular
+   * expressions or String.format, here and in what it calls: this JVM has no class archive of its
+   * own, and each of those costs milliseconds of set-up the first time a JVM uses it.
+   */
   private static String relaunch(String[] args, Map<String, String> env) {
     try {
       Path jar = Path.of(Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -115,21 +146,26 @@ public final class Launcher {
       String profile = env.getOrDefault(PROFILE_ENV, "default");
       List<String> jvm = withUserOptions(jvmOptions(PROFILES.get(profile)), env.getOrDefault(JDK_OPTIONS, ""));
       Optional<Path> data = "off".equals(env.get(ARCHIVE_ENV)) ? Optional.empty() : dataFolder(args, env);
-      long pid = ProcessHandle.current().pid();
-      ClassArchive.Options archive = data.map(d -> ClassArchive.options(d.resolve(ClassArchive.FOLDER), jar, jvm, pid,
-              MemoryLimit.bytes(Path.of("/"))))
-          .orElse(ClassArchive.Options.of());
-      // JNA unpacks its native library once per start; into the data folder rather than a /tmp that
-      // may be mounted noexec (it deletes the copy once loaded).
-      data.map(d -> d.resolve(ClassArchive.FOLDER)).filter(Files::isDirectory)
-          .ifPresent(d -> System.setProperty("jna.tmpdir", d.toString()));
+      ClassArchive.Options archive = ClassArchive.Options.of();
+      if (data.isPresent()) {
+        Path folder = data.get().resolve(ClassArchive.FOLDER);
+        archive = ClassArchive.options(folder, jar, jvm, ProcessHandle.current().pid(), MemoryLimit.bytes(Path.of("/")));
+        if (Files.isDirectory(folder)) {
+          // Where JNA unpacks its library if the copy in DATA/native cannot be used: the data folder
+          // rather than a /tmp that may be mounted noexec (it deletes that copy once loaded).
+          System.setProperty("jna.tmpdir", folder.toString());
+        }
+        Exec.useCachedDispatch(data.get());
+      }
       Exec.LibC libc = Exec.libc();
       List<String> argv = new ArrayList<>();
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       argv.add(java);
       argv.addAll(jvm);
       argv.addAll(archive.jvm());
-      archive.dumpMillis().ifPresent(ms -> argv.add("-D" + ARCHIVE_MADE + "=" + ms));
+      if (archive.dumpMillis().isPresent()) {
+        argv.add("-D" + ARCHIVE_MADE + "=" + archive.dumpMillis().getAsLong());
+      }
       argv.add("-D" + LAUNCHED + "=exec," + profile + "," + MAIN_ENTERED);
       argv.add("-jar");
       argv.add(jar.toString());
@@ -150,7 +186,9 @@ public final class Launcher {
     copy.putIfAbsent(MALLOC_ARENA_MAX, "2");
     copy.remove(JDK_OPTIONS); // already on the new JVM's command line, after the defaults
     List<String> list = new ArrayList<>();
-    copy.forEach((k, v) -> list.add(k + "=" + v));
+    for (Map.Entry<String, String> e : copy.entrySet()) {
+      list.add(e.getKey() + "=" + e.getValue());
+    }
     return list;
   }
 
@@ -167,8 +205,10 @@ public final class Launcher {
     if (env.containsKey("REGISTRY_DATA")) {
       return Optional.of(Path.of(env.get("REGISTRY_DATA")).toAbsolutePath());
     }
-    boolean configFile = env.containsKey("REGISTRY_CONFIG")
-        || List.of(args).stream().anyMatch(a -> a.equals("--config") || a.startsWith("--config="));
+    boolean configFile = env.containsKey("REGISTRY_CONFIG");
+    for (String a : args) {
+      configFile |= a.equals("--config") || a.startsWith("--config=");
+    }
     // A configuration file may name another data folder: no archive rather than one in the wrong place.
     return configFile ? Optional.empty() : Optional.of(Path.of("data").toAbsolutePath());
   }
@@ -208,15 +248,33 @@ public final class Launcher {
     if (inToken) {
       user.add(token.toString());
     }
-    boolean collectorChosen = user.stream().anyMatch(o -> COLLECTOR.matcher(o).matches());
+    boolean collectorChosen = false;
+    for (String option : user) {
+      collectorChosen |= isCollector(option);
+    }
     List<String> all = new ArrayList<>();
     for (String option : profile) {
-      if (!(collectorChosen && COLLECTOR.matcher(option).matches())) {
+      if (!(collectorChosen && isCollector(option))) {
         all.add(option);
       }
     }
     all.addAll(user);
     return all;
+  }
+
+  /** {@code -XX:+UseSomethingGC}: a collector's choice (word characters only between). */
+  static boolean isCollector(String option) {
+    String prefix = "-XX:+Use";
+    if (!option.startsWith(prefix) || !option.endsWith("GC") || option.length() <= prefix.length() + 2) {
+      return false;
+    }
+    for (int i = prefix.length(); i < option.length() - 2; i++) {
+      char c = option.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** One option a line; blank lines and # comments skipped. */

@@ -58,7 +58,7 @@ final class MemoryLimit {
   /** A limit file's number; "max" and anything unreadable are no limit (v1 writes ~2^63 for none). */
   private static long number(Path file) {
     List<String> lines = lines(file);
-    if (lines.isEmpty() || !lines.get(0).trim().matches("[0-9]{1,19}")) {
+    if (lines.isEmpty() || !isNumber(lines.get(0).trim(), 19)) {
       return Long.MAX_VALUE;
     }
     try {
@@ -72,13 +72,29 @@ final class MemoryLimit {
     for (String line : lines(meminfo)) {
       // "MemTotal:       24683652 kB"
       if (line.startsWith("MemTotal:")) {
-        String[] f = line.substring("MemTotal:".length()).trim().split("\\s+");
-        if (f.length == 2 && f[1].equals("kB") && f[0].matches("[0-9]{1,15}")) {
-          return Long.parseLong(f[0]) * 1024;
+        String value = line.substring("MemTotal:".length()).trim();
+        if (value.endsWith(" kB")) {
+          String kib = value.substring(0, value.length() - " kB".length()).trim();
+          if (isNumber(kib, 15)) {
+            return Long.parseLong(kib) * 1024;
+          }
         }
       }
     }
     return Long.MAX_VALUE;
+  }
+
+  /** One to {@code maxDigits} ASCII digits and nothing else (no regular expression: see Launcher#relaunch). */
+  static boolean isNumber(String s, int maxDigits) {
+    if (s.isEmpty() || s.length() > maxDigits) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static List<String> lines(Path file) {

@@ -1,14 +1,18 @@
 package io.connectedregistry.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LauncherTest {
   private static final String[] SERVE = {"--listen", "127.0.0.1:5000", "--data", "d"};
@@ -45,6 +49,27 @@ class LauncherTest {
     // and the new JVM does not get them a second time (before the defaults) from its environment
     assertTrue(Launcher.environment(Map.of("JDK_JAVA_OPTIONS", "-Xmx1g")).stream()
         .noneMatch(e -> e.startsWith("JDK_JAVA_OPTIONS=")));
+  }
+
+  @Test
+  void onlyAUseSomethingGcOptionIsTakenForAChoiceOfCollector() {
+    for (String collector : List.of("-XX:+UseSerialGC", "-XX:+UseG1GC", "-XX:+UseParallelGC", "-XX:+UseZGC")) {
+      assertTrue(Launcher.isCollector(collector), collector);
+    }
+    for (String other : List.of("-XX:+UseGC", "-XX:-UseG1GC", "-XX:+UseG1GCx", "-XX:+UseG-1GC", "-Xmx1g",
+        "-XX:+UseStringDeduplication", "")) {
+      assertFalse(Launcher.isCollector(other), other);
+    }
+  }
+
+  @Test
+  void theCommandLineIsReadFromProcWithEmptyWordsKept(@TempDir Path dir) throws IOException {
+    Path cmdline = Files.write(dir.resolve("cmdline"),
+        "java\0-Xmx1g\0\0-Dname=a b\0-jar\0r.jar\0".getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of("java", "-Xmx1g", "", "-Dname=a b", "-jar", "r.jar"), Launcher.commandLine(cmdline));
+    assertEquals(List.of(), Launcher.commandLine(dir.resolve("missing")));
+    // this JVM's own: surefire starts it with options before its main class or jar
+    assertTrue(Launcher.commandLine(Path.of("/proc/self/cmdline")).get(0).endsWith("java"));
   }
 
   @Test

@@ -15,8 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.Random;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,40 +89,6 @@ class NativeLibraryTest {
     assertEquals(null, failure[0]);
     assertTrue(jarCopy(resource).length > 512 * 1024, "the library is large enough to tell");
     assertTrue(grown[0] < 128 * 1024, "direct memory kept by the thread: " + grown[0] + " bytes");
-  }
-
-  @Test
-  void sameContentTellsEqualFilesFromShorterLongerAndChangedOnes() throws IOException {
-    byte[] expected = new byte[40_000];
-    new Random(1).nextBytes(expected);
-    Path file = Files.write(data.resolve("f"), expected);
-    assertTrue(NativeLibrary.sameContent(file, expected));
-    assertFalse(NativeLibrary.sameContent(file, Arrays.copyOf(expected, 39_999)));
-    assertFalse(NativeLibrary.sameContent(file, Arrays.copyOf(expected, 40_001)));
-    expected[39_999] ^= 1;
-    assertFalse(NativeLibrary.sameContent(file, expected));
-    assertFalse(NativeLibrary.sameContent(data.resolve("missing"), expected));
-  }
-
-  /** The copy is checked against the size and CRC-32 the jar's directory records, not by inflating the jar's. */
-  @Test
-  void theJarsRecordedChecksumIsTheLibrarysAndTellsChangedCopiesApart() throws IOException {
-    String resource = resource();
-    byte[] library = jarCopy(resource);
-    CRC32 crc = new CRC32();
-    crc.update(library);
-    NativeLibrary.Checksum packed = NativeLibrary.packedChecksum(resource).orElseThrow(
-        () -> new AssertionError("the driver's jar is on the test class path: its directory has the entry's CRC"));
-    assertEquals(new NativeLibrary.Checksum(library.length, crc.getValue()), packed);
-
-    Path file = Files.write(data.resolve("copy"), library);
-    assertTrue(packed.matches(file));
-    library[library.length / 3] ^= 0x40;
-    Files.write(file, library);
-    assertFalse(packed.matches(file), "one bit changed, same size");
-    Files.write(file, Arrays.copyOf(library, library.length - 1));
-    assertFalse(packed.matches(file), "one byte short");
-    assertFalse(packed.matches(data.resolve("missing")));
   }
 
   @Test

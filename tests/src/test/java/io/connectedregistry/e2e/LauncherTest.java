@@ -41,6 +41,13 @@ class LauncherTest {
     assertTrue(registry.log().matches("(?s).*JVM started by the launcher \\(exec,default\\) -?[0-9]+ ms after the launcher's main, "
         + "with \\[-XX:\\+UseSerialGC.*"), registry.logTail(20));
 
+    // JNA (which the launcher execs with) keeps its library in the data folder rather than unpacking it at each start
+    try (Stream<Path> jna = Files.list(registry.dataDir().resolve("native"))) {
+      Path copy = jna.filter(p -> p.getFileName().toString().startsWith("jna-")).findFirst().orElseThrow()
+          .resolve("libjnidispatch.so");
+      assertTrue(Files.size(copy) > 0, copy.toString());
+    }
+
     Command.run(List.of("kill", "-QUIT", Long.toString(registry.pid()))).assertOk();
     awaitLog("Full thread dump");
     assertEquals(143, registry.stop(), "exit code of a JVM stopped by SIGTERM");
