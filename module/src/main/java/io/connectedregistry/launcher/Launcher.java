@@ -145,9 +145,9 @@ public final class Launcher {
       }
       String profile = env.getOrDefault(PROFILE_ENV, "default");
       List<String> jvm = withUserOptions(jvmOptions(PROFILES.get(profile)), env.getOrDefault(JDK_OPTIONS, ""));
-      Optional<Path> data = "off".equals(env.get(ARCHIVE_ENV)) ? Optional.empty() : dataFolder(args, env);
+      Optional<Path> data = dataFolder(args, env);
       ClassArchive.Options archive = ClassArchive.Options.of();
-      if (data.isPresent()) {
+      if (data.isPresent() && !"off".equals(env.get(ARCHIVE_ENV))) {
         Path folder = data.get().resolve(ClassArchive.FOLDER);
         archive = ClassArchive.options(folder, jar, jvm, ProcessHandle.current().pid(), MemoryLimit.bytes(Path.of("/")));
         if (Files.isDirectory(folder)) {
@@ -155,6 +155,8 @@ public final class Launcher {
           // rather than a /tmp that may be mounted noexec (it deletes that copy once loaded).
           System.setProperty("jna.tmpdir", folder.toString());
         }
+      }
+      if (data.isPresent()) {
         Exec.useCachedDispatch(data.get());
       }
       Exec.LibC libc = Exec.libc();

@@ -148,6 +148,40 @@ class LauncherTest {
     assertEquals(200, registry.probe(RegistryProcess.readinessPath()));
   }
 
+  /**
+   * With the archive off, the launcher still execs, and JNA's library still comes from the copy it
+   * keeps in DATA/native (issue #13: no unpacking at each start); nothing is written to DATA/jvm.
+   */
+  @Test
+  void withTheArchiveOffTheLauncherStillExecsWithJnasKeptLibrary() throws Exception {
+    if (RegistryProcess.isReferenceDistribution()) {
+      return;
+    }
+    registry = RegistryProcess.prepare("launcher-cds-off").withEnv(Map.of("CONNECTED_REGISTRY_CDS", "off")).start();
+    assertTrue(commandLine(registry).contains("-XX:+UseSerialGC") && !commandLine(registry).contains("-XX:Shared"),
+        commandLine(registry));
+    try (Stream<Path> native_ = Files.list(registry.dataDir().resolve("native"))) {
+      assertTrue(native_.anyMatch(p -> p.getFileName().toString().startsWith("jna-")
+          && Files.isRegularFile(p.resolve("libjnidispatch.so"))), "JNA's copy in DATA/native");
+    }
+    assertTrue(!Files.exists(registry.dataDir().resolve("jvm")), "no DATA/jvm with the archive off");
+  }
+
+  /**
+   * The suite's registries with the launcher's defaults map the one archive the harness made
+   * (SuiteClassArchive): if its name stopped matching the launcher's, each would quietly start
+   * without one again and the suite would take minutes longer.
+   */
+  @Test
+  void aRegistryWithTheDefaultsMapsTheSuitesArchive() throws Exception {
+    if (RegistryProcess.isReferenceDistribution()) {
+      return;
+    }
+    registry = RegistryProcess.prepare("launcher-suite-archive").start();
+    Path archive = onlyFile(registry.dataDir().resolve("jvm"));
+    assertTrue(mapped(registry, archive), "the JVM maps " + archive);
+  }
+
   /** Whether the JVM has the archive mapped (it maps an archive only once its header and checksums pass). */
   private static boolean mapped(RegistryProcess registry, Path archive) throws IOException {
     return Files.readString(Path.of("/proc", Long.toString(registry.pid()), "maps")).contains(archive.toString());
