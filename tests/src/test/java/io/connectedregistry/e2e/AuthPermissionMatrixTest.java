@@ -46,6 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -57,6 +58,7 @@ import org.junit.jupiter.api.function.Executable;
  * Bearer token protocol by hand (GET and POST, refresh, insufficient_scope, survival of a
  * restart), and the two anonymous policies.
  */
+@Order(6) // among the longest classes: started first (tests/pom.xml)
 class AuthPermissionMatrixTest {
 
   private static final String REPO = "app/x";

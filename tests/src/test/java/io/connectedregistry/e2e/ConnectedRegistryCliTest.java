@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * naming the registries, prints connection strings whose sync tokens log in at the root and read
  * what their scope covers and nothing else, and deletes with and without {@code --cleanup}.
  */
+@Order(4) // among the longest classes: started first (tests/pom.xml)
 class ConnectedRegistryCliTest {
 
   private static final String PASSWORD_VARIABLE = ConnectedRegistryCli.PASSWORD_VARIABLE;

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * ({@code CONNECTED_REGISTRY_CONTACT_INTERVAL}) and the root calls a registry Offline after 8 s of
  * silence ({@code CONNECTED_REGISTRY_OFFLINE_AFTER}), so nothing waits for the one-minute defaults.
  */
+@Order(2) // among the longest classes: started first (tests/pom.xml)
 class ConnectedRegistryTreeTest {
 
   private static final String PASSWORD_VARIABLE = ConnectedRegistryCli.PASSWORD_VARIABLE;

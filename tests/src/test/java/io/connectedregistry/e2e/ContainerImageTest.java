@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Skipped, saying why, only when podman or buildah is missing or cannot run here.
  */
+@Order(5) // among the longest classes: started first (tests/pom.xml)
 class ContainerImageTest {
 
   private static final String IMAGE = "localhost/connected-registry:image-test";

@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,6 +45,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * parallel) and the methods of a class run one at a time.
  */
 @ResourceLock("127.0.0.1:8883")
+@Order(1) // among the longest classes: started first (tests/pom.xml)
 class EdgeModuleTest {
   private static final Duration WAIT = Duration.ofSeconds(40);
   /** A schedule that never fires during a test: cycles start at startup or by hand. */

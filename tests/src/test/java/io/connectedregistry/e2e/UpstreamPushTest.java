@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.Test;
  * <p>The child reaches the root through a {@link TcpForwarder} the test can make refuse, so "the
  * parent is down" for the child while the test still pushes at the root directly.
  */
+@Order(3) // among the longest classes: started first (tests/pom.xml)
 class UpstreamPushTest {
   private static Path work;
   private static RegistryProcess root;

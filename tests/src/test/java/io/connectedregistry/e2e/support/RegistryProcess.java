@@ -139,8 +139,12 @@ public final class RegistryProcess implements AutoCloseable {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       // The launcher's class-data archive is made at a data folder's second start (~3 s, ~35 MiB
-      // in DATA/jvm): not for every throw-away registry of the suite; LauncherTest turns it on.
-      pb.environment().put("CONNECTED_REGISTRY_CDS", "off");
+      // in DATA/jvm): not for every throw-away registry of the suite. The suite's own archive is
+      // linked in instead where the launcher would use it (SuiteClassArchive); LauncherTest turns
+      // the launcher's own on.
+      if (!SuiteClassArchive.applies(environment, !jvmArgs.isEmpty()) || !SuiteClassArchive.seed(dataDir)) {
+        pb.environment().put("CONNECTED_REGISTRY_CDS", "off");
+      }
       pb.environment().putAll(environment);
       process = pb.start();
     } catch (IOException e) {
