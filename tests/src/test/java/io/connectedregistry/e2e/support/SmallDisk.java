@@ -114,6 +114,41 @@ public final class SmallDisk implements AutoCloseable {
     }
   }
 
+  /**
+   * {@link #fill}, except that it stops as soon as the registry gives its space reserve back
+   * ({@code reserve}, a file the registry makes whole by rename, is gone): what the registry gives
+   * back stays free, as when another process fills the disk and stops. {@code fill()} would take
+   * that too whenever the registry gives it back before the fill ends (it does once less than the
+   * reserve is free; a busy machine makes that likely). Returns the bytes written.
+   */
+  public long fillSparingTheReserve(Path reserve) {
+    boolean held = Files.exists(reserve);
+    long written = 0;
+    byte[] chunk = new byte[64 * 1024];
+    java.util.Arrays.fill(chunk, (byte) 0x5a);
+    try (OutputStream out = Files.newOutputStream(dir.resolve(FILLER), java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND)) {
+      while (!held || Files.exists(reserve)) {
+        out.write(chunk);
+        written += chunk.length;
+        out.flush();
+      }
+      return written; // the registry gave its reserve back: at most one chunk of it was taken
+    } catch (IOException full) {
+      // ENOSPC with the reserve still held: top up a page at a time, as fill() does
+    }
+    try (OutputStream out = Files.newOutputStream(dir.resolve(FILLER), java.nio.file.StandardOpenOption.APPEND)) {
+      byte[] page = new byte[4096];
+      for (int i = 0; i < 64 && (!held || Files.exists(reserve)); i++) {
+        out.write(page);
+        out.flush();
+      }
+    } catch (IOException full) {
+      // full
+    }
+    return written;
+  }
+
   /** Deletes the filler: the space another process took comes back. */
   public void unfill() {
     try {
