@@ -61,24 +61,32 @@ public final class SmallDisk implements AutoCloseable {
 
   /** Writes a filler file until ENOSPC (the disk is then genuinely full); returns its size. */
   public long fill() {
+    return fillWhile(() -> true);
+  }
+
+  /**
+   * Writes the filler until ENOSPC, 64 KiB at a time and then a page at a time (what a chunk could
+   * not take), or until {@code go} says to stop; returns the bytes written.
+   */
+  private long fillWhile(java.util.function.BooleanSupplier go) {
     Path filler = dir.resolve(FILLER);
     long written = 0;
     byte[] chunk = new byte[64 * 1024];
     java.util.Arrays.fill(chunk, (byte) 0x5a);
     try (OutputStream out = Files.newOutputStream(filler, java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND)) {
-      while (true) {
+      while (go.getAsBoolean()) {
         out.write(chunk);
         written += chunk.length;
         out.flush();
       }
+      return written;
     } catch (IOException full) {
       // ENOSPC: exactly what was wanted; a partial chunk may or may not have gone in
     }
-    // Top up what a 64 KiB chunk could not take, a page at a time.
     try (OutputStream out = Files.newOutputStream(filler, java.nio.file.StandardOpenOption.APPEND)) {
       byte[] page = new byte[4096];
-      for (int i = 0; i < 64; i++) {
+      for (int i = 0; i < 64 && go.getAsBoolean(); i++) {
         out.write(page);
         out.flush();
       }
@@ -123,30 +131,7 @@ public final class SmallDisk implements AutoCloseable {
    */
   public long fillSparingTheReserve(Path reserve) {
     boolean held = Files.exists(reserve);
-    long written = 0;
-    byte[] chunk = new byte[64 * 1024];
-    java.util.Arrays.fill(chunk, (byte) 0x5a);
-    try (OutputStream out = Files.newOutputStream(dir.resolve(FILLER), java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND)) {
-      while (!held || Files.exists(reserve)) {
-        out.write(chunk);
-        written += chunk.length;
-        out.flush();
-      }
-      return written; // the registry gave its reserve back: at most one chunk of it was taken
-    } catch (IOException full) {
-      // ENOSPC with the reserve still held: top up a page at a time, as fill() does
-    }
-    try (OutputStream out = Files.newOutputStream(dir.resolve(FILLER), java.nio.file.StandardOpenOption.APPEND)) {
-      byte[] page = new byte[4096];
-      for (int i = 0; i < 64 && (!held || Files.exists(reserve)); i++) {
-        out.write(page);
-        out.flush();
-      }
-    } catch (IOException full) {
-      // full
-    }
-    return written;
+    return fillWhile(() -> !held || Files.exists(reserve));
   }
 
   /** Deletes the filler: the space another process took comes back. */
